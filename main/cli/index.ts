@@ -1,0 +1,1 @@
+process.stdout.write('heapscope: CLI under construction\n');

@@ -1,0 +1,90 @@
+import type {
+  AllocatorBreakdown,
+  CaptureInfo,
+  SnapshotSpec,
+  StackFilter,
+  Summary,
+  Timeline,
+} from '../../shared/api';
+import type { Snapshot } from './snapshot';
+
+/**
+ * What an opened capture offers, whatever its format. A format's loader builds one in a single
+ * streaming pass; the engine worker keeps it and answers queries from it without re-reading
+ * the file. Generic queries (flamegraph, table, diff) work on `snapshot()`; the rest is
+ * format-specific but typed here.
+ */
+export interface CaptureModel {
+  info(): CaptureInfo;
+
+  /**
+   * Aggregated rows for a snapshot kind. Thread and allocator filters may be applied here (the
+   * model knows its keys); frame-level filters are applied by the generic queries.
+   * Throws `UnsupportedQuery` for kinds the capture cannot answer (e.g. ranges on a CSV).
+   */
+  snapshot(spec: SnapshotSpec, filter?: StackFilter): Snapshot;
+
+  /** Summary numbers (top sites and findings are filled in by the generic layer when absent). */
+  summary(range?: { fromMs: number; toMs: number }): Omit<Summary, 'info' | 'topSites' | 'findings'> &
+    Partial<Pick<Summary, 'topSites' | 'findings'>>;
+
+  /** Heap/RSS over time, at most `maxPoints` points; undefined when the capture has no time axis. */
+  timeline(maxPoints: number): Timeline | undefined;
+
+  allocators(spec: SnapshotSpec, filter?: StackFilter): AllocatorBreakdown;
+
+  /**
+   * The object `heapscope stats FILE --json` prints, in the format's own shape (see
+   * shared/stats.ts). Options come from the command line.
+   */
+  statsJson(options: StatsOptions): unknown;
+
+  /** Format-specific exports (e.g. memray's `transform csv` rows); undefined when not offered. */
+  exportTable?(kind: 'memray-csv', options: { leaks: boolean }): string;
+}
+
+export interface StatsOptions {
+  range?: { fromMs: number; toMs: number };
+  /** tracemalloc: statistics grouping. */
+  groupBy?: 'filename' | 'lineno' | 'traceback';
+  cumulative?: boolean;
+  top?: number;
+}
+
+/** Raised for a query the capture's format cannot answer; becomes ApiError code 'unsupported'. */
+export class UnsupportedQuery extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnsupportedQuery';
+  }
+}
+
+/** Raised for malformed input; becomes ApiError code 'bad-input' naming file and offset. */
+export class InputError extends Error {
+  constructor(
+    message: string,
+    readonly file?: string,
+    readonly offset?: number,
+  ) {
+    super(offset === undefined ? message : `${message} (at byte ${offset})`);
+    this.name = 'InputError';
+  }
+}
+
+export interface LoadProgress {
+  bytesDone: number;
+  bytesTotal: number;
+  records: number;
+}
+
+export interface LoadOptions {
+  onProgress?: (p: LoadProgress) => void;
+  /** Called once the header is parsed, so a first screen can appear early. */
+  onHeader?: (info: CaptureInfo) => void;
+  signal?: AbortSignal;
+  /** Read size for streaming; tests force tiny chunks to exercise boundaries. */
+  chunkSize?: number;
+}
+
+/** Every format exposes one entry function of this shape (speedscope's `src/import/*` style). */
+export type CaptureLoader = (path: string, options: LoadOptions) => Promise<CaptureModel>;
