@@ -1,3 +1,5 @@
-import { contextBridge } from 'electron';
+// Sandboxed preload (built as CommonJS): exposes the typed Heapscope bridge and nothing else.
+import { contextBridge, ipcRenderer, webUtils } from 'electron';
+import { createBridge } from './bridge';
 
-contextBridge.exposeInMainWorld('heapscope', {});
+contextBridge.exposeInMainWorld('heapscope', createBridge(ipcRenderer, webUtils));

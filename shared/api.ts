@@ -212,6 +212,21 @@ export interface AllocatorBreakdown {
   pymallocThresholdBytes: number;
   /** Why jemalloc/mimalloc attribution is or is not possible. */
   attributionNote?: string;
+  /** Scalene: the Python-allocator vs native split per source line (largest first). */
+  bySite?: AllocatorSiteSplit[];
+  /** Scalene: bytes copied (memcpy and friends) over the run, when the profile sampled copies. */
+  copyBytes?: number;
+}
+
+/** One source line's allocations split by allocator (Scalene's `n_python_fraction`). */
+export interface AllocatorSiteSplit {
+  file: string;
+  line: number;
+  function: string;
+  pythonBytes: number;
+  nativeBytes: number;
+  /** Bytes copied at this line; absent when the profile has no copy data. */
+  copyBytes?: number;
 }
 
 export type GroupBy = 'function' | 'line' | 'file' | 'module' | 'traceback';
@@ -246,6 +261,10 @@ export interface SiteRow {
   share: number;
   /** traceback grouping: frames oldest first. */
   frames?: { file: string; line: number; function: string }[];
+  /** Scalene: the line's own peak (`n_peak_mb`), beside `bytes` allocated over the run. */
+  peakBytes?: number;
+  /** Scalene: the source text of the line. */
+  sourceLine?: string;
 }
 
 export interface TableResult {

@@ -1,3 +1,107 @@
+/**
+ * One capture per worker thread: the worker reads and indexes the file, keeps the model, and
+ * answers queries with display-size results. The main thread never parses.
+ */
 import { parentPort } from 'node:worker_threads';
+import { basename } from 'node:path';
+import { stat } from 'node:fs/promises';
+import type { CaptureInfo, Progress, ProgressPhase } from '../../shared/api';
+import type { CaptureModel, LoadProgress } from '../model/capture-model';
+import { loadCapture } from '../formats/index';
+import { toApiError } from './errors';
+import { runQuery } from './handlers';
+import type { FromWorker, ToWorker } from './protocol';
 
-parentPort?.on('message', () => undefined);
+const PROGRESS_INTERVAL_MS = 100;
+
+const port = parentPort;
+if (!port) throw new Error('main/engine/worker.ts must run as a worker thread');
+
+let model: CaptureModel | undefined;
+let abort: AbortController | undefined;
+
+function post(message: FromWorker): void {
+  port!.postMessage(message);
+}
+
+async function open(msg: Extract<ToWorker, { type: 'open' }>): Promise<void> {
+  const started = performance.now();
+  abort = new AbortController();
+  const signal = abort.signal;
+  let last: LoadProgress = { bytesDone: 0, bytesTotal: 0, records: 0 };
+  try {
+    last.bytesTotal = (await stat(msg.path)).size;
+  } catch {
+    // loadCapture reports the missing file with its own message.
+  }
+  let lastSent = 0;
+  const progress = (phase: ProgressPhase, message?: string): void => {
+    const p: Progress = {
+      captureId: msg.captureId,
+      phase,
+      bytesDone: last.bytesDone,
+      bytesTotal: last.bytesTotal,
+      records: last.records,
+      elapsedMs: Math.round(performance.now() - started),
+    };
+    if (message !== undefined) p.message = message;
+    post({ type: 'progress', progress: p });
+  };
+  progress('header');
+  try {
+    const loaded = await loadCapture(msg.path, {
+      signal,
+      ...(msg.chunkSize !== undefined && { chunkSize: msg.chunkSize }),
+      withForkChildren: msg.withForkChildren ?? false,
+      onHeader: (info: CaptureInfo) => post({ type: 'header', info: { ...info, id: msg.captureId } }),
+      onProgress: (p) => {
+        last = p;
+        const now = performance.now();
+        if (now - lastSent >= PROGRESS_INTERVAL_MS) {
+          lastSent = now;
+          progress('reading');
+        }
+      },
+    });
+    // A loader that ignores the signal must not turn a cancelled open into a ready capture.
+    if (signal.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
+    model = loaded;
+    if (last.bytesTotal > 0) last = { ...last, bytesDone: last.bytesTotal };
+    progress('indexing');
+    const info = { ...model.info(), id: msg.captureId };
+    if (!info.records && last.records) info.records = last.records;
+    progress('done');
+    post({ type: 'ready', id: msg.id, info });
+  } catch (error) {
+    const apiError = toApiError(signal.aborted ? Object.assign(new Error('cancelled'), { name: 'AbortError' }) : error);
+    if (apiError.code === 'bad-input' && !apiError.file) apiError.file = basename(msg.path);
+    progress(apiError.code === 'cancelled' ? 'cancelled' : 'error', apiError.message);
+    post({ type: 'error', id: msg.id, error: apiError });
+  } finally {
+    abort = undefined;
+  }
+}
+
+function query(msg: Extract<ToWorker, { type: 'query' }>): void {
+  try {
+    if (!model) throw new Error('the capture is not open yet');
+    post({ type: 'result', id: msg.id, value: runQuery(model, msg.method, msg.args) });
+  } catch (error) {
+    post({ type: 'error', id: msg.id, error: toApiError(error) });
+  }
+}
+
+port.on('message', (msg: ToWorker) => {
+  switch (msg.type) {
+    case 'open':
+      void open(msg);
+      break;
+    case 'query':
+      query(msg);
+      break;
+    case 'cancel':
+      abort?.abort();
+      break;
+  }
+});
+

@@ -2,6 +2,10 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { SnapshotSpec, StackFilter } from '@shared/api';
 
+export type BaseSnapshotKind = 'peak' | 'leaks' | 'all';
+
+const DEFAULT_FILTER: StackFilter = { mergeThreads: true, hideImportSystem: false, hideInternals: true };
+
 /**
  * What every view looks at: the active capture, which snapshot (peak / leaks / all / a brushed
  * range), and the frame filters. Views re-query when any of it changes.
@@ -10,7 +14,7 @@ export const useViewStore = defineStore('view', () => {
   const captureId = ref<string | null>(null);
   const baselineId = ref<string | null>(null);
   const snapshot = ref<SnapshotSpec>({ kind: 'peak' });
-  const filter = ref<StackFilter>({ mergeThreads: true, hideImportSystem: false, hideInternals: true });
+  const filter = ref<StackFilter>({ ...DEFAULT_FILTER });
   /** A brushed time range (ms from start); when set, snapshot becomes a range snapshot. */
   const range = ref<{ fromMs: number; toMs: number } | null>(null);
   /** A site to focus in the flamegraph (SiteRow.key), set by clicking a table row. */
@@ -24,8 +28,52 @@ export const useViewStore = defineStore('view', () => {
   });
 
   function setRange(next: { fromMs: number; toMs: number } | null): void {
-    range.value = next;
+    if (next) {
+      // A brush dragged right-to-left, or past the ends, still means the same interval.
+      const fromMs = Math.max(0, Math.min(next.fromMs, next.toMs));
+      const toMs = Math.max(next.fromMs, next.toMs);
+      range.value = { fromMs, toMs };
+    } else {
+      range.value = null;
+    }
   }
 
-  return { captureId, baselineId, snapshot, filter, range, focusKey, effectiveSnapshot, setRange };
+  /** The selector's value: 'at' and 'range' snapshots come from the timeline, not the selector. */
+  const snapshotKind = computed<BaseSnapshotKind>(() => {
+    const k = snapshot.value.kind;
+    return k === 'leaks' || k === 'all' ? k : 'peak';
+  });
+
+  function setSnapshotKind(kind: BaseSnapshotKind): void {
+    snapshot.value = { kind };
+  }
+
+  function setFilter(patch: Partial<StackFilter>): void {
+    const next: StackFilter = { ...filter.value, ...patch };
+    // An empty thread list would mean "no thread at all"; the selector means "all threads".
+    if (next.threads && next.threads.length === 0) delete next.threads;
+    for (const k of Object.keys(next) as (keyof StackFilter)[]) if (next[k] === undefined) delete next[k];
+    filter.value = next;
+  }
+
+  /** Esc: back to the whole capture, nothing focused. Filters are a preference and stay. */
+  function resetSelection(): void {
+    range.value = null;
+    focusKey.value = null;
+  }
+
+  return {
+    captureId,
+    baselineId,
+    snapshot,
+    filter,
+    range,
+    focusKey,
+    effectiveSnapshot,
+    setRange,
+    snapshotKind,
+    setSnapshotKind,
+    setFilter,
+    resetSelection,
+  };
 });

@@ -1,0 +1,227 @@
+#!/usr/bin/env node
+/**
+ * Flamegraph benchmark: time to first render and per-interaction (zoom, hover) time for a
+ * synthetic 100k-node tree, measured in headless Chromium on a standalone page that bundles the
+ * real option builder (renderer/charts/flame.ts) with ECharts.
+ *
+ *   node bench/flamegraph.bench.mjs [--nodes 100000] [--runs 5] [--strict]
+ *
+ * --strict exits 1 when a target is missed. Without Chromium it says so and exits 0.
+ */
+import { existsSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..');
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const TARGETS = { firstRenderMs: 200, zoomMs: 50, hoverMs: 50 };
+
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : dflt;
+};
+const NODES = opt('nodes', 100_000);
+const RUNS = opt('runs', 5);
+const STRICT = args.includes('--strict');
+
+if (!existsSync(CHROMIUM)) {
+  console.log(`flamegraph bench: no Chromium at ${CHROMIUM}; skipped (apt-get install chromium to run it).`);
+  process.exit(0);
+}
+
+// The page: a synthetic tree generator plus timed first render, zooms and hovers.
+const ENTRY = `
+import * as echarts from 'echarts/core';
+import { CustomChart } from 'echarts/charts';
+import { TooltipComponent } from 'echarts/components';
+import { CanvasRenderer } from 'echarts/renderers';
+import { buildFlameOption, flameHeight, layoutFlame, visibleNodes, ROW_HEIGHT } from './renderer/charts/flame.ts';
+echarts.use([CustomChart, TooltipComponent, CanvasRenderer]);
+
+/** A call tree shaped like real captures: a few hot paths, long tails, depth up to ~45. */
+function syntheticTree(n, seed) {
+  let s = seed;
+  const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296);
+  const files = Array.from({ length: 400 }, (_, i) => '/venv/lib/python3.12/site-packages/pkg' + (i % 60) + '/mod' + i + '.py');
+  const frames = Array.from({ length: 6000 }, (_, i) => ({
+    name: 'function_' + i, file: files[i % files.length], line: 1 + (i * 7) % 900,
+    kind: i % 17 === 0 ? 'native' : 'python', importSystem: i % 97 === 0 || undefined,
+  }));
+  // Random parent links: attach each new node under a node on the current path.
+  const par = new Int32Array(n); const depth = new Int32Array(n); par[0] = -1;
+  const path = [0];
+  for (let i = 1; i < n; i++) {
+    while (path.length > 1 && (rnd() < 0.42 || path.length > 45)) path.pop();
+    const p = path[path.length - 1];
+    par[i] = p; depth[i] = depth[p] + 1; path.push(i);
+  }
+  const self = new Float64Array(n);
+  for (let i = 1; i < n; i++) self[i] = Math.floor(Math.pow(rnd(), 6) * 5e6);
+  const tot = Float64Array.from(self);
+  for (let i = n - 1; i > 0; i--) tot[par[i]] += tot[i];
+  // Re-emit in pre-order with children largest first, as the engine does.
+  const kids = Array.from({ length: n }, () => []);
+  for (let i = 1; i < n; i++) kids[par[i]].push(i);
+  const parent = [], frame = [], bytes = [], count = [];
+  const stack = [[0, -1]];
+  while (stack.length) {
+    const [node, p] = stack.pop();
+    const me = parent.length;
+    parent.push(p); frame.push(node === 0 ? -1 : (node * 31) % frames.length);
+    bytes.push(tot[node]); count.push(Math.ceil(tot[node] / 4096));
+    const k = kids[node].sort((a, b) => tot[b] - tot[a]);
+    for (let j = k.length - 1; j >= 0; j--) stack.push([k[j], me]);
+  }
+  return { totalBytes: tot[0], totalCount: count[0], frames, parent, frame, bytes, count, mergedNodes: 0 };
+}
+
+const nextFrame = () => new Promise((r) => requestAnimationFrame(() => r(performance.now())));
+
+window.runBench = async function runBench(n, runs) {
+  const tree = syntheticTree(n, 42);
+  const host = document.getElementById('chart');
+  const width = host.clientWidth;
+  const out = { nodes: tree.parent.length, first: [], zoom: [], hover: [], rects: 0 };
+  let chart, layout, visible;
+  const draw = (zoomRoot) => {
+    visible = visibleNodes(layout, zoomRoot, width);
+    const h = flameHeight(visible);
+    if (chart.getHeight() !== h) chart.resize({ width, height: h });
+    chart.setOption(buildFlameOption({ tree, visible, orientation: 'icicle', totalValue: tree.totalBytes }), window.MERGE ? { lazyUpdate: false } : { notMerge: true });
+  };
+  for (let r = 0; r < runs; r++) {
+    if (chart) chart.dispose();
+    await nextFrame();
+    const t0 = performance.now();
+    layout = layoutFlame(tree);
+    const t1 = performance.now();
+    chart = echarts.init(host, undefined, { renderer: 'canvas', width, height: 400 });
+    draw(0);
+    const t2 = performance.now();
+    const painted = await nextFrame();
+    out.first.push({ layout: t1 - t0, render: t2 - t1, sync: t2 - t0, toFrame: painted - t0 });
+    out.rects = visible.length;
+  }
+  // Zooms: into nodes of decreasing size along the heaviest path and a few side branches, then out.
+  const targets = [];
+  for (let i = 1; i < layout.n && targets.length < 12; i++) {
+    const w = (layout.x1[i] - layout.x0[i]) / layout.x1[0];
+    if (layout.end[i] - i > 200 && w < 0.9 && w > 0.01 && (targets.length === 0 || i - targets[targets.length - 1] > 500)) targets.push(i);
+  }
+  targets.push(0);
+  for (const z of targets) {
+    await nextFrame();
+    const t0 = performance.now();
+    draw(z);
+    const t1 = performance.now();
+    const painted = await nextFrame();
+    out.zoom.push({ node: z, rects: visible.length, sync: t1 - t0, toFrame: painted - t0 });
+  }
+  // Hovers: real mouse events on the chart, over rectangles of the whole-tree view.
+  const rect = host.getBoundingClientRect();
+  const zr = chart.getZr();
+  for (let j = 0; j < 30; j++) {
+    const k = Math.floor((j * 7919) % visible.length);
+    const x = rect.left + (visible.x0[k] + visible.x1[k]) / 2;
+    const y = rect.top + visible.depth[k] * ROW_HEIGHT + ROW_HEIGHT / 2;
+    await nextFrame();
+    const t0 = performance.now();
+    host.querySelector('div') .dispatchEvent(new MouseEvent('mousemove', { clientX: x, clientY: y, bubbles: true }));
+    zr.flush();
+    const t1 = performance.now();
+    const painted = await nextFrame();
+    // ECharts puts its tooltip box inside the chart's element.
+    const tip = [...host.querySelectorAll('div')].find((d) => d.style.zIndex === '9999999');
+    out.hover.push({ sync: t1 - t0, toFrame: painted - t0, tooltip: !!tip && tip.style.display !== 'none' && /allocations/.test(tip.textContent || '') });
+  }
+  return out;
+};
+`;
+
+const HTML = `<!doctype html><html><head><meta charset="utf-8"><title>flame bench</title>
+<style>body{margin:0;font-family:sans-serif}#chart{width:1200px}</style></head>
+<body><div class="flame-bench-host"><div id="chart"></div></div><script src="bench.js"></script></body></html>`;
+
+const work = mkdtempSync(join(tmpdir(), 'heapscope-flame-bench-'));
+let browser;
+try {
+  const { build } = await import('esbuild');
+  // stdin with resolveDir: the entry resolves echarts and the builder from the repository.
+  await build({
+    stdin: { contents: ENTRY, resolveDir: root, sourcefile: 'flame-bench-entry.js', loader: 'js' },
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'chrome120',
+    minify: false,
+    outfile: join(work, 'bench.js'),
+    alias: { '@shared': join(root, 'shared') },
+    logLevel: 'error',
+  });
+  writeFileSync(join(work, 'index.html'), HTML);
+
+  const { chromium } = await import('playwright-core');
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+  });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(pathToFileURL(join(work, 'index.html')).href);
+  if (process.env.FLAME_BENCH_MERGE) await page.evaluate(() => (window.MERGE = true));
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable'); await cdp.send('Profiler.setSamplingInterval', { interval: 200 }); await cdp.send('Profiler.start');
+  const res = await page.evaluate(([n, runs]) => window.runBench(n, runs), [NODES, RUNS]);
+  const { profile } = await cdp.send('Profiler.stop');
+  const self = new Map(); const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const dt = profile.timeDeltas; const counts = new Map();
+  profile.samples.forEach((id, i) => counts.set(id, (counts.get(id) || 0) + (dt[i] || 0)));
+  for (const [id, t] of counts) { const n = byId.get(id); const k = n.callFrame.functionName + ' ' + n.callFrame.lineNumber + ':' + n.callFrame.columnNumber; self.set(k, (self.get(k) || 0) + t); }
+  console.log([...self].sort((a, b) => b[1] - a[1]).slice(0, 30).map(([k, t]) => (t / 1000).toFixed(1) + ' ms ' + k).join('\n'));
+  if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
+
+  const median = (xs) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length ? s[Math.floor((s.length - 1) / 2)] : NaN;
+  };
+  const p95 = (xs) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length ? s[Math.min(s.length - 1, Math.ceil(s.length * 0.95) - 1)] : NaN;
+  };
+  const ms = (x) => `${x.toFixed(1)} ms`;
+  // The first run pays for JIT warm-up and font loading like a real first open; report it too.
+  const firstCold = res.first[0].toFrame;
+  const first = median(res.first.map((f) => f.toFrame));
+  const zoomMed = median(res.zoom.map((z) => z.toFrame));
+  const zoomP95 = p95(res.zoom.map((z) => z.toFrame));
+  const zoomSync = median(res.zoom.map((z) => z.sync));
+  const hoverMed = median(res.hover.map((h) => h.toFrame));
+  const hoverP95 = p95(res.hover.map((h) => h.toFrame));
+  const hoverSync = median(res.hover.map((h) => h.sync));
+  const tooltips = res.hover.filter((h) => h.tooltip).length;
+
+  if (process.env.FLAME_BENCH_RAW) console.log(JSON.stringify({ first: res.first, zoom: res.zoom }, null, 1));
+  const verdict = (value, target) => (value <= target ? 'ok' : 'OVER');
+  console.log(`flamegraph bench: ${res.nodes.toLocaleString('en-US')}-node tree, ${res.rects} rectangles drawn at 1200 px (level of detail)`);
+  console.log(`  layout (typed arrays)      median ${ms(median(res.first.map((f) => f.layout)))}`);
+  console.log(`  first render, to painted   median ${ms(first)}  (cold ${ms(firstCold)})  target ≤ ${TARGETS.firstRenderMs} ms  ${verdict(first, TARGETS.firstRenderMs)}`);
+  console.log(`  zoom, to painted           median ${ms(zoomMed)}  p95 ${ms(zoomP95)}  (sync ${ms(zoomSync)})  target ≤ ${TARGETS.zoomMs} ms  ${verdict(zoomP95, TARGETS.zoomMs)}`);
+  console.log(`  hover, to painted          median ${ms(hoverMed)}  p95 ${ms(hoverP95)}  (sync ${ms(hoverSync)}, tooltip shown ${tooltips}/${res.hover.length})  target ≤ ${TARGETS.hoverMs} ms  ${verdict(hoverP95, TARGETS.hoverMs)}`);
+  console.log('  ("to painted" includes waiting for the next animation frame, ~16 ms at 60 Hz)');
+
+  const outDir = join(root, 'bench', 'results');
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(
+    join(outDir, 'flamegraph.json'),
+    JSON.stringify({ nodes: res.nodes, rects: res.rects, firstRenderMs: first, firstRenderColdMs: firstCold, zoomMedianMs: zoomMed, zoomP95Ms: zoomP95, hoverMedianMs: hoverMed, hoverP95Ms: hoverP95, targets: TARGETS, raw: res }, null, 2),
+  );
+  const missed = first > TARGETS.firstRenderMs || zoomP95 > TARGETS.zoomMs || hoverP95 > TARGETS.hoverMs;
+  if (missed && STRICT) process.exitCode = 1;
+} finally {
+  await browser?.close();
+  rmSync(work, { recursive: true, force: true });
+}

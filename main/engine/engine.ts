@@ -1,0 +1,358 @@
+/**
+ * The main-thread half of the engine: one worker per open capture, a promise per request,
+ * progress fan-out, and cross-capture work (diff) assembled from each worker's reduced results.
+ */
+import { Worker } from 'node:worker_threads';
+import { resolve as resolvePath } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import type {
+  AllocatorBreakdown,
+  AllocatorQuery,
+  ApiError,
+  CaptureInfo,
+  DiffQuery,
+  DiffResult,
+  ExportRequest,
+  ExportResult,
+  FlameQuery,
+  FlameTree,
+  HeapscopeApi,
+  OpenRequest,
+  Progress,
+  SnapshotSpec,
+  StackFilter,
+  Summary,
+  SummaryQuery,
+  TableQuery,
+  TableResult,
+  Timeline,
+  TimelineQuery,
+} from '../../shared/api';
+import { HeapscopeError } from '../../shared/api-error';
+import type { StatsOptions } from '../model/capture-model';
+import type { FromWorker, GroupsQuery, SnapshotInfo, ToWorker, WorkerMethod, WorkerQueries } from './protocol';
+import * as q from './queries';
+
+export interface EngineOptions {
+  /** The built worker (out/node/worker.js or out/main/worker.js). */
+  workerUrl: URL | string;
+  /** Read size passed to loaders (tests force tiny chunks). */
+  chunkSize?: number;
+  /** How long a cancelled worker may take to stop by itself before it is terminated. */
+  cancelGraceMs?: number;
+}
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (error: HeapscopeError) => void;
+}
+
+type Listener = (progress: Progress) => void;
+type HeaderListener = (info: CaptureInfo) => void;
+
+class CaptureHandle {
+  info?: CaptureInfo;
+  headerInfo?: CaptureInfo;
+  opening?: Promise<CaptureInfo>;
+  dead?: ApiError;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+
+  constructor(
+    readonly id: string,
+    readonly key: string,
+    readonly worker: Worker,
+    private readonly emit: (message: FromWorker) => void,
+  ) {
+    worker.on('message', (message: FromWorker) => this.onMessage(message));
+    worker.on('error', (error: Error) => this.fail({ code: 'internal', message: `the capture worker failed: ${error.message}` }));
+    worker.on('messageerror', (error: Error) => this.fail({ code: 'internal', message: `bad message from the capture worker: ${error.message}` }));
+    worker.on('exit', (code) => {
+      if (!this.dead) this.fail({ code: 'internal', message: `the capture worker stopped (exit code ${code})` });
+    });
+  }
+
+  request<T>(message: ToWorker & { id: number }): Promise<T> {
+    if (this.dead) return Promise.reject(new HeapscopeError(this.dead));
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(message.id, { resolve: resolve as (v: unknown) => void, reject });
+      this.worker.postMessage(message);
+    });
+  }
+
+  newId(): number {
+    return this.nextId++;
+  }
+
+  send(message: ToWorker): void {
+    if (!this.dead) this.worker.postMessage(message);
+  }
+
+  /** Rejects everything outstanding; later requests fail with the same error. */
+  fail(error: ApiError): void {
+    if (this.dead) return;
+    this.dead = error;
+    for (const p of this.pending.values()) p.reject(new HeapscopeError(error));
+    this.pending.clear();
+  }
+
+  private onMessage(message: FromWorker): void {
+    switch (message.type) {
+      case 'progress':
+      case 'header':
+        if (message.type === 'header') this.headerInfo = message.info;
+        this.emit(message);
+        return;
+      case 'ready':
+        this.info = message.info;
+        this.settle(message.id, (p) => p.resolve(message.info));
+        return;
+      case 'result':
+        this.settle(message.id, (p) => p.resolve(message.value));
+        return;
+      case 'error':
+        this.settle(message.id, (p) => p.reject(new HeapscopeError(message.error)));
+        return;
+    }
+  }
+
+  private settle(id: number, action: (p: Pending) => void): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    action(p);
+  }
+}
+
+type WorkerArgs<M extends WorkerMethod> = Parameters<WorkerQueries[M]>[0];
+
+export class Engine implements HeapscopeApi {
+  private readonly captures = new Map<string, CaptureHandle>();
+  private readonly listeners = new Set<Listener>();
+  private readonly headerListeners = new Set<HeaderListener>();
+  private counter = 0;
+
+  constructor(private readonly options: EngineOptions) {}
+
+  /** Subscribes to progress of every capture; returns the unsubscribe function. */
+  onProgress(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Called once a capture's header is read, before its records are. */
+  onHeader(listener: HeaderListener): () => void {
+    this.headerListeners.add(listener);
+    return () => this.headerListeners.delete(listener);
+  }
+
+  async open(req: OpenRequest): Promise<CaptureInfo> {
+    if (!req || typeof req.path !== 'string' || req.path.length === 0) {
+      throw new HeapscopeError({ code: 'bad-input', message: 'open needs a file path' });
+    }
+    const path = resolvePath(req.path);
+    const key = `${path}\0${req.withForkChildren ? 'forks' : ''}`;
+    for (const handle of this.captures.values()) {
+      if (handle.key === key && !handle.dead) return handle.info ?? handle.opening!;
+    }
+    const id = `c${++this.counter}`;
+    const worker = new Worker(this.options.workerUrl, { name: `heapscope-capture-${id}` });
+    const handle = new CaptureHandle(id, key, worker, (message) => this.forward(message));
+    this.captures.set(id, handle);
+    const openMessage: ToWorker & { id: number } = {
+      type: 'open',
+      id: handle.newId(),
+      captureId: id,
+      path,
+      ...(req.withForkChildren !== undefined && { withForkChildren: req.withForkChildren }),
+      ...(this.options.chunkSize !== undefined && { chunkSize: this.options.chunkSize }),
+    };
+    handle.opening = handle.request<CaptureInfo>(openMessage).catch(async (error: HeapscopeError) => {
+      // A capture that failed to open holds nothing worth keeping: free its worker.
+      await this.dispose(id);
+      if (error.code === 'internal') this.forwardProgress({ captureId: id, phase: 'error', bytesDone: 0, bytesTotal: 0, records: 0, elapsedMs: 0, message: error.message });
+      throw error;
+    });
+    // Marked as handled here: callers may attach their handlers later (e.g. after a cancel).
+    handle.opening.catch(() => undefined);
+    return handle.opening;
+  }
+
+  async cancel(captureId: string): Promise<void> {
+    const handle = this.captures.get(captureId);
+    if (!handle || handle.info) return;
+    handle.send({ type: 'cancel' });
+    const grace = this.options.cancelGraceMs ?? 2000;
+    const stopped = handle.opening?.then(
+      () => true,
+      () => true,
+    );
+    // A loader stuck in a long synchronous stretch cannot see the abort; terminating is the backstop.
+    const timer = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), grace).unref());
+    if (!(await Promise.race([stopped, timer]))) {
+      handle.fail({ code: 'cancelled', message: 'cancelled' });
+      this.forwardProgress({ captureId, phase: 'cancelled', bytesDone: 0, bytesTotal: 0, records: 0, elapsedMs: 0 });
+      await this.dispose(captureId);
+    }
+  }
+
+  async close(captureId: string): Promise<void> {
+    const handle = this.captures.get(captureId);
+    if (!handle) return;
+    if (!handle.info) await this.cancel(captureId);
+    await this.dispose(captureId);
+  }
+
+  /** Terminates every worker (CLI exit, server shutdown, app quit). */
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.captures.keys()].map((id) => this.dispose(id)));
+  }
+
+  async list(): Promise<CaptureInfo[]> {
+    return [...this.captures.values()].filter((h) => h.info && !h.dead).map((h) => h.info!);
+  }
+
+  /** Number of live workers (tests check that close frees them). */
+  get workerCount(): number {
+    return this.captures.size;
+  }
+
+  summary(query: SummaryQuery): Promise<Summary> {
+    const { captureId, ...args } = query;
+    return this.query(captureId, 'summary', args) as Promise<Summary>;
+  }
+
+  flamegraph(query: FlameQuery): Promise<FlameTree> {
+    const { captureId, ...args } = query;
+    return this.query(captureId, 'flamegraph', args) as Promise<FlameTree>;
+  }
+
+  timeline(query: TimelineQuery): Promise<Timeline> {
+    const { captureId, ...args } = query;
+    return this.query(captureId, 'timeline', args) as Promise<Timeline>;
+  }
+
+  allocators(query: AllocatorQuery): Promise<AllocatorBreakdown> {
+    const { captureId, ...args } = query;
+    return this.query(captureId, 'allocators', args) as Promise<AllocatorBreakdown>;
+  }
+
+  table(query: TableQuery): Promise<TableResult> {
+    const { captureId, ...args } = query;
+    return this.query(captureId, 'table', args) as Promise<TableResult>;
+  }
+
+  statsJson(captureId: string, options: StatsOptions = {}): Promise<unknown> {
+    return this.query(captureId, 'statsJson', options);
+  }
+
+  exportTable(captureId: string, kind: 'memray-csv', leaks: boolean): Promise<string> {
+    return this.query(captureId, 'exportTable', { kind, leaks }) as Promise<string>;
+  }
+
+  groups(captureId: string, args: GroupsQuery): Promise<q.Group[]> {
+    return this.query(captureId, 'groups', args) as Promise<q.Group[]>;
+  }
+
+  snapshotInfo(captureId: string, snapshot: SnapshotSpec, filter?: StackFilter): Promise<SnapshotInfo> {
+    return this.query(captureId, 'snapshotInfo', { snapshot, ...(filter !== undefined && { filter }) }) as Promise<SnapshotInfo>;
+  }
+
+  /** The CaptureInfo of an open (or opening) capture. */
+  async info(captureId: string): Promise<CaptureInfo> {
+    const handle = this.captures.get(captureId);
+    if (!handle) throw new HeapscopeError({ code: 'not-found', message: `no open capture with id ${JSON.stringify(captureId)}` });
+    return handle.info ?? handle.opening!;
+  }
+
+  async diff(query: DiffQuery): Promise<DiffResult> {
+    const { base, target, groupBy, filter, cumulative, limit } = query;
+    const groupArgs = (side: typeof base): GroupsQuery => ({
+      snapshot: side.snapshot,
+      groupBy,
+      ...(cumulative !== undefined && { cumulative }),
+      ...(filter !== undefined && { filter }),
+    });
+    const flameArgs = (side: typeof base) => ({ snapshot: side.snapshot, ...(filter !== undefined && { filter }) });
+    const [baseCapture, targetCapture, baseGroups, targetGroups, baseInfo, targetInfo, baseFlame, targetFlame] = await Promise.all([
+      this.info(base.captureId),
+      this.info(target.captureId),
+      this.groups(base.captureId, groupArgs(base)),
+      this.groups(target.captureId, groupArgs(target)),
+      this.snapshotInfo(base.captureId, base.snapshot, filter),
+      this.snapshotInfo(target.captureId, target.snapshot, filter),
+      this.query(base.captureId, 'flamegraph', flameArgs(base)) as Promise<FlameTree>,
+      this.query(target.captureId, 'flamegraph', flameArgs(target)) as Promise<FlameTree>,
+    ]);
+    // Two moments of one capture share their paths; two captures may come from different checkouts.
+    const matching =
+      base.captureId === target.captureId
+        ? undefined
+        : q.matchCaptures(
+            { facts: baseCapture.facts, files: new Set(baseFlame.frames.map((f) => f.file)) },
+            { facts: targetCapture.facts, files: new Set(targetFlame.frames.map((f) => f.file)) },
+          );
+    const rekey = (groups: q.Group[], relative: ((file: string) => string) | undefined): q.Group[] =>
+      !relative || matching?.matching === 'exact'
+        ? groups
+        : groups.map((g) => ({ ...g, key: JSON.stringify([g.keyType, g.frames.map((f) => [relative(f.file), f.line, g.keyType === 'function' ? f.function : ''])]) }));
+    const allRows = q.compareGroups(rekey(baseGroups, matching?.base.relative), rekey(targetGroups, matching?.target.relative));
+    const result: DiffResult = {
+      base: { totalBytes: baseInfo.totalBytes, totalCount: baseInfo.totalCount, label: baseInfo.label },
+      target: { totalBytes: targetInfo.totalBytes, totalCount: targetInfo.totalCount, label: targetInfo.label },
+      groupCount: allRows.length,
+      rows: limit !== undefined ? allRows.slice(0, limit) : allRows,
+      flame: matching ? q.mergeDiffFlame(baseFlame, targetFlame, { base: matching.base, target: matching.target }) : q.mergeDiffFlame(baseFlame, targetFlame),
+      matching: matching?.matching ?? 'exact',
+    };
+    if (matching?.note) result.matchingNote = matching.note;
+    return result;
+  }
+
+  async export(req: ExportRequest): Promise<ExportResult> {
+    let content: string;
+    if (req.format === 'memray-csv') {
+      content = await this.exportTable(req.captureId, 'memray-csv', req.snapshot?.kind === 'leaks');
+    } else {
+      const { format, captureId, outputPath: _out, ...rest } = req;
+      content = (await this.query(captureId, 'exportFile', { format, ...(rest.snapshot && { snapshot: rest.snapshot }), ...(rest.filter && { filter: rest.filter }) })) as string;
+    }
+    const bytes = Buffer.byteLength(content);
+    if (req.outputPath) {
+      await writeFile(req.outputPath, content);
+      return { format: req.format, outputPath: req.outputPath, bytes };
+    }
+    return { format: req.format, content, bytes };
+  }
+
+  /** Sends one query to the worker holding `captureId`, waiting for the open to finish first. */
+  async query<M extends WorkerMethod>(captureId: string, method: M, args: WorkerArgs<M>): Promise<unknown> {
+    const handle = this.captures.get(captureId);
+    if (!handle) throw new HeapscopeError({ code: 'not-found', message: `no open capture with id ${JSON.stringify(captureId)}` });
+    if (!handle.info) await handle.opening;
+    return handle.request({ type: 'query', id: handle.newId(), method, args });
+  }
+
+  private async dispose(captureId: string): Promise<void> {
+    const handle = this.captures.get(captureId);
+    if (!handle) return;
+    this.captures.delete(captureId);
+    handle.fail({ code: 'not-found', message: `capture ${captureId} was closed` });
+    await handle.worker.terminate();
+  }
+
+  private forward(message: FromWorker): void {
+    if (message.type === 'progress') this.forwardProgress(message.progress);
+    else if (message.type === 'header') for (const l of this.headerListeners) l(message.info);
+  }
+
+  private forwardProgress(progress: Progress): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(progress);
+      } catch {
+        // One broken subscriber (a closed SSE stream) must not stop the others.
+      }
+    }
+  }
+}

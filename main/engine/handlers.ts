@@ -1,0 +1,94 @@
+/**
+ * What a capture worker does with each query, as plain functions of the model. Kept apart from
+ * the worker entry so it can be exercised in-process.
+ */
+import type { Summary, SnapshotSpec } from '../../shared/api';
+import { UnsupportedQuery, type CaptureModel } from '../model/capture-model';
+import type { FrameTable } from '../model/frame-table';
+import { snapshotTotals, type Snapshot } from '../model/snapshot';
+import type { SnapshotInfo, WorkerMethod, WorkerQueries } from './protocol';
+import * as q from './queries';
+
+const DEFAULT_TIMELINE_POINTS = 2000;
+const TOP_SITES = 10;
+
+type Handlers = { [M in WorkerMethod]: (model: CaptureModel, args: Parameters<WorkerQueries[M]>[0]) => unknown };
+
+const resolvers = new WeakMap<FrameTable, (file: string) => string>();
+
+/** file → dotted module, from the capture's own sys.path facts (or its common source prefix). */
+function moduleOf(model: CaptureModel, snapshot: Snapshot): (file: string) => string {
+  let resolver = resolvers.get(snapshot.frames);
+  if (!resolver) {
+    resolver = q.moduleResolver(model.info().facts, new Set(snapshot.frames.files));
+    resolvers.set(snapshot.frames, resolver);
+  }
+  return resolver;
+}
+
+function summarySnapshot(range?: { fromMs: number; toMs: number }): SnapshotSpec {
+  return range ? { kind: 'range', fromMs: range.fromMs, toMs: range.toMs, measure: 'peak' } : { kind: 'peak' };
+}
+
+export const handlers: Handlers = {
+  summary(model, args): Summary {
+    const base = model.summary(args.range);
+    const info = model.info();
+    let topSites = base.topSites;
+    if (!topSites) {
+      try {
+        const snapshot = model.snapshot(summarySnapshot(args.range));
+        topSites = q.buildTable(snapshot, { groupBy: 'line', sortBy: 'bytes', descending: true, limit: TOP_SITES, moduleOf: moduleOf(model, snapshot) }).rows;
+      } catch (error) {
+        // A capture without a peak snapshot (or a missing table query) still has a summary.
+        if (!(error instanceof UnsupportedQuery) && !(error instanceof Error && /not available yet/.test(error.message))) throw error;
+        topSites = [];
+      }
+    }
+    const findings = base.findings ?? q.buildFindings() ?? [];
+    return { ...base, info, topSites, findings };
+  },
+  flamegraph(model, args) {
+    const { snapshot: spec, ...options } = args;
+    const snapshot = model.snapshot(spec, options.filter);
+    return q.buildFlameTree(snapshot, { ...options, moduleOf: moduleOf(model, snapshot) });
+  },
+  timeline(model, args) {
+    const timeline = model.timeline(args.maxPoints ?? DEFAULT_TIMELINE_POINTS);
+    if (!timeline) throw new UnsupportedQuery(`${model.info().facts.fileName} has no time axis (${model.info().facts.format})`);
+    return timeline;
+  },
+  allocators(model, args) {
+    return model.allocators(args.snapshot, args.filter);
+  },
+  table(model, args) {
+    const { snapshot: spec, ...options } = args;
+    const snapshot = model.snapshot(spec, options.filter);
+    return q.buildTable(snapshot, { ...options, moduleOf: moduleOf(model, snapshot) });
+  },
+  statsJson(model, args) {
+    return model.statsJson(args);
+  },
+  exportTable(model, args) {
+    if (!model.exportTable) throw new UnsupportedQuery(`${model.info().facts.format} captures cannot be exported as ${args.kind}`);
+    return model.exportTable(args.kind, { leaks: args.leaks });
+  },
+  groups(model, args) {
+    // Thread and allocator filters apply in the model; tracemalloc trace filters are not offered here.
+    return q.groupSnapshot(model.snapshot(args.snapshot, args.filter), { groupBy: args.groupBy, ...(args.cumulative !== undefined && { cumulative: args.cumulative }) });
+  },
+  snapshotInfo(model, args): SnapshotInfo {
+    const snapshot = model.snapshot(args.snapshot, args.filter);
+    const totals = snapshotTotals(snapshot.rows);
+    return { label: snapshot.label, totalBytes: totals.bytes, totalCount: totals.count };
+  },
+  exportFile(_model, args) {
+    throw new UnsupportedQuery(`export as ${args.format} is not available yet in this build`);
+  },
+};
+
+export function runQuery(model: CaptureModel, method: WorkerMethod, args: unknown): unknown {
+  const handler = handlers[method] as (model: CaptureModel, args: unknown) => unknown;
+  if (!handler) throw new UnsupportedQuery(`unknown query ${String(method)}`);
+  return handler(model, args ?? {});
+}

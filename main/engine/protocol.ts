@@ -1,0 +1,79 @@
+/**
+ * Messages between the Engine (main thread) and one capture worker. Everything here is
+ * structured-clone safe: plain objects, arrays and typed arrays only.
+ */
+import type {
+  AllocatorQuery,
+  ApiError,
+  CaptureInfo,
+  ExportFormat,
+  FlameQuery,
+  GroupBy,
+  Progress,
+  SnapshotSpec,
+  StackFilter,
+  SummaryQuery,
+  TableQuery,
+  TimelineQuery,
+} from '../../shared/api';
+import type { StatsOptions } from '../model/capture-model';
+
+type WithoutCapture<T> = Omit<T, 'captureId'>;
+
+/** Queries a worker answers about the one capture it holds. */
+export interface WorkerQueries {
+  summary: (q: WithoutCapture<SummaryQuery>) => unknown;
+  flamegraph: (q: WithoutCapture<FlameQuery>) => unknown;
+  timeline: (q: WithoutCapture<TimelineQuery>) => unknown;
+  allocators: (q: WithoutCapture<AllocatorQuery>) => unknown;
+  table: (q: WithoutCapture<TableQuery>) => unknown;
+  statsJson: (q: StatsOptions) => unknown;
+  exportTable: (q: { kind: 'memray-csv'; leaks: boolean }) => unknown;
+  /** Reduced groups of one snapshot for a cross-capture diff (tracemalloc `statistics()` semantics). */
+  groups: (q: GroupsQuery) => unknown;
+  /** Label and totals of one snapshot, for diff headers. */
+  snapshotInfo: (q: { snapshot: SnapshotSpec; filter?: StackFilter }) => unknown;
+  /** A format-specific export made inside the worker (speedscope, csv, json of one capture). */
+  exportFile: (q: { format: ExportFormat; snapshot?: SnapshotSpec; filter?: StackFilter; leaks?: boolean }) => unknown;
+}
+
+export type WorkerMethod = keyof WorkerQueries;
+
+export const WORKER_METHODS: readonly WorkerMethod[] = [
+  'summary',
+  'flamegraph',
+  'timeline',
+  'allocators',
+  'table',
+  'statsJson',
+  'exportTable',
+  'groups',
+  'snapshotInfo',
+  'exportFile',
+];
+
+export interface GroupsQuery {
+  snapshot: SnapshotSpec;
+  groupBy: Exclude<GroupBy, 'module'> | 'filename' | 'lineno';
+  cumulative?: boolean;
+  filter?: StackFilter;
+}
+
+export interface SnapshotInfo {
+  label: string;
+  totalBytes: number;
+  totalCount: number;
+}
+
+export type ToWorker =
+  | { type: 'open'; id: number; captureId: string; path: string; withForkChildren?: boolean; chunkSize?: number }
+  | { type: 'query'; id: number; method: WorkerMethod; args: unknown }
+  | { type: 'cancel' };
+
+export type FromWorker =
+  | { type: 'progress'; progress: Progress }
+  /** The header is read: a first screen can appear before the records are. */
+  | { type: 'header'; info: CaptureInfo }
+  | { type: 'ready'; id: number; info: CaptureInfo }
+  | { type: 'result'; id: number; value: unknown }
+  | { type: 'error'; id: number; error: ApiError };

@@ -1,0 +1,697 @@
+import { InputError } from '../../model/capture-model';
+import { ALLOCATOR_KIND, MemrayIndexBuilder, R, V12_TO_CANONICAL } from '../../model/memray/builder';
+import { Cursor, parseHeader, type MemrayHeader } from './header';
+import { decodeLine } from './lines';
+import type { StreamConsumer } from './stream';
+
+const TWO64 = 18446744073709551616;
+
+/** Delta-channel addition with u64 wrap (values memray writes stay far below 2^53). */
+function wrapU64(v: number): number {
+  return v < 0 ? v + TWO64 : v >= TWO64 ? v - TWO64 : v;
+}
+
+function zigzag(z: number): number {
+  return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+}
+
+/**
+ * The record layer: parses the header, then one of the three record encodings (v10/11,
+ * v12/13, aggregated) and feeds normalized events to the index builder. Resumable: it stops
+ * before an incomplete record and continues when more bytes arrive.
+ */
+export class MemrayRecordParser implements StreamConsumer {
+  header?: MemrayHeader;
+  model?: MemrayIndexBuilder;
+  stopped = false;
+  records = 0;
+  sawTrailer = false;
+  /** Decoded-stream offset of the first record that could not be read. */
+  stopOffset = -1;
+  stopReason?: string;
+
+  // delta channels (§3)
+  private dataPtr = 0;
+  private nativeId = 0;
+  private ipChan = 0;
+  private pyFrameId = 0;
+  private pyLine = 0;
+  private firstLineChan = 0;
+  private readonly cache = new Float64Array(15);
+  private aggTraceIndex = 0;
+
+  // per-thread Python stacks of tree nodes
+  private readonly stacks: Int32Array[] = [];
+  private readonly depths: number[] = [];
+  private st = new Int32Array(64);
+  private sd = 0;
+  private haveThread = false;
+  private pyHex = 0;
+
+  constructor(
+    private readonly file: string | undefined,
+    private readonly onHeader: (h: MemrayHeader) => void,
+  ) {}
+
+  parse(buf: Uint8Array, pos: number, end: number, final: boolean, base: number): number {
+    if (this.stopped) return end;
+    if (!this.header) {
+      let h: MemrayHeader | undefined;
+      try {
+        h = parseHeader(buf, pos, end, final, this.file);
+      } catch (e) {
+        if (e instanceof InputError && e.offset !== undefined) {
+          throw new InputError(e.message.replace(/ \(at byte \d+\)$/, ''), this.file, base + e.offset);
+        }
+        throw e;
+      }
+      if (!h) return pos;
+      this.header = h;
+      this.pyHex = h.pythonVersionHex;
+      this.model = new MemrayIndexBuilder(h.nativeTraces);
+      this.model.aggregated = h.fileFormat === 1;
+      pos += h.length;
+      this.onHeader(h);
+    }
+    if (this.header.fileFormat === 1) return this.parseAggregated(buf, pos, end, final, base);
+    if (this.header.version >= 12) return this.parseV12(buf, pos, end, final, base);
+    return this.parseV10(buf, pos, end, final, base);
+  }
+
+  /** An incomplete record: wait for more input, or (at the end) it is the truncation point. */
+  private incomplete(start: number, final: boolean, base: number, what: string): number {
+    if (!final) return start;
+    this.stop(base + start, `the data ends inside a ${what} record`);
+    return start;
+  }
+
+  private stop(offset: number, reason: string): void {
+    this.stopped = true;
+    this.stopOffset = offset;
+    this.stopReason = reason;
+  }
+
+  private switchThread(tid: number): void {
+    const m = this.model!;
+    if (this.haveThread) {
+      this.stacks[m.thread] = this.st;
+      this.depths[m.thread] = this.sd;
+    }
+    m.setThread(tid);
+    this.st = this.stacks[m.thread] ?? new Int32Array(64);
+    this.sd = this.depths[m.thread] ?? 0;
+    this.haveThread = true;
+  }
+
+  private push(node: number): void {
+    if (this.sd === this.st.length) {
+      const g = new Int32Array(this.st.length * 2);
+      g.set(this.st);
+      this.st = g;
+    }
+    this.st[this.sd++] = node;
+  }
+
+  private top(): number {
+    return this.sd > 0 ? this.st[this.sd - 1] : 0;
+  }
+
+  /** Records that are the same in both stream encodings (cold path, bounds-checked). */
+  private commonRecord(type: number, c: Cursor): boolean {
+    const m = this.model!;
+    switch (type) {
+      case 5: {
+        // NATIVE_TRACE_INDEX
+        const ip = wrapU64(this.ipChan + c.svarint());
+        const parent = wrapU64(this.nativeId + c.svarint());
+        if (c.short) return false;
+        this.ipChan = ip;
+        this.nativeId = parent;
+        m.nativeNode(ip, parent);
+        m.recordCounts[R.NATIVE_FRAME_ID]++;
+        return true;
+      }
+      case 6:
+        m.mapStart();
+        m.recordCounts[R.MEMORY_MAP_START]++;
+        return true;
+      case 7: {
+        const file = c.cstring();
+        const n = c.varint();
+        const load = c.u64();
+        const segs: number[] = [];
+        for (let i = 0; i < n && !c.short; i++) {
+          const t = c.u8();
+          if (!c.short && t !== 8) throw new SegmentError();
+          segs.push(c.u64(), c.varint());
+        }
+        if (c.short) return false;
+        m.recordCounts[R.SEGMENT_HEADER]++;
+        m.recordCounts[R.SEGMENT] += n;
+        for (let i = 0; i < segs.length; i += 2) m.segment(file, load, segs[i], segs[i + 1]);
+        return true;
+      }
+      case 10: {
+        const name = c.cstring();
+        if (c.short) return false;
+        m.setThreadName(name);
+        m.recordCounts[R.THREAD]++;
+        return true;
+      }
+      case 12: {
+        const tid = c.u64();
+        if (c.short) return false;
+        this.switchThread(tid);
+        m.recordCounts[R.CONTEXT_SWITCH]++;
+        return true;
+      }
+    }
+    throw new Error(`not a common record ${type}`);
+  }
+
+  // ------------------------------------------------------------------ v12 / v13
+
+  private parseV12(buf: Uint8Array, pos: number, end: number, final: boolean, base: number): number {
+    const m = this.model!;
+    const native = this.header!.nativeTraces;
+    const cache = this.cache;
+    let p = pos;
+    while (p < end) {
+      const start = p;
+      const t = buf[p++];
+      if (t >= 0x80) {
+        // ALLOCATION: hot path, hand-inlined varints, side effects only after the bounds check
+        const idx = (t >> 3) & 15;
+        let ptr = this.dataPtr;
+        let address: number;
+        if (idx === 15) {
+          let b = buf[p++];
+          let z = b & 0x7f;
+          let s = 128;
+          while (b & 0x80) {
+            b = buf[p++];
+            z += (b & 0x7f) * s;
+            s *= 128;
+          }
+          ptr = wrapU64(ptr + (z % 2 === 0 ? z / 2 : -(z + 1) / 2));
+          address = ptr * 8;
+        } else {
+          address = cache[idx];
+        }
+        let a = t & 7;
+        if (a === 0) a = buf[p++];
+        if (a > 15 || a === 0) {
+          if (p > end) return this.incomplete(start, final, base, 'ALLOCATION');
+          this.stop(base + start, `invalid allocator id ${a} in an ALLOCATION record`);
+          return start;
+        }
+        const ca = V12_TO_CANONICAL[a];
+        const kind = ALLOCATOR_KIND[ca];
+        let nat = 0;
+        let natChan = this.nativeId;
+        let size = 0;
+        if (kind !== 1) {
+          if (native) {
+            let b = buf[p++];
+            let z = b & 0x7f;
+            let s = 128;
+            while (b & 0x80) {
+              b = buf[p++];
+              z += (b & 0x7f) * s;
+              s *= 128;
+            }
+            natChan = wrapU64(natChan + (z % 2 === 0 ? z / 2 : -(z + 1) / 2));
+            nat = natChan;
+          }
+          let b = buf[p++];
+          size = b & 0x7f;
+          let s = 128;
+          while (b & 0x80) {
+            b = buf[p++];
+            size += (b & 0x7f) * s;
+            s *= 128;
+          }
+        }
+        if (p > end) return this.incomplete(start, final, base, 'ALLOCATION');
+        if (!this.haveThread) {
+          this.stop(base + start, 'ALLOCATION record before any CONTEXT_SWITCH');
+          return start;
+        }
+        if (idx === 15) {
+          this.dataPtr = ptr;
+          cache.copyWithin(1, 0, 14);
+          cache[0] = address;
+        }
+        this.nativeId = natChan;
+        m.allocation(address, size, ca, kind === 1 ? 0 : this.sd > 0 ? this.st[this.sd - 1] : 0, nat);
+        this.records++;
+        continue;
+      }
+      if (t >= 0x40) {
+        // FRAME_PUSH
+        let b = buf[p++];
+        let code = b & 0x7f;
+        let s = 128;
+        while (b & 0x80) {
+          b = buf[p++];
+          code += (b & 0x7f) * s;
+          s *= 128;
+        }
+        b = buf[p++];
+        let z = b & 0x7f;
+        s = 128;
+        while (b & 0x80) {
+          b = buf[p++];
+          z += (b & 0x7f) * s;
+          s *= 128;
+        }
+        if (p > end) return this.incomplete(start, final, base, 'FRAME_PUSH');
+        if (!this.haveThread) {
+          this.stop(base + start, 'FRAME_PUSH record before any CONTEXT_SWITCH');
+          return start;
+        }
+        const offset = zigzag(z);
+        const entry = t & 1;
+        const sub = (offset + 1) * 2 + entry;
+        let frame = m.frameIntern.get(code, sub);
+        if (frame < 0) {
+          frame = this.newFrameV12(code, offset, entry);
+          m.frameIntern.set(code, sub, frame);
+        }
+        this.push(m.pyChild(this.top(), frame));
+        m.recordCounts[R.FRAME_PUSH]++;
+        this.records++;
+        continue;
+      }
+      if (t >= 0x20) {
+        // OBJECT_RECORD
+        const created = t & 1;
+        const idx = (t >> 1) & 15;
+        let ptr = this.dataPtr;
+        let address = 0;
+        if (idx === 15) {
+          let b = buf[p++];
+          let z = b & 0x7f;
+          let s = 128;
+          while (b & 0x80) {
+            b = buf[p++];
+            z += (b & 0x7f) * s;
+            s *= 128;
+          }
+          ptr = wrapU64(ptr + zigzag(z));
+          address = ptr * 8;
+        } else address = cache[idx];
+        let natChan = this.nativeId;
+        if (native && created) {
+          let b = buf[p++];
+          let z = b & 0x7f;
+          let s = 128;
+          while (b & 0x80) {
+            b = buf[p++];
+            z += (b & 0x7f) * s;
+            s *= 128;
+          }
+          natChan = wrapU64(natChan + zigzag(z));
+        }
+        if (p > end) return this.incomplete(start, final, base, 'OBJECT_RECORD');
+        if (idx === 15) {
+          this.dataPtr = ptr;
+          cache.copyWithin(1, 0, 14);
+          cache[0] = address;
+        }
+        this.nativeId = natChan;
+        if (created) m.objectsCreated++;
+        else m.objectsDestroyed++;
+        m.recordCounts[R.OBJECT_RECORD]++;
+        this.records++;
+        continue;
+      }
+      if (t >= 0x10) {
+        // FRAME_POP
+        if (!this.haveThread) {
+          this.stop(base + start, 'FRAME_POP record before any CONTEXT_SWITCH');
+          return start;
+        }
+        const n = (t & 0x0f) + 1;
+        this.sd = this.sd > n ? this.sd - n : 0;
+        m.recordCounts[R.FRAME_POP]++;
+        this.records++;
+        continue;
+      }
+      // plain record types (cold)
+      const c = new Cursor(buf, p, end);
+      let ok = true;
+      switch (t) {
+        case 1:
+          m.recordCounts[R.TRAILER]++;
+          this.sawTrailer = true;
+          this.stopped = true;
+          this.records++;
+          return p;
+        case 2: {
+          const rss = c.varint();
+          const ms = c.varint();
+          if (c.short) ok = false;
+          else {
+            m.memoryRecord(rss, ms);
+            m.recordCounts[R.MEMORY_RECORD]++;
+          }
+          break;
+        }
+        case 14: {
+          const id = c.varint();
+          const name = c.cstring();
+          const file = c.cstring();
+          const first = this.firstLineChan + c.svarint();
+          const len = c.varint();
+          const table = c.short ? new Uint8Array(0) : c.bytes(len);
+          if (c.short) ok = false;
+          else {
+            this.firstLineChan = first | 0;
+            m.codeName[id] = name;
+            m.codeFile[id] = file;
+            m.codeFirstLine[id] = first | 0;
+            m.codeTable[id] = table;
+            m.recordCounts[R.CODE_OBJECT]++;
+          }
+          break;
+        }
+        case 5:
+        case 6:
+        case 7:
+        case 10:
+        case 12:
+          try {
+            ok = this.commonRecord(t, c);
+          } catch (e) {
+            if (!(e instanceof SegmentError)) throw e;
+            this.stop(base + start, 'SEGMENT_HEADER not followed by its SEGMENT records');
+            return start;
+          }
+          break;
+        default:
+          this.stop(base + start, `unknown record type 0x${t.toString(16).padStart(2, '0')}`);
+          return start;
+      }
+      if (!ok) return this.incomplete(start, final, base, 'record');
+      p = c.p;
+      this.records++;
+    }
+    return p;
+  }
+
+  private newFrameV12(code: number, offset: number, entry: number): number {
+    const m = this.model!;
+    const known = code < m.codeName.length && m.codeName[code] !== undefined;
+    const name = known ? m.codeName[code] : '';
+    const file = known ? m.codeFile[code] : '';
+    const line = known ? decodeLine(m.codeTable[code], offset, m.codeFirstLine[code], this.pyHex) : 0;
+    return m.addFrame(m.internLocation(name, file, line), entry === 1);
+  }
+
+  // ------------------------------------------------------------------ v10 / v11
+
+  private parseV10(buf: Uint8Array, pos: number, end: number, final: boolean, base: number): number {
+    const m = this.model!;
+    let p = pos;
+    while (p < end) {
+      const start = p;
+      const t = buf[p++];
+      const type = t & 0x0f;
+      const flags = t >> 4;
+      if (type === 1 || type === 2) {
+        const alloc = flags;
+        const kind = ALLOCATOR_KIND[alloc];
+        if (alloc === 0) {
+          this.stop(base + start, 'ALLOCATION record with allocator 0');
+          return start;
+        }
+        let b = buf[p++];
+        let z = b & 0x7f;
+        let s = 128;
+        while (b & 0x80) {
+          b = buf[p++];
+          z += (b & 0x7f) * s;
+          s *= 128;
+        }
+        const ptr = wrapU64(this.dataPtr + zigzag(z));
+        let size = 0;
+        if (type === 2 || kind !== 1) {
+          b = buf[p++];
+          size = b & 0x7f;
+          s = 128;
+          while (b & 0x80) {
+            b = buf[p++];
+            size += (b & 0x7f) * s;
+            s *= 128;
+          }
+        }
+        let natChan = this.nativeId;
+        let nat = 0;
+        if (type === 2) {
+          b = buf[p++];
+          z = b & 0x7f;
+          s = 128;
+          while (b & 0x80) {
+            b = buf[p++];
+            z += (b & 0x7f) * s;
+            s *= 128;
+          }
+          natChan = wrapU64(natChan + zigzag(z));
+          nat = natChan;
+        }
+        if (p > end) return this.incomplete(start, final, base, 'ALLOCATION');
+        if (!this.haveThread) {
+          this.stop(base + start, 'ALLOCATION record before any CONTEXT_SWITCH');
+          return start;
+        }
+        this.dataPtr = ptr;
+        this.nativeId = natChan;
+        if (type === 2) m.recordCounts[R.ALLOCATION_WITH_NATIVE]++;
+        m.allocation(ptr, size, alloc, kind === 1 ? 0 : this.sd > 0 ? this.st[this.sd - 1] : 0, nat);
+        this.records++;
+        continue;
+      }
+      if (type === 4) {
+        let b = buf[p++];
+        let z = b & 0x7f;
+        let s = 128;
+        while (b & 0x80) {
+          b = buf[p++];
+          z += (b & 0x7f) * s;
+          s *= 128;
+        }
+        if (p > end) return this.incomplete(start, final, base, 'FRAME_PUSH');
+        if (!this.haveThread) {
+          this.stop(base + start, 'FRAME_PUSH record before any CONTEXT_SWITCH');
+          return start;
+        }
+        const frame = wrapU64(this.pyFrameId + zigzag(z));
+        this.pyFrameId = frame;
+        this.push(m.pyChild(this.top(), frame));
+        m.recordCounts[R.FRAME_PUSH]++;
+        this.records++;
+        continue;
+      }
+      if (type === 9) {
+        const n = flags + 1;
+        this.sd = this.sd > n ? this.sd - n : 0;
+        m.recordCounts[R.FRAME_POP]++;
+        this.records++;
+        continue;
+      }
+      const c = new Cursor(buf, p, end);
+      let ok = true;
+      switch (type) {
+        case 0:
+          if (flags === 1) {
+            m.recordCounts[R.TRAILER]++;
+            this.sawTrailer = true;
+            this.stopped = true;
+            this.records++;
+            return p;
+          }
+          this.stop(base + start, `unknown record type 0x${t.toString(16).padStart(2, '0')}`);
+          return start;
+        case 3: {
+          const id = wrapU64(this.pyFrameId + c.svarint());
+          const func = c.cstring();
+          const file = c.cstring();
+          const line = (this.pyLine + c.svarint()) | 0;
+          if (c.short) ok = false;
+          else {
+            this.pyFrameId = id;
+            this.pyLine = line;
+            m.defineFrame(id, func, file, line, (flags & 1) === 0);
+            m.recordCounts[R.FRAME_ID]++;
+          }
+          break;
+        }
+        case 11: {
+          const rss = c.varint();
+          const ms = c.varint();
+          if (c.short) ok = false;
+          else {
+            m.memoryRecord(rss, ms);
+            m.recordCounts[R.MEMORY_RECORD]++;
+          }
+          break;
+        }
+        case 5:
+        case 6:
+        case 7:
+        case 10:
+        case 12:
+          try {
+            ok = this.commonRecord(type, c);
+          } catch (e) {
+            if (!(e instanceof SegmentError)) throw e;
+            this.stop(base + start, 'SEGMENT_HEADER not followed by its SEGMENT records');
+            return start;
+          }
+          break;
+        default:
+          this.stop(base + start, `unknown record type 0x${t.toString(16).padStart(2, '0')}`);
+          return start;
+      }
+      if (!ok) return this.incomplete(start, final, base, 'record');
+      p = c.p;
+      this.records++;
+    }
+    return p;
+  }
+
+  // ------------------------------------------------------------------ aggregated
+
+  private parseAggregated(buf: Uint8Array, pos: number, end: number, final: boolean, base: number): number {
+    const m = this.model!;
+    const v12 = this.header!.version >= 12;
+    const native = this.header!.nativeTraces;
+    let p = pos;
+    while (p < end) {
+      const start = p;
+      const t = buf[p++];
+      const c = new Cursor(buf, p, end);
+      let ok = true;
+      switch (t) {
+        case 1: {
+          const time = c.u64();
+          const rss = c.u64();
+          const heap = c.u64();
+          if (c.short) ok = false;
+          else {
+            m.memorySnapshot(time - this.header!.startTime, rss, heap);
+            m.recordCounts[R.MEMORY_SNAPSHOT]++;
+          }
+          break;
+        }
+        case 2: {
+          const tid = c.u64();
+          const alloc = c.u8();
+          c.bytes(7);
+          const nat = c.u64();
+          const py = c.u64();
+          const gen = c.u64();
+          const nHwm = c.u64();
+          const nLeak = c.u64();
+          const bHwm = c.u64();
+          const bLeak = c.u64();
+          if (c.short) ok = false;
+          else {
+            const ca = v12 ? V12_TO_CANONICAL[alloc & 15] : alloc;
+            m.aggregatedAllocation(tid, ca, nat, py, gen, nHwm, nLeak, bHwm, bLeak);
+            m.recordCounts[R.AGGREGATED_ALLOCATION]++;
+          }
+          break;
+        }
+        case 3: {
+          const frame = v12 ? c.varint() : c.u64();
+          const parent = v12 ? c.varint() : c.u32();
+          if (c.short) ok = false;
+          else {
+            m.setNode(++this.aggTraceIndex, frame, parent);
+            m.recordCounts[R.PYTHON_TRACE_INDEX]++;
+          }
+          break;
+        }
+        case 4: {
+          if (v12) {
+            const id = c.varint();
+            const code = c.varint();
+            const offset = c.svarint();
+            const entry = c.u8();
+            if (c.short) ok = false;
+            else {
+              const known = code < m.codeName.length && m.codeName[code] !== undefined;
+              const line = known ? decodeLine(m.codeTable[code], offset, m.codeFirstLine[code], this.pyHex) : 0;
+              m.defineFrame(id, known ? m.codeName[code] : '', known ? m.codeFile[code] : '', line, entry !== 0);
+            }
+          } else {
+            const id = c.u64();
+            const func = c.cstring();
+            const file = c.cstring();
+            const line = c.i32();
+            const entry = c.u8();
+            if (c.short) ok = false;
+            else m.defineFrame(id, func, file, line, entry !== 0);
+          }
+          if (ok) m.recordCounts[R.PYTHON_FRAME_INDEX]++;
+          break;
+        }
+        case 13: {
+          c.varint();
+          if (native) c.varint();
+          if (c.short) ok = false;
+          else m.recordCounts[R.SURVIVING_OBJECT]++;
+          break;
+        }
+        case 14: {
+          const id = c.varint();
+          const name = c.cstring();
+          const file = c.cstring();
+          const first = this.firstLineChan + c.svarint();
+          const len = c.varint();
+          const table = c.short ? new Uint8Array(0) : c.bytes(len);
+          if (c.short) ok = false;
+          else {
+            this.firstLineChan = first | 0;
+            m.codeName[id] = name;
+            m.codeFile[id] = file;
+            m.codeFirstLine[id] = first | 0;
+            m.codeTable[id] = table;
+            m.recordCounts[R.CODE_OBJECT]++;
+          }
+          break;
+        }
+        case 15:
+          m.recordCounts[R.AGGREGATED_TRAILER]++;
+          this.sawTrailer = true;
+          this.stopped = true;
+          this.records++;
+          return p;
+        case 5:
+        case 6:
+        case 7:
+        case 10:
+        case 12:
+          try {
+            ok = this.commonRecord(t, c);
+          } catch (e) {
+            if (!(e instanceof SegmentError)) throw e;
+            this.stop(base + start, 'SEGMENT_HEADER not followed by its SEGMENT records');
+            return start;
+          }
+          break;
+        default:
+          this.stop(base + start, `unknown aggregated record type 0x${t.toString(16).padStart(2, '0')}`);
+          return start;
+      }
+      if (!ok) return this.incomplete(start, final, base, 'record');
+      p = c.p;
+      this.records++;
+    }
+    return p;
+  }
+}
+
+class SegmentError extends Error {}

@@ -1,0 +1,182 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import { InputError, type LoadOptions } from '../../model/capture-model';
+import { Lz4FrameDecoder, type DecodeWindow } from './lz4';
+
+/** A consumer of the decoded record stream (the record parsers). */
+export interface StreamConsumer {
+  /**
+   * Parses complete records in buf[pos, end) and returns the position of the first byte it
+   * did not consume. `base` is the stream offset of buf[0]. With `final`, an incomplete record
+   * at the end is the truncation point.
+   */
+  parse(buf: Uint8Array, pos: number, end: number, final: boolean, base: number): number;
+  /** TRAILER seen or an unreadable record: nothing after this point is used. */
+  readonly stopped: boolean;
+  /** Records parsed so far (for progress). */
+  readonly records: number;
+}
+
+export interface StreamFacts {
+  compressed: boolean;
+  sizeBytes: number;
+  /** Raw files: bytes before the trailing zero padding. */
+  effectiveBytes: number;
+  /** Decoded stream bytes seen. */
+  decodedBytes: number;
+  /** LZ4 input ended before the frame's end mark. */
+  lz4Truncated: boolean;
+}
+
+const HISTORY = 65536;
+const DEFAULT_CHUNK = 1 << 20;
+
+class Window implements DecodeWindow {
+  buf: Uint8Array;
+  wpos = 0;
+  rpos = 0;
+  base = 0;
+
+  constructor(
+    size: number,
+    private readonly history: number,
+    private readonly consumer: StreamConsumer,
+  ) {
+    this.buf = new Uint8Array(size);
+  }
+
+  drain(): void {
+    if (this.consumer.stopped) {
+      this.rpos = this.wpos;
+      return;
+    }
+    this.rpos = this.consumer.parse(this.buf, this.rpos, this.wpos, false, this.base);
+    if (this.consumer.stopped) this.rpos = this.wpos;
+  }
+
+  reserve(n: number): void {
+    if (this.wpos + n <= this.buf.length) return;
+    this.drain();
+    let keep = this.rpos;
+    if (this.history > 0) keep = Math.min(keep, this.wpos - this.history);
+    if (keep > 0) {
+      this.buf.copyWithin(0, keep, this.wpos);
+      this.base += keep;
+      this.rpos -= keep;
+      this.wpos -= keep;
+    }
+    if (this.wpos + n > this.buf.length) {
+      const grown = new Uint8Array(Math.max(this.buf.length * 2, this.wpos + n));
+      grown.set(this.buf.subarray(0, this.wpos));
+      this.buf = grown;
+    }
+  }
+}
+
+function abortError(): Error {
+  const e = new Error('loading was cancelled');
+  e.name = 'AbortError';
+  return e;
+}
+
+async function readAt(fh: FileHandle, buf: Uint8Array, off: number, len: number, pos: number): Promise<number> {
+  let done = 0;
+  while (done < len) {
+    const { bytesRead } = await fh.read(buf, off + done, len - done, pos + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return done;
+}
+
+/** Offset just past the last non-zero byte (memray's raw-file reader ignores the zero tail). */
+async function effectiveRawEnd(fh: FileHandle, size: number): Promise<number> {
+  const block = new Uint8Array(65536);
+  let end = size;
+  while (end > 0) {
+    const start = Math.max(0, end - block.length);
+    const n = await readAt(fh, block, 0, end - start, start);
+    for (let i = n - 1; i >= 0; i--) if (block[i] !== 0) return start + i + 1;
+    end = start;
+  }
+  return 0;
+}
+
+export const LZ4_MAGIC = [0x04, 0x22, 0x4d, 0x18];
+
+/**
+ * Streams a memray capture file into `consumer`: chunked reads, LZ4 frame or raw, progress and
+ * cancellation between chunks. Never holds more than a window of the decoded stream.
+ */
+export async function streamFile(
+  path: string,
+  options: LoadOptions,
+  consumer: StreamConsumer,
+  onProgressRecords?: () => number,
+): Promise<StreamFacts> {
+  const chunk = Math.max(1, options.chunkSize ?? DEFAULT_CHUNK);
+  const fh = await open(path, 'r');
+  try {
+    const size = (await fh.stat()).size;
+    if (size === 0) {
+      throw new InputError('empty file: expected a memray capture (magic "memray\\0" or an LZ4 frame)', path, 0);
+    }
+    const head = new Uint8Array(4);
+    const got = await readAt(fh, head, 0, 4, 0);
+    const compressed = got === 4 && LZ4_MAGIC.every((b, i) => head[i] === b);
+    const effective = compressed ? size : await effectiveRawEnd(fh, size);
+    if (effective === 0) {
+      throw new InputError('file holds only zero bytes: expected a memray capture (magic "memray\\0")', path, 0);
+    }
+    const window = new Window(Math.max(4 << 20, Math.min(chunk, 16 << 20) * 2), compressed ? HISTORY : 0, consumer);
+    const decoder = compressed ? new Lz4FrameDecoder() : undefined;
+    const inBuf = compressed ? new Uint8Array(Math.min(chunk, 16 << 20)) : undefined;
+    const started = performance.now();
+    let lastProgress = started;
+    let filePos = 0;
+    const report = (force: boolean) => {
+      if (!options.onProgress) return;
+      const now = performance.now();
+      if (!force && now - lastProgress < 50) return;
+      lastProgress = now;
+      options.onProgress({ bytesDone: filePos, bytesTotal: size, records: onProgressRecords ? onProgressRecords() : consumer.records });
+    };
+    while (filePos < effective && !consumer.stopped) {
+      if (options.signal?.aborted) throw abortError();
+      const want = Math.min(chunk, effective - filePos);
+      if (decoder && inBuf) {
+        const n = await readAt(fh, inBuf, 0, want, filePos);
+        if (n === 0) break;
+        filePos += n;
+        try {
+          decoder.push(inBuf.subarray(0, n), window);
+        } catch (e) {
+          if (e instanceof InputError) throw new InputError(e.message.replace(/ \(at byte \d+\)$/, ''), path, e.offset);
+          throw e;
+        }
+        if (decoder.done) filePos = effective;
+      } else {
+        window.reserve(want);
+        const n = await readAt(fh, window.buf, window.wpos, want, filePos);
+        if (n === 0) break;
+        window.wpos += n;
+        filePos += n;
+      }
+      window.drain();
+      report(false);
+    }
+    if (options.signal?.aborted) throw abortError();
+    if (!consumer.stopped) {
+      window.rpos = consumer.parse(window.buf, window.rpos, window.wpos, true, window.base);
+    }
+    report(true);
+    return {
+      compressed,
+      sizeBytes: size,
+      effectiveBytes: effective,
+      decodedBytes: window.base + window.wpos,
+      lz4Truncated: decoder !== undefined && !decoder.done,
+    };
+  } finally {
+    await fh.close();
+  }
+}

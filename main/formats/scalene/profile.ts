@@ -1,0 +1,294 @@
+/**
+ * Scalene's JSON profile, normalised: every key optional (the format grew from 2021 to 2026),
+ * numbers defaulted to 0, arrays to [], unknown keys ignored. See ../shared/docs/scalene-format.md.
+ */
+import { basename } from 'node:path';
+import { InputError } from '../../model/capture-model';
+
+/** Scalene's "MB" is MiB: its sampler divides byte counts by 1024 * 1024. */
+export const MIB = 1024 * 1024;
+
+export interface ScaleneLine {
+  file: string;
+  lineno: number;
+  /** Source text without its trailing newline, `& < >` unescaped. */
+  text: string;
+  /** Enclosing function's qualified name, `<module>` at top level. */
+  functionName: string;
+  mallocMb: number;
+  mallocs: number;
+  avgMb: number;
+  peakMb: number;
+  pythonFraction: number;
+  /** n_malloc_mb ÷ the program's total MB allocated; undefined when the file lacks it. */
+  usageFraction?: number;
+  copyMbPerSec: number;
+  /** [ns since start, global footprint MB] at the moments a sample fell on this line. */
+  memorySamples: [number, number][];
+}
+
+export interface ScaleneLeak {
+  file: string;
+  lineno: number;
+  likelihood: number;
+  velocityMbPerSec: number;
+}
+
+export interface ScaleneFrame {
+  kind: 'py' | 'native';
+  name: string;
+  file: string;
+  /** null for native frames. */
+  line: number | null;
+}
+
+export interface ScaleneStack {
+  frames: ScaleneFrame[];
+  /** memory_stacks: MB allocated; CPU stacks: samples. */
+  weight: number;
+}
+
+export interface ScaleneFile {
+  path: string;
+  percentCpu: number;
+  imports: string[];
+  lines: ScaleneLine[];
+  leaks: ScaleneLeak[];
+}
+
+export interface ScaleneProfile {
+  /** Memory profiling was on (`memory`; inferred from the memory fields in files that lack it). */
+  memory: boolean;
+  elapsedSec: number;
+  startTimeAbsoluteSec?: number;
+  program?: string;
+  /** The program directory (`filename`, a directory despite its name). */
+  programDir?: string;
+  args?: string[];
+  allocSamples: number;
+  maxFootprintMb: number;
+  maxFootprintPythonFraction?: number;
+  maxFootprintFile?: string;
+  maxFootprintLine?: number;
+  growthRatePercent: number;
+  nativeAllocationsMb: number;
+  gpuDevice?: string;
+  samples: [number, number][];
+  files: ScaleneFile[];
+  memoryStacks: ScaleneStack[];
+  /** combined_stacks (2.3.0+) or, in older files, the Python-only `stacks`. */
+  cpuStacks: ScaleneStack[];
+  cpuStacksSource?: 'combined_stacks' | 'stacks';
+}
+
+/** Keys that only Scalene writes; a non-empty object with none of them is not a Scalene profile. */
+export const SCALENE_TOP_LEVEL_KEYS = new Set([
+  'alloc_samples',
+  'args',
+  'async_profile',
+  'combined_stacks',
+  'combined_stacks_timeline',
+  'elapsed_time_sec',
+  'entrypoint_dir',
+  'filename',
+  'files',
+  'gpu',
+  'gpu_device',
+  'growth_rate',
+  'main_thread_id',
+  'max_footprint_fname',
+  'max_footprint_lineno',
+  'max_footprint_mb',
+  'max_footprint_python_fraction',
+  'memory',
+  'memory_stacks',
+  'native_allocations_mb',
+  'program',
+  'samples',
+  'stacks',
+  'start_time_absolute',
+  'start_time_perf',
+]);
+
+/** Arrays we never use and that dominate large profiles: dropped while streaming. */
+export const SKIPPED_KEYS = new Set(['cpu_samples_list', 'combined_stacks_timeline', 'async_task_names']);
+
+type Json = Record<string, unknown>;
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Non-finite numbers (Python's NaN/Infinity tokens) would poison every sum: treat them as 0. */
+function num(v: unknown, fallback = 0): number {
+  return typeof v === 'number' && Number.isFinite(v) ? v : fallback;
+}
+
+function optNum(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+function optStr(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+/**
+ * Scalene replaces `&`, `<`, `>` in source lines with the 6-character text `\u0026` etc. (after
+ * JSON decoding). Only these three are undone: any other `\uXXXX` text is the program's own.
+ */
+export function unescapeSourceLine(text: string): string {
+  return text.replace(/\\u00(26|3[cC]|3[eE])/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}
+
+function timePoints(v: unknown): [number, number][] {
+  if (!Array.isArray(v)) return [];
+  const out: [number, number][] = [];
+  for (const p of v) {
+    if (Array.isArray(p) && typeof p[0] === 'number' && typeof p[1] === 'number') out.push([num(p[0]), num(p[1])]);
+  }
+  return out;
+}
+
+function parseStack(entry: unknown): ScaleneStack | undefined {
+  if (!Array.isArray(entry) || !Array.isArray(entry[0])) return undefined;
+  const frames: ScaleneFrame[] = [];
+  for (const f of entry[0] as unknown[]) {
+    if (isObject(f)) {
+      const kind = f.kind === 'native' ? 'native' : 'py';
+      frames.push({
+        kind,
+        name: optStr(f.display_name) ?? '',
+        file: optStr(f.filename_or_module) ?? '',
+        line: kind === 'py' ? num(f.line) : null,
+      });
+    } else if (typeof f === 'string') {
+      // Legacy `stacks` frame: "<abs file> <qualified function>:<line>;"
+      const m = /^(.*) (\S+):(\d+);?$/.exec(f);
+      if (m) frames.push({ kind: 'py', file: m[1], name: m[2], line: Number(m[3]) });
+    }
+  }
+  const w = entry[1];
+  const weight = typeof w === 'number' ? num(w) : isObject(w) ? num(w.count) : 0;
+  return { frames, weight };
+}
+
+function parseStacks(v: unknown): ScaleneStack[] {
+  if (!Array.isArray(v)) return [];
+  const out: ScaleneStack[] = [];
+  for (const e of v) {
+    const s = parseStack(e);
+    if (s && s.frames.length > 0) out.push(s);
+  }
+  return out;
+}
+
+function parseFile(path: string, raw: Json): ScaleneFile {
+  const functionsByLine = new Map<number, string>();
+  if (Array.isArray(raw.functions)) {
+    for (const f of raw.functions) {
+      if (isObject(f) && typeof f.lineno === 'number' && typeof f.line === 'string') functionsByLine.set(f.lineno, f.line);
+    }
+  }
+  const lines: ScaleneLine[] = [];
+  const rawLines = Array.isArray(raw.lines) ? raw.lines : [];
+  for (let i = 0; i < rawLines.length; i++) {
+    const l: unknown = rawLines[i];
+    if (!isObject(l)) continue;
+    const startFunction = num(l.start_function_line);
+    lines.push({
+      file: path,
+      lineno: num(l.lineno, i + 1),
+      text: unescapeSourceLine(optStr(l.line) ?? '').replace(/\r?\n$/, ''),
+      functionName: (startFunction > 0 ? functionsByLine.get(startFunction) : undefined) ?? '<module>',
+      mallocMb: num(l.n_malloc_mb),
+      mallocs: num(l.n_mallocs),
+      avgMb: num(l.n_avg_mb),
+      // n_growth_mb is the pre-Dec-2021 name of the same number.
+      peakMb: num(l.n_peak_mb, num(l.n_growth_mb)),
+      pythonFraction: num(l.n_python_fraction),
+      usageFraction: optNum(l.n_usage_fraction),
+      copyMbPerSec: num(l.n_copy_mb_s),
+      memorySamples: timePoints(l.memory_samples),
+    });
+  }
+  const leaks: ScaleneLeak[] = [];
+  if (isObject(raw.leaks)) {
+    for (const [key, v] of Object.entries(raw.leaks)) {
+      const lineno = Number(key);
+      if (!Number.isInteger(lineno) || !isObject(v)) continue;
+      leaks.push({ file: path, lineno, likelihood: num(v.likelihood), velocityMbPerSec: num(v.velocity_mb_s) });
+    }
+    leaks.sort((a, b) => a.lineno - b.lineno);
+  }
+  return {
+    path,
+    percentCpu: num(raw.percent_cpu_time),
+    imports: Array.isArray(raw.imports) ? raw.imports.filter((s): s is string => typeof s === 'string') : [],
+    lines,
+    leaks,
+  };
+}
+
+/**
+ * Turns the parsed root object into a profile. `offsets` are the byte offsets of the root values,
+ * so a wrongly typed key is reported where it is.
+ */
+export function normaliseProfile(root: unknown, path: string, offsets: Map<string, number>, rootOffset: number): ScaleneProfile {
+  const name = basename(path);
+  if (!isObject(root)) {
+    throw new InputError(`${name}: not a Scalene profile: the JSON is not an object`, path, rootOffset);
+  }
+  const keys = Object.keys(root);
+  // Scalene writes `{}` when nothing was sampled; that is a valid, empty profile.
+  if (keys.length > 0 && !keys.some((k) => SCALENE_TOP_LEVEL_KEYS.has(k))) {
+    throw new InputError(
+      `${name}: a JSON object, but not a Scalene profile: none of Scalene's keys (files, samples, max_footprint_mb, …) is present`,
+      path,
+      rootOffset,
+    );
+  }
+  const wrongType = (key: string, expected: string): never => {
+    throw new InputError(`${name}: not a valid Scalene profile: "${key}" should be ${expected}`, path, offsets.get(key) ?? rootOffset);
+  };
+  if (root.files !== undefined && !isObject(root.files)) wrongType('files', 'an object keyed by source path');
+  for (const key of ['samples', 'memory_stacks', 'combined_stacks', 'stacks']) {
+    if (root[key] !== undefined && !Array.isArray(root[key])) wrongType(key, 'an array');
+  }
+
+  const files: ScaleneFile[] = [];
+  if (isObject(root.files)) {
+    for (const [filePath, raw] of Object.entries(root.files)) {
+      if (isObject(raw)) files.push(parseFile(filePath, raw));
+    }
+  }
+  const samples = timePoints(root.samples);
+  const memoryStacks = parseStacks(root.memory_stacks);
+  const combined = parseStacks(root.combined_stacks);
+  const legacy = combined.length > 0 ? [] : parseStacks(root.stacks);
+  const maxFootprintMb = num(root.max_footprint_mb);
+  const memory =
+    typeof root.memory === 'boolean'
+      ? root.memory
+      : maxFootprintMb > 0 || samples.length > 0 || memoryStacks.length > 0 || files.some((f) => f.lines.some((l) => l.mallocMb > 0));
+  return {
+    memory,
+    elapsedSec: num(root.elapsed_time_sec),
+    startTimeAbsoluteSec: optNum(root.start_time_absolute),
+    program: optStr(root.program),
+    programDir: optStr(root.filename) ?? optStr(root.entrypoint_dir),
+    args: Array.isArray(root.args) ? root.args.filter((a): a is string => typeof a === 'string') : undefined,
+    allocSamples: num(root.alloc_samples),
+    maxFootprintMb,
+    maxFootprintPythonFraction: optNum(root.max_footprint_python_fraction),
+    maxFootprintFile: optStr(root.max_footprint_fname),
+    maxFootprintLine: optNum(root.max_footprint_lineno),
+    growthRatePercent: num(root.growth_rate),
+    nativeAllocationsMb: num(root.native_allocations_mb),
+    gpuDevice: optStr(root.gpu_device),
+    samples,
+    files,
+    memoryStacks,
+    cpuStacks: combined.length > 0 ? combined : legacy,
+    cpuStacksSource: combined.length > 0 ? 'combined_stacks' : legacy.length > 0 ? 'stacks' : undefined,
+  };
+}

@@ -1,0 +1,169 @@
+/**
+ * tracemalloc `Snapshot.dump` reader (see ../shared/docs/tracemalloc-format.md): streams the
+ * file (gunzipping on the fly when users gzipped it), decodes the pickle with the safe subset
+ * decoder and builds a TracemallocModel.
+ */
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { createGunzip } from 'node:zlib';
+import type { CaptureInfo } from '../../../shared/api';
+import { InputError, type CaptureLoader, type LoadOptions } from '../../model/capture-model';
+import { TracemallocModel } from '../../model/tracemalloc/model';
+import { abortIf, TracemallocPickleDecoder } from './pickle-decoder';
+
+export { TracemallocModel, domainLabel, NUMPY_DOMAIN } from '../../model/tracemalloc/model';
+export { TracemallocPickleDecoder } from './pickle-decoder';
+
+const DEFAULT_CHUNK = 1 << 20;
+const PROGRESS_INTERVAL_MS = 50;
+const HEAD_BYTES = 512;
+
+/**
+ * Why bytes that do not start with PROTO are not a dump we read. Protocol-0 pickles are text
+ * starting with GLOBAL (`c`); a GLOBAL naming anything else is refused like in a binary pickle.
+ */
+export function describeNonPickle(head: Uint8Array, gz: boolean): { message: string; offset: number } {
+  const text = Buffer.from(head).toString('latin1');
+  const global = /^c([^\n]{0,200})\n([^\n]{0,200})\n/.exec(text);
+  if (global) {
+    const [, module, name] = global;
+    if (module === 'tracemalloc' || ((module === 'copy_reg' || module === 'copyreg') && name === '_reconstructor')) {
+      return {
+        message: 'pickle protocol 0 is not supported (re-save the snapshot with Snapshot.dump() or pickle protocol 2 to 5)',
+        offset: 0,
+      };
+    }
+    return { message: `unexpected global ${module}.${name}: refusing to load it`, offset: 0 };
+  }
+  if (/^\((dp|lp)\d*\n/.test(text)) return { message: 'pickle protocol 0 is not supported', offset: 0 };
+  let printable = 0;
+  for (const b of head) if (b === 0x09 || b === 0x0a || b === 0x0d || (b >= 0x20 && b < 0x7f) || b >= 0xc2) printable++;
+  const inside = gz ? ' inside the gzip data' : '';
+  if (head.length > 0 && printable / head.length > 0.95) {
+    return { message: `not a pickle (looks like text${inside}); expected a tracemalloc Snapshot.dump file`, offset: 0 };
+  }
+  const first = head.length > 0 ? `0x${head[0].toString(16).padStart(2, '0')}` : 'nothing';
+  return {
+    message: `not a pickle / not a tracemalloc dump${inside} (starts with ${first}; a dump starts with PROTO 0x80)`,
+    offset: 0,
+  };
+}
+
+function makeInfo(path: string, sizeBytes: number, compressed: boolean): CaptureInfo {
+  return {
+    id: path,
+    facts: {
+      format: 'tracemalloc',
+      path,
+      fileName: basename(path),
+      sizeBytes,
+      ...(compressed && { compressed: true }),
+    },
+    capabilities: {
+      timeline: false,
+      ranges: false,
+      threads: false,
+      native: false,
+      peak: true,
+      leaks: true,
+      allAllocations: false,
+      flamegraph: true,
+    },
+    truncated: false,
+    warnings: [],
+    threads: [],
+    durationMs: 0,
+    records: 0,
+  };
+}
+
+export const loadTracemalloc: CaptureLoader = async (path: string, options: LoadOptions = {}) => {
+  const { signal } = options;
+  abortIf(signal);
+  const size = (await stat(path)).size;
+  if (size === 0) throw new InputError('empty file (expected a tracemalloc Snapshot.dump)', path, 0);
+
+  const fh = await open(path, 'r');
+  const head = new Uint8Array(Math.min(HEAD_BYTES, size));
+  try {
+    await fh.read(head, 0, head.length, 0);
+  } finally {
+    await fh.close();
+  }
+  const gz = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+  if (!gz && head[0] !== 0x80) {
+    const why = describeNonPickle(head, false);
+    throw new InputError(why.message, path, why.offset);
+  }
+
+  const info = makeInfo(path, size, gz);
+  const chunkSize = Math.max(1, options.chunkSize ?? DEFAULT_CHUNK);
+  // A gzip stream's length is unknown until its end; plain files are checked against their size.
+  const decoder = new TracemallocPickleDecoder(gz ? Infinity : size, path, () => options.onHeader?.(info));
+
+  const source = createReadStream(path, { highWaterMark: chunkSize });
+  let rawDone = 0;
+  source.on('data', (chunk) => {
+    rawDone += chunk.length;
+  });
+  const gunzip = gz ? createGunzip({ chunkSize: Math.max(64, chunkSize) }) : undefined;
+  const stream = gunzip ? source.pipe(gunzip) : source;
+  if (gunzip) source.on('error', (e) => gunzip.destroy(e));
+
+  let lastProgress = performance.now();
+  let headChecked = !gz;
+  let gzHead: Buffer[] = [];
+  let gzHeadLength = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      abortIf(signal);
+      let data: Buffer = chunk;
+      if (!headChecked) {
+        // The decompressed stream must itself start with PROTO; else say what it looks like.
+        gzHead.push(chunk);
+        gzHeadLength += chunk.length;
+        data = Buffer.concat(gzHead, gzHeadLength);
+        if (data[0] !== 0x80) {
+          if (data.length < HEAD_BYTES) continue;
+          const why = describeNonPickle(data.subarray(0, HEAD_BYTES), true);
+          throw new InputError(why.message, path, why.offset);
+        }
+        headChecked = true;
+        gzHead = [];
+      }
+      decoder.feed(data);
+      if (decoder.done) break;
+      const now = performance.now();
+      if (options.onProgress && now - lastProgress >= PROGRESS_INTERVAL_MS) {
+        lastProgress = now;
+        options.onProgress({ bytesDone: gz ? rawDone : decoder.bytesDecoded, bytesTotal: size, records: decoder.traceCount });
+      }
+    }
+    if (!headChecked && gzHeadLength > 0) {
+      const why = describeNonPickle(Buffer.concat(gzHead, gzHeadLength).subarray(0, HEAD_BYTES), true);
+      throw new InputError(why.message, path, why.offset);
+    }
+    abortIf(signal);
+  } catch (error) {
+    if (error instanceof InputError || (error instanceof Error && error.name === 'AbortError')) throw error;
+    if (gz && error instanceof Error && 'code' in error && String((error as { code: unknown }).code).startsWith('Z_')) {
+      throw new InputError(`gzip data is corrupt or truncated (${error.message}); truncated at byte ${decoder.bytesDecoded} of the decompressed dump`, path, decoder.bytesDecoded);
+    }
+    throw error;
+  } finally {
+    source.destroy();
+    gunzip?.destroy();
+  }
+  if (gz && !decoder.done && decoder.bytesDecoded === 0 && gzHeadLength === 0) {
+    throw new InputError('empty file (the gzip data holds nothing)', path, 0);
+  }
+  const decoded = decoder.finish();
+  info.records = decoded.traceCount;
+  info.facts.tracebackLimit = decoded.tracebackLimit;
+  if (decoded.traceTupleLen === 3) {
+    info.warnings.push('Python 3.7/3.8 dump: traces have no total_nframe, so truncated tracebacks cannot be counted');
+  }
+  options.onProgress?.({ bytesDone: size, bytesTotal: size, records: decoded.traceCount });
+  return new TracemallocModel(decoded, info);
+};

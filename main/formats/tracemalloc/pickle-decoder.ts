@@ -1,0 +1,908 @@
+/**
+ * A streaming decoder for the pickle subset `tracemalloc.Snapshot.dump` (and a user's own
+ * `pickle.dump(snapshot, f, protocol=2..5)`) writes. It is not a general unpickler: it knows the
+ * object graph Snapshot → _Traces → list[(domain, size, traceback, total_nframe)] and folds each
+ * trace into per-(traceback, domain) aggregates the moment its tuple closes, so memory grows with
+ * distinct tracebacks, not with traces.
+ *
+ * Safety: nothing in the file is ever imported, called or evaluated. The only globals accepted are
+ * `tracemalloc.Snapshot` and `tracemalloc._Traces`; REDUCE and the other callable opcodes are
+ * refused. Every length field is compared with the bytes the file still has before anything is
+ * allocated, and buffers only ever grow by data actually read.
+ */
+import { InputError } from '../../model/capture-model';
+import { FrameTable } from '../../model/frame-table';
+import { StackTrie } from '../../model/stack-trie';
+import { decodeWtf8 } from './wtf8';
+
+// Value tags on the decoder's stack and in its memo.
+const T_OTHER = 0;
+const T_INT = 1;
+const T_STR = 2;
+const T_FRAME = 3;
+const T_TB = 4;
+const T_TRACE = 5;
+const T_EMPTY_TUPLE = 6;
+const T_CLASS = 7;
+const T_OBJ = 8;
+const T_DICT = 9;
+const T_LIST = 10;
+const T_NONE = 11;
+const T_UNSET = 255;
+
+const CLASS_SNAPSHOT = 0;
+const CLASS_TRACES = 1;
+
+/** pymalloc serves requests up to this size; larger ones go to the raw allocator. */
+export const SMALL_OBJECT_MAX = 512;
+/** log2 size bins: bin 0 holds sizes 0 and 1, bin k holds (2^(k-1), 2^k]. */
+export const HIST_BINS = 66;
+
+const OPCODE_NAMES: Record<number, string> = {
+  0x52: 'REDUCE',
+  0x69: 'INST',
+  0x6f: 'OBJ',
+  0x50: 'PERSID',
+  0x51: 'BINPERSID',
+  0x82: 'EXT1',
+  0x83: 'EXT2',
+  0x84: 'EXT4',
+  0x92: 'NEWOBJ_EX',
+  0x96: 'BYTEARRAY8',
+  0x97: 'NEXT_BUFFER',
+  0x98: 'READONLY_BUFFER',
+  0x7d: 'EMPTY_DICT',
+  0x5d: 'EMPTY_LIST',
+  0x29: 'EMPTY_TUPLE',
+};
+
+/** Live blocks of one domain, aggregated per traceback (stack node). */
+export class DomainAggregate {
+  size = 0;
+  count = 0;
+  smallSize = 0;
+  smallCount = 0;
+  readonly histCount = new Float64Array(HIST_BINS);
+  readonly histSize = new Float64Array(HIST_BINS);
+  /** Domain 0 holds nearly every trace: dense arrays indexed by node. Others: sparse. */
+  private readonly sparse: Map<number, number> | undefined;
+  nodes = new Int32Array(64);
+  bytes = new Float64Array(64);
+  counts = new Float64Array(64);
+  length = 0;
+
+  constructor(
+    readonly domain: number,
+    dense: boolean,
+  ) {
+    this.sparse = dense ? undefined : new Map();
+  }
+
+  add(node: number, size: number): void {
+    let slot: number;
+    if (this.sparse === undefined) {
+      slot = node;
+      if (slot >= this.bytes.length) this.grow(Math.max(slot + 1, this.bytes.length * 2));
+      if (slot >= this.length) {
+        for (let i = this.length; i <= slot; i++) this.nodes[i] = i;
+        this.length = slot + 1;
+      }
+    } else {
+      const existing = this.sparse.get(node);
+      if (existing === undefined) {
+        slot = this.length++;
+        if (slot >= this.bytes.length) this.grow(this.bytes.length * 2);
+        this.nodes[slot] = node;
+        this.sparse.set(node, slot);
+      } else slot = existing;
+    }
+    this.bytes[slot] += size;
+    this.counts[slot] += 1;
+    this.size += size;
+    this.count += 1;
+    if (size <= SMALL_OBJECT_MAX) {
+      this.smallSize += size;
+      this.smallCount += 1;
+    }
+    // Bin k holds (2^(k-1), 2^k] so 512 B, the pymalloc limit, closes a bin (as sizeHistogram does).
+    const bin = size <= 1 ? 0 : size <= 4294967296 ? 32 - Math.clz32(size - 1) : Math.min(HIST_BINS - 1, Math.ceil(Math.log2(size)));
+    this.histCount[bin] += 1;
+    this.histSize[bin] += size;
+  }
+
+  private grow(size: number): void {
+    const nodes = new Int32Array(size);
+    nodes.set(this.nodes);
+    const bytes = new Float64Array(size);
+    bytes.set(this.bytes);
+    const counts = new Float64Array(size);
+    counts.set(this.counts);
+    this.nodes = nodes;
+    this.bytes = bytes;
+    this.counts = counts;
+  }
+}
+
+export interface DecodedSnapshot {
+  frames: FrameTable;
+  stacks: StackTrie;
+  /** Sorted by domain number. */
+  domains: DomainAggregate[];
+  traceCount: number;
+  totalSize: number;
+  tracebackLimit: number;
+  /** 4 for Python ≥ 3.9 dumps, 3 for legacy (3.7/3.8) dumps. */
+  traceTupleLen: number;
+  truncatedTraces: number;
+  maxTotalNframe: number;
+  protocol: number;
+}
+
+interface ObjRecord {
+  cls: number;
+  state: number;
+}
+
+function abortIf(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) {
+    const error = new Error('loading was cancelled');
+    error.name = 'AbortError';
+    throw error;
+  }
+}
+export { abortIf };
+
+export class TracemallocPickleDecoder {
+  readonly frames = new FrameTable();
+  readonly stacks = new StackTrie();
+
+  // Value stack: parallel typed arrays, so pushing an int or a memo hit allocates nothing.
+  private tags = new Uint8Array(4096);
+  private vals = new Float64Array(4096);
+  private sp = 0;
+  private marks = new Int32Array(256);
+  private mp = 0;
+
+  private memoTags = new Uint8Array(1024);
+  private memoVals = new Float64Array(1024);
+  private memoLen = 0;
+
+  private readonly strings: string[] = [];
+  /** (string id, lineno) → frame id; frame tuples are not shared in the file, locations are. */
+  private readonly frameIndex = new Map<number, number>();
+  private readonly dicts: Map<string, [number, number]>[] = [];
+  private readonly lists: { traces: number; others: number }[] = [];
+  private readonly objs: ObjRecord[] = [];
+
+  private readonly domainMap = new Map<number, DomainAggregate>();
+  private lastDomain = -1;
+  private lastAgg: DomainAggregate | undefined;
+
+  traceCount = 0;
+  totalSize = 0;
+  truncatedTraces = 0;
+  maxTotalNframe = 0;
+  traceTupleLen = 0;
+  protocol = -1;
+  private sawSnapshotClass = false;
+  private stopped = false;
+  private result = -1;
+
+  /** Bytes consumed so far (offset of `pending[0]` in the decoded stream). */
+  private base = 0;
+  private pending: Uint8Array[] = [];
+  private pendingLength = 0;
+  private need = 1;
+  /** What the decoder waits for when input ends early (for the error message). */
+  private waiting: { what: string; length: number; at: number } | undefined;
+  private frameOverrun: { at: number; length: number; left: number } | undefined;
+
+  /**
+   * @param limit total bytes of the decoded stream when known (plain files), else Infinity
+   * (gzip); length fields are checked against it before any allocation.
+   */
+  constructor(
+    private readonly limit: number,
+    private readonly file?: string,
+    private readonly onHeader?: () => void,
+  ) {
+    // Real dumps memoize about one entry per 14 bytes; sizing from the file (never beyond it)
+    // avoids regrowing a multi-megabyte memo, and a gzip stream just grows as it goes.
+    if (Number.isFinite(limit) && limit > 16384) {
+      const cap = Math.min(1 << 24, Math.ceil(limit / 12));
+      this.memoTags = new Uint8Array(cap);
+      this.memoVals = new Float64Array(cap);
+    }
+  }
+
+  get done(): boolean {
+    return this.stopped;
+  }
+
+  get bytesDecoded(): number {
+    return this.base;
+  }
+
+  feed(chunk: Uint8Array): void {
+    if (this.stopped || chunk.length === 0) return;
+    if (this.pendingLength + chunk.length < this.need) {
+      // Wait for the rest of a long item without re-copying what we hold.
+      this.pending.push(chunk);
+      this.pendingLength += chunk.length;
+      return;
+    }
+    let buf: Uint8Array;
+    if (this.pendingLength === 0) buf = chunk;
+    else {
+      this.pending.push(chunk);
+      buf = Buffer.concat(this.pending, this.pendingLength + chunk.length);
+    }
+    this.pending = [];
+    this.pendingLength = 0;
+    const used = this.run(buf);
+    this.base += used;
+    if (used < buf.length && !this.stopped) {
+      this.pending.push(buf.subarray(used));
+      this.pendingLength = buf.length - used;
+    }
+  }
+
+  finish(): DecodedSnapshot {
+    if (!this.stopped) {
+      const end = this.base + this.pendingLength;
+      if (end === 0) throw new InputError('empty file', this.file, 0);
+      const f = this.frameOverrun;
+      if (f) {
+        throw new InputError(
+          `truncated at byte ${end}: frame length ${f.length} at byte ${f.at} exceeds file (${f.left} bytes left); ${this.traceCount} traces read`,
+          this.file,
+          end,
+        );
+      }
+      const w = this.waiting;
+      if (w && w.length >= 0 && w.at + w.length > end) {
+        throw new InputError(
+          `${w.what} length ${w.length} exceeds file (${Math.max(0, end - w.at)} bytes left): truncated at byte ${end}`,
+          this.file,
+          w.at,
+        );
+      }
+      throw new InputError(
+        `truncated at byte ${end}: the dump ends before its STOP opcode; ${this.traceCount} traces read`,
+        this.file,
+        end,
+      );
+    }
+    return this.assemble();
+  }
+
+  private fail(message: string, at: number): never {
+    throw new InputError(message, this.file, at);
+  }
+
+  private push(tag: number, val: number): void {
+    if (this.sp === this.tags.length) {
+      const tags = new Uint8Array(this.tags.length * 2);
+      tags.set(this.tags);
+      const vals = new Float64Array(this.vals.length * 2);
+      vals.set(this.vals);
+      this.tags = tags;
+      this.vals = vals;
+    }
+    this.tags[this.sp] = tag;
+    this.vals[this.sp] = val;
+    this.sp++;
+  }
+
+  private memoSet(index: number, at: number): void {
+    if (this.sp === 0) this.fail('malformed pickle: memoize with an empty stack', at);
+    if (index >= this.memoTags.length) {
+      // A memo index can never exceed the number of bytes read so far (each PUT costs a byte).
+      if (index > at) this.fail(`memo index ${index} exceeds file`, at);
+      let size = this.memoTags.length * 2;
+      while (size <= index) size *= 2;
+      const tags = new Uint8Array(size).fill(T_UNSET);
+      tags.set(this.memoTags.subarray(0, this.memoLen));
+      const vals = new Float64Array(size);
+      vals.set(this.memoVals.subarray(0, this.memoLen));
+      this.memoTags = tags;
+      this.memoVals = vals;
+    }
+    if (index >= this.memoLen) {
+      for (let i = this.memoLen; i < index; i++) this.memoTags[i] = T_UNSET;
+      this.memoLen = index + 1;
+    }
+    this.memoTags[index] = this.tags[this.sp - 1];
+    this.memoVals[index] = this.vals[this.sp - 1];
+  }
+
+  private memoGet(index: number, at: number): void {
+    if (index >= this.memoLen || this.memoTags[index] === T_UNSET) this.fail(`malformed pickle: memo key ${index} missing`, at);
+    const tag = this.memoTags[index];
+    if (tag === T_TRACE) this.fail('a trace tuple is referenced twice; this is not a tracemalloc dump', at);
+    this.push(tag, this.memoVals[index]);
+  }
+
+  private popMark(at: number): number {
+    if (this.mp === 0) this.fail('malformed pickle: no MARK on the stack', at);
+    return this.marks[--this.mp];
+  }
+
+  private pushMark(): void {
+    if (this.mp === this.marks.length) {
+      const marks = new Int32Array(this.marks.length * 2);
+      marks.set(this.marks);
+      this.marks = marks;
+    }
+    this.marks[this.mp++] = this.sp;
+  }
+
+  private pushString(s: string): void {
+    this.strings.push(s);
+    this.push(T_STR, this.strings.length - 1);
+  }
+
+  private global(module: string, name: string, at: number): void {
+    if (module === 'tracemalloc' && (name === 'Snapshot' || name === '_Traces')) {
+      if (!this.sawSnapshotClass && name !== 'Snapshot') this.fail('pickle is not a tracemalloc.Snapshot (it starts with tracemalloc._Traces)', at);
+      if (!this.sawSnapshotClass) {
+        this.sawSnapshotClass = true;
+        this.onHeader?.();
+      }
+      this.push(T_CLASS, name === 'Snapshot' ? CLASS_SNAPSHOT : CLASS_TRACES);
+      return;
+    }
+    this.fail(`unexpected global ${printable(module)}.${printable(name)}: refusing to load it (tracemalloc dumps only name tracemalloc.Snapshot and tracemalloc._Traces)`, at);
+  }
+
+  private notSnapshot(op: number, at: number): never {
+    const name = OPCODE_NAMES[op] ?? `0x${op.toString(16).padStart(2, '0')}`;
+    this.fail(`pickle is not a tracemalloc.Snapshot (its first object starts with opcode ${name})`, at);
+  }
+
+  /** Closes a tuple of `n` stack items starting at `k`. */
+  private tuple(k: number, n: number, at: number): void {
+    const tags = this.tags;
+    const vals = this.vals;
+    let tag = T_OTHER;
+    let val = 0;
+    if (n === 0) tag = T_EMPTY_TUPLE;
+    else if ((n === 4 || n === 3) && tags[k] === T_INT && tags[k + 1] === T_INT && (tags[k + 2] === T_TB || tags[k + 2] === T_EMPTY_TUPLE) && (n === 3 || tags[k + 3] === T_INT)) {
+      this.fold(vals[k], vals[k + 1], tags[k + 2] === T_TB ? vals[k + 2] : 0, n === 4 ? vals[k + 3] : -1, n, at);
+      tag = T_TRACE;
+    } else if (n === 2 && tags[k] === T_STR && tags[k + 1] === T_INT) {
+      tag = T_FRAME;
+      val = this.frame(vals[k], vals[k + 1], at);
+    } else {
+      let allFrames = true;
+      for (let i = k; i < k + n; i++) {
+        if (tags[i] !== T_FRAME) {
+          allFrames = false;
+          break;
+        }
+      }
+      if (allFrames) {
+        // The file lists the most recent frame first; the trie stores oldest first.
+        let node = 0;
+        for (let i = k + n - 1; i >= k; i--) node = this.stacks.child(node, vals[i]);
+        tag = T_TB;
+        val = node;
+      }
+    }
+    this.sp = k;
+    this.push(tag, val);
+  }
+
+  private frame(stringId: number, lineno: number, at: number): number {
+    if (!(lineno >= 0 && lineno < 4294967296 && lineno % 1 === 0)) this.fail(`invalid line number ${lineno}`, at);
+    const key = stringId * 4294967296 + (lineno >>> 0);
+    let id = this.frameIndex.get(key);
+    if (id === undefined) {
+      id = this.frames.intern('', this.strings[stringId], lineno, 'python');
+      this.frameIndex.set(key, id);
+    }
+    return id;
+  }
+
+  private fold(domain: number, size: number, node: number, totalNframe: number, tupleLen: number, at: number): void {
+    if (!(domain >= 0) || !(size >= 0) || domain % 1 !== 0 || size % 1 !== 0) this.fail(`invalid trace (domain ${domain}, size ${size})`, at);
+    let agg = this.lastAgg;
+    if (domain !== this.lastDomain || agg === undefined) {
+      agg = this.domainMap.get(domain);
+      if (agg === undefined) {
+        agg = new DomainAggregate(domain, domain === 0);
+        this.domainMap.set(domain, agg);
+      }
+      this.lastDomain = domain;
+      this.lastAgg = agg;
+    }
+    agg.add(node, size);
+    this.traceCount++;
+    this.totalSize += size;
+    if (tupleLen !== this.traceTupleLen) this.traceTupleLen = this.traceTupleLen === 0 ? tupleLen : Math.min(this.traceTupleLen, tupleLen);
+    if (totalNframe >= 0) {
+      if (totalNframe > this.maxTotalNframe) this.maxTotalNframe = totalNframe;
+      if (totalNframe > (node === 0 ? 0 : this.stacks.depth(node))) this.truncatedTraces++;
+    }
+  }
+
+  /** Decodes whole opcodes from `buf`; returns how many bytes were consumed. */
+  private run(buf: Uint8Array): number {
+    const n = buf.length;
+    const base = this.base;
+    let p = 0;
+    this.waiting = undefined;
+    this.need = 1;
+    loop: while (p < n) {
+      // Fast path for the opcodes of the trace list (~7 per trace), with the stack, marks and
+      // memo held in locals; anything unusual falls through to the general switch below.
+      {
+        const tags = this.tags;
+        const vals = this.vals;
+        const marks = this.marks;
+        const memoTags = this.memoTags;
+        const memoVals = this.memoVals;
+        const stackCap = tags.length - 1;
+        const markCap = marks.length;
+        const memoCap = memoTags.length;
+        let sp = this.sp;
+        let mp = this.mp;
+        let memoLen = this.memoLen;
+        fast: while (p < n && sp < stackCap) {
+          const op = buf[p];
+          if (op === 0x4b) {
+            if (p + 2 > n) break;
+            tags[sp] = T_INT;
+            vals[sp] = buf[p + 1];
+            sp++;
+            p += 2;
+          } else if (op === 0x94) {
+            if (memoLen >= memoCap || sp === 0) break;
+            memoTags[memoLen] = tags[sp - 1];
+            memoVals[memoLen] = vals[sp - 1];
+            memoLen++;
+            p += 1;
+          } else if (op === 0x28) {
+            if (mp >= markCap) break;
+            marks[mp++] = sp;
+            p += 1;
+          } else if (op === 0x6a || op === 0x68) {
+            const width = op === 0x6a ? 5 : 2;
+            if (p + width > n) break;
+            const idx = op === 0x6a ? u32(buf, p + 1) : buf[p + 1];
+            if (idx >= memoLen) break;
+            const t = memoTags[idx];
+            if (t === T_UNSET || t === T_TRACE) break;
+            tags[sp] = t;
+            vals[sp] = memoVals[idx];
+            sp++;
+            p += width;
+          } else if (op === 0x74) {
+            if (mp === 0) break;
+            const k = marks[mp - 1];
+            if (sp - k !== 4 || tags[k] !== T_INT || tags[k + 1] !== T_INT || tags[k + 2] !== T_TB || tags[k + 3] !== T_INT) break;
+            mp--;
+            this.fold(vals[k], vals[k + 1], vals[k + 2], vals[k + 3], 4, base + p);
+            tags[k] = T_TRACE;
+            vals[k] = 0;
+            sp = k + 1;
+            p += 1;
+          } else if (op === 0x4d) {
+            if (p + 3 > n) break;
+            tags[sp] = T_INT;
+            vals[sp] = buf[p + 1] | (buf[p + 2] << 8);
+            sp++;
+            p += 3;
+          } else if (op === 0x65) {
+            if (mp === 0) break;
+            const k = marks[mp - 1];
+            if (k < 1 || tags[k - 1] !== T_LIST) break;
+            let traces = 0;
+            for (let i = k; i < sp; i++) if (tags[i] === T_TRACE) traces++;
+            if (traces !== sp - k) break fast;
+            this.lists[vals[k - 1]].traces += traces;
+            mp--;
+            sp = k;
+            p += 1;
+          } else break;
+        }
+        this.sp = sp;
+        this.mp = mp;
+        this.memoLen = memoLen;
+      }
+      if (p >= n) break;
+      const op = buf[p];
+      switch (op) {
+        case 0x4b: // BININT1
+          if (p + 2 > n) break loop;
+          this.push(T_INT, buf[p + 1]);
+          p += 2;
+          continue;
+        case 0x94: // MEMOIZE
+          this.memoSet(this.memoLen, base + p);
+          p += 1;
+          continue;
+        case 0x28: // MARK
+          this.pushMark();
+          p += 1;
+          continue;
+        case 0x74: {
+          // TUPLE
+          const k = this.popMark(base + p);
+          this.tuple(k, this.sp - k, base + p);
+          p += 1;
+          continue;
+        }
+        case 0x6a: // LONG_BINGET
+          if (p + 5 > n) break loop;
+          this.memoGet(u32(buf, p + 1), base + p);
+          p += 5;
+          continue;
+        case 0x68: // BINGET
+          if (p + 2 > n) break loop;
+          this.memoGet(buf[p + 1], base + p);
+          p += 2;
+          continue;
+        case 0x86: // TUPLE2
+          if (this.sp < 2) this.fail('malformed pickle: stack underflow', base + p);
+          this.tuple(this.sp - 2, 2, base + p);
+          p += 1;
+          continue;
+        case 0x85: // TUPLE1
+          if (this.sp < 1) this.fail('malformed pickle: stack underflow', base + p);
+          this.tuple(this.sp - 1, 1, base + p);
+          p += 1;
+          continue;
+        case 0x87: // TUPLE3
+          if (this.sp < 3) this.fail('malformed pickle: stack underflow', base + p);
+          this.tuple(this.sp - 3, 3, base + p);
+          p += 1;
+          continue;
+        case 0x4d: // BININT2
+          if (p + 3 > n) break loop;
+          this.push(T_INT, buf[p + 1] | (buf[p + 2] << 8));
+          p += 3;
+          continue;
+        case 0x4a: // BININT (signed)
+          if (p + 5 > n) break loop;
+          this.push(T_INT, buf[p + 1] | (buf[p + 2] << 8) | (buf[p + 3] << 16) | (buf[p + 4] << 24));
+          p += 5;
+          continue;
+        case 0x8a: {
+          // LONG1
+          if (p + 2 > n) break loop;
+          const len = buf[p + 1];
+          if (p + 2 + len > n) {
+            this.need = 2 + len;
+            break loop;
+          }
+          this.push(T_INT, readLong(buf, p + 2, len));
+          p += 2 + len;
+          continue;
+        }
+        case 0x8b: {
+          // LONG4: never written for tracemalloc numbers, but harmless if small.
+          if (p + 5 > n) break loop;
+          const len = u32(buf, p + 1);
+          if (len > 8) this.fail(`integer of ${len} bytes is out of range for a tracemalloc dump`, base + p);
+          if (p + 5 + len > n) {
+            this.need = 5 + len;
+            break loop;
+          }
+          this.push(T_INT, readLong(buf, p + 5, len));
+          p += 5 + len;
+          continue;
+        }
+        case 0x65: {
+          // APPENDS
+          const k = this.popMark(base + p);
+          this.append(k, base + p);
+          p += 1;
+          continue;
+        }
+        case 0x61: // APPEND
+          if (this.sp < 2) this.fail('malformed pickle: stack underflow', base + p);
+          this.append(this.sp - 1, base + p);
+          p += 1;
+          continue;
+        case 0x95: {
+          // FRAME: a framing hint only; its length must still fit in the file.
+          if (p + 9 > n) break loop;
+          const len = u32(buf, p + 1) + u32(buf, p + 5) * 4294967296;
+          // Nothing is allocated for a frame, so an overlong one is only remembered: a cut dump
+          // is then reported where its data really ends, after the traces that are there.
+          if (base + p + 9 + len > this.limit && !this.frameOverrun) {
+            this.frameOverrun = { at: base + p, length: len, left: this.limit - (base + p + 9) };
+          }
+          p += 9;
+          continue;
+        }
+        case 0x8c: {
+          // SHORT_BINUNICODE
+          if (p + 2 > n) break loop;
+          const len = buf[p + 1];
+          if (base + p + 2 + len > this.limit) this.fail(`string length ${len} exceeds file (${this.limit - (base + p + 2)} bytes left)`, base + p);
+          if (p + 2 + len > n) {
+            this.need = 2 + len;
+            this.waiting = { what: 'string', length: len, at: base + p + 2 };
+            break loop;
+          }
+          this.string(buf, p + 2, p + 2 + len, base + p);
+          p += 2 + len;
+          continue;
+        }
+        case 0x58: // BINUNICODE
+        case 0x8d: {
+          // BINUNICODE8
+          const head = op === 0x58 ? 5 : 9;
+          if (p + head > n) break loop;
+          const len = op === 0x58 ? u32(buf, p + 1) : u32(buf, p + 1) + u32(buf, p + 5) * 4294967296;
+          if (base + p + head + len > this.limit) this.fail(`string length ${len} exceeds file (${this.limit - (base + p + head)} bytes left)`, base + p);
+          if (p + head + len > n) {
+            this.need = head + len;
+            this.waiting = { what: 'string', length: len, at: base + p + head };
+            break loop;
+          }
+          this.string(buf, p + head, p + head + len, base + p);
+          p += head + len;
+          continue;
+        }
+        case 0x43: // SHORT_BINBYTES
+        case 0x42: // BINBYTES
+        case 0x8e: {
+          // BINBYTES8: only possible outside the Snapshot graph; skipped, never kept.
+          if (!this.sawSnapshotClass) this.notSnapshot(op, base + p);
+          const head = op === 0x43 ? 2 : op === 0x42 ? 5 : 9;
+          if (p + head > n) break loop;
+          const len = op === 0x43 ? buf[p + 1] : op === 0x42 ? u32(buf, p + 1) : u32(buf, p + 1) + u32(buf, p + 5) * 4294967296;
+          if (base + p + head + len > this.limit) this.fail(`bytes length ${len} exceeds file (${this.limit - (base + p + head)} bytes left)`, base + p);
+          if (p + head + len > n) {
+            this.need = head + len;
+            this.waiting = { what: 'bytes', length: len, at: base + p + head };
+            break loop;
+          }
+          this.push(T_OTHER, 0);
+          p += head + len;
+          continue;
+        }
+        case 0x71: // BINPUT
+          if (p + 2 > n) break loop;
+          this.memoSet(buf[p + 1], base + p);
+          p += 2;
+          continue;
+        case 0x72: // LONG_BINPUT
+          if (p + 5 > n) break loop;
+          this.memoSet(u32(buf, p + 1), base + p);
+          p += 5;
+          continue;
+        case 0x93: {
+          // STACK_GLOBAL
+          if (this.sp < 2 || this.tags[this.sp - 1] !== T_STR || this.tags[this.sp - 2] !== T_STR) {
+            this.fail('malformed pickle: STACK_GLOBAL needs two strings', base + p);
+          }
+          const name = this.strings[this.vals[this.sp - 1]];
+          const module = this.strings[this.vals[this.sp - 2]];
+          this.sp -= 2;
+          this.global(module, name, base + p);
+          p += 1;
+          continue;
+        }
+        case 0x63: {
+          // GLOBAL "module\nname\n"
+          const nl1 = indexOfNewline(buf, p + 1, n);
+          const nl2 = nl1 < 0 ? -1 : indexOfNewline(buf, nl1 + 1, n);
+          if (nl2 < 0) {
+            if (n - p > 1024) this.fail('malformed pickle: GLOBAL name too long', base + p);
+            break loop;
+          }
+          const module = Buffer.from(buf.buffer, buf.byteOffset + p + 1, nl1 - p - 1).toString('latin1');
+          const name = Buffer.from(buf.buffer, buf.byteOffset + nl1 + 1, nl2 - nl1 - 1).toString('latin1');
+          this.global(module, name, base + p);
+          p = nl2 + 1;
+          continue;
+        }
+        case 0x80: {
+          // PROTO
+          if (p + 2 > n) break loop;
+          const protocol = buf[p + 1];
+          if (protocol > 5) this.fail(`unsupported pickle protocol ${protocol} (this reader knows protocols 2 to 5)`, base + p);
+          if (protocol < 2) this.fail(`pickle protocol ${protocol} is not supported (re-save with Snapshot.dump() or pickle protocol 2 to 5)`, base + p);
+          if (this.protocol < 0) this.protocol = protocol;
+          p += 2;
+          continue;
+        }
+        case 0x29: // EMPTY_TUPLE
+          if (!this.sawSnapshotClass) this.notSnapshot(op, base + p);
+          this.push(T_EMPTY_TUPLE, 0);
+          p += 1;
+          continue;
+        case 0x81: {
+          // NEWOBJ cls args
+          if (this.sp < 2) this.fail('malformed pickle: stack underflow', base + p);
+          if (this.tags[this.sp - 2] !== T_CLASS) this.fail('malformed pickle: NEWOBJ of something that is not a class', base + p);
+          if (this.tags[this.sp - 1] !== T_EMPTY_TUPLE) this.fail('unexpected constructor arguments for a tracemalloc class', base + p);
+          const cls = this.vals[this.sp - 2];
+          this.sp -= 2;
+          this.objs.push({ cls, state: -1 });
+          this.push(T_OBJ, this.objs.length - 1);
+          p += 1;
+          continue;
+        }
+        case 0x7d: // EMPTY_DICT
+          if (!this.sawSnapshotClass) this.notSnapshot(op, base + p);
+          this.dicts.push(new Map());
+          this.push(T_DICT, this.dicts.length - 1);
+          p += 1;
+          continue;
+        case 0x5d: // EMPTY_LIST
+          if (!this.sawSnapshotClass) this.notSnapshot(op, base + p);
+          this.lists.push({ traces: 0, others: 0 });
+          this.push(T_LIST, this.lists.length - 1);
+          p += 1;
+          continue;
+        case 0x73: {
+          // SETITEM
+          if (this.sp < 3) this.fail('malformed pickle: stack underflow', base + p);
+          this.setItems(this.sp - 2, base + p);
+          p += 1;
+          continue;
+        }
+        case 0x75: {
+          // SETITEMS
+          const k = this.popMark(base + p);
+          this.setItems(k, base + p);
+          p += 1;
+          continue;
+        }
+        case 0x62: {
+          // BUILD
+          if (this.sp < 2) this.fail('malformed pickle: stack underflow', base + p);
+          if (this.tags[this.sp - 2] !== T_OBJ || this.tags[this.sp - 1] !== T_DICT) this.fail('malformed pickle: unexpected BUILD', base + p);
+          const obj = this.objs[this.vals[this.sp - 2]];
+          if (obj.state >= 0) this.fail('malformed pickle: object state set twice', base + p);
+          obj.state = this.vals[this.sp - 1];
+          this.sp -= 1;
+          p += 1;
+          continue;
+        }
+        case 0x2e: // STOP
+          if (this.sp !== 1) {
+            if (!this.sawSnapshotClass) this.notSnapshot(op, base + p);
+            this.fail('malformed pickle: STOP with an unbalanced stack', base + p);
+          }
+          if (this.frameOverrun) {
+            const f = this.frameOverrun;
+            this.fail(`frame length ${f.length} at byte ${f.at} exceeds file (${f.left} bytes left)`, f.at);
+          }
+          this.result = this.sp - 1;
+          this.stopped = true;
+          this.checkStop(base + p);
+          return p + 1;
+        case 0x4e: // NONE
+        case 0x88: // NEWTRUE
+        case 0x89: // NEWFALSE
+          if (!this.sawSnapshotClass) this.notSnapshot(op, base + p);
+          this.push(op === 0x4e ? T_NONE : T_OTHER, 0);
+          p += 1;
+          continue;
+        case 0x47: // BINFLOAT
+          if (!this.sawSnapshotClass) this.notSnapshot(op, base + p);
+          if (p + 9 > n) break loop;
+          this.push(T_OTHER, 0);
+          p += 9;
+          continue;
+        case 0x30: // POP
+          if (this.sp < 1) this.fail('malformed pickle: stack underflow', base + p);
+          if (this.tags[this.sp - 1] === T_TRACE) this.fail('malformed pickle: a trace tuple is discarded', base + p);
+          this.sp--;
+          p += 1;
+          continue;
+        case 0x32: // DUP
+          if (this.sp < 1) this.fail('malformed pickle: stack underflow', base + p);
+          if (this.tags[this.sp - 1] === T_TRACE) this.fail('a trace tuple is referenced twice; this is not a tracemalloc dump', base + p);
+          this.push(this.tags[this.sp - 1], this.vals[this.sp - 1]);
+          p += 1;
+          continue;
+        default: {
+          if (!this.sawSnapshotClass) this.notSnapshot(op, base + p);
+          const name = OPCODE_NAMES[op];
+          if (name) this.fail(`refusing pickle opcode ${name} (0x${op.toString(16)}): tracemalloc dumps never use it`, base + p);
+          this.fail(`unsupported pickle opcode 0x${op.toString(16).padStart(2, '0')}`, base + p);
+        }
+      }
+    }
+    if (p < n && this.need < n - p + 1) this.need = n - p + 1;
+    if (this.need < 1) this.need = 1;
+    return p;
+  }
+
+  private string(buf: Uint8Array, start: number, end: number, at: number): void {
+    const s = decodeWtf8(buf, start, end);
+    if (s === undefined) this.fail('invalid UTF-8 in string', at);
+    this.pushString(s);
+  }
+
+  private append(k: number, at: number): void {
+    if (k < 1 || this.tags[k - 1] !== T_LIST) this.fail('malformed pickle: APPENDS without a list', at);
+    const list = this.lists[this.vals[k - 1]];
+    for (let i = k; i < this.sp; i++) {
+      if (this.tags[i] === T_TRACE) list.traces++;
+      else list.others++;
+    }
+    this.sp = k;
+  }
+
+  private setItems(k: number, at: number): void {
+    if (k < 1 || this.tags[k - 1] !== T_DICT || (this.sp - k) % 2 !== 0) this.fail('malformed pickle: SETITEMS without a dict', at);
+    const dict = this.dicts[this.vals[k - 1]];
+    for (let i = k; i < this.sp; i += 2) {
+      if (this.tags[i] !== T_STR) this.fail('malformed pickle: non-string attribute name', at);
+      if (this.tags[i + 1] === T_TRACE) this.fail('malformed pickle: a trace tuple outside the traces list', at);
+      dict.set(this.strings[this.vals[i]], [this.tags[i + 1], this.vals[i + 1]]);
+    }
+    this.sp = k;
+  }
+
+  private tracebackLimit = 0;
+
+  private checkStop(at: number): void {
+    const notSnapshot = (why: string): never => this.fail(`pickle is not a tracemalloc.Snapshot (${why})`, at);
+    if (this.tags[this.result] !== T_OBJ) notSnapshot('its top object is not an object');
+    const snap = this.objs[this.vals[this.result]];
+    if (snap.cls !== CLASS_SNAPSHOT || snap.state < 0) notSnapshot('its top object is not a Snapshot with state');
+    const state = this.dicts[snap.state];
+    const traces = state.get('traces');
+    if (!traces || traces[0] !== T_OBJ) return notSnapshot('no traces attribute');
+    const tracesObj = this.objs[traces[1]];
+    if (tracesObj.cls !== CLASS_TRACES || tracesObj.state < 0) notSnapshot('traces is not a tracemalloc._Traces');
+    const list = this.dicts[tracesObj.state].get('_traces');
+    if (!list || (list[0] !== T_LIST && list[0] !== T_EMPTY_TUPLE)) return notSnapshot('_Traces has no _traces list');
+    const limit = state.get('traceback_limit');
+    if (limit && limit[0] === T_INT) this.tracebackLimit = limit[1];
+    let listed = 0;
+    if (list[0] === T_LIST) {
+      const record = this.lists[list[1]];
+      if (record.others > 0) this.fail(`the traces list holds ${record.others} items that are not traces`, at);
+      listed = record.traces;
+    }
+    if (listed !== this.traceCount) this.fail(`${this.traceCount - listed} trace tuples are outside the traces list`, at);
+  }
+
+  private assemble(): DecodedSnapshot {
+    return {
+      frames: this.frames,
+      stacks: this.stacks,
+      domains: [...this.domainMap.values()].sort((a, b) => a.domain - b.domain),
+      traceCount: this.traceCount,
+      totalSize: this.totalSize,
+      tracebackLimit: this.tracebackLimit,
+      traceTupleLen: this.traceTupleLen || 4,
+      truncatedTraces: this.truncatedTraces,
+      maxTotalNframe: this.maxTotalNframe,
+      protocol: this.protocol,
+    };
+  }
+}
+
+function u32(buf: Uint8Array, p: number): number {
+  return (buf[p] | (buf[p + 1] << 8) | (buf[p + 2] << 16)) + buf[p + 3] * 16777216;
+}
+
+/** Little-endian two's complement, as LONG1/LONG4 store it. Exact up to 2^53. */
+function readLong(buf: Uint8Array, p: number, len: number): number {
+  if (len === 0) return 0;
+  let value = 0;
+  for (let i = len - 1; i >= 0; i--) value = value * 256 + buf[p + i];
+  if (buf[p + len - 1] & 0x80) value -= 2 ** (8 * len);
+  return value;
+}
+
+function indexOfNewline(buf: Uint8Array, from: number, end: number): number {
+  for (let i = from; i < end; i++) if (buf[i] === 0x0a) return i;
+  return -1;
+}
+
+function printable(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.length > 200 ? `${s.slice(0, 200)}…` : s.replace(/[\x00-\x1f]/g, '?');
+}

@@ -1,0 +1,1045 @@
+import type { AllocatorFamily } from '../../../shared/api';
+import { F64List, PairMap, growF64, growI32, growU8 } from './tables';
+
+/**
+ * One-pass index of a memray capture. The record parsers (main/formats/memray) drive it with
+ * normalized events; it replays the heap exactly as memray does (format doc §13.2–13.3) and
+ * keeps only per-key totals, a time index and the timeline, so its size follows the number of
+ * distinct (stack, native stack, thread, allocator, generation) keys and time buckets, not
+ * the number of records. Live allocations sit in an open-addressing table on typed arrays.
+ */
+
+/** Canonical allocator ids: memray's v10/v11 numbering (also its Python `AllocatorType`). */
+export const ALLOCATOR_NAMES = [
+  '',
+  'MALLOC',
+  'FREE',
+  'CALLOC',
+  'REALLOC',
+  'POSIX_MEMALIGN',
+  'ALIGNED_ALLOC',
+  'MEMALIGN',
+  'VALLOC',
+  'PVALLOC',
+  'MMAP',
+  'MUNMAP',
+  'PYMALLOC_MALLOC',
+  'PYMALLOC_CALLOC',
+  'PYMALLOC_REALLOC',
+  'PYMALLOC_FREE',
+] as const;
+
+export const A_FREE = 2;
+export const A_MMAP = 10;
+export const A_MUNMAP = 11;
+export const A_PYMALLOC_FREE = 15;
+
+/** 0 simple allocator, 1 simple deallocator, 2 ranged allocator, 3 ranged deallocator. */
+export const ALLOCATOR_KIND = new Uint8Array([1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2, 3, 0, 0, 0, 1]);
+
+/** v12/v13 allocator id → canonical id. */
+export const V12_TO_CANONICAL = new Uint8Array([0, 15, 12, 13, 14, 2, 1, 4, 3, 5, 6, 7, 8, 9, 10, 11]);
+
+export const FAMILIES: AllocatorFamily[] = ['pymalloc', 'malloc', 'mmap', 'jemalloc', 'mimalloc', 'other'];
+const F_PYMALLOC = 0;
+const F_MALLOC = 1;
+const F_MMAP = 2;
+const F_JEMALLOC = 3;
+const F_MIMALLOC = 4;
+
+/** Record type names as `memray parse` prints them, for per-type counts. */
+export const RECORD_TYPES = [
+  'ALLOCATION',
+  'ALLOCATION_WITH_NATIVE',
+  'FRAME_ID',
+  'FRAME_PUSH',
+  'FRAME_POP',
+  'NATIVE_FRAME_ID',
+  'MEMORY_MAP_START',
+  'SEGMENT_HEADER',
+  'SEGMENT',
+  'MEMORY_RECORD',
+  'CONTEXT_SWITCH',
+  'THREAD',
+  'TRAILER',
+  'CODE_OBJECT',
+  'OBJECT_RECORD',
+  'MEMORY_SNAPSHOT',
+  'AGGREGATED_ALLOCATION',
+  'PYTHON_FRAME_INDEX',
+  'PYTHON_TRACE_INDEX',
+  'SURVIVING_OBJECT',
+  'AGGREGATED_TRAILER',
+] as const;
+export type RecordTypeName = (typeof RECORD_TYPES)[number];
+export const R = Object.fromEntries(RECORD_TYPES.map((n, i) => [n, i])) as Record<RecordTypeName, number>;
+
+export interface Segment {
+  file: string;
+  loadAddr: number;
+  start: number;
+  end: number;
+}
+
+/** The most coarse time buckets kept; beyond this, neighbours merge pairwise. */
+export const MAX_BUCKETS = 2048;
+const EMPTY = -1;
+
+export class MemrayIndexBuilder {
+  // ---- record counts ----
+  readonly recordCounts = new Float64Array(RECORD_TYPES.length);
+  /** ALLOCATION records of any kind (memray's metadata.total_allocations). */
+  allocationRecords = 0;
+  objectsCreated = 0;
+  objectsDestroyed = 0;
+
+  // ---- code objects, frames, locations ----
+  readonly codeName: string[] = [''];
+  readonly codeFile: string[] = [''];
+  readonly codeFirstLine: number[] = [0];
+  readonly codeTable: Uint8Array[] = [new Uint8Array(0)];
+  /** memray frame id → location id. */
+  frameLoc = new Int32Array(1024);
+  frameEntry = new Uint8Array(1024);
+  frameCount = 0;
+  readonly locFunc: string[] = [];
+  readonly locFile: string[] = [];
+  readonly locLine: number[] = [];
+  private readonly locIndex = new Map<string, number>();
+  /** v12 frame interning: (code id, offset/entry) → frame id. */
+  readonly frameIntern = new PairMap(10);
+
+  // ---- python stack tree (memray's frame_index nodes) ----
+  nodeParent = new Int32Array(4096);
+  nodeFrame = new Int32Array(4096);
+  nodeCount = 1;
+  private readonly nodeChildren = new PairMap(12);
+
+  // ---- native trace tree ----
+  natIp = new Float64Array(1024);
+  natParent = new Int32Array(1024);
+  natCount = 1;
+  readonly generations: Segment[][] = [[]];
+  generation = 0;
+
+  // ---- threads ----
+  readonly threadTid: number[] = [];
+  readonly threadName: string[] = [];
+  private readonly tidToSlot = new Map<number, number>();
+  thread = 0;
+
+  // ---- keys ----
+  keyPy = new Int32Array(1024);
+  keyNat = new Int32Array(1024);
+  keyThr = new Int32Array(1024);
+  keyAlloc = new Uint8Array(1024);
+  keyGen = new Int32Array(1024);
+  keyFam = new Uint8Array(1024);
+  keyCount = 0;
+  private keyHash = new Int32Array(4096).fill(-1);
+  private keyShift = 20;
+  allCount = new Float64Array(1024);
+  allBytes = new Float64Array(1024);
+  liveCount = new Float64Array(1024);
+  liveBytes = new Float64Array(1024);
+  peakCount = new Float64Array(1024);
+  peakBytes = new Float64Array(1024);
+  // time-bucket bookkeeping per key
+  private startCount = new Float64Array(1024);
+  private startBytes = new Float64Array(1024);
+  private lpCount = new Float64Array(1024);
+  private lpBytes = new Float64Array(1024);
+  private bAllocCount = new Float64Array(1024);
+  private bAllocBytes = new Float64Array(1024);
+  private gDirty = new Uint8Array(1024);
+  private lDirty = new Uint8Array(1024);
+  private touched = new Uint8Array(1024);
+  private gList = new Int32Array(1024);
+  private gN = 0;
+  private lList = new Int32Array(1024);
+  private lN = 0;
+  private tList = new Int32Array(1024);
+  private tN = 0;
+  // one-entry key cache
+  private lastPy = -1;
+  private lastNat = -1;
+  private lastThr = -1;
+  private lastAlloc = -1;
+  private lastGen = -1;
+  private lastKey = -1;
+
+  // ---- live simple allocations: address → (key, size, birth fine bucket) ----
+  private lAddr: Float64Array;
+  private lKey: Int32Array;
+  private lSize: Float64Array;
+  private lBirth: Int32Array;
+  private lMask: number;
+  private lShift: number;
+  private lCount = 0;
+  // ---- live mmap ranges ----
+  private rBegin: number[] = [];
+  private rEnd: number[] = [];
+  private rKey: number[] = [];
+  private rBirth: number[] = [];
+
+  // ---- heap, peak ----
+  current = 0;
+  peak = 0;
+  /** Index (among ALLOCATION records) of the last record at which the heap equalled the peak. */
+  peakIndex = -1;
+  /** Fine bucket (MEMORY_RECORD count) in which the peak happened. */
+  peakFine = 0;
+  readonly famLive = new Float64Array(FAMILIES.length);
+  readonly famAllBytes = new Float64Array(FAMILIES.length);
+  readonly famAllCount = new Float64Array(FAMILIES.length);
+  totalAllocations = 0;
+  totalBytes = 0;
+  readonly allocatorCount = new Float64Array(16);
+  readonly allocatorBytes = new Float64Array(16);
+  /** Sizes < 65536 counted directly; larger ones in a map (rare). */
+  readonly smallSizes = new Float64Array(65536);
+  readonly largeSizes = new Map<number, number>();
+
+  // ---- timeline (one point per MEMORY_RECORD) ----
+  readonly tTime = new F64List(1024);
+  readonly tRss = new F64List(1024);
+  readonly tHeap = new F64List(1024);
+  readonly tAllocCount = new F64List(1024);
+  readonly tAllocBytes = new F64List(1024);
+  readonly tFam: F64List[] = FAMILIES.map(() => new F64List(1024));
+  private intervalCount = 0;
+  private intervalBytes = 0;
+  /** ms since start of the latest MEMORY_RECORD. */
+  lastTimeMs = 0;
+
+  // ---- coarse time buckets ----
+  /** Coarse bucket = fine index >> bucketShift. */
+  bucketShift = 0;
+  readonly bStartHeap = new F64List();
+  readonly bEndHeap = new F64List();
+  readonly bPeakHeap = new F64List();
+  readonly bEndTime = new F64List();
+  readonly bStartTime = new F64List();
+  readonly bEntOff: number[] = [0];
+  readonly bIvOff: number[] = [0];
+  eKey = new Int32Array(4096);
+  eAllocC = new Float64Array(4096);
+  eAllocB = new Float64Array(4096);
+  eDeltaC = new Float64Array(4096);
+  eDeltaB = new Float64Array(4096);
+  ePeakC = new Float64Array(4096);
+  ePeakB = new Float64Array(4096);
+  eN = 0;
+  iKey = new Int32Array(4096);
+  iBirth = new Int32Array(4096);
+  iC = new Float64Array(4096);
+  iB = new Float64Array(4096);
+  iN = 0;
+  private bucketStartHeap = 0;
+  private bucketStartTime = 0;
+  private localPeak = -Infinity;
+  /** Frees in the open bucket: (key, birth bucket) → index into the pending arrays. */
+  private readonly pendingIv = new PairMap(8);
+  private pKey = new Int32Array(256);
+  private pBirth = new Int32Array(256);
+  private pC = new Float64Array(256);
+  private pB = new Float64Array(256);
+  private pN = 0;
+  fineCount = 0;
+  /** Set for aggregated captures (no replay; peak/leak numbers given per key). */
+  aggregated = false;
+
+  constructor(readonly nativeTraces: boolean) {
+    const cap = 1 << 16;
+    this.lAddr = new Float64Array(cap).fill(EMPTY);
+    this.lKey = new Int32Array(cap);
+    this.lSize = new Float64Array(cap);
+    this.lBirth = new Int32Array(cap);
+    this.lMask = cap - 1;
+    this.lShift = 16;
+    this.nodeParent[0] = -1;
+    this.nodeFrame[0] = -1;
+  }
+
+  // ======================= frames and stacks =======================
+
+  internLocation(func: string, file: string, line: number): number {
+    const k = `${func}\0${file}\0${line}`;
+    let id = this.locIndex.get(k);
+    if (id === undefined) {
+      id = this.locFunc.length;
+      this.locFunc.push(func);
+      this.locFile.push(file);
+      this.locLine.push(line);
+      this.locIndex.set(k, id);
+    }
+    return id;
+  }
+
+  /** v10/11: FRAME_INDEX defines frame `id`. Every frame id gets its own location (memray v10/11 groups stats by frame id). */
+  defineFrame(id: number, func: string, file: string, line: number, isEntry: boolean): void {
+    if (id >= this.frameLoc.length) {
+      this.frameLoc = growI32(this.frameLoc, id + 1);
+      this.frameEntry = growU8(this.frameEntry, id + 1);
+    }
+    this.frameLoc[id] = this.internLocation(func, file, line);
+    this.frameEntry[id] = isEntry ? 1 : 0;
+    if (id >= this.frameCount) this.frameCount = id + 1;
+  }
+
+  /** Appends a frame with a known location; returns its id. */
+  addFrame(loc: number, isEntry: boolean): number {
+    const id = this.frameCount++;
+    if (id >= this.frameLoc.length) {
+      this.frameLoc = growI32(this.frameLoc, id + 1);
+      this.frameEntry = growU8(this.frameEntry, id + 1);
+    }
+    this.frameLoc[id] = loc;
+    this.frameEntry[id] = isEntry ? 1 : 0;
+    return id;
+  }
+
+  pyChild(parent: number, frame: number): number {
+    let node = this.nodeChildren.get(parent, frame);
+    if (node >= 0) return node;
+    node = this.nodeCount++;
+    if (node >= this.nodeParent.length) {
+      this.nodeParent = growI32(this.nodeParent, node + 1);
+      this.nodeFrame = growI32(this.nodeFrame, node + 1);
+    }
+    this.nodeParent[node] = parent;
+    this.nodeFrame[node] = frame;
+    this.nodeChildren.set(parent, frame, node);
+    return node;
+  }
+
+  /** Aggregated files give the tree explicitly: node k = (frame, parent). */
+  setNode(node: number, frame: number, parent: number): void {
+    if (node >= this.nodeParent.length) {
+      this.nodeParent = growI32(this.nodeParent, node + 1);
+      this.nodeFrame = growI32(this.nodeFrame, node + 1);
+    }
+    this.nodeParent[node] = parent;
+    this.nodeFrame[node] = frame;
+    if (node >= this.nodeCount) this.nodeCount = node + 1;
+  }
+
+  nativeNode(ip: number, parent: number): void {
+    const k = this.natCount++;
+    if (k >= this.natIp.length) {
+      this.natIp = growF64(this.natIp, k + 1);
+      this.natParent = growI32(this.natParent, k + 1);
+    }
+    this.natIp[k] = ip;
+    this.natParent[k] = parent;
+  }
+
+  mapStart(): void {
+    this.generation++;
+    this.generations[this.generation] = [];
+  }
+
+  segment(file: string, loadAddr: number, vaddr: number, memsz: number): void {
+    const start = loadAddr + vaddr;
+    (this.generations[this.generation] ??= []).push({ file, loadAddr, start, end: start + memsz });
+  }
+
+  libraryOf(gen: number, ip: number): string | undefined {
+    const segs = this.generations[gen];
+    if (!segs) return undefined;
+    for (const s of segs) if (ip >= s.start && ip < s.end) return s.file;
+    return undefined;
+  }
+
+  // ======================= threads =======================
+
+  setThread(tid: number): void {
+    let slot = this.tidToSlot.get(tid);
+    if (slot === undefined) {
+      slot = this.threadTid.length;
+      this.threadTid.push(tid);
+      this.threadName.push('');
+      this.tidToSlot.set(tid, slot);
+    }
+    this.thread = slot;
+  }
+
+  setThreadName(name: string): void {
+    this.threadName[this.thread] = name;
+  }
+
+  // ======================= keys =======================
+
+  private keyFor(py: number, nat: number, alloc: number): number {
+    const thr = this.thread;
+    const gen = this.generation;
+    if (py === this.lastPy && nat === this.lastNat && thr === this.lastThr && alloc === this.lastAlloc && gen === this.lastGen) {
+      return this.lastKey;
+    }
+    const k = this.lookupKey(py, nat, thr, alloc, gen);
+    this.lastPy = py;
+    this.lastNat = nat;
+    this.lastThr = thr;
+    this.lastAlloc = alloc;
+    this.lastGen = gen;
+    this.lastKey = k;
+    return k;
+  }
+
+  lookupKey(py: number, nat: number, thr: number, alloc: number, gen: number): number {
+    let h = Math.imul(py, 0x9e3779b1) ^ Math.imul(nat + 1, 0x85ebca6b) ^ Math.imul(thr + 7, 0xc2b2ae35) ^ Math.imul(alloc * 31 + gen, 0x27d4eb2f);
+    h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
+    const mask = this.keyHash.length - 1;
+    let i = (h >>> this.keyShift) & mask;
+    const table = this.keyHash;
+    for (;;) {
+      const k = table[i];
+      if (k === -1) break;
+      if (this.keyPy[k] === py && this.keyNat[k] === nat && this.keyThr[k] === thr && this.keyAlloc[k] === alloc && this.keyGen[k] === gen) return k;
+      i = (i + 1) & mask;
+    }
+    const k = this.newKey(py, nat, thr, alloc, gen);
+    if ((this.keyCount + 1) * 2 > table.length) this.rehashKeys();
+    else table[i] = k;
+    return k;
+  }
+
+  private rehashKeys(): void {
+    const size = this.keyHash.length * 2;
+    this.keyHash = new Int32Array(size).fill(-1);
+    this.keyShift = Math.max(0, this.keyShift - 1);
+    const mask = size - 1;
+    for (let k = 0; k < this.keyCount; k++) {
+      const py = this.keyPy[k];
+      const nat = this.keyNat[k];
+      const thr = this.keyThr[k];
+      const alloc = this.keyAlloc[k];
+      const gen = this.keyGen[k];
+      let h = Math.imul(py, 0x9e3779b1) ^ Math.imul(nat + 1, 0x85ebca6b) ^ Math.imul(thr + 7, 0xc2b2ae35) ^ Math.imul(alloc * 31 + gen, 0x27d4eb2f);
+      h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
+      let i = (h >>> this.keyShift) & mask;
+      while (this.keyHash[i] !== -1) i = (i + 1) & mask;
+      this.keyHash[i] = k;
+    }
+  }
+
+  private newKey(py: number, nat: number, thr: number, alloc: number, gen: number): number {
+    const k = this.keyCount++;
+    if (k >= this.keyPy.length) this.growKeys(k + 1);
+    this.keyPy[k] = py;
+    this.keyNat[k] = nat;
+    this.keyThr[k] = thr;
+    this.keyAlloc[k] = alloc;
+    this.keyGen[k] = gen;
+    this.keyFam[k] = this.familyOf(alloc, nat, gen);
+    return k;
+  }
+
+  private familyOf(alloc: number, nat: number, gen: number): number {
+    if (alloc >= 12) return F_PYMALLOC;
+    if (alloc === A_MMAP || alloc === A_MUNMAP) {
+      for (let n = nat, depth = 0; n > 0 && depth < 256; n = this.natParent[n], depth++) {
+        const lib = this.libraryOf(gen, this.natIp[n]);
+        if (lib === undefined) continue;
+        const base = lib.slice(lib.lastIndexOf('/') + 1);
+        if (base.includes('jemalloc')) return F_JEMALLOC;
+        if (base.includes('mimalloc')) return F_MIMALLOC;
+      }
+      return F_MMAP;
+    }
+    return F_MALLOC;
+  }
+
+  private growKeys(min: number): void {
+    this.keyPy = growI32(this.keyPy, min);
+    this.keyNat = growI32(this.keyNat, min);
+    this.keyThr = growI32(this.keyThr, min);
+    this.keyAlloc = growU8(this.keyAlloc, min);
+    this.keyGen = growI32(this.keyGen, min);
+    this.keyFam = growU8(this.keyFam, min);
+    this.allCount = growF64(this.allCount, min);
+    this.allBytes = growF64(this.allBytes, min);
+    this.liveCount = growF64(this.liveCount, min);
+    this.liveBytes = growF64(this.liveBytes, min);
+    this.peakCount = growF64(this.peakCount, min);
+    this.peakBytes = growF64(this.peakBytes, min);
+    this.startCount = growF64(this.startCount, min);
+    this.startBytes = growF64(this.startBytes, min);
+    this.lpCount = growF64(this.lpCount, min);
+    this.lpBytes = growF64(this.lpBytes, min);
+    this.bAllocCount = growF64(this.bAllocCount, min);
+    this.bAllocBytes = growF64(this.bAllocBytes, min);
+    this.gDirty = growU8(this.gDirty, min);
+    this.lDirty = growU8(this.lDirty, min);
+    this.touched = growU8(this.touched, min);
+    this.gList = growI32(this.gList, min);
+    this.lList = growI32(this.lList, min);
+    this.tList = growI32(this.tList, min);
+  }
+
+  /** A key changed its live numbers: journal it for the global peak, the bucket peak and the bucket. */
+  private mark(k: number): void {
+    if (this.gDirty[k] === 0) {
+      this.gDirty[k] = 1;
+      this.gList[this.gN++] = k;
+    }
+    if (this.lDirty[k] === 0) {
+      this.lDirty[k] = 1;
+      this.lList[this.lN++] = k;
+    }
+    if (this.touched[k] === 0) {
+      this.touched[k] = 1;
+      this.tList[this.tN++] = k;
+    }
+  }
+
+  /** memray's `>=` rule: after every ALLOCATION record, a heap equal to the max is the new peak. */
+  private afterRecord(): void {
+    const cur = this.current;
+    if (cur >= this.peak) {
+      this.peak = cur;
+      this.peakIndex = this.allocationRecords - 1;
+      this.peakFine = this.fineCount;
+      const list = this.gList;
+      for (let i = 0; i < this.gN; i++) {
+        const k = list[i];
+        this.peakCount[k] = this.liveCount[k];
+        this.peakBytes[k] = this.liveBytes[k];
+        this.gDirty[k] = 0;
+      }
+      this.gN = 0;
+    }
+    if (cur >= this.localPeak) {
+      this.localPeak = cur;
+      const list = this.lList;
+      for (let i = 0; i < this.lN; i++) {
+        const k = list[i];
+        this.lpCount[k] = this.liveCount[k] - this.startCount[k];
+        this.lpBytes[k] = this.liveBytes[k] - this.startBytes[k];
+        this.lDirty[k] = 0;
+      }
+      this.lN = 0;
+    }
+  }
+
+  // ======================= the heap replay =======================
+
+  /**
+   * One ALLOCATION record (any allocator). `allocator` is canonical (v10 numbering);
+   * `py` the Python stack node, `nat` the native stack node (0 = none).
+   */
+  allocation(address: number, size: number, allocator: number, py: number, nat: number): void {
+    this.allocationRecords++;
+    const kind = ALLOCATOR_KIND[allocator];
+    if (kind === 0) {
+      const k = this.keyFor(py, nat, allocator);
+      this.countAllocation(k, allocator, size);
+      this.liveInsert(address, k, size);
+      this.current += size;
+    } else if (kind === 1) {
+      this.liveRemove(address);
+    } else if (kind === 2) {
+      const k = this.keyFor(py, nat, allocator);
+      this.countAllocation(k, allocator, size);
+      if (size > 0) {
+        this.rBegin.push(address);
+        this.rEnd.push(address + size);
+        this.rKey.push(k);
+        this.rBirth.push(this.fineCount);
+        this.liveCount[k]++;
+        this.liveBytes[k] += size;
+        this.famLive[this.keyFam[k]] += size;
+        this.mark(k);
+        this.current += size;
+      }
+    } else {
+      this.unmap(address, size);
+    }
+    this.afterRecord();
+  }
+
+  private countAllocation(k: number, allocator: number, size: number): void {
+    this.allCount[k]++;
+    this.allBytes[k] += size;
+    this.totalAllocations++;
+    this.totalBytes += size;
+    this.allocatorCount[allocator]++;
+    this.allocatorBytes[allocator] += size;
+    if (this.touched[k] === 0) {
+      this.touched[k] = 1;
+      this.tList[this.tN++] = k;
+    }
+    this.bAllocCount[k]++;
+    this.bAllocBytes[k] += size;
+    this.intervalCount++;
+    this.intervalBytes += size;
+    if (size < 65536) this.smallSizes[size]++;
+    else this.largeSizes.set(size, (this.largeSizes.get(size) ?? 0) + 1);
+  }
+
+  private slotOf(address: number): number {
+    const lo = address >>> 0;
+    const hi = (address / 4294967296) >>> 0;
+    return Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) >>> this.lShift;
+  }
+
+  private liveInsert(address: number, k: number, size: number): void {
+    if ((this.lCount + 1) * 10 > this.lAddr.length * 7) this.growLive();
+    const addrs = this.lAddr;
+    const mask = this.lMask;
+    let i = this.slotOf(address);
+    for (;;) {
+      const a = addrs[i];
+      if (a === EMPTY) {
+        addrs[i] = address;
+        this.lCount++;
+        break;
+      }
+      if (a === address) {
+        // memray overwrites a live address without subtracting it from the heap (parity quirk);
+        // the old allocation leaves the live set.
+        const ok = this.lKey[i];
+        const os = this.lSize[i];
+        this.liveCount[ok]--;
+        this.liveBytes[ok] -= os;
+        this.famLive[this.keyFam[ok]] -= os;
+        this.mark(ok);
+        this.recordFree(ok, this.lBirth[i], 1, os);
+        break;
+      }
+      i = (i + 1) & mask;
+    }
+    this.lKey[i] = k;
+    this.lSize[i] = size;
+    this.lBirth[i] = this.fineCount;
+    this.liveCount[k]++;
+    this.liveBytes[k] += size;
+    this.famLive[this.keyFam[k]] += size;
+    this.mark(k);
+  }
+
+  private liveRemove(address: number): void {
+    const addrs = this.lAddr;
+    const mask = this.lMask;
+    let i = this.slotOf(address);
+    for (;;) {
+      const a = addrs[i];
+      if (a === EMPTY) return;
+      if (a === address) break;
+      i = (i + 1) & mask;
+    }
+    const k = this.lKey[i];
+    const size = this.lSize[i];
+    this.current -= size;
+    this.liveCount[k]--;
+    this.liveBytes[k] -= size;
+    this.famLive[this.keyFam[k]] -= size;
+    this.mark(k);
+    this.recordFree(k, this.lBirth[i], 1, size);
+    // backward-shift deletion keeps probe chains intact without tombstones
+    let j = i;
+    for (;;) {
+      j = (j + 1) & mask;
+      const aj = addrs[j];
+      if (aj === EMPTY) break;
+      const h = this.slotOf(aj);
+      if (i <= j ? i < h && h <= j : i < h || h <= j) continue;
+      addrs[i] = aj;
+      this.lKey[i] = this.lKey[j];
+      this.lSize[i] = this.lSize[j];
+      this.lBirth[i] = this.lBirth[j];
+      i = j;
+    }
+    addrs[i] = EMPTY;
+    this.lCount--;
+  }
+
+  private growLive(): void {
+    const oa = this.lAddr;
+    const ok = this.lKey;
+    const os = this.lSize;
+    const ob = this.lBirth;
+    const cap = oa.length * 2;
+    this.lAddr = new Float64Array(cap).fill(EMPTY);
+    this.lKey = new Int32Array(cap);
+    this.lSize = new Float64Array(cap);
+    this.lBirth = new Int32Array(cap);
+    this.lMask = cap - 1;
+    this.lShift--;
+    for (let s = 0; s < oa.length; s++) {
+      const a = oa[s];
+      if (a === EMPTY) continue;
+      let i = this.slotOf(a);
+      while (this.lAddr[i] !== EMPTY) i = (i + 1) & this.lMask;
+      this.lAddr[i] = a;
+      this.lKey[i] = ok[s];
+      this.lSize[i] = os[s];
+      this.lBirth[i] = ob[s];
+    }
+  }
+
+  /** munmap: shrink, split or drop every live mmap range it overlaps (§13.1). */
+  private unmap(address: number, size: number): void {
+    const lo = address;
+    const hi = address + size;
+    const n = this.rBegin.length;
+    let w = 0;
+    const addBegin: number[] = [];
+    const addEnd: number[] = [];
+    const addKey: number[] = [];
+    const addBirth: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const b = this.rBegin[i];
+      const e = this.rEnd[i];
+      const k = this.rKey[i];
+      const birth = this.rBirth[i];
+      const ob = Math.max(b, lo);
+      const oe = Math.min(e, hi);
+      if (oe <= ob) {
+        this.rBegin[w] = b;
+        this.rEnd[w] = e;
+        this.rKey[w] = k;
+        this.rBirth[w] = birth;
+        w++;
+        continue;
+      }
+      const removed = oe - ob;
+      this.current -= removed;
+      this.liveBytes[k] -= removed;
+      this.famLive[this.keyFam[k]] -= removed;
+      this.mark(k);
+      const keepLeft = b < ob;
+      const keepRight = oe < e;
+      if (!keepLeft && !keepRight) {
+        this.liveCount[k]--;
+        this.recordFree(k, birth, 1, removed);
+        continue;
+      }
+      this.recordFree(k, birth, keepLeft && keepRight ? -1 : 0, removed);
+      if (keepLeft) {
+        this.rBegin[w] = b;
+        this.rEnd[w] = ob;
+        this.rKey[w] = k;
+        this.rBirth[w] = birth;
+        w++;
+      }
+      if (keepRight) {
+        if (keepLeft) {
+          this.liveCount[k]++;
+          addBegin.push(oe);
+          addEnd.push(e);
+          addKey.push(k);
+          addBirth.push(birth);
+        } else {
+          this.rBegin[w] = oe;
+          this.rEnd[w] = e;
+          this.rKey[w] = k;
+          this.rBirth[w] = birth;
+          w++;
+        }
+      }
+    }
+    this.rBegin.length = w;
+    this.rEnd.length = w;
+    this.rKey.length = w;
+    this.rBirth.length = w;
+    for (let i = 0; i < addBegin.length; i++) {
+      this.rBegin.push(addBegin[i]);
+      this.rEnd.push(addEnd[i]);
+      this.rKey.push(addKey[i]);
+      this.rBirth.push(addBirth[i]);
+    }
+  }
+
+  /** Frees are kept per (key, birth bucket) for the open bucket: memray's --temporal intervals. */
+  private recordFree(k: number, birthFine: number, count: number, bytes: number): void {
+    const birth = birthFine >>> this.bucketShift;
+    let i = this.pendingIv.get(k, birth);
+    if (i < 0) {
+      i = this.pN++;
+      if (i >= this.pKey.length) {
+        this.pKey = growI32(this.pKey, i + 1);
+        this.pBirth = growI32(this.pBirth, i + 1);
+        this.pC = growF64(this.pC, i + 1);
+        this.pB = growF64(this.pB, i + 1);
+      }
+      this.pKey[i] = k;
+      this.pBirth[i] = birth;
+      this.pC[i] = 0;
+      this.pB[i] = 0;
+      this.pendingIv.set(k, birth, i);
+    }
+    this.pC[i] += count;
+    this.pB[i] += bytes;
+  }
+
+  // ======================= time =======================
+
+  memoryRecord(rss: number, timeMs: number): void {
+    this.lastTimeMs = timeMs;
+    this.tTime.push(timeMs);
+    this.tRss.push(rss);
+    this.tHeap.push(this.current);
+    this.tAllocCount.push(this.intervalCount);
+    this.tAllocBytes.push(this.intervalBytes);
+    for (let f = 0; f < FAMILIES.length; f++) this.tFam[f].push(this.famLive[f]);
+    this.intervalCount = 0;
+    this.intervalBytes = 0;
+    this.fineCount++;
+    if ((this.fineCount & ((1 << this.bucketShift) - 1)) === 0) this.closeBucket(timeMs);
+  }
+
+  /** Aggregated files: MEMORY_SNAPSHOT carries its own heap value. */
+  memorySnapshot(timeMs: number, rss: number, heap: number): void {
+    this.lastTimeMs = timeMs;
+    this.tTime.push(timeMs);
+    this.tRss.push(rss);
+    this.tHeap.push(heap);
+    this.tAllocCount.push(0);
+    this.tAllocBytes.push(0);
+    this.fineCount++;
+  }
+
+  private closeBucket(timeMs: number): void {
+    const startHeap = this.bucketStartHeap;
+    const usePeak = this.localPeak >= startHeap;
+    this.bStartHeap.push(startHeap);
+    this.bEndHeap.push(this.current);
+    this.bPeakHeap.push(usePeak ? this.localPeak : startHeap);
+    this.bStartTime.push(this.bucketStartTime);
+    this.bEndTime.push(timeMs);
+    const n = this.tN;
+    if (this.eN + n > this.eKey.length) this.growEntries(this.eN + n);
+    for (let i = 0; i < n; i++) {
+      const k = this.tList[i];
+      const e = this.eN++;
+      this.eKey[e] = k;
+      this.eAllocC[e] = this.bAllocCount[k];
+      this.eAllocB[e] = this.bAllocBytes[k];
+      this.eDeltaC[e] = this.liveCount[k] - this.startCount[k];
+      this.eDeltaB[e] = this.liveBytes[k] - this.startBytes[k];
+      this.ePeakC[e] = usePeak ? this.lpCount[k] : 0;
+      this.ePeakB[e] = usePeak ? this.lpBytes[k] : 0;
+      this.startCount[k] = this.liveCount[k];
+      this.startBytes[k] = this.liveBytes[k];
+      this.lpCount[k] = 0;
+      this.lpBytes[k] = 0;
+      this.bAllocCount[k] = 0;
+      this.bAllocBytes[k] = 0;
+      this.touched[k] = 0;
+      this.lDirty[k] = 0;
+    }
+    this.tN = 0;
+    this.lN = 0;
+    this.bEntOff.push(this.eN);
+    if (this.iN + this.pN > this.iKey.length) this.growIntervals(this.iN + this.pN);
+    for (let i = 0; i < this.pN; i++) {
+      const j = this.iN++;
+      this.iKey[j] = this.pKey[i];
+      this.iBirth[j] = this.pBirth[i];
+      this.iC[j] = this.pC[i];
+      this.iB[j] = this.pB[i];
+    }
+    this.pN = 0;
+    if (this.pendingIv.size > 0) (this as { pendingIv: PairMap }).pendingIv = new PairMap(8);
+    this.bIvOff.push(this.iN);
+    this.bucketStartHeap = this.current;
+    this.bucketStartTime = timeMs;
+    this.localPeak = -Infinity;
+    if (this.bStartHeap.length >= MAX_BUCKETS) this.mergeBuckets();
+  }
+
+  private growEntries(min: number): void {
+    this.eKey = growI32(this.eKey, min);
+    this.eAllocC = growF64(this.eAllocC, min);
+    this.eAllocB = growF64(this.eAllocB, min);
+    this.eDeltaC = growF64(this.eDeltaC, min);
+    this.eDeltaB = growF64(this.eDeltaB, min);
+    this.ePeakC = growF64(this.ePeakC, min);
+    this.ePeakB = growF64(this.ePeakB, min);
+  }
+
+  private growIntervals(min: number): void {
+    this.iKey = growI32(this.iKey, min);
+    this.iBirth = growI32(this.iBirth, min);
+    this.iC = growF64(this.iC, min);
+    this.iB = growF64(this.iB, min);
+  }
+
+  /** Too many buckets: merge neighbours pairwise (bucket 2i and 2i+1 become i). */
+  private mergeBuckets(): void {
+    const nb = this.bStartHeap.length;
+    const half = nb >> 1;
+    const old = {
+      eKey: this.eKey.slice(0, this.eN),
+      eAllocC: this.eAllocC.slice(0, this.eN),
+      eAllocB: this.eAllocB.slice(0, this.eN),
+      eDeltaC: this.eDeltaC.slice(0, this.eN),
+      eDeltaB: this.eDeltaB.slice(0, this.eN),
+      ePeakC: this.ePeakC.slice(0, this.eN),
+      ePeakB: this.ePeakB.slice(0, this.eN),
+      iKey: this.iKey.slice(0, this.iN),
+      iBirth: this.iBirth.slice(0, this.iN),
+      iC: this.iC.slice(0, this.iN),
+      iB: this.iB.slice(0, this.iN),
+      entOff: this.bEntOff.slice(),
+      ivOff: this.bIvOff.slice(),
+      startHeap: this.bStartHeap.view().slice(),
+      endHeap: this.bEndHeap.view().slice(),
+      peakHeap: this.bPeakHeap.view().slice(),
+      startTime: this.bStartTime.view().slice(),
+      endTime: this.bEndTime.view().slice(),
+    };
+    this.eN = 0;
+    this.iN = 0;
+    this.bEntOff.length = 1;
+    this.bIvOff.length = 1;
+    this.bStartHeap.length = 0;
+    this.bEndHeap.length = 0;
+    this.bPeakHeap.length = 0;
+    this.bStartTime.length = 0;
+    this.bEndTime.length = 0;
+    const slot = new Map<number, number>();
+    for (let nbk = 0; nbk < half; nbk++) {
+      const a = 2 * nbk;
+      const b = a + 1;
+      const peakInB = old.peakHeap[b] >= old.peakHeap[a];
+      this.bStartHeap.push(old.startHeap[a]);
+      this.bEndHeap.push(old.endHeap[b]);
+      this.bPeakHeap.push(peakInB ? old.peakHeap[b] : old.peakHeap[a]);
+      this.bStartTime.push(old.startTime[a]);
+      this.bEndTime.push(old.endTime[b]);
+      slot.clear();
+      for (const src of [a, b]) {
+        for (let e = old.entOff[src]; e < old.entOff[src + 1]; e++) {
+          const k = old.eKey[e];
+          let d = slot.get(k);
+          if (d === undefined) {
+            d = this.eN++;
+            if (d >= this.eKey.length) this.growEntries(d + 1);
+            slot.set(k, d);
+            this.eKey[d] = k;
+            this.eAllocC[d] = 0;
+            this.eAllocB[d] = 0;
+            this.eDeltaC[d] = 0;
+            this.eDeltaB[d] = 0;
+            this.ePeakC[d] = 0;
+            this.ePeakB[d] = 0;
+          }
+          this.eAllocC[d] += old.eAllocC[e];
+          this.eAllocB[d] += old.eAllocB[e];
+          if (src === a) {
+            // The merged peak is in b: everything a changed counts; in a: a's own peak delta.
+            this.ePeakC[d] += peakInB ? old.eDeltaC[e] : old.ePeakC[e];
+            this.ePeakB[d] += peakInB ? old.eDeltaB[e] : old.ePeakB[e];
+          } else if (peakInB) {
+            this.ePeakC[d] += old.ePeakC[e];
+            this.ePeakB[d] += old.ePeakB[e];
+          }
+          this.eDeltaC[d] += old.eDeltaC[e];
+          this.eDeltaB[d] += old.eDeltaB[e];
+        }
+      }
+      this.bEntOff.push(this.eN);
+      slot.clear();
+      for (const src of [a, b]) {
+        for (let e = old.ivOff[src]; e < old.ivOff[src + 1]; e++) {
+          const key = old.iKey[e] * 4096 + (old.iBirth[e] >> 1);
+          let d = slot.get(key);
+          if (d === undefined) {
+            d = this.iN++;
+            if (d >= this.iKey.length) this.growIntervals(d + 1);
+            slot.set(key, d);
+            this.iKey[d] = old.iKey[e];
+            this.iBirth[d] = old.iBirth[e] >> 1;
+            this.iC[d] = 0;
+            this.iB[d] = 0;
+          }
+          this.iC[d] += old.iC[e];
+          this.iB[d] += old.iB[e];
+        }
+      }
+      this.bIvOff.push(this.iN);
+    }
+    this.bucketShift++;
+    // pending frees of the open bucket refer to birth buckets at the old resolution
+    for (let i = 0; i < this.pN; i++) this.pBirth[i] >>= 1;
+    const rebuilt = new PairMap(8);
+    for (let i = 0; i < this.pN; i++) rebuilt.set(this.pKey[i], this.pBirth[i], i);
+    (this as { pendingIv: PairMap }).pendingIv = rebuilt;
+    this.compactPending();
+  }
+
+  /** After a merge two pending entries may share (key, birth); fold them. */
+  private compactPending(): void {
+    const seen = new PairMap(8);
+    let w = 0;
+    for (let i = 0; i < this.pN; i++) {
+      const j = seen.get(this.pKey[i], this.pBirth[i]);
+      if (j >= 0) {
+        this.pC[j] += this.pC[i];
+        this.pB[j] += this.pB[i];
+        continue;
+      }
+      this.pKey[w] = this.pKey[i];
+      this.pBirth[w] = this.pBirth[i];
+      this.pC[w] = this.pC[i];
+      this.pB[w] = this.pB[i];
+      seen.set(this.pKey[w], this.pBirth[w], w);
+      w++;
+    }
+    this.pN = w;
+    (this as { pendingIv: PairMap }).pendingIv = seen;
+  }
+
+  /** End of stream: close the open bucket so the index covers everything read. */
+  finish(): void {
+    if (this.aggregated) return;
+    // Sync the journals: the final state is the leak snapshot; peak arrays stay as synced.
+    this.closeBucket(this.lastTimeMs);
+  }
+
+  // ======================= aggregated captures =======================
+
+  aggregatedAllocation(
+    tid: number,
+    allocator: number,
+    nat: number,
+    py: number,
+    gen: number,
+    hwmCount: number,
+    leakCount: number,
+    hwmBytes: number,
+    leakBytes: number,
+  ): void {
+    this.setThread(tid);
+    const k = this.lookupKey(py, nat, this.thread, allocator, gen);
+    this.peakCount[k] += hwmCount;
+    this.peakBytes[k] += hwmBytes;
+    this.liveCount[k] += leakCount;
+    this.liveBytes[k] += leakBytes;
+    this.peak += hwmBytes;
+    this.famLive[this.keyFam[k]] += leakBytes;
+    this.aggRecords.push(k, hwmCount, hwmBytes, leakCount, leakBytes);
+  }
+
+  /** Aggregated records in file order: key, hwm count, hwm bytes, leak count, leak bytes. */
+  readonly aggRecords: number[] = [];
+
+  /** Live simple allocations now (for tests and sanity checks). */
+  get liveAllocations(): number {
+    return this.lCount + this.rBegin.length;
+  }
+
+  /** Bytes held by the index, roughly (for the bench report). */
+  approxBytes(): number {
+    return (
+      this.lAddr.length * 24 +
+      this.keyPy.length * 8 * 20 +
+      this.eKey.length * 52 +
+      this.iKey.length * 24 +
+      this.nodeParent.length * 8 +
+      this.natIp.length * 12
+    );
+  }
+}

@@ -1,0 +1,95 @@
+import type { SizeBin } from '@shared/api';
+import type { ChartPalette } from './palette';
+import type { ChartOption } from './types';
+import { escapeHtml, formatBytes } from './format';
+
+export function binLabel(bin: SizeBin): string {
+  return bin.minBytes === bin.maxBytes ? formatBytes(bin.minBytes) : `${formatBytes(bin.minBytes)}–${formatBytes(bin.maxBytes)}`;
+}
+
+/**
+ * Index of the first bin that holds sizes above the threshold: where pymalloc stops serving
+ * requests and they go to the system allocator. -1 when every bin is small.
+ */
+export function boundaryIndex(bins: SizeBin[], thresholdBytes: number): number {
+  return bins.findIndex((b) => b.maxBytes > thresholdBytes);
+}
+
+/**
+ * Where the threshold line goes on the category axis: between the last small bin and the first
+ * large one, or through the middle of a bin that straddles the threshold.
+ */
+export function boundaryCoord(bins: SizeBin[], thresholdBytes: number): number {
+  const i = boundaryIndex(bins, thresholdBytes);
+  if (i < 0) return bins.length - 0.5;
+  return binSide(bins[i], thresholdBytes) === 'mixed' ? i : i - 0.5;
+}
+
+/** Bins that straddle the threshold hold both kinds; they are coloured as mixed. */
+export function binSide(bin: SizeBin, thresholdBytes: number): 'small' | 'large' | 'mixed' {
+  if (bin.maxBytes <= thresholdBytes) return 'small';
+  if (bin.minBytes > thresholdBytes) return 'large';
+  return 'mixed';
+}
+
+export function buildHistogramOption(bins: SizeBin[], thresholdBytes: number, palette: ChartPalette): ChartOption {
+  const labels = bins.map(binLabel);
+  const boundary = boundaryIndex(bins, thresholdBytes);
+  const color = (b: SizeBin) => {
+    const side = binSide(b, thresholdBytes);
+    return side === 'small' ? palette.small : side === 'large' ? palette.large : palette.boundary;
+  };
+  return {
+    animation: false,
+    grid: { left: 64, right: 24, top: 36, bottom: 64 },
+    tooltip: {
+      trigger: 'item',
+      backgroundColor: palette.tooltipBg,
+      borderColor: palette.axis,
+      textStyle: { color: palette.text },
+      formatter: (p: unknown) => {
+        const { dataIndex } = p as { dataIndex: number };
+        const b = bins[dataIndex];
+        const side = binSide(b, thresholdBytes);
+        const note = side === 'small' ? 'pymalloc-sized' : side === 'large' ? 'served by the system allocator' : `straddles the ${formatBytes(thresholdBytes)} limit`;
+        return `<b>${escapeHtml(labels[dataIndex])}</b><br/>${b.count.toLocaleString('en-US')} allocations<br/>${note}`;
+      },
+    },
+    xAxis: {
+      type: 'category',
+      data: labels,
+      name: 'allocation size',
+      nameLocation: 'middle',
+      nameGap: 44,
+      nameTextStyle: { color: palette.subtext },
+      axisLabel: { color: palette.subtext, rotate: 25, fontSize: 10, interval: 0 },
+      axisLine: { lineStyle: { color: palette.axis } },
+    },
+    yAxis: {
+      type: 'value',
+      name: 'allocations',
+      nameTextStyle: { color: palette.subtext },
+      axisLabel: { color: palette.subtext },
+      splitLine: { lineStyle: { color: palette.split } },
+    },
+    series: [
+      {
+        type: 'bar',
+        name: 'allocations',
+        barCategoryGap: '12%',
+        data: bins.map((b) => ({ value: b.count, itemStyle: { color: color(b) } })),
+        markLine:
+          boundary >= 0
+            ? {
+                symbol: 'none',
+                silent: true,
+                lineStyle: { color: palette.boundary, type: 'dashed', width: 2 },
+                label: { color: palette.boundary, formatter: `pymalloc limit ${formatBytes(thresholdBytes)}`, position: 'insideEndTop' },
+                // Half an index lands on the edge between two category bands, not on a bar's centre.
+                data: [{ xAxis: boundaryCoord(bins, thresholdBytes), name: 'pymalloc threshold' }],
+              }
+            : undefined,
+      },
+    ],
+  };
+}

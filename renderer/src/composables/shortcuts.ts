@@ -1,0 +1,114 @@
+import { onBeforeUnmount, onMounted } from 'vue';
+import { useSettingsStore, TABS } from '../stores/settings';
+import { useViewStore } from '../stores/view';
+
+export type ShortcutAction =
+  | { type: 'tab'; index: number }
+  | { type: 'search' }
+  | { type: 'escape' }
+  | { type: 'theme' }
+  | { type: 'help' }
+  | { type: 'open' }
+  | { type: 'snapshot'; kind: 'peak' | 'leaks' | 'all' };
+
+export interface KeyLike {
+  key: string;
+  ctrlKey?: boolean;
+  metaKey?: boolean;
+  altKey?: boolean;
+  /** Whether focus is in a text field, where letters must stay letters. */
+  inTextField: boolean;
+}
+
+/** Pure key → action mapping, so the table of shortcuts is testable without a DOM. */
+export function shortcutFor(e: KeyLike): ShortcutAction | null {
+  if (e.ctrlKey || e.metaKey || e.altKey) return null;
+  if (e.key === 'Escape') return { type: 'escape' };
+  if (e.inTextField) return null;
+  if (/^[1-9]$/.test(e.key) && Number(e.key) <= TABS.length) return { type: 'tab', index: Number(e.key) - 1 };
+  switch (e.key) {
+    case '/':
+      return { type: 'search' };
+    case 't':
+      return { type: 'theme' };
+    case '?':
+      return { type: 'help' };
+    case 'o':
+      return { type: 'open' };
+    case 'p':
+      return { type: 'snapshot', kind: 'peak' };
+    case 'l':
+      return { type: 'snapshot', kind: 'leaks' };
+    case 'a':
+      return { type: 'snapshot', kind: 'all' };
+  }
+  return null;
+}
+
+function isTextField(el: Element | null): boolean {
+  if (!el) return false;
+  if (el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement) return true;
+  if (el instanceof HTMLInputElement) return !['checkbox', 'radio', 'button', 'submit', 'range'].includes(el.type);
+  return (el as HTMLElement).isContentEditable;
+}
+
+function visible(el: HTMLElement): boolean {
+  return el.offsetParent !== null;
+}
+
+/** Installs the global key handler for the app shell. */
+export function useShortcuts(): void {
+  const settings = useSettingsStore();
+  const view = useViewStore();
+
+  function focusSearch(): void {
+    const find = () => [...document.querySelectorAll<HTMLElement>('[data-shortcut-search]')].find(visible);
+    const el = find();
+    if (el) {
+      el.focus();
+      return;
+    }
+    // Views without a search box send the user to the table, which has one.
+    settings.setTab('table');
+    requestAnimationFrame(() => find()?.focus());
+  }
+
+  function onKey(e: KeyboardEvent): void {
+    const action = shortcutFor({ key: e.key, ctrlKey: e.ctrlKey, metaKey: e.metaKey, altKey: e.altKey, inTextField: isTextField(document.activeElement) });
+    if (!action) return;
+    switch (action.type) {
+      case 'tab':
+        settings.setTab(TABS[action.index].name);
+        break;
+      case 'search':
+        focusSearch();
+        break;
+      case 'theme':
+        settings.toggleTheme();
+        break;
+      case 'help':
+        settings.shortcutsOpen = !settings.shortcutsOpen;
+        break;
+      case 'open':
+        settings.openOverlay = true;
+        break;
+      case 'snapshot':
+        view.setSnapshotKind(action.kind);
+        break;
+      case 'escape':
+        if (settings.shortcutsOpen || settings.openOverlay) {
+          settings.shortcutsOpen = false;
+          settings.openOverlay = false;
+        } else if (isTextField(document.activeElement)) {
+          (document.activeElement as HTMLElement).blur();
+        } else {
+          view.resetSelection();
+        }
+        break;
+    }
+    e.preventDefault();
+  }
+
+  onMounted(() => window.addEventListener('keydown', onKey));
+  onBeforeUnmount(() => window.removeEventListener('keydown', onKey));
+}

@@ -1,0 +1,55 @@
+import type {
+  AllocatorBreakdown,
+  CaptureInfo,
+  DiffResult,
+  FlameTree,
+  StackFilter,
+  Summary,
+  Timeline,
+} from './api';
+
+/**
+ * Everything the self-contained HTML report shows. The engine/CLI fills it from the same
+ * queries the app uses; `renderHtmlReport` (main/export/html-report.ts) embeds it as JSON and
+ * the report's own script (renderer/report/) draws it. Keep it display-sized: flame trees built
+ * with a modest maxNodes (REPORT_MAX_NODES) keep typical reports well under 5 MB.
+ */
+export interface ReportData {
+  /** Shown as the page title, e.g. "basic.bin". */
+  title: string;
+  /** ISO timestamp of generation. */
+  generatedAt: string;
+  generator?: string;
+  info: CaptureInfo;
+  summary: Omit<Summary, 'info'>;
+  /** The choices frozen from the app / command line, stated on the page. */
+  frozen: {
+    /** e.g. "peak", "leaks", "range 1.20 s – 3.40 s (peak)". */
+    snapshot: string;
+    filter: StackFilter;
+    range?: { fromMs: number; toMs: number };
+    /** Thread labels kept, when filtered. */
+    threads?: string[];
+    /** Baseline label for a diff report. */
+    baseline?: string;
+  };
+  /** Flame graphs to offer (typically peak and leaks). */
+  flames: ReportFlame[];
+  timeline?: Timeline;
+  allocators?: AllocatorBreakdown;
+  /** Top sites of the main snapshot (function or line grouping). */
+  topSites: import('./api').SiteRow[];
+  diff?: DiffResult;
+  /** Set by renderHtmlReport when paths and the command line were removed. */
+  redacted?: boolean;
+}
+
+export interface ReportFlame {
+  id: string;
+  /** e.g. "Peak (52.4 MB)". */
+  title: string;
+  tree: FlameTree;
+}
+
+/** A flame tree size that keeps reports small but still detailed. */
+export const REPORT_MAX_NODES = 20_000;

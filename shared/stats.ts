@@ -1,0 +1,118 @@
+/**
+ * The objects `heapscope stats FILE --json` prints, one shape per format (see
+ * CaptureModel.statsJson). Numbers follow the profiler's own definitions.
+ */
+
+/** One bin of memray's allocation size histogram (`memray stats`, 10 log-scale bins). */
+export interface MemraySizeBin {
+  minBytes: number;
+  maxBytes: number;
+  count: number;
+}
+
+/** memray captures (issue 2). Sizes in bytes, times in ms from capture start. */
+export interface MemrayStatsJson {
+  format: 'memray';
+  headerVersion: number;
+  /** "3.11.2" from the v12+ header; null for v10/v11 headers, which do not record it. */
+  pythonVersion: string | null;
+  fileFormat: 'all' | 'aggregated';
+  truncated: boolean;
+  /** Non-deallocation records (memray's total_num_allocations); null for aggregated files. */
+  totalAllocations: number | null;
+  /** Σ size of those records (memray's total_bytes_allocated); null for aggregated files. */
+  totalBytesAllocated: number | null;
+  /** The high-water mark (memray's metadata.peak_memory). */
+  peakMemory: number;
+  peakTimeMs: number;
+  /** Bytes still alive when tracking stopped (or at the end of the range). */
+  leakedBytes: number;
+  /** Allocator enum name → count of allocations, descending (memray's allocator_type_distribution). */
+  allocatorDistribution: Record<string, number>;
+  sizeHistogram: MemraySizeBin[];
+  /** memray's "function:file:line" locations of the innermost Python frame. */
+  topBySize: { location: string; size: number }[];
+  topByCount: { location: string; count: number }[];
+  threads: { id: number; label: string }[];
+  durationMs: number;
+  /** Present when the numbers are for a time range (ms from start, snapped to memory records). */
+  range?: { fromMs: number; toMs: number };
+}
+
+// ---------------------------------------------------------------------------------------------
+// NOTE (memray engineer): the section below was reconstructed from its users after this file was
+// accidentally overwritten while adding MemrayStatsJson. Owners of tracemalloc / scalene / diff:
+// please check it against your originals.
+// ---------------------------------------------------------------------------------------------
+
+/** One tracemalloc `Statistic` as JSON (fields depend on the grouping). */
+export type TracemallocStatistic =
+  | { filename: string; lineno: number; size: number; count: number }
+  | { filename: string; size: number; count: number }
+  | { function: string; filename: string; size: number; count: number }
+  | { frames: [string, number][]; size: number; count: number };
+
+export interface TracemallocStatsJson {
+  format: 'tracemalloc';
+  tracebackLimit: number;
+  traceCount: number;
+  totalSize: number;
+  domains: { domain: number; size: number; count: number }[];
+  groupBy: string;
+  cumulative: boolean;
+  groupCount: number;
+  statistics: TracemallocStatistic[];
+  traceTupleLen: number;
+  truncatedTraces: number;
+  maxTotalNframe: number;
+}
+
+/** One `compare_to()` row: the statistic's location fields plus size/count and their diffs. */
+export type DiffJsonRow =
+  | { filename: string; lineno: number; size: number; sizeDiff: number; count: number; countDiff: number }
+  | { filename: string; size: number; sizeDiff: number; count: number; countDiff: number }
+  | { function: string; filename: string; size: number; sizeDiff: number; count: number; countDiff: number }
+  | { frames: [string, number][]; size: number; sizeDiff: number; count: number; countDiff: number };
+
+/** The object `heapscope diff OLD NEW --json` prints. */
+export interface DiffJson {
+  old: { totalSize: number; traceCount: number };
+  new: { totalSize: number; traceCount: number };
+  groupBy: string;
+  cumulative: boolean;
+  groupCount: number;
+  diff: DiffJsonRow[];
+}
+
+export interface ScaleneStatsLine {
+  location: string;
+  function: string;
+  bytes: number;
+  peakBytes: number;
+  count: number;
+  share: number;
+  pythonFraction: number;
+  copyBytes?: number;
+}
+
+export interface ScaleneStatsLeak {
+  location: string;
+  likelihood: number;
+  velocityBytesPerSec: number;
+}
+
+export interface ScaleneStatsJson {
+  format: 'scalene';
+  memoryProfiled: boolean;
+  peakMemory: number;
+  peakLocation?: string;
+  peakPythonFraction?: number;
+  elapsedMs?: number;
+  growthRatePercent: number;
+  totalAllocatedBytes: number;
+  nativeThreadBytes: number;
+  allocationSamples: number;
+  topBySize: ScaleneStatsLine[];
+  leaks: ScaleneStatsLeak[];
+  warnings: string[];
+}

@@ -1,0 +1,228 @@
+// The engine through its real, built worker (out/node/worker.js): run after `npm run build`.
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Progress } from '../../shared/api';
+import { HeapscopeError } from '../../shared/api-error';
+import { Engine } from '../../main/engine/engine';
+import { requireBuilt, requireFixture, WORKER_URL } from './engine-helpers/paths';
+
+const SCALENE = requireFixture('scalene/leak.json');
+const SCALENE_THREADS = requireFixture('scalene/threads.json');
+const MEMRAY_BASIC = requireFixture('memray/v12-memray1.19.3-py311/basic.bin');
+const MEMRAY_LARGE = requireFixture('memray/v12-memray1.19.3-py311/large.bin');
+
+let engine: Engine;
+
+beforeAll(() => requireBuilt());
+afterEach(async () => {
+  await engine?.closeAll();
+});
+
+async function rejection(promise: Promise<unknown>): Promise<HeapscopeError> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as HeapscopeError;
+  }
+  throw new Error('expected the promise to reject');
+}
+
+describe('Engine', () => {
+  it('opens a capture in a worker, reports progress and answers queries', async () => {
+    engine = new Engine({ workerUrl: WORKER_URL });
+    const events: Progress[] = [];
+    engine.onProgress((p) => events.push(p));
+    const info = await engine.open({ path: SCALENE });
+    expect(info.id).toMatch(/^c\d+$/);
+    expect(info.facts.format).toBe('scalene');
+    expect(info.facts.fileName).toBe('leak.json');
+    expect(engine.workerCount).toBe(1);
+
+    const size = (await stat(SCALENE)).size;
+    const mine = events.filter((p) => p.captureId === info.id);
+    expect(mine[0].phase).toBe('header');
+    const last = mine.at(-1)!;
+    expect(last.phase).toBe('done');
+    expect(last.bytesTotal).toBe(size);
+    expect(last.bytesDone).toBe(size);
+    expect(last.elapsedMs).toBeGreaterThanOrEqual(0);
+
+    const summary = await engine.summary({ captureId: info.id });
+    expect(summary.info.id).toBe(info.id);
+    // The scalene fixture's MANIFEST: max_footprint_mb 400.0 (MiB).
+    expect(Math.round(summary.peakBytes / 1024 / 1024)).toBe(400);
+    expect(summary.topSites.length).toBeGreaterThan(0);
+    expect(summary.topSites[0].line).toBe(9);
+
+    const stats = (await engine.statsJson(info.id)) as { format: string };
+    expect(stats.format).toBe('scalene');
+    expect(await engine.list()).toEqual([info]);
+  });
+
+  it('opening the same path twice shares one worker', async () => {
+    engine = new Engine({ workerUrl: WORKER_URL });
+    const [a, b] = await Promise.all([engine.open({ path: SCALENE }), engine.open({ path: SCALENE })]);
+    expect(a.id).toBe(b.id);
+    expect(engine.workerCount).toBe(1);
+    const c = await engine.open({ path: SCALENE_THREADS });
+    expect(c.id).not.toBe(a.id);
+    expect(engine.workerCount).toBe(2);
+  });
+
+  it('keeps captures apart: one worker per capture, each answering for its own file', async () => {
+    engine = new Engine({ workerUrl: WORKER_URL });
+    const [a, b] = await Promise.all([engine.open({ path: SCALENE }), engine.open({ path: SCALENE_THREADS })]);
+    const [sa, sb] = await Promise.all([engine.summary({ captureId: a.id }), engine.summary({ captureId: b.id })]);
+    expect(sa.info.facts.fileName).toBe('leak.json');
+    expect(sb.info.facts.fileName).toBe('threads.json');
+    expect(sa.peakBytes).not.toBe(sb.peakBytes);
+  });
+
+  it('turns a file of no known format into a bad-input ApiError naming the file and offset', async () => {
+    engine = new Engine({ workerUrl: WORKER_URL });
+    const dir = await mkdtemp(join(tmpdir(), 'heapscope-engine-'));
+    try {
+      const path = join(dir, 'corrupt.bin');
+      await writeFile(path, Buffer.from([0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4, 5, 6, 7, 8]));
+      const events: Progress[] = [];
+      engine.onProgress((p) => events.push(p));
+      const error = await rejection(engine.open({ path }));
+      expect(error).toBeInstanceOf(HeapscopeError);
+      expect(error.code).toBe('bad-input');
+      expect(error.file).toContain('corrupt.bin');
+      expect(error.offset).toBe(0);
+      expect(error.message).toMatch(/expected a memray capture/);
+      expect(events.at(-1)?.phase).toBe('error');
+      // A failed open frees its worker.
+      expect(engine.workerCount).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reports a missing file as not-found', async () => {
+    engine = new Engine({ workerUrl: WORKER_URL });
+    const error = await rejection(engine.open({ path: join(tmpdir(), 'heapscope-no-such-file.bin') }));
+    expect(error.code).toBe('bad-input');
+    expect(error.message).toMatch(/no such file/);
+  });
+
+  it('rejects queries for unknown captures with not-found', async () => {
+    engine = new Engine({ workerUrl: WORKER_URL });
+    const error = await rejection(engine.summary({ captureId: 'nope' }));
+    expect(error.code).toBe('not-found');
+  });
+
+  it('returns unsupported, not a crash, for a query the format cannot answer', async () => {
+    engine = new Engine({ workerUrl: WORKER_URL });
+    const info = await engine.open({ path: SCALENE });
+    const error = await rejection(engine.exportTable(info.id, 'memray-csv', false));
+    expect(error.code).toBe('unsupported');
+    // The worker is still alive and answering.
+    expect((await engine.summary({ captureId: info.id })).info.id).toBe(info.id);
+  });
+
+  it('close terminates the worker and forgets the capture', async () => {
+    engine = new Engine({ workerUrl: WORKER_URL });
+    const info = await engine.open({ path: SCALENE });
+    expect(engine.workerCount).toBe(1);
+    await engine.close(info.id);
+    expect(engine.workerCount).toBe(0);
+    expect(await engine.list()).toEqual([]);
+    const error = await rejection(engine.summary({ captureId: info.id }));
+    expect(error.code).toBe('not-found');
+  });
+
+  it('a worker that dies becomes an internal ApiError, and the engine keeps working', async () => {
+    engine = new Engine({ workerUrl: new URL('./engine-helpers/crash-worker.mjs', import.meta.url) });
+    const error = await rejection(engine.open({ path: SCALENE }));
+    expect(error).toBeInstanceOf(HeapscopeError);
+    expect(error.code).toBe('internal');
+    expect(error.message).toMatch(/worker crashed on purpose/);
+    expect(engine.workerCount).toBe(0);
+  });
+
+  it('cancel terminates a worker stuck in a long synchronous stretch', async () => {
+    engine = new Engine({ workerUrl: new URL('./engine-helpers/stuck-worker.mjs', import.meta.url), cancelGraceMs: 300 });
+    const events: Progress[] = [];
+    engine.onProgress((p) => events.push(p));
+    const opening = engine.open({ path: SCALENE });
+    await new Promise((r) => setTimeout(r, 100));
+    const started = Date.now();
+    await engine.cancel((await waitForCapture(events)).captureId);
+    const error = await rejection(opening);
+    expect(error.code).toBe('cancelled');
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(engine.workerCount).toBe(0);
+    expect(events.at(-1)?.phase).toBe('cancelled');
+  });
+});
+
+async function waitForCapture(events: Progress[]): Promise<Progress> {
+  for (let i = 0; i < 100 && events.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+  if (events.length === 0) throw new Error('no progress event arrived');
+  return events[0];
+}
+
+describe('Engine with memray captures', () => {
+  it('streams a large capture with reading progress while the calling thread stays free', async () => {
+    engine = new Engine({ workerUrl: WORKER_URL });
+    const events: Progress[] = [];
+    engine.onProgress((p) => events.push(p));
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 10);
+    const info = await engine.open({ path: MEMRAY_LARGE });
+    clearInterval(timer);
+    expect(info.facts.format).toBe('memray');
+    const reading = events.filter((p) => p.phase === 'reading');
+    expect(reading.length).toBeGreaterThan(1);
+    // Progress only moves forward.
+    for (let i = 1; i < reading.length; i++) expect(reading[i].bytesDone).toBeGreaterThanOrEqual(reading[i - 1].bytesDone);
+    expect(reading.at(-1)!.records).toBeGreaterThan(0);
+    // The main thread kept running timers during the whole parse.
+    expect(ticks).toBeGreaterThan(5);
+  });
+
+  it('cancel stops a big open: the read ends early and the worker is freed', async () => {
+    engine = new Engine({ workerUrl: WORKER_URL, cancelGraceMs: 5000 });
+    const events: Progress[] = [];
+    engine.onProgress((p) => events.push(p));
+    const opening = engine.open({ path: MEMRAY_LARGE });
+    const first = await new Promise<Progress>((resolve) => {
+      const off = engine.onProgress((p) => {
+        if (p.phase === 'reading') {
+          off();
+          resolve(p);
+        }
+      });
+    });
+    const started = Date.now();
+    await engine.cancel(first.captureId);
+    const error = await rejection(opening);
+    expect(error.code).toBe('cancelled');
+    // Well inside the 5 s grace period: the loader saw the abort, nothing had to be terminated.
+    expect(Date.now() - started).toBeLessThan(3000);
+    const last = events.at(-1)!;
+    expect(last.phase).toBe('cancelled');
+    // The worker stopped by itself (AbortSignal), well before the end of the file.
+    const reading = events.filter((p) => p.phase === 'reading');
+    expect(reading.at(-1)!.bytesDone).toBeLessThan(reading.at(-1)!.bytesTotal);
+    expect(engine.workerCount).toBe(0);
+  });
+
+  it('diffs a capture with itself to all zeros, assembled from two workers', async () => {
+    engine = new Engine({ workerUrl: WORKER_URL });
+    const a = await engine.open({ path: MEMRAY_BASIC });
+    const diff = await engine.diff({
+      base: { captureId: a.id, snapshot: { kind: 'peak' } },
+      target: { captureId: a.id, snapshot: { kind: 'peak' } },
+      groupBy: 'line',
+    });
+    expect(diff.rows.length).toBeGreaterThan(0);
+    expect(diff.rows.every((r) => r.sizeDiff === 0 && r.countDiff === 0)).toBe(true);
+    expect(diff.base.totalBytes).toBe(diff.target.totalBytes);
+    expect(diff.flame.baseBytes[0]).toBe(diff.flame.targetBytes[0]);
+  });
+});

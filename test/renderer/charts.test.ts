@@ -1,0 +1,207 @@
+import { describe, expect, it } from 'vitest';
+import type { AllocatorBreakdown, SizeBin, Timeline } from '@shared/api';
+import { PALETTES } from '../../renderer/charts/palette';
+import { allocationRate, brushAreasFor, buildTimelineOption, rangeFromBrushAreas, TIMELINE_SERIES } from '../../renderer/charts/timeline';
+import { buildFamilyOption, buildFunctionOption, buildMixOption } from '../../renderer/charts/allocators';
+import { binSide, boundaryCoord, boundaryIndex, buildHistogramOption } from '../../renderer/charts/histogram';
+
+const palette = PALETTES.dark;
+
+type AnySeries = { id?: string; name?: string; type?: string; data?: unknown[]; markPoint?: { data?: unknown[] }; markLine?: { data?: unknown[] }; stack?: string; xAxisIndex?: number };
+const seriesOf = (o: { series?: unknown }) => o.series as AnySeries[];
+
+function timeline(patch: Partial<Timeline> = {}): Timeline {
+  return {
+    timeMs: [0, 100, 200, 400],
+    heapBytes: [0, 1000, 4000, 500],
+    rssBytes: [5000, 6000, null, 7000],
+    allocatedBytes: [0, 1000, 3000, 100],
+    allocationCount: [0, 1, 2, 1],
+    peak: { timeMs: 200, bytes: 4000 },
+    durationMs: 400,
+    ...patch,
+  };
+}
+
+describe('timeline option', () => {
+  it('plots heap and RSS against time on the top grid and the allocation rate below', () => {
+    const o = buildTimelineOption(timeline(), { palette });
+    const s = seriesOf(o);
+    const heap = s.find((x) => x.id === TIMELINE_SERIES.heap)!;
+    const rss = s.find((x) => x.id === TIMELINE_SERIES.rss)!;
+    const rate = s.find((x) => x.id === TIMELINE_SERIES.rate)!;
+    expect(heap.data).toEqual([
+      [0, 0],
+      [100, 1000],
+      [200, 4000],
+      [400, 500],
+    ]);
+    expect(rss.data).toEqual([
+      [0, 5000],
+      [100, 6000],
+      [200, null],
+      [400, 7000],
+    ]);
+    expect(heap.xAxisIndex).toBe(0);
+    expect(rate.xAxisIndex).toBe(1);
+    // 1000 B over 100 ms, 3000 B over 100 ms, 100 B over 200 ms.
+    expect(rate.data).toEqual([
+      [0, 0],
+      [100, 10_000],
+      [200, 30_000],
+      [400, 500],
+    ]);
+    expect((o.grid as unknown[]).length).toBe(2);
+  });
+
+  it('marks the peak and, when cut, the truncation point', () => {
+    const plain = seriesOf(buildTimelineOption(timeline(), { palette })).find((x) => x.id === 'heap')!;
+    expect(plain.markPoint?.data).toEqual([expect.objectContaining({ coord: [200, 4000], value: 4000 })]);
+    expect(plain.markLine?.data).toEqual([]);
+    const cut = seriesOf(buildTimelineOption(timeline({ truncatedAtMs: 350 }), { palette })).find((x) => x.id === 'heap')!;
+    expect(cut.markLine?.data).toEqual([expect.objectContaining({ xAxis: 350, name: 'truncated' })]);
+  });
+
+  it('leaves RSS out when the capture has none', () => {
+    const o = buildTimelineOption(timeline({ rssBytes: [null, null, null, null] }), { palette });
+    expect(seriesOf(o).map((x) => x.id)).toEqual(['heap', 'rate']);
+    expect((o.legend as { data: string[] }).data).not.toContain('RSS');
+  });
+
+  it('brushes along x only, across both grids, one range at a time', () => {
+    const o = buildTimelineOption(timeline(), { palette });
+    expect(o.brush).toMatchObject({ xAxisIndex: 'all', brushType: 'lineX', brushMode: 'single' });
+    const axes = o.xAxis as { min: number; max: number; type: string }[];
+    expect(axes.map((a) => [a.type, a.min, a.max])).toEqual([
+      ['value', 0, 400],
+      ['value', 0, 400],
+    ]);
+  });
+
+  it('reads a brushed area back into a clamped, ordered range', () => {
+    expect(rangeFromBrushAreas([{ coordRange: [300.4, 120] }], 400)).toEqual({ fromMs: 120, toMs: 300.4 });
+    expect(rangeFromBrushAreas([{ coordRange: [-20, 900] }], 400)).toEqual({ fromMs: 0, toMs: 400 });
+    expect(rangeFromBrushAreas([{ coordRange: [100, 100] }], 400)).toBeNull();
+    expect(rangeFromBrushAreas([], 400)).toBeNull();
+    expect(rangeFromBrushAreas([{ coordRange: [[1, 2]] }], 400)).toBeNull();
+    expect(brushAreasFor({ fromMs: 1, toMs: 2 })).toEqual([{ brushType: 'lineX', xAxisIndex: 0, coordRange: [1, 2] }]);
+    expect(brushAreasFor(null)).toEqual([]);
+  });
+
+  it('carries bytes of a zero-length interval into the next rate', () => {
+    expect(allocationRate({ timeMs: [0, 0, 50], allocatedBytes: [10, 20, 30] })).toEqual([0, 0, ((10 + 20 + 30) * 1000) / 50]);
+  });
+});
+
+const breakdown: AllocatorBreakdown = {
+  pythonAllocator: 'pymalloc',
+  byAllocator: [
+    { name: 'MALLOC', family: 'malloc', bytes: 100, count: 3 },
+    { name: 'MMAP', family: 'mmap', bytes: 5000, count: 1 },
+    { name: 'CALLOC', family: 'malloc', bytes: 300, count: 9 },
+  ],
+  byFamily: [
+    { family: 'malloc', bytes: 400, count: 12 },
+    { family: 'mmap', bytes: 5000, count: 1 },
+    { family: 'jemalloc', bytes: 0, count: 0 },
+  ],
+  byFamilyAll: [
+    { family: 'malloc', bytes: 9000, count: 120 },
+    { family: 'mmap', bytes: 6000, count: 2 },
+  ],
+  histogram: [],
+  pymallocThresholdBytes: 512,
+};
+
+describe('allocator options', () => {
+  it('draws the snapshot and all allocations as two donuts, largest family first, empty ones dropped', () => {
+    const s = seriesOf(buildFamilyOption(breakdown, 'At peak', palette));
+    expect(s.map((x) => [x.type, x.name])).toEqual([
+      ['pie', 'At peak'],
+      ['pie', 'All allocations'],
+    ]);
+    const data = s[0].data as { name: string; value: number; itemStyle: { color: string } }[];
+    expect(data.map((d) => [d.name, d.value])).toEqual([
+      ['mmap', 5000],
+      ['malloc', 400],
+    ]);
+    expect(data[0].itemStyle.color).toBe(palette.families.mmap);
+    expect((s[1].data as { value: number }[]).map((d) => d.value)).toEqual([9000, 6000]);
+  });
+
+  it('draws one donut when there is no all-allocations breakdown', () => {
+    const s = seriesOf(buildFamilyOption({ ...breakdown, byFamilyAll: undefined }, 'Leaked', palette));
+    expect(s).toHaveLength(1);
+  });
+
+  it('lists allocator functions by bytes, coloured by their family', () => {
+    const o = buildFunctionOption(breakdown, palette);
+    expect((o.yAxis as { data: string[] }).data).toEqual(['MMAP', 'CALLOC', 'MALLOC']);
+    const data = seriesOf(o)[0].data as { value: number; itemStyle: { color: string } }[];
+    expect(data.map((d) => d.value)).toEqual([5000, 300, 100]);
+    expect(data[1].itemStyle.color).toBe(palette.families.malloc);
+  });
+
+  it('stacks live bytes per family over time, or gives nothing without per-family data', () => {
+    expect(buildMixOption(timeline(), palette)).toBeNull();
+    const o = buildMixOption(
+      timeline({
+        byFamily: [
+          { family: 'pymalloc', bytes: [0, 10, 20, 5] },
+          { family: 'malloc', bytes: [0, 100, 200, 50] },
+          { family: 'mmap', bytes: [0, 0, 0, 0] },
+        ],
+      }),
+      palette,
+    )!;
+    const s = seriesOf(o);
+    expect(s.map((x) => [x.name, x.stack])).toEqual([
+      ['pymalloc', 'families'],
+      ['malloc', 'families'],
+    ]);
+    expect(s[1].data).toEqual([
+      [0, 0],
+      [100, 100],
+      [200, 200],
+      [400, 50],
+    ]);
+  });
+});
+
+describe('size histogram', () => {
+  // memray stats' log-spaced bins (basic.py, memray 1.19.3): 512 falls inside 206–1223.
+  const memrayBins: SizeBin[] = [
+    { minBytes: 0, maxBytes: 4, count: 15 },
+    { minBytes: 5, maxBytes: 33, count: 9 },
+    { minBytes: 34, maxBytes: 205, count: 1 },
+    { minBytes: 206, maxBytes: 1223, count: 135 },
+    { minBytes: 1224, maxBytes: 7239, count: 2108 },
+  ];
+  // Power-of-two bins put 512 exactly on an edge.
+  const pow2Bins: SizeBin[] = [
+    { minBytes: 129, maxBytes: 256, count: 1 },
+    { minBytes: 257, maxBytes: 512, count: 2 },
+    { minBytes: 513, maxBytes: 1024, count: 3 },
+    { minBytes: 1025, maxBytes: 2048, count: 4 },
+  ];
+
+  it('puts the 512-byte line between bins on an edge and through a bin that straddles it', () => {
+    expect(boundaryIndex(pow2Bins, 512)).toBe(2);
+    expect(boundaryCoord(pow2Bins, 512)).toBe(1.5);
+    expect(boundaryIndex(memrayBins, 512)).toBe(3);
+    expect(binSide(memrayBins[3], 512)).toBe('mixed');
+    expect(boundaryCoord(memrayBins, 512)).toBe(3);
+    expect(boundaryCoord(pow2Bins.slice(0, 2), 512)).toBe(1.5);
+  });
+
+  it('marks the boundary and colours bins by which side of it they are', () => {
+    const o = buildHistogramOption(pow2Bins, 512, palette);
+    const [bars] = seriesOf(o);
+    expect((bars.data as { value: number }[]).map((d) => d.value)).toEqual([1, 2, 3, 4]);
+    expect((bars.data as { itemStyle: { color: string } }[]).map((d) => d.itemStyle.color)).toEqual([palette.small, palette.small, palette.large, palette.large]);
+    expect(bars.markLine?.data).toEqual([expect.objectContaining({ xAxis: 1.5 })]);
+    const label = (bars as { markLine?: { label?: { formatter?: string } } }).markLine?.label?.formatter;
+    expect(label).toBe('pymalloc limit 512 B');
+    expect((o.xAxis as { data: string[] }).data).toEqual(['129 B–256 B', '257 B–512 B', '513 B–1.0 KB', '1.0 KB–2.0 KB']);
+  });
+});

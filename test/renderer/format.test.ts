@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { formatRate, progressStats, baseName, formatTimeAxis } from '../../renderer/src/lib/format';
+import { shortcutFor } from '../../renderer/src/composables/shortcuts';
+import { errorMessage } from '../../renderer/src/lib/errors';
+import { HeapscopeError } from '@shared/api-error';
+
+describe('progress numbers', () => {
+  it('extrapolates the remaining time from bytes read', () => {
+    const s = progressStats({ captureId: 'c', phase: 'reading', bytesDone: 25, bytesTotal: 100, records: 5000, elapsedMs: 2000 });
+    expect(s.fraction).toBe(0.25);
+    expect(s.recordsPerSecond).toBe(2500);
+    expect(s.etaMs).toBe(6000);
+  });
+
+  it('does not guess before there is anything to extrapolate from', () => {
+    expect(progressStats({ captureId: 'c', phase: 'header', bytesDone: 0, bytesTotal: 100, records: 0, elapsedMs: 0 }).etaMs).toBeNull();
+    expect(progressStats({ captureId: 'c', phase: 'reading', bytesDone: 0, bytesTotal: 0, records: 0, elapsedMs: 500 }).fraction).toBe(0);
+    expect(progressStats({ captureId: 'c', phase: 'indexing', bytesDone: 100, bytesTotal: 100, records: 9, elapsedMs: 500 }).etaMs).toBe(0);
+  });
+
+  it('formats rates, times and names compactly', () => {
+    expect(formatRate(2_500_000, 'records')).toBe('2.5 M records/s');
+    expect(formatRate(1500, 'records')).toBe('1.5 k records/s');
+    expect(formatTimeAxis(250)).toBe('250 ms');
+    expect(formatTimeAxis(2500)).toBe('2.5 s');
+    expect(baseName('/srv/app/basic.py')).toBe('basic.py');
+    expect(baseName('C:\\\\x\\\\y.py')).toBe('y.py');
+  });
+
+  it('turns transport errors into a sentence', () => {
+    expect(errorMessage(new HeapscopeError({ code: 'not-found', message: 'no such file' }))).toBe('no such file');
+    expect(errorMessage({ code: 'bad-input', message: 'bad header', file: 'x.bin' })).toBe('bad header (x.bin)');
+    expect(errorMessage('boom')).toBe('boom');
+  });
+});
+
+describe('shortcuts', () => {
+  const key = (k: string, inTextField = false) => shortcutFor({ key: k, inTextField });
+
+  it('maps digits to tabs, and letters to their actions outside text fields', () => {
+    expect(key('1')).toEqual({ type: 'tab', index: 0 });
+    expect(key('6')).toEqual({ type: 'tab', index: 5 });
+    expect(key('7')).toBeNull();
+    expect(key('/')).toEqual({ type: 'search' });
+    expect(key('t')).toEqual({ type: 'theme' });
+    expect(key('?')).toEqual({ type: 'help' });
+    expect(key('l')).toEqual({ type: 'snapshot', kind: 'leaks' });
+  });
+
+  it('leaves typing alone, except Esc, and ignores modified keys', () => {
+    expect(key('t', true)).toBeNull();
+    expect(key('1', true)).toBeNull();
+    expect(key('Escape', true)).toEqual({ type: 'escape' });
+    expect(shortcutFor({ key: '1', ctrlKey: true, inTextField: false })).toBeNull();
+  });
+});
