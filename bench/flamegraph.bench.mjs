@@ -112,7 +112,8 @@ window.runBench = async function runBench(n, runs) {
     if (layout.end[i] - i > 200 && w < 0.9 && w > 0.01 && (targets.length === 0 || i - targets[targets.length - 1] > 500)) targets.push(i);
   }
   targets.push(0);
-  for (const z of targets) {
+  // Three passes over the same zooms: one sample each would make p95 the single worst frame.
+  for (const z of [...targets, ...targets, ...targets]) {
     await nextFrame();
     const t0 = performance.now();
     draw(z);
@@ -168,7 +169,13 @@ try {
   const { chromium } = await import('playwright-core');
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+    ],
   });
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   const errors = [];
@@ -200,18 +207,41 @@ try {
 
   if (process.env.FLAME_BENCH_RAW) console.log(JSON.stringify({ first: res.first, zoom: res.zoom }, null, 1));
   const verdict = (value, target) => (value <= target ? 'ok' : 'OVER');
-  console.log(`flamegraph bench: ${res.nodes.toLocaleString('en-US')}-node tree, ${res.drawn} rectangles drawn at 1200 px (${res.rects} after level-of-detail merging, sub-pixel merged runs not drawn)`);
+  console.log(
+    `flamegraph bench: ${res.nodes.toLocaleString('en-US')}-node tree, ${res.drawn} rectangles drawn at 1200 px (${res.rects} after level-of-detail merging, sub-pixel merged runs not drawn)`,
+  );
   console.log(`  layout (typed arrays)      median ${ms(median(res.first.map((f) => f.layout)))}`);
-  console.log(`  first render, to painted   median ${ms(first)}  (cold ${ms(firstCold)})  target ≤ ${TARGETS.firstRenderMs} ms  ${verdict(first, TARGETS.firstRenderMs)}`);
-  console.log(`  zoom, to painted           median ${ms(zoomMed)}  p95 ${ms(zoomP95)}  (sync ${ms(zoomSync)})  target ≤ ${TARGETS.zoomMs} ms  ${verdict(zoomP95, TARGETS.zoomMs)}`);
-  console.log(`  hover, to painted          median ${ms(hoverMed)}  p95 ${ms(hoverP95)}  (sync ${ms(hoverSync)}, tooltip shown ${tooltips}/${res.hover.length})  target ≤ ${TARGETS.hoverMs} ms  ${verdict(hoverP95, TARGETS.hoverMs)}`);
+  console.log(
+    `  first render, to painted   median ${ms(first)}  (cold ${ms(firstCold)})  target ≤ ${TARGETS.firstRenderMs} ms  ${verdict(first, TARGETS.firstRenderMs)}`,
+  );
+  console.log(
+    `  zoom, to painted           median ${ms(zoomMed)}  p95 ${ms(zoomP95)}  (sync ${ms(zoomSync)})  target ≤ ${TARGETS.zoomMs} ms  ${verdict(zoomP95, TARGETS.zoomMs)}`,
+  );
+  console.log(
+    `  hover, to painted          median ${ms(hoverMed)}  p95 ${ms(hoverP95)}  (sync ${ms(hoverSync)}, tooltip shown ${tooltips}/${res.hover.length})  target ≤ ${TARGETS.hoverMs} ms  ${verdict(hoverP95, TARGETS.hoverMs)}`,
+  );
   console.log('  ("to painted" includes waiting for the next animation frame, ~16 ms at 60 Hz)');
 
   const outDir = join(root, 'bench', 'results');
   mkdirSync(outDir, { recursive: true });
   writeFileSync(
     join(outDir, 'flamegraph.json'),
-    JSON.stringify({ nodes: res.nodes, rects: res.rects, firstRenderMs: first, firstRenderColdMs: firstCold, zoomMedianMs: zoomMed, zoomP95Ms: zoomP95, hoverMedianMs: hoverMed, hoverP95Ms: hoverP95, targets: TARGETS, raw: res }, null, 2),
+    JSON.stringify(
+      {
+        nodes: res.nodes,
+        rects: res.rects,
+        firstRenderMs: first,
+        firstRenderColdMs: firstCold,
+        zoomMedianMs: zoomMed,
+        zoomP95Ms: zoomP95,
+        hoverMedianMs: hoverMed,
+        hoverP95Ms: hoverP95,
+        targets: TARGETS,
+        raw: res,
+      },
+      null,
+      2,
+    ),
   );
   const missed = first > TARGETS.firstRenderMs || zoomP95 > TARGETS.zoomMs || hoverP95 > TARGETS.hoverMs;
   if (missed && STRICT) process.exitCode = 1;

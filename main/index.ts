@@ -1,5 +1,14 @@
 // Electron shell: one window, menu, dialogs and IPC wiring. The rules live in main/shell/.
-import { app, BrowserWindow, dialog, ipcMain, Menu, session, shell, type MenuItemConstructorOptions } from 'electron';
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  Menu,
+  session,
+  shell,
+  type MenuItemConstructorOptions,
+} from 'electron';
 import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Progress } from '../shared/api';
@@ -32,10 +41,12 @@ const queued: string[] = [];
 let rendererReady = false;
 
 function send<K extends keyof EngineEvents>(name: K, payload: EngineEvents[K]): void {
-  if (mainWindow && !mainWindow.isDestroyed()) mainWindow.webContents.send(EVENT_CHANNEL_PREFIX + name, payload);
+  if (mainWindow && !mainWindow.isDestroyed())
+    mainWindow.webContents.send(EVENT_CHANNEL_PREFIX + name, payload);
 }
 
 engine.onProgress((progress: Progress) => send('progress', progress));
+engine.onHeader((info) => send('header', info));
 
 function openFiles(paths: string[]): void {
   if (!rendererReady) {
@@ -61,13 +72,17 @@ async function chooseFiles(): Promise<string[]> {
       { name: 'All files', extensions: ['*'] },
     ],
   };
-  const result = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
+  const result = mainWindow
+    ? await dialog.showOpenDialog(mainWindow, options)
+    : await dialog.showOpenDialog(options);
   return result.canceled ? [] : result.filePaths;
 }
 
 async function chooseSavePath(defaultName: string): Promise<string | null> {
   const options = { title: 'Export', defaultPath: join(app.getPath('documents'), basename(defaultName)) };
-  const result = mainWindow ? await dialog.showSaveDialog(mainWindow, options) : await dialog.showSaveDialog(options);
+  const result = mainWindow
+    ? await dialog.showSaveDialog(mainWindow, options)
+    : await dialog.showSaveDialog(options);
   return result.canceled || !result.filePath ? null : result.filePath;
 }
 
@@ -158,13 +173,16 @@ if (!app.requestSingleInstanceLock()) {
     session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
       callback({ responseHeaders: withCspHeader(details.responseHeaders, csp) });
     });
-    session.defaultSession.setPermissionRequestHandler((_wc, permission, callback) => callback(allowPermission(permission)));
+    session.defaultSession.setPermissionRequestHandler((_wc, permission, callback) =>
+      callback(allowPermission(permission)),
+    );
     session.defaultSession.setPermissionCheckHandler((_wc, permission) => allowPermission(permission));
 
     registerIpc(ipcMain as unknown as IpcMainLike, {
       api: engine,
       shell: { chooseFiles, chooseSavePath, recentFiles: () => recent.read() },
-      trusted: (sender) => isTrustedSender(sender, { windowWebContentsId: mainWindow?.webContents.id, ...appUrls }),
+      trusted: (sender) =>
+        isTrustedSender(sender, { windowWebContentsId: mainWindow?.webContents.id, ...appUrls }),
       onOpened: (path) => void recent.add(path).then(rebuildMenu),
     });
     await rebuildMenu();

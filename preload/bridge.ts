@@ -25,7 +25,11 @@ async function unwrap(promise: Promise<unknown>): Promise<unknown> {
   throw encodeBridgeError({ code: 'internal', message: 'malformed reply from the main process' });
 }
 
-function subscribe<K extends keyof EngineEvents>(ipc: IpcRendererLike, name: K, listener: (payload: EngineEvents[K]) => void): () => void {
+function subscribe<K extends keyof EngineEvents>(
+  ipc: IpcRendererLike,
+  name: K,
+  listener: (payload: EngineEvents[K]) => void,
+): () => void {
   const channel = EVENT_CHANNEL_PREFIX + name;
   // Wrapped so the renderer never sees the IpcRendererEvent (it carries `sender`).
   const wrapped = (_event: unknown, payload: unknown): void => listener(payload as EngineEvents[K]);
@@ -39,16 +43,19 @@ export function createBridge(ipc: IpcRendererLike, webUtils: WebUtilsLike): Heap
   const methods: Record<string, (arg?: unknown) => Promise<unknown>> = {};
   for (const method of API_METHODS) {
     // One argument at most: nothing else a page might pass reaches the main process.
-    methods[method] = (arg?: unknown) => unwrap(arg === undefined ? ipc.invoke(method) : ipc.invoke(method, arg));
+    methods[method] = (arg?: unknown) =>
+      unwrap(arg === undefined ? ipc.invoke(method) : ipc.invoke(method, arg));
   }
   const bridge = {
     ...methods,
     transport: 'electron' as const,
     onProgress: (listener: (p: Progress) => void) => subscribe(ipc, 'progress', listener),
+    onHeader: (listener: (info: EngineEvents['header']) => void) => subscribe(ipc, 'header', listener),
     onCommand: (listener: (c: EngineEvents['command']) => void) => subscribe(ipc, 'command', listener),
     shell: {
       chooseFiles: () => unwrap(ipc.invoke(SHELL_CHANNELS.chooseFiles)) as Promise<string[]>,
-      chooseSavePath: (defaultName: string) => unwrap(ipc.invoke(SHELL_CHANNELS.chooseSavePath, String(defaultName))) as Promise<string | null>,
+      chooseSavePath: (defaultName: string) =>
+        unwrap(ipc.invoke(SHELL_CHANNELS.chooseSavePath, String(defaultName))) as Promise<string | null>,
       recentFiles: () => unwrap(ipc.invoke(SHELL_CHANNELS.recentFiles)) as Promise<string[]>,
       pathForDroppedFile: (file: File) => webUtils.getPathForFile(file),
     },

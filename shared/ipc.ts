@@ -1,4 +1,4 @@
-import type { HeapscopeApi, Progress } from './api';
+import type { CaptureInfo, HeapscopeApi, Progress } from './api';
 
 /**
  * One IPC contract, channel → signature, used by the Electron main process, the preload bridge,
@@ -43,6 +43,8 @@ export const SHELL_CHANNELS = {
 /** Events pushed from the engine to the renderer. */
 export interface EngineEvents {
   progress: Progress;
+  /** A capture's header is read (facts known), before its records are. */
+  header: CaptureInfo;
   /** A menu command from the desktop shell (e.g. "open", "export", "toggle-theme"). */
   command: { command: string; path?: string };
 }

@@ -3,6 +3,7 @@ import type {
   CaptureInfo,
   DiffResult,
   FlameTree,
+  SiteRow,
   StackFilter,
   Summary,
   Timeline,
@@ -38,7 +39,7 @@ export interface ReportData {
   timeline?: Timeline;
   allocators?: AllocatorBreakdown;
   /** Top sites of the main snapshot (function or line grouping). */
-  topSites: import('./api').SiteRow[];
+  topSites: SiteRow[];
   diff?: DiffResult;
   /** Set by renderHtmlReport when paths and the command line were removed. */
   redacted?: boolean;

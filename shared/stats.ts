@@ -45,41 +45,53 @@ export interface MemrayStatsJson {
 // please check it against your originals.
 // ---------------------------------------------------------------------------------------------
 
-/** One tracemalloc `Statistic` as JSON (fields depend on the grouping). */
-export type TracemallocStatistic =
+/** One `statistics()` entry of `TracemallocStatsJson` (Python's Statistic; frames oldest first). */
+export type TracemallocStatisticJson =
   | { filename: string; lineno: number; size: number; count: number }
   | { filename: string; size: number; count: number }
   | { function: string; filename: string; size: number; count: number }
   | { frames: [string, number][]; size: number; count: number };
+/** Name used by the reconstructed version of this file; same type. */
+export type TracemallocStatistic = TracemallocStatisticJson;
 
+/** `heapscope stats DUMP --json` for a tracemalloc dump (issue 3). */
 export interface TracemallocStatsJson {
   format: 'tracemalloc';
+  /** `Snapshot.traceback_limit` (the `tracemalloc.start(nframe)` value). */
   tracebackLimit: number;
   traceCount: number;
+  /** Σ trace sizes over all domains, bytes. */
   totalSize: number;
+  /** Sorted by domain number. */
   domains: { domain: number; size: number; count: number }[];
-  groupBy: string;
+  groupBy: 'filename' | 'lineno' | 'traceback';
   cumulative: boolean;
+  /** Number of groups before `--top`. */
   groupCount: number;
-  statistics: TracemallocStatistic[];
+  /** `statistics(groupBy, cumulative)` in Python's order (first `--top` entries). */
+  statistics: TracemallocStatisticJson[];
+  /** 4 for Python ≥ 3.9 dumps, 3 for 3.7/3.8 dumps (no total_nframe). */
   traceTupleLen: number;
+  /** Traces whose stack was deeper than the stored traceback. */
   truncatedTraces: number;
   maxTotalNframe: number;
 }
 
-/** One `compare_to()` row: the statistic's location fields plus size/count and their diffs. */
-export type DiffJsonRow =
-  | { filename: string; lineno: number; size: number; sizeDiff: number; count: number; countDiff: number }
-  | { filename: string; size: number; sizeDiff: number; count: number; countDiff: number }
-  | { function: string; filename: string; size: number; sizeDiff: number; count: number; countDiff: number }
-  | { frames: [string, number][]; size: number; sizeDiff: number; count: number; countDiff: number };
+/** One `compare_to()` entry of `DiffJson`: the statistic's location fields plus the diffs. */
+export type DiffJsonRow = (
+  | { filename: string; lineno: number }
+  | { filename: string }
+  | { function: string; filename: string }
+  | { frames: [string, number][] }
+) & { size: number; sizeDiff: number; count: number; countDiff: number };
 
-/** The object `heapscope diff OLD NEW --json` prints. */
+/** `heapscope diff OLD NEW --json` (tracemalloc `compare_to` semantics, any format). */
 export interface DiffJson {
   old: { totalSize: number; traceCount: number };
   new: { totalSize: number; traceCount: number };
-  groupBy: string;
+  groupBy: 'filename' | 'lineno' | 'traceback' | 'function';
   cumulative: boolean;
+  /** Number of diff rows before `--top`. */
   groupCount: number;
   diff: DiffJsonRow[];
 }
@@ -115,4 +127,21 @@ export interface ScaleneStatsJson {
   topBySize: ScaleneStatsLine[];
   leaks: ScaleneStatsLeak[];
   warnings: string[];
+}
+
+/** `heapscope stats FILE.csv --json` for `memray transform csv` output (one aggregated set). */
+export interface MemrayCsvStatsJson {
+  format: 'memray-csv';
+  totalBytes: number;
+  totalAllocations: number;
+  /** CSV data rows (one per stack, thread and allocator). */
+  rows: number;
+  threads: { id: number; label: string }[];
+  /** Largest first. */
+  allocators: { name: string; bytes: number; count: number }[];
+  groupBy: 'filename' | 'lineno' | 'traceback' | 'function';
+  cumulative: boolean;
+  groupCount: number;
+  /** Same entries as `TracemallocStatsJson.statistics` (tracemalloc `statistics()` semantics). */
+  statistics: TracemallocStatisticJson[];
 }

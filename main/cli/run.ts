@@ -14,6 +14,7 @@ import { Engine } from '../engine/engine';
 import * as q from '../engine/queries';
 import type { GroupsQuery } from '../engine/protocol';
 import { runCheck } from './check';
+import { toJsonText } from '../export/json';
 
 export const HELP = `heapscope ${version}: open Python memory-profiler captures (memray, tracemalloc, memray CSV, Scalene)
 
@@ -89,22 +90,26 @@ const COMMANDS = new Set(Object.keys(ALLOWED));
 
 export function parseRange(text: string): { fromMs: number; toMs: number } {
   const match = /^\s*(\d+(?:\.\d+)?)\s*:\s*(\d+(?:\.\d+)?)\s*$/.exec(text);
-  if (!match) throw new CliError(`--range "${text}": expected T1:T2 in milliseconds from the start, e.g. 1000:2500`);
+  if (!match)
+    throw new CliError(`--range "${text}": expected T1:T2 in milliseconds from the start, e.g. 1000:2500`);
   const fromMs = Number(match[1]);
   const toMs = Number(match[2]);
-  if (toMs < fromMs) throw new CliError(`--range "${text}": the end (${toMs}) is before the start (${fromMs})`);
+  if (toMs < fromMs)
+    throw new CliError(`--range "${text}": the end (${toMs}) is before the start (${fromMs})`);
   return { fromMs, toMs };
 }
 
 function parseMs(name: string, text: string): number {
   const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || value < 0) throw new CliError(`--${name} "${text}": expected milliseconds from the start, e.g. 1500`);
+  if (text.trim() === '' || !Number.isFinite(value) || value < 0)
+    throw new CliError(`--${name} "${text}": expected milliseconds from the start, e.g. 1500`);
   return value;
 }
 
 function parsePositiveInt(name: string, text: string): number {
   const value = Number(text);
-  if (!Number.isInteger(value) || value <= 0) throw new CliError(`--${name} "${text}": expected a positive whole number`);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new CliError(`--${name} "${text}": expected a positive whole number`);
   return value;
 }
 
@@ -116,11 +121,11 @@ function parseSizeOption(name: string, text: string): number {
   }
 }
 
-/** "10%" or "0.1" → 0.1. */
+/** "10%" or "10" → 10 (percent). */
 export function parseGrowth(text: string): number {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(%?)\s*$/.exec(text);
+  const match = /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(text);
   if (!match) throw new CliError(`--max-growth "${text}": expected a percentage, e.g. 10%`);
-  return match[2] ? Number(match[1]) / 100 : Number(match[1]);
+  return Number(match[1]);
 }
 
 type StatsGroupBy = 'filename' | 'lineno' | 'traceback';
@@ -176,8 +181,11 @@ export async function runCli(argv: string[], io: CliIo, workerUrl: URL): Promise
   let stopProgress = (): void => undefined;
   if (io.progress) stopProgress = showProgress(engine, io);
   try {
-    const unknown = (Object.keys(values) as (keyof typeof OPTIONS)[]).filter((k) => !ALLOWED[command].includes(k));
-    if (unknown.length > 0) throw new CliError(`${command} does not take --${unknown[0]}. Try \`heapscope --help\`.`);
+    const unknown = (Object.keys(values) as (keyof typeof OPTIONS)[]).filter(
+      (k) => !ALLOWED[command].includes(k),
+    );
+    if (unknown.length > 0)
+      throw new CliError(`${command} does not take --${unknown[0]}. Try \`heapscope --help\`.`);
     const ctx: Context = { engine, values, args, io };
     switch (command) {
       case 'stats':
@@ -221,7 +229,9 @@ interface Context {
 
 function expectFiles(ctx: Context, command: string, min: number, max: number, what: string): string[] {
   if (ctx.args.length < min || ctx.args.length > max) {
-    throw new CliError(`${command} needs ${what} (got ${ctx.args.length === 0 ? 'none' : ctx.args.join(' ')}). Try \`heapscope --help\`.`);
+    throw new CliError(
+      `${command} needs ${what} (got ${ctx.args.length === 0 ? 'none' : ctx.args.join(' ')}). Try \`heapscope --help\`.`,
+    );
   }
   return ctx.args;
 }
@@ -230,7 +240,12 @@ async function openOne(engine: Engine, path: string): Promise<CaptureInfo> {
   return engine.open({ path });
 }
 
-async function output(ctx: Context, content: string, outputPath: string | undefined, what: string): Promise<void> {
+async function output(
+  ctx: Context,
+  content: string,
+  outputPath: string | undefined,
+  what: string,
+): Promise<void> {
   if (outputPath) {
     await writeFile(outputPath, content).catch((error: NodeJS.ErrnoException) => {
       throw new CliError(`cannot write ${outputPath}: ${error.code ?? error.message}`);
@@ -254,7 +269,7 @@ async function stats(ctx: Context): Promise<number> {
       ...(ctx.values.cumulative && { cumulative: true }),
       ...(top !== undefined && { top }),
     });
-    ctx.io.stdout(`${JSON.stringify(json, null, 2)}\n`);
+    ctx.io.stdout(`${toJsonText(json)}\n`);
     return 0;
   }
   const summary = await ctx.engine.summary({ captureId: info.id, ...(range && { range }) });
@@ -262,27 +277,50 @@ async function stats(ctx: Context): Promise<number> {
   return 0;
 }
 
-export function formatSummary(summary: Summary, top: number, range?: { fromMs: number; toMs: number }): string {
+export function formatSummary(
+  summary: Summary,
+  top: number,
+  range?: { fromMs: number; toMs: number },
+): string {
   const { info } = summary;
   const f = info.facts;
   const lines: string[] = [];
-  lines.push(`${f.fileName}  (${f.format}${f.headerVersion !== undefined ? ` v${f.headerVersion}` : ''}${f.fileFormat === 'aggregated' ? ', aggregated' : ''}, ${formatBytes(f.sizeBytes)})`);
+  lines.push(
+    `${f.fileName}  (${f.format}${f.headerVersion !== undefined ? ` v${f.headerVersion}` : ''}${f.fileFormat === 'aggregated' ? ', aggregated' : ''}, ${formatBytes(f.sizeBytes)})`,
+  );
   if (f.commandLine) lines.push(`  command:        ${f.commandLine}`);
-  if (f.pythonVersion) lines.push(`  python:         ${f.pythonVersion}${f.pythonAllocator ? ` (${f.pythonAllocator})` : ''}`);
+  if (f.pythonVersion)
+    lines.push(`  python:         ${f.pythonVersion}${f.pythonAllocator ? ` (${f.pythonAllocator})` : ''}`);
   if (range) lines.push(`  range:          ${range.fromMs}–${range.toMs} ms`);
   if (info.durationMs > 0) lines.push(`  duration:       ${formatDuration(info.durationMs)}`);
-  lines.push(`  peak memory:    ${formatBytes(summary.peakBytes)}${summary.peakTimeMs > 0 ? ` at ${formatDuration(summary.peakTimeMs)}` : ''}`);
-  lines.push(`  allocations:    ${summary.totalAllocations.toLocaleString('en-US')} (${formatBytes(summary.totalBytesAllocated)} allocated)`);
-  lines.push(`  leaked:         ${formatBytes(summary.leakedBytes)} in ${summary.leakedCount.toLocaleString('en-US')} allocations`);
-  if (summary.rssAtEndBytes !== undefined) lines.push(`  RSS at end:     ${formatBytes(summary.rssAtEndBytes)}`);
-  if (info.truncated) lines.push(`  TRUNCATED:      ${info.truncationReason ?? 'the capture ends early'}${info.truncatedAtByte !== undefined ? ` (at byte ${info.truncatedAtByte})` : ''}`);
+  lines.push(
+    `  peak memory:    ${formatBytes(summary.peakBytes)}${summary.peakTimeMs > 0 ? ` at ${formatDuration(summary.peakTimeMs)}` : ''}`,
+  );
+  lines.push(
+    `  allocations:    ${summary.totalAllocations.toLocaleString('en-US')} (${formatBytes(summary.totalBytesAllocated)} allocated)`,
+  );
+  lines.push(
+    `  leaked:         ${formatBytes(summary.leakedBytes)} in ${summary.leakedCount.toLocaleString('en-US')} allocations`,
+  );
+  if (summary.rssAtEndBytes !== undefined)
+    lines.push(`  RSS at end:     ${formatBytes(summary.rssAtEndBytes)}`);
+  if (info.truncated)
+    lines.push(
+      `  TRUNCATED:      ${info.truncationReason ?? 'the capture ends early'}${info.truncatedAtByte !== undefined ? ` (at byte ${info.truncatedAtByte})` : ''}`,
+    );
   for (const w of info.warnings) lines.push(`  warning:        ${w}`);
   const sites = summary.topSites.slice(0, top);
   if (sites.length > 0) {
-    lines.push('', `Top ${sites.length} sites at the peak:`);
+    lines.push(
+      '',
+      `Top ${sites.length} allocation sites${range ? ' in the range' : ' at the peak'} (own bytes, share of the total):`,
+    );
     for (const s of sites) {
       const where = s.line > 0 ? `${s.file}:${s.line}` : s.file;
-      lines.push(`  ${formatBytes(s.bytes).padStart(10)}  ${formatPercent(s.share).padStart(6)}  ${s.function}  ${where}`);
+      const share = summary.peakBytes > 0 ? s.ownBytes / summary.peakBytes : 0;
+      lines.push(
+        `  ${formatBytes(s.ownBytes).padStart(10)}  ${formatPercent(share).padStart(6)}  ${s.function}  ${where}`,
+      );
     }
   }
   if (summary.findings.length > 0) {
@@ -299,11 +337,17 @@ async function exportCommand(ctx: Context): Promise<number> {
   const [file] = expectFiles(ctx, 'export', 1, 1, 'one FILE');
   const format = ctx.values.format;
   if (!format || !(EXPORT_FORMATS as readonly string[]).includes(format)) {
-    throw new CliError(`export needs --format ${EXPORT_FORMATS.join('|')}${format ? ` (got "${format}")` : ''}`);
+    throw new CliError(
+      `export needs --format ${EXPORT_FORMATS.join('|')}${format ? ` (got "${format}")` : ''}`,
+    );
   }
   const info = await openOne(ctx.engine, file);
   const range = ctx.values.range !== undefined ? parseRange(ctx.values.range) : undefined;
-  const snapshot: SnapshotSpec | undefined = ctx.values.leaks ? { kind: 'leaks' } : range ? { kind: 'range', ...range, measure: 'peak' } : undefined;
+  const snapshot: SnapshotSpec | undefined = ctx.values.leaks
+    ? { kind: 'leaks' }
+    : range
+      ? { kind: 'range', ...range, measure: 'peak' }
+      : undefined;
   const result = await ctx.engine.export({
     format: format as CliExportFormat,
     captureId: info.id,
@@ -326,29 +370,43 @@ async function diff(ctx: Context): Promise<number> {
   let target: { captureId: string; snapshot: SnapshotSpec };
   if (twoMoments) {
     const [file] = expectFiles(ctx, 'diff --from/--to', 1, 1, 'one memray FILE');
-    if (values.from === undefined || values.to === undefined) throw new CliError('diff of two moments needs both --from T1 and --to T2');
+    if (values.from === undefined || values.to === undefined)
+      throw new CliError('diff of two moments needs both --from T1 and --to T2');
     if (values.at !== undefined) throw new CliError('--at cannot be combined with --from/--to');
     const fromMs = parseMs('from', values.from);
     const toMs = parseMs('to', values.to);
     const info = await openOne(ctx.engine, file);
-    if (!info.capabilities.ranges) throw new CliError(`${info.facts.fileName}: ${info.facts.format} captures have no time axis, so --from/--to cannot be used`);
+    if (!info.capabilities.ranges)
+      throw new CliError(
+        `${info.facts.fileName}: ${info.facts.format} captures have no time axis, so --from/--to cannot be used`,
+      );
     base = { captureId: info.id, snapshot: { kind: 'at', timeMs: fromMs } };
     target = { captureId: info.id, snapshot: { kind: 'at', timeMs: toMs } };
   } else {
-    const [oldFile, newFile] = expectFiles(ctx, 'diff', 2, 2, 'OLD and NEW files (or one memray FILE with --from/--to)');
+    const [oldFile, newFile] = expectFiles(
+      ctx,
+      'diff',
+      2,
+      2,
+      'OLD and NEW files (or one memray FILE with --from/--to)',
+    );
     const at = values.at ?? 'peak';
     if (at !== 'peak' && at !== 'leaks') throw new CliError(`--at "${at}": expected peak or leaks`);
-    const [oldInfo, newInfo] = await Promise.all([openOne(ctx.engine, oldFile), openOne(ctx.engine, newFile)]);
+    const [oldInfo, newInfo] = await Promise.all([
+      openOne(ctx.engine, oldFile),
+      openOne(ctx.engine, newFile),
+    ]);
     base = { captureId: oldInfo.id, snapshot: { kind: at } };
     target = { captureId: newInfo.id, snapshot: { kind: at } };
   }
   const groupBy = toGroupsGroupBy(parseGroupBy(values['group-by']));
   const top = values.top !== undefined ? parsePositiveInt('top', values.top) : undefined;
-  const groupArgs = (snapshot: SnapshotSpec): GroupsQuery => ({ snapshot, groupBy, ...(values.cumulative && { cumulative: true }) });
-  const [oldGroups, newGroups] = await Promise.all([
-    ctx.engine.groups(base.captureId, groupArgs(base.snapshot)),
-    ctx.engine.groups(target.captureId, groupArgs(target.snapshot)),
-  ]);
+  const groups = await ctx.engine.matchedGroups(base, target, {
+    groupBy,
+    ...(values.cumulative && { cumulative: true }),
+  });
+  const [oldGroups, newGroups] = [groups.base, groups.target];
+  if (groups.matching?.note && !values.json) ctx.io.stderr(`heapscope: note: ${groups.matching.note}\n`);
   const [oldTotals, newTotals] = await Promise.all([
     ctx.engine.snapshotInfo(base.captureId, base.snapshot),
     ctx.engine.snapshotInfo(target.captureId, target.snapshot),
@@ -360,7 +418,7 @@ async function diff(ctx: Context): Promise<number> {
     old: { totalSize: oldTotals.totalBytes, traceCount: oldTotals.totalCount },
     new: { totalSize: newTotals.totalBytes, traceCount: newTotals.totalCount },
   });
-  if (values.json) ctx.io.stdout(`${JSON.stringify(json, null, 2)}\n`);
+  if (values.json) ctx.io.stdout(`${toJsonText(json)}\n`);
   else ctx.io.stdout(formatDiff(json, top ?? 20));
   return 0;
 }
@@ -382,7 +440,9 @@ function formatDiff(json: DiffJson, top: number): string {
   ];
   for (const row of json.diff.slice(0, top)) {
     const sign = row.sizeDiff >= 0 ? '+' : '';
-    lines.push(`  ${where(row)}: size=${formatBytes(row.size)} (${sign}${formatBytes(row.sizeDiff)}), count=${row.count} (${row.countDiff >= 0 ? '+' : ''}${row.countDiff})`);
+    lines.push(
+      `  ${where(row)}: size=${formatBytes(row.size)} (${sign}${formatBytes(row.sizeDiff)}), count=${row.count} (${row.countDiff >= 0 ? '+' : ''}${row.countDiff})`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -409,16 +469,26 @@ async function report(ctx: Context): Promise<number> {
 async function check(ctx: Context): Promise<number> {
   const [file] = expectFiles(ctx, 'check', 1, 1, 'one FILE');
   const { values } = ctx;
-  if (values['max-peak'] === undefined && values['max-leaked'] === undefined && values['max-growth'] === undefined) {
-    throw new CliError('check needs at least one limit: --max-peak SIZE, --max-leaked SIZE or --baseline OTHER --max-growth PCT');
+  if (
+    values['max-peak'] === undefined &&
+    values['max-leaked'] === undefined &&
+    values['max-growth'] === undefined
+  ) {
+    throw new CliError(
+      'check needs at least one limit: --max-peak SIZE, --max-leaked SIZE or --baseline OTHER --max-growth PCT',
+    );
   }
   if ((values['max-growth'] === undefined) !== (values.baseline === undefined)) {
     throw new CliError('--max-growth and --baseline go together');
   }
   const limits = {
-    ...(values['max-peak'] !== undefined && { maxPeakBytes: parseSizeOption('max-peak', values['max-peak']) }),
-    ...(values['max-leaked'] !== undefined && { maxLeakedBytes: parseSizeOption('max-leaked', values['max-leaked']) }),
-    ...(values['max-growth'] !== undefined && { maxGrowth: parseGrowth(values['max-growth']) }),
+    ...(values['max-peak'] !== undefined && {
+      maxPeakBytes: parseSizeOption('max-peak', values['max-peak']),
+    }),
+    ...(values['max-leaked'] !== undefined && {
+      maxLeakedBytes: parseSizeOption('max-leaked', values['max-leaked']),
+    }),
+    ...(values['max-growth'] !== undefined && { maxGrowthPercent: parseGrowth(values['max-growth']) }),
   };
   const [info, baseline] = await Promise.all([
     openOne(ctx.engine, file),
@@ -442,7 +512,13 @@ async function serve(ctx: Context): Promise<number> {
   const port = ctx.values.port !== undefined ? parsePort(ctx.values.port) : 8400;
   const host = ctx.values.host ?? '127.0.0.1';
   const { startServer } = await import('../server/index');
-  const server = await startServer({ engine: ctx.engine, port, host, files: ctx.args, log: (line) => ctx.io.stderr(`${line}\n`) });
+  const server = await startServer({
+    engine: ctx.engine,
+    port,
+    host,
+    files: ctx.args,
+    log: (line) => ctx.io.stderr(`${line}\n`),
+  });
   ctx.io.stdout(`heapscope: serving on ${server.url}\n`);
   await new Promise<void>((resolve) => {
     const stop = (): void => {
@@ -460,7 +536,8 @@ async function serve(ctx: Context): Promise<number> {
 
 function parsePort(text: string): number {
   const port = Number(text);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port "${text}": expected a port number 0–65535`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new CliError(`--port "${text}": expected a port number 0–65535`);
   return port;
 }
 
@@ -470,7 +547,9 @@ function showProgress(engine: Engine, io: CliIo): () => void {
     if (p.phase !== 'reading' || p.bytesTotal < 32 * 1024 * 1024) return;
     shown = true;
     const share = p.bytesTotal > 0 ? p.bytesDone / p.bytesTotal : 0;
-    io.stderr(`\r  reading ${formatPercent(share, 0).padStart(4)}  ${p.records.toLocaleString('en-US')} records  ${formatDuration(p.elapsedMs)}   `);
+    io.stderr(
+      `\r  reading ${formatPercent(share, 0).padStart(4)}  ${p.records.toLocaleString('en-US')} records  ${formatDuration(p.elapsedMs)}   `,
+    );
   });
   return () => {
     off();

@@ -12,6 +12,7 @@ import type {
   CaptureInfo,
   DiffQuery,
   DiffResult,
+  DiffSide,
   ExportRequest,
   ExportResult,
   FlameQuery,
@@ -30,8 +31,16 @@ import type {
 } from '../../shared/api';
 import { HeapscopeError } from '../../shared/api-error';
 import type { StatsOptions } from '../model/capture-model';
-import type { FromWorker, GroupsQuery, SnapshotInfo, ToWorker, WorkerMethod, WorkerQueries } from './protocol';
+import type {
+  FromWorker,
+  GroupsQuery,
+  SnapshotInfo,
+  ToWorker,
+  WorkerMethod,
+  WorkerQueries,
+} from './protocol';
 import * as q from './queries';
+import { renderExport } from './export';
 
 export interface EngineOptions {
   /** The built worker (out/node/worker.js or out/main/worker.js). */
@@ -65,10 +74,15 @@ class CaptureHandle {
     private readonly emit: (message: FromWorker) => void,
   ) {
     worker.on('message', (message: FromWorker) => this.onMessage(message));
-    worker.on('error', (error: Error) => this.fail({ code: 'internal', message: `the capture worker failed: ${error.message}` }));
-    worker.on('messageerror', (error: Error) => this.fail({ code: 'internal', message: `bad message from the capture worker: ${error.message}` }));
+    worker.on('error', (error: Error) =>
+      this.fail({ code: 'internal', message: `the capture worker failed: ${error.message}` }),
+    );
+    worker.on('messageerror', (error: Error) =>
+      this.fail({ code: 'internal', message: `bad message from the capture worker: ${error.message}` }),
+    );
     worker.on('exit', (code) => {
-      if (!this.dead) this.fail({ code: 'internal', message: `the capture worker stopped (exit code ${code})` });
+      if (!this.dead)
+        this.fail({ code: 'internal', message: `the capture worker stopped (exit code ${code})` });
     });
   }
 
@@ -170,7 +184,16 @@ export class Engine implements HeapscopeApi {
     handle.opening = handle.request<CaptureInfo>(openMessage).catch(async (error: HeapscopeError) => {
       // A capture that failed to open holds nothing worth keeping: free its worker.
       await this.dispose(id);
-      if (error.code === 'internal') this.forwardProgress({ captureId: id, phase: 'error', bytesDone: 0, bytesTotal: 0, records: 0, elapsedMs: 0, message: error.message });
+      if (error.code === 'internal')
+        this.forwardProgress({
+          captureId: id,
+          phase: 'error',
+          bytesDone: 0,
+          bytesTotal: 0,
+          records: 0,
+          elapsedMs: 0,
+          message: error.message,
+        });
       throw error;
     });
     // Marked as handled here: callers may attach their handlers later (e.g. after a cancel).
@@ -191,7 +214,14 @@ export class Engine implements HeapscopeApi {
     const timer = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), grace).unref());
     if (!(await Promise.race([stopped, timer]))) {
       handle.fail({ code: 'cancelled', message: 'cancelled' });
-      this.forwardProgress({ captureId, phase: 'cancelled', bytesDone: 0, bytesTotal: 0, records: 0, elapsedMs: 0 });
+      this.forwardProgress({
+        captureId,
+        phase: 'cancelled',
+        bytesDone: 0,
+        bytesTotal: 0,
+        records: 0,
+        elapsedMs: 0,
+      });
       await this.dispose(captureId);
     }
   }
@@ -255,54 +285,92 @@ export class Engine implements HeapscopeApi {
   }
 
   snapshotInfo(captureId: string, snapshot: SnapshotSpec, filter?: StackFilter): Promise<SnapshotInfo> {
-    return this.query(captureId, 'snapshotInfo', { snapshot, ...(filter !== undefined && { filter }) }) as Promise<SnapshotInfo>;
+    return this.query(captureId, 'snapshotInfo', {
+      snapshot,
+      ...(filter !== undefined && { filter }),
+    }) as Promise<SnapshotInfo>;
   }
 
   /** The CaptureInfo of an open (or opening) capture. */
   async info(captureId: string): Promise<CaptureInfo> {
     const handle = this.captures.get(captureId);
-    if (!handle) throw new HeapscopeError({ code: 'not-found', message: `no open capture with id ${JSON.stringify(captureId)}` });
+    if (!handle)
+      throw new HeapscopeError({
+        code: 'not-found',
+        message: `no open capture with id ${JSON.stringify(captureId)}`,
+      });
     return handle.info ?? handle.opening!;
+  }
+
+  /**
+   * Groups of two snapshots, keyed so the same code matches even when the captures ran from
+   * different checkouts or venvs (module-relative or common-prefix identity, see path-identity).
+   */
+  async matchedGroups(
+    base: DiffSide,
+    target: DiffSide,
+    args: Omit<GroupsQuery, 'snapshot'>,
+  ): Promise<{ base: q.Group[]; target: q.Group[]; matching?: q.CaptureMatching }> {
+    const [baseCapture, targetCapture, baseGroups, targetGroups] = await Promise.all([
+      this.info(base.captureId),
+      this.info(target.captureId),
+      this.groups(base.captureId, { ...args, snapshot: base.snapshot }),
+      this.groups(target.captureId, { ...args, snapshot: target.snapshot }),
+    ]);
+    // Two moments of one capture share their paths.
+    if (base.captureId === target.captureId) return { base: baseGroups, target: targetGroups };
+    const files = (groups: q.Group[]) => new Set(groups.flatMap((g) => g.frames.map((f) => f.file)));
+    const matching = q.matchCaptures(
+      { facts: baseCapture.facts, files: files(baseGroups) },
+      { facts: targetCapture.facts, files: files(targetGroups) },
+    );
+    if (matching.matching === 'exact') return { base: baseGroups, target: targetGroups, matching };
+    const rekey = (groups: q.Group[], relative: (file: string) => string): q.Group[] =>
+      groups.map((g) => ({
+        ...g,
+        key: JSON.stringify([
+          g.keyType,
+          g.frames.map((f) => [relative(f.file), f.line, g.keyType === 'function' ? f.function : '']),
+        ]),
+      }));
+    return {
+      base: rekey(baseGroups, matching.base.relative),
+      target: rekey(targetGroups, matching.target.relative),
+      matching,
+    };
   }
 
   async diff(query: DiffQuery): Promise<DiffResult> {
     const { base, target, groupBy, filter, cumulative, limit } = query;
-    const groupArgs = (side: typeof base): GroupsQuery => ({
+    const flameArgs = (side: DiffSide) => ({
       snapshot: side.snapshot,
-      groupBy,
-      ...(cumulative !== undefined && { cumulative }),
       ...(filter !== undefined && { filter }),
     });
-    const flameArgs = (side: typeof base) => ({ snapshot: side.snapshot, ...(filter !== undefined && { filter }) });
-    const [baseCapture, targetCapture, baseGroups, targetGroups, baseInfo, targetInfo, baseFlame, targetFlame] = await Promise.all([
-      this.info(base.captureId),
-      this.info(target.captureId),
-      this.groups(base.captureId, groupArgs(base)),
-      this.groups(target.captureId, groupArgs(target)),
+    const [groups, baseInfo, targetInfo, baseFlame, targetFlame] = await Promise.all([
+      this.matchedGroups(base, target, {
+        groupBy,
+        ...(cumulative !== undefined && { cumulative }),
+        ...(filter !== undefined && { filter }),
+      }),
       this.snapshotInfo(base.captureId, base.snapshot, filter),
       this.snapshotInfo(target.captureId, target.snapshot, filter),
       this.query(base.captureId, 'flamegraph', flameArgs(base)) as Promise<FlameTree>,
       this.query(target.captureId, 'flamegraph', flameArgs(target)) as Promise<FlameTree>,
     ]);
-    // Two moments of one capture share their paths; two captures may come from different checkouts.
-    const matching =
-      base.captureId === target.captureId
-        ? undefined
-        : q.matchCaptures(
-            { facts: baseCapture.facts, files: new Set(baseFlame.frames.map((f) => f.file)) },
-            { facts: targetCapture.facts, files: new Set(targetFlame.frames.map((f) => f.file)) },
-          );
-    const rekey = (groups: q.Group[], relative: ((file: string) => string) | undefined): q.Group[] =>
-      !relative || matching?.matching === 'exact'
-        ? groups
-        : groups.map((g) => ({ ...g, key: JSON.stringify([g.keyType, g.frames.map((f) => [relative(f.file), f.line, g.keyType === 'function' ? f.function : ''])]) }));
-    const allRows = q.compareGroups(rekey(baseGroups, matching?.base.relative), rekey(targetGroups, matching?.target.relative));
+    const { matching } = groups;
+    const allRows = q.compareGroups(groups.base, groups.target);
     const result: DiffResult = {
       base: { totalBytes: baseInfo.totalBytes, totalCount: baseInfo.totalCount, label: baseInfo.label },
-      target: { totalBytes: targetInfo.totalBytes, totalCount: targetInfo.totalCount, label: targetInfo.label },
+      target: {
+        totalBytes: targetInfo.totalBytes,
+        totalCount: targetInfo.totalCount,
+        label: targetInfo.label,
+      },
       groupCount: allRows.length,
       rows: limit !== undefined ? allRows.slice(0, limit) : allRows,
-      flame: matching ? q.mergeDiffFlame(baseFlame, targetFlame, { base: matching.base, target: matching.target }) : q.mergeDiffFlame(baseFlame, targetFlame),
+      flame: matching
+        ? q.mergeDiffFlame(baseFlame, targetFlame, { base: matching.base, target: matching.target })
+        : q.mergeDiffFlame(baseFlame, targetFlame),
       matching: matching?.matching ?? 'exact',
     };
     if (matching?.note) result.matchingNote = matching.note;
@@ -310,13 +378,7 @@ export class Engine implements HeapscopeApi {
   }
 
   async export(req: ExportRequest): Promise<ExportResult> {
-    let content: string;
-    if (req.format === 'memray-csv') {
-      content = await this.exportTable(req.captureId, 'memray-csv', req.snapshot?.kind === 'leaks');
-    } else {
-      const { format, captureId, outputPath: _out, ...rest } = req;
-      content = (await this.query(captureId, 'exportFile', { format, ...(rest.snapshot && { snapshot: rest.snapshot }), ...(rest.filter && { filter: rest.filter }) })) as string;
-    }
+    const content = await renderExport(this, req);
     const bytes = Buffer.byteLength(content);
     if (req.outputPath) {
       await writeFile(req.outputPath, content);
@@ -328,7 +390,11 @@ export class Engine implements HeapscopeApi {
   /** Sends one query to the worker holding `captureId`, waiting for the open to finish first. */
   async query<M extends WorkerMethod>(captureId: string, method: M, args: WorkerArgs<M>): Promise<unknown> {
     const handle = this.captures.get(captureId);
-    if (!handle) throw new HeapscopeError({ code: 'not-found', message: `no open capture with id ${JSON.stringify(captureId)}` });
+    if (!handle)
+      throw new HeapscopeError({
+        code: 'not-found',
+        message: `no open capture with id ${JSON.stringify(captureId)}`,
+      });
     if (!handle.info) await handle.opening;
     return handle.request({ type: 'query', id: handle.newId(), method, args });
   }

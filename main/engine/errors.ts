@@ -6,7 +6,10 @@ import { LoaderUnavailable } from '../formats/index';
 export { HeapscopeError };
 
 function isAbort(error: unknown): boolean {
-  return error instanceof Error && (error.name === 'AbortError' || (error as { code?: string }).code === 'ABORT_ERR');
+  return (
+    error instanceof Error &&
+    (error.name === 'AbortError' || (error as { code?: string }).code === 'ABORT_ERR')
+  );
 }
 
 /** Maps anything thrown by a loader or query to the wire shape, keeping file and offset. */
@@ -18,10 +21,15 @@ export function toApiError(error: unknown): ApiError {
     if (error.offset !== undefined) e.offset = error.offset;
     return e;
   }
-  if (error instanceof UnsupportedQuery || error instanceof LoaderUnavailable) return { code: 'unsupported', message: error.message };
+  if (error instanceof UnsupportedQuery || error instanceof LoaderUnavailable)
+    return { code: 'unsupported', message: error.message };
   if (isAbort(error)) return { code: 'cancelled', message: 'cancelled' };
   const errno = error as NodeJS.ErrnoException;
-  if (errno && typeof errno === 'object' && (errno.code === 'ENOENT' || errno.code === 'EACCES' || errno.code === 'EISDIR')) {
+  if (
+    errno &&
+    typeof errno === 'object' &&
+    (errno.code === 'ENOENT' || errno.code === 'EACCES' || errno.code === 'EISDIR')
+  ) {
     const e: ApiError = { code: errno.code === 'ENOENT' ? 'not-found' : 'bad-input', message: errno.message };
     if (errno.path) e.file = errno.path;
     return e;
@@ -29,9 +37,15 @@ export function toApiError(error: unknown): ApiError {
   // A name check too: errors crossing bundles (worker vs main chunk) are not `instanceof` each other.
   if (error instanceof Error && error.name === 'InputError') {
     const ie = error as InputError;
-    return { code: 'bad-input', message: ie.message, ...(ie.file !== undefined && { file: ie.file }), ...(ie.offset !== undefined && { offset: ie.offset }) };
+    return {
+      code: 'bad-input',
+      message: ie.message,
+      ...(ie.file !== undefined && { file: ie.file }),
+      ...(ie.offset !== undefined && { offset: ie.offset }),
+    };
   }
-  if (error instanceof Error && error.name === 'UnsupportedQuery') return { code: 'unsupported', message: error.message };
+  if (error instanceof Error && error.name === 'UnsupportedQuery')
+    return { code: 'unsupported', message: error.message };
   return { code: 'internal', message: error instanceof Error ? error.message : String(error) };
 }
 

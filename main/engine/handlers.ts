@@ -2,7 +2,7 @@
  * What a capture worker does with each query, as plain functions of the model. Kept apart from
  * the worker entry so it can be exercised in-process.
  */
-import type { Summary, SnapshotSpec } from '../../shared/api';
+import type { SiteRow, Summary, SnapshotSpec } from '../../shared/api';
 import { UnsupportedQuery, type CaptureModel } from '../model/capture-model';
 import type { FrameTable } from '../model/frame-table';
 import { snapshotTotals, type Snapshot } from '../model/snapshot';
@@ -12,7 +12,17 @@ import * as q from './queries';
 const DEFAULT_TIMELINE_POINTS = 2000;
 const TOP_SITES = 10;
 
-type Handlers = { [M in WorkerMethod]: (model: CaptureModel, args: Parameters<WorkerQueries[M]>[0]) => unknown };
+export interface QueryContext {
+  captureId: string;
+}
+
+type Handlers = {
+  [M in WorkerMethod]: (
+    model: CaptureModel,
+    args: Parameters<WorkerQueries[M]>[0],
+    ctx: QueryContext,
+  ) => unknown;
+};
 
 const resolvers = new WeakMap<FrameTable, (file: string) => string>();
 
@@ -27,25 +37,51 @@ function moduleOf(model: CaptureModel, snapshot: Snapshot): (file: string) => st
 }
 
 function summarySnapshot(range?: { fromMs: number; toMs: number }): SnapshotSpec {
-  return range ? { kind: 'range', fromMs: range.fromMs, toMs: range.toMs, measure: 'peak' } : { kind: 'peak' };
+  return range
+    ? { kind: 'range', fromMs: range.fromMs, toMs: range.toMs, measure: 'peak' }
+    : { kind: 'peak' };
+}
+
+/** A snapshot kind this capture may not offer (no leaks in a CSV, no peak in some formats). */
+function optionalSnapshot(model: CaptureModel, spec: SnapshotSpec): Snapshot | undefined {
+  try {
+    return model.snapshot(spec);
+  } catch (error) {
+    if (error instanceof UnsupportedQuery || (error instanceof Error && error.name === 'UnsupportedQuery'))
+      return undefined;
+    throw error;
+  }
+}
+
+function topTable(model: CaptureModel, spec: SnapshotSpec): SiteRow[] | undefined {
+  const snapshot = optionalSnapshot(model, spec);
+  if (!snapshot) return undefined;
+  return q.buildTable(snapshot, {
+    groupBy: 'line',
+    sortBy: 'ownBytes',
+    descending: true,
+    limit: TOP_SITES,
+    moduleOf: moduleOf(model, snapshot),
+  }).rows;
 }
 
 export const handlers: Handlers = {
-  summary(model, args): Summary {
+  summary(model, args, ctx): Summary {
     const base = model.summary(args.range);
-    const info = model.info();
-    let topSites = base.topSites;
-    if (!topSites) {
-      try {
-        const snapshot = model.snapshot(summarySnapshot(args.range));
-        topSites = q.buildTable(snapshot, { groupBy: 'line', sortBy: 'bytes', descending: true, limit: TOP_SITES, moduleOf: moduleOf(model, snapshot) }).rows;
-      } catch (error) {
-        // A capture without a peak snapshot (or a missing table query) still has a summary.
-        if (!(error instanceof UnsupportedQuery) && !(error instanceof Error && /not available yet/.test(error.message))) throw error;
-        topSites = [];
+    const info = { ...model.info(), id: ctx.captureId };
+    const topSites = base.topSites ?? topTable(model, summarySnapshot(args.range)) ?? [];
+    let findings = base.findings;
+    if (!findings) {
+      const extra: Parameters<typeof q.findingsFromSummary>[1] = {};
+      const leakSites = args.range ? undefined : topTable(model, { kind: 'leaks' });
+      if (leakSites) extra.topLeakSites = leakSites;
+      const limit = info.facts.tracebackLimit;
+      if (limit !== undefined && limit > 0) {
+        const peak = optionalSnapshot(model, { kind: 'peak' });
+        if (peak) extra.stacksAtLimit = q.countStacksAtDepth(peak, limit);
       }
+      findings = q.findingsFromSummary({ ...base, info, topSites }, extra);
     }
-    const findings = base.findings ?? q.buildFindings() ?? [];
     return { ...base, info, topSites, findings };
   },
   flamegraph(model, args) {
@@ -55,7 +91,10 @@ export const handlers: Handlers = {
   },
   timeline(model, args) {
     const timeline = model.timeline(args.maxPoints ?? DEFAULT_TIMELINE_POINTS);
-    if (!timeline) throw new UnsupportedQuery(`${model.info().facts.fileName} has no time axis (${model.info().facts.format})`);
+    if (!timeline)
+      throw new UnsupportedQuery(
+        `${model.info().facts.fileName} has no time axis (${model.info().facts.format})`,
+      );
     return timeline;
   },
   allocators(model, args) {
@@ -70,25 +109,31 @@ export const handlers: Handlers = {
     return model.statsJson(args);
   },
   exportTable(model, args) {
-    if (!model.exportTable) throw new UnsupportedQuery(`${model.info().facts.format} captures cannot be exported as ${args.kind}`);
+    if (!model.exportTable)
+      throw new UnsupportedQuery(`${model.info().facts.format} captures cannot be exported as ${args.kind}`);
     return model.exportTable(args.kind, { leaks: args.leaks });
   },
   groups(model, args) {
     // Thread and allocator filters apply in the model; tracemalloc trace filters are not offered here.
-    return q.groupSnapshot(model.snapshot(args.snapshot, args.filter), { groupBy: args.groupBy, ...(args.cumulative !== undefined && { cumulative: args.cumulative }) });
+    return q.groupSnapshot(model.snapshot(args.snapshot, args.filter), {
+      groupBy: args.groupBy,
+      ...(args.cumulative !== undefined && { cumulative: args.cumulative }),
+    });
   },
   snapshotInfo(model, args): SnapshotInfo {
     const snapshot = model.snapshot(args.snapshot, args.filter);
     const totals = snapshotTotals(snapshot.rows);
     return { label: snapshot.label, totalBytes: totals.bytes, totalCount: totals.count };
   },
-  exportFile(_model, args) {
-    throw new UnsupportedQuery(`export as ${args.format} is not available yet in this build`);
-  },
 };
 
-export function runQuery(model: CaptureModel, method: WorkerMethod, args: unknown): unknown {
-  const handler = handlers[method] as (model: CaptureModel, args: unknown) => unknown;
+export function runQuery(
+  model: CaptureModel,
+  method: WorkerMethod,
+  args: unknown,
+  ctx: QueryContext,
+): unknown {
+  const handler = handlers[method] as (model: CaptureModel, args: unknown, ctx: QueryContext) => unknown;
   if (!handler) throw new UnsupportedQuery(`unknown query ${String(method)}`);
-  return handler(model, args ?? {});
+  return handler(model, args ?? {}, ctx);
 }

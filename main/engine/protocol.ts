@@ -6,7 +6,6 @@ import type {
   AllocatorQuery,
   ApiError,
   CaptureInfo,
-  ExportFormat,
   FlameQuery,
   GroupBy,
   Progress,
@@ -33,8 +32,6 @@ export interface WorkerQueries {
   groups: (q: GroupsQuery) => unknown;
   /** Label and totals of one snapshot, for diff headers. */
   snapshotInfo: (q: { snapshot: SnapshotSpec; filter?: StackFilter }) => unknown;
-  /** A format-specific export made inside the worker (speedscope, csv, json of one capture). */
-  exportFile: (q: { format: ExportFormat; snapshot?: SnapshotSpec; filter?: StackFilter; leaks?: boolean }) => unknown;
 }
 
 export type WorkerMethod = keyof WorkerQueries;
@@ -49,7 +46,6 @@ export const WORKER_METHODS: readonly WorkerMethod[] = [
   'exportTable',
   'groups',
   'snapshotInfo',
-  'exportFile',
 ];
 
 export interface GroupsQuery {
@@ -66,7 +62,14 @@ export interface SnapshotInfo {
 }
 
 export type ToWorker =
-  | { type: 'open'; id: number; captureId: string; path: string; withForkChildren?: boolean; chunkSize?: number }
+  | {
+      type: 'open';
+      id: number;
+      captureId: string;
+      path: string;
+      withForkChildren?: boolean;
+      chunkSize?: number;
+    }
   | { type: 'query'; id: number; method: WorkerMethod; args: unknown }
   | { type: 'cancel' };
 

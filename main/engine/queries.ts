@@ -3,15 +3,11 @@
  * so the engine has one seam to them. A piece that does not exist yet is reported as
  * "not available yet" instead of inventing a result.
  */
-import type { Finding } from '../../shared/api';
 
 export { buildFlameTree, type FlameOptions } from '../query/flamegraph';
 export { buildTable, type TableOptions } from '../query/table';
 export { groupSnapshot, type Group } from '../query/groups';
 export { compareGroups, diffJson } from '../query/diff';
 export { mergeDiffFlame } from '../query/diff-flame';
-export { matchCaptures, moduleResolver } from '../query/path-identity';
-
-export function buildFindings(): Finding[] | undefined {
-  return undefined;
-}
+export { matchCaptures, moduleResolver, type CaptureMatching } from '../query/path-identity';
+export { findingsFromSummary, countStacksAtDepth } from '../query/findings';

@@ -18,6 +18,7 @@ const port = parentPort;
 if (!port) throw new Error('main/engine/worker.ts must run as a worker thread');
 
 let model: CaptureModel | undefined;
+let captureId = '';
 let abort: AbortController | undefined;
 
 function post(message: FromWorker): void {
@@ -66,6 +67,7 @@ async function open(msg: Extract<ToWorker, { type: 'open' }>): Promise<void> {
     // A loader that ignores the signal must not turn a cancelled open into a ready capture.
     if (signal.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
     model = loaded;
+    captureId = msg.captureId;
     if (last.bytesTotal > 0) last = { ...last, bytesDone: last.bytesTotal };
     progress('indexing');
     const info = { ...model.info(), id: msg.captureId };
@@ -73,7 +75,9 @@ async function open(msg: Extract<ToWorker, { type: 'open' }>): Promise<void> {
     progress('done');
     post({ type: 'ready', id: msg.id, info });
   } catch (error) {
-    const apiError = toApiError(signal.aborted ? Object.assign(new Error('cancelled'), { name: 'AbortError' }) : error);
+    const apiError = toApiError(
+      signal.aborted ? Object.assign(new Error('cancelled'), { name: 'AbortError' }) : error,
+    );
     if (apiError.code === 'bad-input' && !apiError.file) apiError.file = basename(msg.path);
     progress(apiError.code === 'cancelled' ? 'cancelled' : 'error', apiError.message);
     post({ type: 'error', id: msg.id, error: apiError });
@@ -85,7 +89,7 @@ async function open(msg: Extract<ToWorker, { type: 'open' }>): Promise<void> {
 function query(msg: Extract<ToWorker, { type: 'query' }>): void {
   try {
     if (!model) throw new Error('the capture is not open yet');
-    post({ type: 'result', id: msg.id, value: runQuery(model, msg.method, msg.args) });
+    post({ type: 'result', id: msg.id, value: runQuery(model, msg.method, msg.args, { captureId }) });
   } catch (error) {
     post({ type: 'error', id: msg.id, error: toApiError(error) });
   }
@@ -104,4 +108,3 @@ port.on('message', (msg: ToWorker) => {
       break;
   }
 });
-

@@ -94,7 +94,10 @@ function sniffUncompressed(head: Uint8Array): CaptureFormat | undefined {
  * Recognises a capture from its first bytes. `inflate` unpacks a gzip prefix (injected so the
  * pure function can be unit-tested without files).
  */
-export function sniffBytes(head: Uint8Array, inflate: (gz: Uint8Array) => Uint8Array = peekGunzip): SniffResult | undefined {
+export function sniffBytes(
+  head: Uint8Array,
+  inflate: (gz: Uint8Array) => Uint8Array = peekGunzip,
+): SniffResult | undefined {
   if (startsWith(head, GZIP_MAGIC)) {
     const inner = inflate(head);
     const format = sniffUncompressed(inner);
@@ -108,14 +111,22 @@ export function sniffBytes(head: Uint8Array, inflate: (gz: Uint8Array) => Uint8A
 /** Inflates as much of a gzip prefix as the bytes allow (a truncated stream is expected here). */
 function peekGunzip(gz: Uint8Array): Uint8Array {
   try {
-    return gunzipSync(gz, { finishFlush: 2 /* Z_SYNC_FLUSH: tolerate the cut at SNIFF_BYTES */ }).subarray(0, 4096);
+    return gunzipSync(gz, { finishFlush: 2 /* Z_SYNC_FLUSH: tolerate the cut at SNIFF_BYTES */ }).subarray(
+      0,
+      4096,
+    );
   } catch {
     return new Uint8Array(0);
   }
 }
 
 export function describeUnrecognised(path: string, head: Uint8Array): string {
-  const what = head.length === 0 ? 'the file is empty' : looksLikeText(head) ? `found text "${firstLine(new TextDecoder().decode(head.subarray(0, 200))).slice(0, 60)}"` : `found bytes ${hexHead(head)}`;
+  const what =
+    head.length === 0
+      ? 'the file is empty'
+      : looksLikeText(head)
+        ? `found text "${firstLine(new TextDecoder().decode(head.subarray(0, 200))).slice(0, 60)}"`
+        : `found bytes ${hexHead(head)}`;
   const gz = startsWith(head, GZIP_MAGIC) ? ' (gzip-compressed, but not a tracemalloc dump inside)' : '';
   const hint = head.length > 0 && looksLikeText(head) ? ' — not a pickle (looks like text)' : '';
   return `${basename(path)}: not a capture Heapscope can read: expected ${EXPECTED_FORMATS}; ${what}${gz}${hint}`;
@@ -137,7 +148,8 @@ export async function sniffFile(path: string): Promise<SniffResult> {
     throw new InputError(`${path}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`, path);
   });
   if (info.isDirectory()) throw new InputError(`${path}: is a directory, expected a capture file`, path);
-  if (info.size === 0) throw new InputError(`${basename(path)}: empty file (expected ${EXPECTED_FORMATS})`, path, 0);
+  if (info.size === 0)
+    throw new InputError(`${basename(path)}: empty file (expected ${EXPECTED_FORMATS})`, path, 0);
   const head = await readHead(path);
   const result = sniffBytes(head);
   if (!result) throw new InputError(describeUnrecognised(path, head), path, 0);
@@ -172,10 +184,14 @@ async function importFormat(format: CaptureFormat): Promise<LoaderModule> {
   }
 }
 
-export async function getLoader(format: CaptureFormat, exportName = LOADER_EXPORTS[format]): Promise<CaptureLoader> {
+export async function getLoader(
+  format: CaptureFormat,
+  exportName = LOADER_EXPORTS[format],
+): Promise<CaptureLoader> {
   const module = await importFormat(format);
   const loader = module[exportName];
-  if (typeof loader !== 'function') throw new LoaderUnavailable(format, `main/formats/${format} does not export ${exportName}`);
+  if (typeof loader !== 'function')
+    throw new LoaderUnavailable(format, `main/formats/${format} does not export ${exportName}`);
   return loader as CaptureLoader;
 }
 
@@ -204,7 +220,8 @@ export async function loadCapture(path: string, options: OpenCaptureOptions = {}
     if (children.length > 0) {
       const module = await importFormat('memray');
       const multi = module.loadMemrayMultiProcess;
-      if (typeof multi !== 'function') throw new LoaderUnavailable('memray multi-process', 'loadMemrayMultiProcess is not exported');
+      if (typeof multi !== 'function')
+        throw new LoaderUnavailable('memray multi-process', 'loadMemrayMultiProcess is not exported');
       return (multi as MultiProcessLoader)(path, children, options);
     }
   }

@@ -19,13 +19,25 @@ interface Group {
  * targetBytes 0 so removed code remains visible; children are ordered by target bytes, then
  * base bytes, largest first. Frame info comes from the target side when it has the node.
  */
-export function mergeDiffFlame(base: FlameTree, target: FlameTree, identity: DiffIdentity = { base: EXACT_IDENTITY, target: EXACT_IDENTITY }): DiffFlameTree {
+export function mergeDiffFlame(
+  base: FlameTree,
+  target: FlameTree,
+  identity: DiffIdentity = { base: EXACT_IDENTITY, target: EXACT_IDENTITY },
+): DiffFlameTree {
   const baseKids = kids(base);
   const targetKids = kids(target);
   const baseKey = keys(base, identity.base);
   const targetKey = keys(target, identity.target);
 
-  const out: DiffFlameTree = { frames: [], parent: [], frame: [], baseBytes: [], targetBytes: [], baseCount: [], targetCount: [] };
+  const out: DiffFlameTree = {
+    frames: [],
+    parent: [],
+    frame: [],
+    baseBytes: [],
+    targetBytes: [],
+    baseCount: [],
+    targetCount: [],
+  };
   const frameIndex = new Map<string, number>();
   const frameOf = (key: string, info: FrameInfo): number => {
     let idx = frameIndex.get(key);
@@ -37,7 +49,9 @@ export function mergeDiffFlame(base: FlameTree, target: FlameTree, identity: Dif
   };
   const sum = (values: number[], nodes: number[]) => nodes.reduce((s, n) => s + values[n], 0);
 
-  const todo: { group: Group; parent: number; frame: number }[] = [{ group: { base: [0], target: [0] }, parent: -1, frame: -1 }];
+  const todo: { group: Group; parent: number; frame: number }[] = [
+    { group: { base: [0], target: [0] }, parent: -1, frame: -1 },
+  ];
   while (todo.length > 0) {
     const { group, parent, frame } = todo.pop()!;
     const me = out.parent.length;

@@ -16,7 +16,13 @@ export interface GroupDiff extends DiffRow {
   frames: { file: string; line: number; function: string }[];
 }
 
-function status(size: number, sizeDiff: number, count: number, countDiff: number, inOld: boolean): DiffStatus {
+function status(
+  size: number,
+  sizeDiff: number,
+  count: number,
+  countDiff: number,
+  inOld: boolean,
+): DiffStatus {
   if (!inOld) return 'new';
   if (size === 0 && count === 0) return 'gone';
   if (sizeDiff > 0) return 'grown';
@@ -29,7 +35,15 @@ export function compareGroups(oldGroups: readonly Group[], newGroups: readonly G
   const old = new Map<string, Group>();
   for (const g of oldGroups) old.set(g.key, g);
   const rows: GroupDiff[] = [];
-  const make = (g: Group, size: number, sizeDiff: number, count: number, countDiff: number, inOld: boolean, oldSize: number): GroupDiff => {
+  const make = (
+    g: Group,
+    size: number,
+    sizeDiff: number,
+    count: number,
+    countDiff: number,
+    inOld: boolean,
+    oldSize: number,
+  ): GroupDiff => {
     const f: GroupFrame = g.frames[g.frames.length - 1];
     return {
       key: g.key,
@@ -42,7 +56,8 @@ export function compareGroups(oldGroups: readonly Group[], newGroups: readonly G
       count,
       countDiff,
       status: status(size, sizeDiff, count, countDiff, inOld),
-      sizeDiffRatio: oldSize === 0 ? (sizeDiff === 0 ? 0 : sizeDiff > 0 ? Infinity : -Infinity) : sizeDiff / oldSize,
+      sizeDiffRatio:
+        oldSize === 0 ? (sizeDiff === 0 ? 0 : sizeDiff > 0 ? Infinity : -Infinity) : sizeDiff / oldSize,
     };
   };
   const seen = new Set<string>();
@@ -80,7 +95,11 @@ export interface DiffJsonOptions {
 }
 
 /** The object `heapscope diff OLD NEW --json` prints. */
-export function diffJson(oldGroups: readonly Group[], newGroups: readonly Group[], options: DiffJsonOptions = {}): DiffJson {
+export function diffJson(
+  oldGroups: readonly Group[],
+  newGroups: readonly Group[],
+  options: DiffJsonOptions = {},
+): DiffJson {
   const rows = compareGroups(oldGroups, newGroups);
   const sideTotals = (groups: readonly Group[]) => {
     const t = groupTotals(groups);

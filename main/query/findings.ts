@@ -105,7 +105,8 @@ export function buildFindings(input: FindingsInput, thresholds: Partial<FindingT
     out.push({
       severity: 'info',
       code: 'single-site-dominates',
-      text: `${formatPercent(top.ownBytes / peak, 0)} of the peak comes from one call site (${siteLabel(top)}).`,
+      // Rounded down: "100%" would claim the site holds everything.
+      text: `${Math.floor((top.ownBytes / peak) * 100)}% of the peak comes from one call site (${siteLabel(top)}).`,
     });
   }
 

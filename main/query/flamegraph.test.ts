@@ -4,7 +4,13 @@ import { FrameTable } from '../model/frame-table';
 import { SnapshotBuilder, snapshotTotals, type Snapshot } from '../model/snapshot';
 import { StackTrie } from '../model/stack-trie';
 import { buildFlameTree, childrenOf, selfBytes } from './flamegraph';
-import { readFixture, snapshotFromMemrayCsv, syntheticSnapshot, type FrameSpec } from '../export/testing/fixtures';
+import { filteredPath } from './frame-filter';
+import {
+  readFixture,
+  snapshotFromMemrayCsv,
+  syntheticSnapshot,
+  type FrameSpec,
+} from '../export/testing/fixtures';
 
 function checkShape(tree: FlameTree): void {
   const kids = childrenOf(tree);
@@ -14,7 +20,8 @@ function checkShape(tree: FlameTree): void {
   for (let i = 0; i < kids.length; i++) {
     const sum = kids[i].reduce((s, k) => s + tree.bytes[k], 0);
     expect(sum).toBeLessThanOrEqual(tree.bytes[i] + 1e-6);
-    for (let j = 1; j < kids[i].length; j++) expect(tree.bytes[kids[i][j - 1]]).toBeGreaterThanOrEqual(tree.bytes[kids[i][j]]);
+    for (let j = 1; j < kids[i].length; j++)
+      expect(tree.bytes[kids[i][j - 1]]).toBeGreaterThanOrEqual(tree.bytes[kids[i][j]]);
   }
   expect(selfBytes(tree).every((b) => b >= -1e-6)).toBe(true);
 }
@@ -25,7 +32,12 @@ const threads = snapshotFromMemrayCsv(readFixture('threads.hwm.csv'));
 describe('buildFlameTree', () => {
   it('root equals the snapshot total, with and without filters', () => {
     const totals = snapshotTotals(pymalloc.rows);
-    for (const filter of [{}, { hideImportSystem: true }, { hideInternals: true }, { hideInternals: true, hideImportSystem: true, pythonOnly: true }]) {
+    for (const filter of [
+      {},
+      { hideImportSystem: true },
+      { hideInternals: true },
+      { hideInternals: true, hideImportSystem: true, pythonOnly: true },
+    ]) {
       const tree = buildFlameTree(pymalloc, { filter });
       checkShape(tree);
       expect(tree.totalBytes).toBe(totals.bytes);
@@ -48,6 +60,60 @@ describe('buildFlameTree', () => {
       tree.frame.reduce((s, _f, i) => (isFn(i, fn) && outermost(i, fn) ? s + tree.bytes[i] : s), 0);
     expect(Math.abs(sumFor('build_tuples') - 9.116e6)).toBeLessThan(500);
     expect(sumFor('build_dicts')).toBe(5_747_232); // hwm.csv's own rows through build_dicts
+  });
+
+  it('every node equals the naive aggregation of filteredPath over the rows', () => {
+    const filters = [
+      {},
+      { hideImportSystem: true },
+      { hideInternals: true },
+      { pythonOnly: true, hideInternals: true, hideImportSystem: true },
+      { mergeThreads: false, hideInternals: true },
+    ];
+    for (const snap of [pymalloc, threads]) {
+      for (const filter of filters) {
+        for (const inverted of [false, true]) {
+          const expected = new Map<string, number>();
+          for (let r = 0; r < snap.rows.length; r++) {
+            let path = filteredPath(snap, snap.rows.stack[r], filter).map((f) =>
+              JSON.stringify(snap.frames.info(f)),
+            );
+            if (inverted) path = [...path].reverse();
+            if (filter.mergeThreads === false)
+              path.unshift(`thread ${snap.threads.find((t) => t.id === snap.rows.thread[r])!.label}`);
+            for (let d = 0; d <= path.length; d++) {
+              const key = path.slice(0, d).join('>');
+              expected.set(key, (expected.get(key) ?? 0) + snap.rows.bytes[r]);
+            }
+          }
+          const tree = buildFlameTree(snap, { filter, inverted });
+          const got = new Map<string, number>();
+          const keyOf: string[] = [''];
+          for (let i = 1; i < tree.parent.length; i++) {
+            const f = tree.frames[tree.frame[i]];
+            const part =
+              f.kind === 'synthetic'
+                ? `thread ${f.name}`
+                : JSON.stringify({ name: f.name, file: f.file, line: f.line, kind: f.kind });
+            keyOf[i] = keyOf[tree.parent[i]] ? `${keyOf[tree.parent[i]]}>${part}` : part;
+          }
+          keyOf.forEach((k, i) => got.set(k, tree.bytes[i]));
+          expect(got).toEqual(expected);
+        }
+      }
+    }
+  });
+
+  it('root equals memray stats peak_memory for the high-water-mark rows', () => {
+    const basic = snapshotFromMemrayCsv(readFixture('basic.hwm.csv'));
+    const stats = JSON.parse(readFixture('basic.stats.json'));
+    for (const inverted of [false, true]) {
+      const tree = buildFlameTree(basic, {
+        inverted,
+        filter: { hideImportSystem: true, hideInternals: true },
+      });
+      expect(tree.bytes[0]).toBe(stats.metadata.peak_memory);
+    }
   });
 
   it('inverted tree keeps totals and puts innermost frames at the root', () => {
@@ -73,7 +139,8 @@ describe('buildFlameTree', () => {
     const writerId = threads.threads.find((t) => t.label.includes('writer'))!.id;
     const tree = buildFlameTree(threads, { filter: { threads: [writerId] } });
     let expected = 0;
-    for (let r = 0; r < threads.rows.length; r++) if (threads.rows.thread[r] === writerId) expected += threads.rows.bytes[r];
+    for (let r = 0; r < threads.rows.length; r++)
+      if (threads.rows.thread[r] === writerId) expected += threads.rows.bytes[r];
     expect(tree.totalBytes).toBe(expected);
     const none = buildFlameTree(threads, { filter: { allocators: ['PYMALLOC_MALLOC'] } });
     expect(none.totalBytes).toBe(0);
@@ -101,7 +168,13 @@ describe('buildFlameTree', () => {
     const snap = syntheticSnapshot([
       { stack: [['main', 'a.py', 1], rec, rec, ['leaf', 'a.py', 9]], bytes: 10 },
       { stack: [['other', 'a.py', 2], rec], bytes: 5 },
-      { stack: [['main', 'a.py', 1], ['x', 'a.py', 3]], bytes: 100 },
+      {
+        stack: [
+          ['main', 'a.py', 1],
+          ['x', 'a.py', 3],
+        ],
+        bytes: 100,
+      },
     ]);
     const tree = buildFlameTree(snap, { sandwich: { name: 'rec', file: 'a.py' } });
     const kids = childrenOf(tree);
@@ -135,19 +208,27 @@ describe('buildFlameTree', () => {
     const stacks = new StackTrie();
     const builder = new SnapshotBuilder();
     const ids: number[][] = [];
-    for (let d = 0; d < 24; d++) ids.push(Array.from({ length: 40 }, (_, k) => frames.intern(`f${k}`, `m${d % 7}.py`, d)));
+    for (let d = 0; d < 24; d++)
+      ids.push(Array.from({ length: 40 }, (_, k) => frames.intern(`f${k}`, `m${d % 7}.py`, d)));
     for (let i = 0; i < 200_000; i++) {
-      // A shared trunk, a branching middle and a random tail: over a million distinct nodes,
-      // far more than real captures of this size.
+      // A shared trunk, a branching middle and a random tail: over a million distinct
+      // nodes, far more than real captures of this size.
       const depth = 12 + Math.floor(rnd() * 12);
       let node = 0;
       for (let d = 0; d < depth; d++) {
-        const fanout = d < 3 ? 1 : d < 8 ? 4 : 40;
+        const fanout = d < 3 ? 1 : d < 8 ? 4 : 3;
         node = stacks.child(node, ids[d][Math.floor(rnd() * fanout)]);
       }
       builder.add(node, 0, 0, 1 + Math.floor(rnd() * 4096), 1);
     }
-    const snap: Snapshot = { frames, stacks, threads: [{ id: 0, label: '0x0' }], allocators: ['MALLOC'], rows: builder.build(), label: 'bench' };
+    const snap: Snapshot = {
+      frames,
+      stacks,
+      threads: [{ id: 0, label: '0x0' }],
+      allocators: ['MALLOC'],
+      rows: builder.build(),
+      label: 'bench',
+    };
     const t0 = performance.now();
     const tree = buildFlameTree(snap, { filter: { hideInternals: true }, maxNodes: 100_000 });
     const ms = performance.now() - t0;

@@ -1,6 +1,13 @@
 import type { FlameQuery, FlameTree, FrameInfo } from '../../shared/api';
 import type { Snapshot } from '../model/snapshot';
-import { FLAG_IMPORT_SYSTEM, FLAG_INTERNAL, FLAG_NATIVE, filterStack, frameFlags, rowFilter } from './frame-filter';
+import {
+  FLAG_IMPORT_SYSTEM,
+  FLAG_INTERNAL,
+  FLAG_NATIVE,
+  filterStack,
+  frameFlags,
+  rowFilter,
+} from './frame-filter';
 
 export type FlameOptions = Omit<FlameQuery, 'captureId' | 'snapshot'> & {
   /** Fills FrameInfo.module (see path-identity.ts `moduleResolver`). */
@@ -330,10 +337,11 @@ export function buildFlameTree(snapshot: Snapshot, options: FlameOptions = {}): 
     const threshold = maxNodes > 1 ? kthLargest(bytes.subarray(1), maxNodes - 1) : Infinity;
     kept[0] = 1;
     let k = 1;
-    for (let i = 1; i < n; i++) if (bytes[i] > threshold) {
-      kept[i] = 1;
-      k++;
-    }
+    for (let i = 1; i < n; i++)
+      if (bytes[i] > threshold) {
+        kept[i] = 1;
+        k++;
+      }
     for (let i = 1; i < n && k < maxNodes; i++) {
       if (!kept[i] && bytes[i] === threshold && kept[work.parent[i]]) {
         kept[i] = 1;

@@ -49,7 +49,11 @@ describe('filteredPath', () => {
     expect(names(snap, filteredPath(snap, leaf(0), {}))).toHaveLength(6);
   });
   it('cuts from the first import-system frame down', () => {
-    expect(names(snap, filteredPath(snap, leaf(0), { hideImportSystem: true }))).toEqual(['_run_tracker', 'run_path', 'main']);
+    expect(names(snap, filteredPath(snap, leaf(0), { hideImportSystem: true }))).toEqual([
+      '_run_tracker',
+      'run_path',
+      'main',
+    ]);
   });
   it('drops internals and re-parents their callees', () => {
     expect(names(snap, filteredPath(snap, leaf(0), { hideInternals: true }))).toEqual([
@@ -58,7 +62,9 @@ describe('filteredPath', () => {
       '<module>',
       'helper',
     ]);
-    expect(names(snap, filteredPath(snap, leaf(0), { hideInternals: true, hideImportSystem: true }))).toEqual(['main']);
+    expect(names(snap, filteredPath(snap, leaf(0), { hideInternals: true, hideImportSystem: true }))).toEqual(
+      ['main'],
+    );
   });
   it('drops native frames in python-only mode', () => {
     expect(names(snap, filteredPath(snap, leaf(1), { pythonOnly: true }))).toEqual(['main', 'compress']);

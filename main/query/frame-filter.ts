@@ -7,7 +7,8 @@ const IMPORT_FUNCTIONS = new Set(['import_name', 'import_from', 'import_all_from
 // memray's own package (the `memray run` driver, reporters, IPython magic). Matched on the
 // package's sub-paths rather than any "memray" directory so a user project called memray is
 // not hidden.
-const MEMRAY_FILE = /(?:^|[\\/])memray[\\/](?:commands[\\/]|reporters[\\/]|_ipython[\\/]|__main__\.py$|__init__\.py$|_[A-Za-z0-9_]+\.py$)/;
+const MEMRAY_FILE =
+  /(?:^|[\\/])memray[\\/](?:commands[\\/]|reporters[\\/]|_ipython[\\/]|__main__\.py$|__init__\.py$|_[A-Za-z0-9_]+\.py$)/;
 
 export const FLAG_IMPORT_SYSTEM = 1;
 export const FLAG_INTERNAL = 2;
@@ -20,7 +21,9 @@ export const FLAG_NATIVE = 4;
  */
 export function isImportSystemFrame(name: string, file: string, kind: string): boolean {
   if (file.includes('frozen importlib')) return true;
-  return IMPORT_FUNCTIONS.has(name) && (file.endsWith('ceval.c') || (kind === 'native' && !file.endsWith('.py')));
+  return (
+    IMPORT_FUNCTIONS.has(name) && (file.endsWith('ceval.c') || (kind === 'native' && !file.endsWith('.py')))
+  );
 }
 
 /** runpy (memray's "uninteresting" frames), memray's own driver frames, tracemalloc itself. */
@@ -100,7 +103,10 @@ export function filterStack(snapshot: Snapshot, filter: StackFilter | undefined)
 }
 
 /** Row filter for threads and allocators; undefined when every row is kept. */
-export function rowFilter(snapshot: Snapshot, filter: StackFilter | undefined): ((row: number) => boolean) | undefined {
+export function rowFilter(
+  snapshot: Snapshot,
+  filter: StackFilter | undefined,
+): ((row: number) => boolean) | undefined {
   const threads = filter?.threads ? new Set(filter.threads) : undefined;
   let allocators: Uint8Array | undefined;
   if (filter?.allocators) {
@@ -112,5 +118,6 @@ export function rowFilter(snapshot: Snapshot, filter: StackFilter | undefined): 
   }
   if (!threads && !allocators) return undefined;
   const rows = snapshot.rows;
-  return (row) => (!threads || threads.has(rows.thread[row])) && (!allocators || allocators[rows.allocator[row]] === 1);
+  return (row) =>
+    (!threads || threads.has(rows.thread[row])) && (!allocators || allocators[rows.allocator[row]] === 1);
 }

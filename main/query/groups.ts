@@ -106,7 +106,8 @@ export function groupSnapshot(snapshot: Snapshot, options: GroupOptions): Group[
   if (cumulative && keyType === 'traceback') {
     throw new UnsupportedQuery("cumulative mode cannot be used with key type 'traceback'");
   }
-  const snap = options.filter && options.filter.length > 0 ? filterTraces(snapshot, options.filter) : snapshot;
+  const snap =
+    options.filter && options.filter.length > 0 ? filterTraces(snapshot, options.filter) : snapshot;
   const { frames, stacks, rows } = snap;
 
   // Locations: frames reduced to what the key type compares (file+line, file, or function+file).
@@ -192,7 +193,13 @@ export function groupSnapshot(snapshot: Snapshot, options: GroupOptions): Group[
     for (let g = 1; g < Math.min(sizes.length, canon.size); g++) {
       if (counts[g] === 0 && sizes[g] === 0) continue;
       const path = canon.path(g).map((l) => locs[l]);
-      out.push({ keyType, key: path.map((f) => frameKey(keyType, f)).join('\u0001'), frames: path, size: sizes[g], count: counts[g] });
+      out.push({
+        keyType,
+        key: path.map((f) => frameKey(keyType, f)).join('\u0001'),
+        frames: path,
+        size: sizes[g],
+        count: counts[g],
+      });
     }
   } else {
     for (let r = 0; r < rows.length; r++) {
@@ -201,7 +208,9 @@ export function groupSnapshot(snapshot: Snapshot, options: GroupOptions): Group[
       const count = rows.count[r];
       if (leaf === 0) add(unknown(), size, count);
       else if (!cumulative) add(locOf(stacks.frame(leaf)), size, count);
-      else for (let node = leaf; node > 0; node = stacks.parent(node)) add(locOf(stacks.frame(node)), size, count);
+      else
+        for (let node = leaf; node > 0; node = stacks.parent(node))
+          add(locOf(stacks.frame(node)), size, count);
     }
     for (let g = 0; g < Math.min(sizes.length, locs.length); g++) {
       if (counts[g] === 0 && sizes[g] === 0) continue;
@@ -246,6 +255,10 @@ export function statisticJson(g: Group): StatisticJson {
     case 'function':
       return { function: f.function, filename: f.file, size: g.size, count: g.count };
     default:
-      return { frames: g.frames.map((fr) => [fr.file, fr.line] as [string, number]), size: g.size, count: g.count };
+      return {
+        frames: g.frames.map((fr) => [fr.file, fr.line] as [string, number]),
+        size: g.size,
+        count: g.count,
+      };
   }
 }

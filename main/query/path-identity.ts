@@ -64,7 +64,9 @@ export function commonOwnPrefix(files: Iterable<string>): string | undefined {
 }
 
 function hasRoots(facts: PathFacts | undefined): boolean {
-  return !!facts && (!!facts.libdest || (facts.sitePackages?.length ?? 0) > 0 || (facts.sysPath?.length ?? 0) > 0);
+  return (
+    !!facts && (!!facts.libdest || (facts.sitePackages?.length ?? 0) > 0 || (facts.sysPath?.length ?? 0) > 0)
+  );
 }
 
 /** Whatever still looks absolute becomes a bare file name. */
@@ -81,9 +83,11 @@ function finish(rel: string): string {
  */
 export function pathIdentity(facts: PathFacts | undefined, files: Iterable<string>): PathIdentity {
   if (hasRoots(facts)) {
-    const roots = [...(facts!.sitePackages ?? []), ...(facts!.libdest ? [facts!.libdest] : []), ...(facts!.sysPath ?? [])].filter(
-      (r) => r && isAbsolutePath(r),
-    );
+    const roots = [
+      ...(facts!.sitePackages ?? []),
+      ...(facts!.libdest ? [facts!.libdest] : []),
+      ...(facts!.sysPath ?? []),
+    ].filter((r) => r && isAbsolutePath(r));
     const fileList = [...files];
     const fallback = commonOwnPrefix(fileList.filter((f) => stripLongestRoot(f, roots) === undefined));
     return {
@@ -124,7 +128,10 @@ export function moduleName(relativeFile: string): string {
 }
 
 /** `file → dotted module` for FrameInfo.module and the table's module grouping. */
-export function moduleResolver(facts: PathFacts | undefined, files: Iterable<string>): (file: string) => string {
+export function moduleResolver(
+  facts: PathFacts | undefined,
+  files: Iterable<string>,
+): (file: string) => string {
   const identity = pathIdentity(facts, files);
   const cache = new Map<string, string>();
   return (file) => {

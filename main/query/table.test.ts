@@ -3,7 +3,12 @@ import { snapshotTotals } from '../model/snapshot';
 import { buildFlameTree } from './flamegraph';
 import { moduleResolver } from './path-identity';
 import { buildTable, flameNodesForKey, parseSiteKey } from './table';
-import { parseMemraySummary, readFixture, snapshotFromMemrayCsv, syntheticSnapshot } from '../export/testing/fixtures';
+import {
+  parseMemraySummary,
+  readFixture,
+  snapshotFromMemrayCsv,
+  syntheticSnapshot,
+} from '../export/testing/fixtures';
 
 describe('buildTable against memray summary (function grouping = memray table reporter)', () => {
   for (const name of ['basic', 'threads']) {
@@ -14,7 +19,10 @@ describe('buildTable against memray summary (function grouping = memray table re
       expect(oracle.rows.length).toBeGreaterThan(5);
       for (const o of oracle.rows) {
         // memray prints a stack-less group as "??? at ???".
-        const row = o.function === '???' ? table.rows.find((r) => r.function === '<no stack>') : table.rows.find((r) => r.function === o.function && r.file === o.file);
+        const row =
+          o.function === '???'
+            ? table.rows.find((r) => r.function === '<no stack>')
+            : table.rows.find((r) => r.function === o.function && r.file === o.file);
         expect(row, `${o.function} at ${o.file}`).toBeDefined();
         expect(Math.abs(row!.bytes - o.totalBytes)).toBeLessThanOrEqual(oracle.tolerance(o.totalBytes));
         expect(Math.abs(row!.ownBytes - o.ownBytes)).toBeLessThanOrEqual(oracle.tolerance(o.ownBytes));
@@ -29,8 +37,23 @@ describe('buildTable against memray summary (function grouping = memray table re
 
 describe('buildTable grouping', () => {
   const snap = syntheticSnapshot([
-    { stack: [['main', '/p/app/main.py', 1], ['load', '/p/app/io.py', 5], ['load', '/p/app/io.py', 7]], bytes: 100, count: 2 },
-    { stack: [['main', '/p/app/main.py', 1], ['parse', '/p/app/io.py', 20]], bytes: 50, count: 1 },
+    {
+      stack: [
+        ['main', '/p/app/main.py', 1],
+        ['load', '/p/app/io.py', 5],
+        ['load', '/p/app/io.py', 7],
+      ],
+      bytes: 100,
+      count: 2,
+    },
+    {
+      stack: [
+        ['main', '/p/app/main.py', 1],
+        ['parse', '/p/app/io.py', 20],
+      ],
+      bytes: 50,
+      count: 1,
+    },
     { stack: [['main', '/p/app/main.py', 2]], bytes: 7, count: 1 },
     { stack: [], bytes: 3, count: 1 },
   ]);
@@ -51,12 +74,22 @@ describe('buildTable grouping', () => {
 
   it('groups by line, file, module and traceback', () => {
     const line = buildTable(snap, { groupBy: 'line' });
-    expect(line.rows.filter((r) => r.function === 'main').map((r) => r.line).sort()).toEqual([1, 2]);
+    expect(
+      line.rows
+        .filter((r) => r.function === 'main')
+        .map((r) => r.line)
+        .sort(),
+    ).toEqual([1, 2]);
     const file = buildTable(snap, { groupBy: 'file' });
     expect(file.rows.find((r) => r.file === '/p/app/io.py')!.bytes).toBe(150);
     const moduleOf = moduleResolver(undefined, ['/p/app/main.py', '/p/app/io.py']);
     const mod = buildTable(snap, { groupBy: 'module', moduleOf });
-    expect(mod.rows.map((r) => r.module).filter(Boolean).sort()).toEqual(['io', 'main']);
+    expect(
+      mod.rows
+        .map((r) => r.module)
+        .filter(Boolean)
+        .sort(),
+    ).toEqual(['io', 'main']);
     expect(mod.rows.find((r) => r.module === 'io')!.bytes).toBe(150);
     const tb = buildTable(snap, { groupBy: 'traceback' });
     const first = tb.rows[0];

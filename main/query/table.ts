@@ -38,7 +38,8 @@ export function siteKeyMatcher(key: string): (frame: FrameInfo) => boolean {
     case 'function':
       return (f) => f.kind !== 'synthetic' && f.name === parts[0] && f.file === parts[1];
     case 'line':
-      return (f) => f.kind !== 'synthetic' && f.name === parts[0] && f.file === parts[1] && f.line === parts[2];
+      return (f) =>
+        f.kind !== 'synthetic' && f.name === parts[0] && f.file === parts[1] && f.line === parts[2];
     case 'file':
       return (f) => f.kind !== 'synthetic' && f.file === parts[0];
     case 'module':
@@ -164,7 +165,11 @@ export function buildTable(snapshot: Snapshot, options: TableOptions): TableResu
       const inner = path[path.length - 1];
       const g = intern(key, () => ({
         ...emptyRow(key, frames.names[inner], frames.files[inner], frames.lines[inner]),
-        frames: path.map((f) => ({ file: frames.files[f], line: frames.lines[f], function: frames.names[f] })),
+        frames: path.map((f) => ({
+          file: frames.files[f],
+          line: frames.lines[f],
+          function: frames.names[f],
+        })),
       }));
       hit = { own: g, all: [g] };
     } else {
@@ -212,7 +217,14 @@ export function buildTable(snapshot: Snapshot, options: TableOptions): TableResu
 
   let result: SiteRow[] = groupRep.map((row, g) => {
     const a = acc[g] ?? [0, 0, 0, 0];
-    return { ...row, ownBytes: a[0], ownCount: a[1], bytes: a[2], count: a[3], share: totalBytes > 0 ? a[2] / totalBytes : 0 };
+    return {
+      ...row,
+      ownBytes: a[0],
+      ownCount: a[1],
+      bytes: a[2],
+      count: a[3],
+      share: totalBytes > 0 ? a[2] / totalBytes : 0,
+    };
   });
   result = result.filter((r) => r.bytes !== 0 || r.count !== 0);
 
@@ -223,7 +235,10 @@ export function buildTable(snapshot: Snapshot, options: TableOptions): TableResu
         r.function.toLowerCase().includes(needle) ||
         r.file.toLowerCase().includes(needle) ||
         (r.module?.toLowerCase().includes(needle) ?? false) ||
-        (r.frames?.some((f) => f.function.toLowerCase().includes(needle) || f.file.toLowerCase().includes(needle)) ?? false),
+        (r.frames?.some(
+          (f) => f.function.toLowerCase().includes(needle) || f.file.toLowerCase().includes(needle),
+        ) ??
+          false),
     );
   }
 

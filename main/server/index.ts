@@ -8,7 +8,7 @@ import { readFile, realpath, stat } from 'node:fs/promises';
 import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
-import type { ApiError, Progress } from '../../shared/api';
+import type { ApiError, CaptureInfo, Progress } from '../../shared/api';
 import { httpStatusFor } from '../../shared/api-error';
 import { isApiMethod, type ApiMethod } from '../../shared/ipc';
 import type { Engine } from '../engine/engine';
@@ -77,7 +77,10 @@ const SSE_KEEPALIVE_MS = 15_000;
 
 export function defaultRendererDir(): string {
   // Bundled: out/node/cli.js → out/renderer. From source (tests): main/server → out/renderer.
-  const candidates = [new URL('../renderer/', import.meta.url), new URL('../../out/renderer/', import.meta.url)];
+  const candidates = [
+    new URL('../renderer/', import.meta.url),
+    new URL('../../out/renderer/', import.meta.url),
+  ];
   for (const candidate of candidates) {
     const dir = fileURLToPath(candidate);
     if (existsSync(join(dir, 'index.html'))) return dir;
@@ -86,7 +89,13 @@ export function defaultRendererDir(): string {
 }
 
 export function isLoopbackHost(host: string): boolean {
-  return host === '127.0.0.1' || host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  return (
+    host === '127.0.0.1' ||
+    host === 'localhost' ||
+    host === '::1' ||
+    host === '[::1]' ||
+    /^127\.\d+\.\d+\.\d+$/.test(host)
+  );
 }
 
 /**
@@ -131,13 +140,26 @@ function originAllowed(origin: string, boundHost: string, port: number): boolean
   }
 }
 
-function send(res: ServerResponse, status: number, body: string | Buffer, type: string, extra: Record<string, string> = {}): void {
-  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), ...extra });
+function send(
+  res: ServerResponse,
+  status: number,
+  body: string | Buffer,
+  type: string,
+  extra: Record<string, string> = {},
+): void {
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    'Content-Type': type,
+    'Content-Length': Buffer.byteLength(body),
+    ...extra,
+  });
   res.end(body);
 }
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  send(res, status, JSON.stringify(value ?? null), 'application/json; charset=utf-8', { 'Cache-Control': 'no-store' });
+  send(res, status, JSON.stringify(value ?? null), 'application/json; charset=utf-8', {
+    'Cache-Control': 'no-store',
+  });
 }
 
 function sendError(res: ServerResponse, error: ApiError, status = httpStatusFor(error.code)): void {
@@ -177,19 +199,34 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   // The latest event per capture, replayed to a tab that connects later (files opened at start).
   const lastProgress = new Map<string, Progress>();
+  const lastHeader = new Map<string, CaptureInfo>();
   const streams = new Set<ServerResponse>();
-  const unsubscribe = engine.onProgress((progress) => {
-    lastProgress.set(progress.captureId, progress);
-    const frame = `event: progress\ndata: ${JSON.stringify(progress)}\n\n`;
+  const broadcast = (frame: string): void => {
     for (const stream of streams) stream.write(frame);
+  };
+  const unsubscribeProgress = engine.onProgress((progress) => {
+    lastProgress.set(progress.captureId, progress);
+    broadcast(`event: progress\ndata: ${JSON.stringify(progress)}\n\n`);
+  });
+  const unsubscribeHeader = engine.onHeader((info) => {
+    lastHeader.set(info.id, info);
+    broadcast(`event: header\ndata: ${JSON.stringify(info)}\n\n`);
   });
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
     if (name === 'events') {
-      if (req.method !== 'GET') return sendError(res, { code: 'bad-input', message: 'use GET for /api/events' }, 405);
-      res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+      if (req.method !== 'GET')
+        return sendError(res, { code: 'bad-input', message: 'use GET for /api/events' }, 405);
+      res.writeHead(200, {
+        ...SECURITY_HEADERS,
+        'Content-Type': 'text/event-stream; charset=utf-8',
+        'Cache-Control': 'no-store',
+        Connection: 'keep-alive',
+      });
       res.write(': heapscope progress\n\n');
-      for (const progress of lastProgress.values()) res.write(`event: progress\ndata: ${JSON.stringify(progress)}\n\n`);
+      for (const info of lastHeader.values()) res.write(`event: header\ndata: ${JSON.stringify(info)}\n\n`);
+      for (const progress of lastProgress.values())
+        res.write(`event: progress\ndata: ${JSON.stringify(progress)}\n\n`);
       streams.add(res);
       const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), SSE_KEEPALIVE_MS);
       keepAlive.unref();
@@ -199,11 +236,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       });
       return;
     }
-    if (!isApiMethod(name)) return sendError(res, { code: 'not-found', message: `no API method ${JSON.stringify(name)}` });
-    if (req.method !== 'POST') return sendError(res, { code: 'bad-input', message: `use POST for /api/${name}` }, 405);
+    if (!isApiMethod(name))
+      return sendError(res, { code: 'not-found', message: `no API method ${JSON.stringify(name)}` });
+    if (req.method !== 'POST')
+      return sendError(res, { code: 'bad-input', message: `use POST for /api/${name}` }, 405);
     // A cross-site form cannot send JSON without a preflight, which we never answer.
     const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-    if (type !== 'application/json') return sendError(res, { code: 'bad-input', message: 'Content-Type must be application/json' }, 415);
+    if (type !== 'application/json')
+      return sendError(res, { code: 'bad-input', message: 'Content-Type must be application/json' }, 415);
     const origin = req.headers.origin;
     if (origin !== undefined && !originAllowed(origin, host, boundPort)) {
       return sendError(res, { code: 'bad-input', message: 'cross-origin requests are refused' }, 403);
@@ -213,7 +253,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       args = argsFromBody(name, await readBody(req));
     } catch (error) {
       const status = (error as { status?: number }).status ?? 400;
-      return sendError(res, { code: 'bad-input', message: `bad request body: ${(error as Error).message}` }, status);
+      return sendError(
+        res,
+        { code: 'bad-input', message: `bad request body: ${(error as Error).message}` },
+        status,
+      );
     }
     try {
       const method = engine[name] as (...a: unknown[]) => Promise<unknown>;
@@ -225,24 +269,34 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
 
   async function handleStatic(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
-    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed\n', 'text/plain; charset=utf-8', { Allow: 'GET, HEAD' });
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return send(res, 405, 'method not allowed\n', 'text/plain; charset=utf-8', { Allow: 'GET, HEAD' });
     const file = resolveStaticPath(rendererRoot, pathname);
     if (!file) return send(res, 404, 'not found\n', 'text/plain; charset=utf-8');
     try {
       // A symlink inside the renderer folder must not lead outside it.
       const real = await realpath(file);
-      if (real !== rendererRoot && !real.startsWith(rendererRoot + sep)) return send(res, 404, 'not found\n', 'text/plain; charset=utf-8');
+      if (real !== rendererRoot && !real.startsWith(rendererRoot + sep))
+        return send(res, 404, 'not found\n', 'text/plain; charset=utf-8');
       const info = await stat(real);
       if (!info.isFile()) return send(res, 404, 'not found\n', 'text/plain; charset=utf-8');
       const body = await readFile(real);
       const type = MIME[extname(real).toLowerCase()] ?? 'application/octet-stream';
       const cache = real.endsWith('index.html') ? 'no-cache' : 'public, max-age=3600';
       if (req.method === 'HEAD') {
-        res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': type, 'Content-Length': body.length, 'Cache-Control': cache });
+        res.writeHead(200, {
+          ...SECURITY_HEADERS,
+          'Content-Type': type,
+          'Content-Length': body.length,
+          'Cache-Control': cache,
+        });
         res.end();
       } else send(res, 200, body, type, { 'Cache-Control': cache });
     } catch {
-      const hint = pathname === '/' || pathname === '/index.html' ? ' (the renderer is not built: run `npm run build`)' : '';
+      const hint =
+        pathname === '/' || pathname === '/index.html'
+          ? ' (the renderer is not built: run `npm run build`)'
+          : '';
       send(res, 404, `not found${hint}\n`, 'text/plain; charset=utf-8');
     }
   }
@@ -253,7 +307,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return;
     }
     const pathname = (req.url ?? '/').split('?')[0];
-    const done = pathname.startsWith('/api/') ? handleApi(req, res, pathname.slice('/api/'.length)) : handleStatic(req, res, pathname);
+    const done = pathname.startsWith('/api/')
+      ? handleApi(req, res, pathname.slice('/api/'.length))
+      : handleStatic(req, res, pathname);
     done.catch((error: unknown) => {
       if (!res.headersSent) sendError(res, toApiError(error));
       else res.end();
@@ -270,7 +326,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   boundPort = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   const url = `http://${urlHost}:${boundPort}/`;
-  if (!isLoopbackHost(host)) log(`heapscope: warning: listening on ${host}, reachable from other machines; anyone who can reach it can open files this user can read`);
+  if (!isLoopbackHost(host))
+    log(
+      `heapscope: warning: listening on ${host}, reachable from other machines; anyone who can reach it can open files this user can read`,
+    );
 
   for (const file of options.files ?? []) {
     engine.open({ path: file }).catch((error: unknown) => {
@@ -284,7 +343,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     port: boundPort,
     host,
     async close() {
-      unsubscribe();
+      unsubscribeProgress();
+      unsubscribeHeader();
       for (const stream of streams) stream.end();
       streams.clear();
       server.closeAllConnections();

@@ -2,7 +2,10 @@
  * Files named on the command line: `heapscope FILE` (packaged) or `electron . FILE` (dev).
  * Electron/Chromium switches and the app path itself are skipped.
  */
-export function filesFromArgv(argv: readonly string[], options: { isPackaged: boolean; appPath?: string }): string[] {
+export function filesFromArgv(
+  argv: readonly string[],
+  options: { isPackaged: boolean; appPath?: string },
+): string[] {
   // Packaged: [exe, ...args]. Unpackaged: [electron, appPath or ".", ...args].
   const args = argv.slice(options.isPackaged ? 1 : 2);
   const files: string[] = [];

@@ -43,7 +43,10 @@ export interface IpcOptions {
   onOpened?: (path: string) => void;
 }
 
-const REFUSED: ApiError = { code: 'bad-input', message: 'refused: this IPC message does not come from the Heapscope window' };
+const REFUSED: ApiError = {
+  code: 'bad-input',
+  message: 'refused: this IPC message does not come from the Heapscope window',
+};
 
 function fail(error: unknown): IpcEnvelope<never> {
   return { ok: false, error: toPlainApiError(toApiError(error)) };
@@ -53,7 +56,8 @@ function fail(error: unknown): IpcEnvelope<never> {
 function checkArgs(method: ApiMethod, args: unknown[]): string | undefined {
   if (method === 'list') return undefined;
   const first = args[0];
-  if (method === 'cancel' || method === 'close') return typeof first === 'string' ? undefined : `${method} needs a capture id`;
+  if (method === 'cancel' || method === 'close')
+    return typeof first === 'string' ? undefined : `${method} needs a capture id`;
   if (typeof first !== 'object' || first === null) return `${method} needs a request object`;
   if (method === 'open' && typeof (first as { path?: unknown }).path !== 'string') return 'open needs a path';
   return undefined;
@@ -85,7 +89,10 @@ export function registerIpc(ipc: IpcMainLike, options: IpcOptions): () => void {
       if (method === 'export') {
         const out = (args[0] as { outputPath?: unknown }).outputPath;
         if (out !== undefined && (typeof out !== 'string' || !approvedSavePaths.has(out))) {
-          throw { code: 'bad-input', message: 'export may only write to a path chosen in the save dialog' } satisfies ApiError;
+          throw {
+            code: 'bad-input',
+            message: 'export may only write to a path chosen in the save dialog',
+          } satisfies ApiError;
         }
       }
       const fn = api[method] as (...a: unknown[]) => Promise<unknown>;

@@ -17,7 +17,9 @@ export class RecentFiles {
     try {
       const parsed: unknown = JSON.parse(await readFile(this.file, 'utf8'));
       const list = (parsed as { files?: unknown }).files;
-      return Array.isArray(list) ? list.filter((p): p is string => typeof p === 'string').slice(0, MAX_RECENT) : [];
+      return Array.isArray(list)
+        ? list.filter((p): p is string => typeof p === 'string').slice(0, MAX_RECENT)
+        : [];
     } catch {
       return [];
     }

@@ -65,7 +65,10 @@ export function secureWebPreferences(preloadPath: string) {
  * Whether `url` is our renderer: the exact index.html file in production, or the electron-vite
  * dev server's origin in development. Query and hash are ignored.
  */
-export function isAppUrl(url: string | undefined, app: { rendererFileUrl: string; devServerUrl?: string }): boolean {
+export function isAppUrl(
+  url: string | undefined,
+  app: { rendererFileUrl: string; devServerUrl?: string },
+): boolean {
   if (!url) return false;
   let parsed: URL;
   try {
@@ -75,7 +78,8 @@ export function isAppUrl(url: string | undefined, app: { rendererFileUrl: string
   }
   if (app.devServerUrl) {
     const dev = new URL(app.devServerUrl);
-    if ((parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.origin === dev.origin) return true;
+    if ((parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.origin === dev.origin)
+      return true;
   }
   if (parsed.protocol !== 'file:') return false;
   const expected = new URL(app.rendererFileUrl);
@@ -102,7 +106,10 @@ export function isTrustedSender(
 }
 
 /** will-navigate: the window only ever shows the renderer; any other navigation is stopped. */
-export function shouldPreventNavigation(targetUrl: string, app: { rendererFileUrl: string; devServerUrl?: string }): boolean {
+export function shouldPreventNavigation(
+  targetUrl: string,
+  app: { rendererFileUrl: string; devServerUrl?: string },
+): boolean {
   return !isAppUrl(targetUrl, app);
 }
 

@@ -83,6 +83,7 @@ export function buildFunctionOption(b: AllocatorBreakdown, palette: ChartPalette
       {
         type: 'bar',
         name: 'bytes',
+        barMaxWidth: 28,
         data: rows.map((r) => ({ value: r.bytes, itemStyle: { color: familyColor(palette, r.family) } })),
         label: { show: true, position: 'right', color: palette.subtext, formatter: (p: { value: unknown }) => formatBytes(Number(p.value)) },
       },
@@ -111,6 +112,7 @@ export function buildMixOption(t: Timeline, palette: ChartPalette): ChartOption 
       max: Math.max(t.durationMs, t.timeMs[t.timeMs.length - 1] ?? 0),
       axisLabel: { color: palette.subtext, formatter: (v: number) => formatMs(v) },
       axisLine: { lineStyle: { color: palette.axis } },
+      splitLine: { show: false },
     },
     yAxis: {
       type: 'value',

@@ -112,7 +112,15 @@ class Grow {
     this.value = new Float64Array(cap);
     this.count = new Float64Array(cap);
   }
-  push(node: number, merged: number, x0: number, x1: number, depth: number, value: number, count: number): void {
+  push(
+    node: number,
+    merged: number,
+    x0: number,
+    x1: number,
+    depth: number,
+    value: number,
+    count: number,
+  ): void {
     if (this.length === this.cap) this.grow();
     const k = this.length++;
     this.node[k] = node;
@@ -151,7 +159,12 @@ class Grow {
  * one: each run of adjacent narrow siblings becomes one merged rectangle whose value is their
  * sum, and their subtrees are skipped, so every drawn parent's children still add up to it.
  */
-export function visibleNodes(layout: FlameLayout, zoomRoot: number, widthPx: number, minPx = 1): VisibleNodes {
+export function visibleNodes(
+  layout: FlameLayout,
+  zoomRoot: number,
+  widthPx: number,
+  minPx = 1,
+): VisibleNodes {
   const { x0, x1, depth, end, parent, count } = layout;
   const root = zoomRoot >= 0 && zoomRoot < layout.n ? zoomRoot : 0;
   const out = new Grow(Math.min(4096, Math.max(16, layout.n * 2)));
@@ -176,7 +189,15 @@ export function visibleNodes(layout: FlameLayout, zoomRoot: number, widthPx: num
   const flush = () => {
     if (runN > 0) {
       const d = depth[runFirst];
-      out.push(runFirst, runN, (runX0 - origin) * scale, (runX1 - origin) * scale, d, runX1 - runX0, runCount);
+      out.push(
+        runFirst,
+        runN,
+        (runX0 - origin) * scale,
+        (runX1 - origin) * scale,
+        d,
+        runX1 - runX0,
+        runCount,
+      );
       if (d > maxDepth) maxDepth = d;
     }
     runN = 0;
@@ -331,8 +352,9 @@ export function frameColor(frame: FrameInfo | undefined): string {
     const light = 52 + ((h >>> 9) % 14);
     return hslHex(hue, 32, light);
   }
-  let hue = h % 300;
-  if (hue >= 185) hue += 60;
+  // Python hues skip 180°–290° (cyan to violet) so they never pass for native blue-greys.
+  let hue = h % 250;
+  if (hue >= 180) hue += 110;
   const light = 62 + ((h >>> 11) % 10);
   return hslHex(hue, 62, light);
 }
@@ -369,8 +391,12 @@ export function shortFile(file: string): string {
 }
 
 /** The label of node i: a frame's function, or the tree's synthetic names. */
-export function nodeLabel(tree: Pick<FlameTree, 'frames' | 'frame' | 'parent' | 'threadLabels'>, i: number): string {
-  if (i === 0 || tree.frame[i] < 0) {
+export function nodeLabel(
+  tree: Pick<FlameTree, 'frames' | 'frame' | 'parent' | 'threadLabels'>,
+  i: number,
+): string {
+  // A re-rooted half of a sandwich tree keeps its synthetic frame at node 0.
+  if (tree.frame[i] < 0) {
     if (i === 0) return 'all';
     if (tree.threadLabels && tree.parent[i] === 0) {
       let k = 0;
@@ -380,7 +406,11 @@ export function nodeLabel(tree: Pick<FlameTree, 'frames' | 'frame' | 'parent' | 
     return '(unknown)';
   }
   const f = tree.frames[tree.frame[i]];
-  return f ? f.name : '?';
+  if (!f) return '?';
+  if (f.name) return f.name;
+  // tracemalloc records no function names: the location is the best label it has.
+  const where = f.module || shortFile(f.file);
+  return f.line > 0 ? `${where}:${f.line}` : where;
 }
 
 export function frameLocation(frame: FrameInfo | undefined): string {
@@ -443,7 +473,8 @@ export function defaultTooltip(
   }
   const f = tree.frame[node] >= 0 ? tree.frames[tree.frame[node]] : undefined;
   const loc = frameLocation(f);
-  const kind = f && f.kind === 'native' ? ' <i>(native)</i>' : f?.importSystem ? ' <i>(import system)</i>' : '';
+  const kind =
+    f && f.kind === 'native' ? ' <i>(native)</i>' : f?.importSystem ? ' <i>(import system)</i>' : '';
   return [
     `<b>${escapeHtml(nodeLabel(tree, node))}</b>${kind}`,
     loc ? escapeHtml(loc) : '',
@@ -487,7 +518,13 @@ export function buildFlameOption(input: FlameOptionInput): EChartsOption {
     const y = orientation === 'icicle' ? d * rowHeight : (rows - 1 - d) * rowHeight;
     const height = rowHeight - 1;
     const matched = !merged && !!matches && matches[node] === 1;
-    let fill = merged ? MERGED_COLOR : input.fill ? input.fill(node, k) : tree.frame[node] >= 0 ? colors[tree.frame[node]] : SYNTHETIC_COLOR;
+    let fill = merged
+      ? MERGED_COLOR
+      : input.fill
+        ? input.fill(node, k)
+        : tree.frame[node] >= 0
+          ? colors[tree.frame[node]]
+          : SYNTHETIC_COLOR;
     if (matched) fill = MATCH_COLOR;
     const extra = !merged && input.stroke ? input.stroke(node) : null;
     const label = width >= 20 && !merged ? fitLabel(nodeLabel(tree, node), width) : '';
@@ -496,15 +533,24 @@ export function buildFlameOption(input: FlameOptionInput): EChartsOption {
       type: 'rect',
       shape: { x: x0, y, width, height },
       style: extra
-        ? { fill, opacity: searching && !matched ? 0.35 : 1, stroke: extra.stroke, lineWidth: 1, lineDash: extra.lineDash }
+        ? {
+            fill,
+            opacity: searching && !matched ? 0.35 : 1,
+            stroke: extra.stroke,
+            lineWidth: 1,
+            lineDash: extra.lineDash,
+          }
         : { fill, opacity: searching && !matched ? 0.35 : 1 },
       emphasis: { style: { stroke: '#111', lineWidth: 1.5 } },
-      textContent: label ? { type: 'text', style: { text: label, fill: textColor, fontSize: 11 } } : undefined,
+      textContent: label
+        ? { type: 'text', style: { text: label, fill: textColor, fontSize: 11 } }
+        : undefined,
       textConfig: label ? { position: 'insideLeft', distance: 4 } : undefined,
     } as CustomSeriesRenderItemReturn;
   };
 
-  const tooltipOf = input.tooltip ?? ((_node: number, k: number) => defaultTooltip(tree, visible, k, totalValue));
+  const tooltipOf =
+    input.tooltip ?? ((_node: number, k: number) => defaultTooltip(tree, visible, k, totalValue));
 
   return {
     animation: false,
@@ -549,7 +595,13 @@ export function drawnIndexes(visible: VisibleNodes): Int32Array {
 }
 
 /** Node under a pixel, for interaction code that does not go through ECharts' hit testing. */
-export function hitTest(visible: VisibleNodes, x: number, y: number, orientation: FlameOrientation, rowHeight = ROW_HEIGHT): number {
+export function hitTest(
+  visible: VisibleNodes,
+  x: number,
+  y: number,
+  orientation: FlameOrientation,
+  rowHeight = ROW_HEIGHT,
+): number {
   const rows = visible.maxDepth + 1;
   const row = Math.floor(y / rowHeight);
   const depth = orientation === 'icicle' ? row : rows - 1 - row;

@@ -58,6 +58,7 @@ export function layoutDiffFlame(tree: DiffFlameTree, ghostFraction = 0.004): Dif
 }
 
 export const GONE_COLOR = '#c9c9c9';
+export const UNCHANGED_COLOR = '#eee9df';
 
 /**
  * Red for growth, blue for shrink; saturation follows |Δ| relative to the larger side so a
@@ -67,7 +68,8 @@ export function diffColor(base: number, target: number): string {
   if (target <= 0 && base > 0) return GONE_COLOR;
   const delta = target - base;
   const ref = Math.max(base, target);
-  if (ref <= 0 || delta === 0) return 'hsl(0, 0%, 88%)';
+  // Unchanged is a warm off-white so it never reads as the grey of removed frames.
+  if (ref <= 0 || delta === 0) return UNCHANGED_COLOR;
   const strength = Math.min(1, Math.abs(delta) / ref);
   const sat = Math.round(25 + 65 * strength);
   const light = Math.round(88 - 36 * strength);
@@ -106,7 +108,11 @@ export type DiffRowFilter = DiffStatus | 'changed' | 'all';
 /** Table rows for one status tab, sorted by |Δsize| (largest movement first). */
 export function filterDiffRows(rows: DiffRow[], status: DiffRowFilter): DiffRow[] {
   const keep =
-    status === 'all' ? rows : status === 'changed' ? rows.filter((r) => r.status !== 'same') : rows.filter((r) => r.status === status);
+    status === 'all'
+      ? rows
+      : status === 'changed'
+        ? rows.filter((r) => r.status !== 'same')
+        : rows.filter((r) => r.status === status);
   return [...keep].sort((a, b) => Math.abs(b.sizeDiff) - Math.abs(a.sizeDiff));
 }
 

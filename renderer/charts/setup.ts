@@ -9,13 +9,13 @@ import {
   MarkLineComponent,
   MarkPointComponent,
   TitleComponent,
-  ToolboxComponent,
   TooltipComponent,
 } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
 
 // Only what the views draw, so the renderer bundle does not carry all of ECharts. The custom
 // series is the flamegraph's; registering twice is harmless.
+// No toolbox: the brush is switched on in code and cleared by the view's own button.
 echarts.use([
   BarChart,
   LineChart,
@@ -29,7 +29,6 @@ echarts.use([
   MarkLineComponent,
   MarkPointComponent,
   TitleComponent,
-  ToolboxComponent,
   TooltipComponent,
   CanvasRenderer,
 ]);

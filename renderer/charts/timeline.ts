@@ -118,6 +118,8 @@ export function buildTimelineOption(t: Timeline, { palette }: TimelineOptions): 
       brushLink: 'all',
       brushType: 'lineX',
       brushMode: 'single',
+      // The brush is driven from code; without this ECharts adds its own toolbox buttons.
+      toolbox: [],
       transformable: true,
       throttleType: 'debounce',
       throttleDelay: 250,
@@ -148,7 +150,8 @@ export function buildTimelineOption(t: Timeline, { palette }: TimelineOptions): 
           symbol: 'none',
           silent: true,
           lineStyle: { color: palette.truncation, type: 'dashed', width: 2 },
-          label: { color: palette.truncation, position: 'insideEndTop' },
+          // Low on the line: a capture cut by a kill usually peaks right at the cut, under the pin.
+          label: { color: palette.truncation, position: 'insideStartTop' },
           data: markLineData,
         },
       },

@@ -8,7 +8,6 @@ import type {
   MarkLineComponentOption,
   MarkPointComponentOption,
   TitleComponentOption,
-  ToolboxComponentOption,
   TooltipComponentOption,
   AxisPointerComponentOption,
 } from 'echarts/components';
@@ -25,7 +24,6 @@ export type ChartOption = ComposeOption<
   | MarkLineComponentOption
   | MarkPointComponentOption
   | TitleComponentOption
-  | ToolboxComponentOption
   | TooltipComponentOption
   | AxisPointerComponentOption
 >;

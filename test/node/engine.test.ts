@@ -73,8 +73,14 @@ describe('Engine', () => {
 
   it('keeps captures apart: one worker per capture, each answering for its own file', async () => {
     engine = new Engine({ workerUrl: WORKER_URL });
-    const [a, b] = await Promise.all([engine.open({ path: SCALENE }), engine.open({ path: SCALENE_THREADS })]);
-    const [sa, sb] = await Promise.all([engine.summary({ captureId: a.id }), engine.summary({ captureId: b.id })]);
+    const [a, b] = await Promise.all([
+      engine.open({ path: SCALENE }),
+      engine.open({ path: SCALENE_THREADS }),
+    ]);
+    const [sa, sb] = await Promise.all([
+      engine.summary({ captureId: a.id }),
+      engine.summary({ captureId: b.id }),
+    ]);
     expect(sa.info.facts.fileName).toBe('leak.json');
     expect(sb.info.facts.fileName).toBe('threads.json');
     expect(sa.peakBytes).not.toBe(sb.peakBytes);
@@ -145,14 +151,17 @@ describe('Engine', () => {
   });
 
   it('cancel terminates a worker stuck in a long synchronous stretch', async () => {
-    engine = new Engine({ workerUrl: new URL('./engine-helpers/stuck-worker.mjs', import.meta.url), cancelGraceMs: 300 });
+    engine = new Engine({
+      workerUrl: new URL('./engine-helpers/stuck-worker.mjs', import.meta.url),
+      cancelGraceMs: 300,
+    });
     const events: Progress[] = [];
     engine.onProgress((p) => events.push(p));
-    const opening = engine.open({ path: SCALENE });
+    const opening = rejection(engine.open({ path: SCALENE }));
     await new Promise((r) => setTimeout(r, 100));
     const started = Date.now();
     await engine.cancel((await waitForCapture(events)).captureId);
-    const error = await rejection(opening);
+    const error = await opening;
     expect(error.code).toBe('cancelled');
     expect(Date.now() - started).toBeLessThan(5000);
     expect(engine.workerCount).toBe(0);
@@ -179,7 +188,8 @@ describe('Engine with memray captures', () => {
     const reading = events.filter((p) => p.phase === 'reading');
     expect(reading.length).toBeGreaterThan(1);
     // Progress only moves forward.
-    for (let i = 1; i < reading.length; i++) expect(reading[i].bytesDone).toBeGreaterThanOrEqual(reading[i - 1].bytesDone);
+    for (let i = 1; i < reading.length; i++)
+      expect(reading[i].bytesDone).toBeGreaterThanOrEqual(reading[i - 1].bytesDone);
     expect(reading.at(-1)!.records).toBeGreaterThan(0);
     // The main thread kept running timers during the whole parse.
     expect(ticks).toBeGreaterThan(5);
@@ -189,7 +199,7 @@ describe('Engine with memray captures', () => {
     engine = new Engine({ workerUrl: WORKER_URL, cancelGraceMs: 5000 });
     const events: Progress[] = [];
     engine.onProgress((p) => events.push(p));
-    const opening = engine.open({ path: MEMRAY_LARGE });
+    const opening = rejection(engine.open({ path: MEMRAY_LARGE }));
     const first = await new Promise<Progress>((resolve) => {
       const off = engine.onProgress((p) => {
         if (p.phase === 'reading') {
@@ -200,7 +210,7 @@ describe('Engine with memray captures', () => {
     });
     const started = Date.now();
     await engine.cancel(first.captureId);
-    const error = await rejection(opening);
+    const error = await opening;
     expect(error.code).toBe('cancelled');
     // Well inside the 5 s grace period: the loader saw the abort, nothing had to be terminated.
     expect(Date.now() - started).toBeLessThan(3000);

@@ -6,7 +6,12 @@ import { useCapturesStore } from '../../renderer/src/stores/captures';
 import { useDiffStore } from '../../renderer/src/stores/diff';
 import { useViewStore } from '../../renderer/src/stores/view';
 
-const cap = (id: string) => ({ id, facts: { format: 'memray', path: `${id}.bin`, fileName: `${id}.bin`, sizeBytes: 1 }, durationMs: 4000 }) as unknown as CaptureInfo;
+const cap = (id: string) =>
+  ({
+    id,
+    facts: { format: 'memray', path: `${id}.bin`, fileName: `${id}.bin`, sizeBytes: 1 },
+    durationMs: 4000,
+  }) as unknown as CaptureInfo;
 
 /** A fake engine whose diff is target − base over two tiny "captures", so swap must negate. */
 const sizes: Record<string, number> = { a: 100, b: 250 };
@@ -16,7 +21,8 @@ function fake(calls: DiffQuery[]): ViewClient {
     list: async () => [cap('a'), cap('b')],
     diff: async (q: DiffQuery): Promise<DiffResult> => {
       calls.push(q);
-      const size = (s: DiffQuery['base']) => (s.snapshot.kind === 'at' ? s.snapshot.timeMs : sizes[s.captureId]);
+      const size = (s: DiffQuery['base']) =>
+        s.snapshot.kind === 'at' ? s.snapshot.timeMs : sizes[s.captureId];
       const base = size(q.base);
       const target = size(q.target);
       return {
@@ -37,7 +43,15 @@ function fake(calls: DiffQuery[]): ViewClient {
             sizeDiffRatio: (target - base) / base,
           },
         ],
-        flame: { frames: [], parent: [-1], frame: [-1], baseBytes: [base], targetBytes: [target], baseCount: [1], targetCount: [1] },
+        flame: {
+          frames: [],
+          parent: [-1],
+          frame: [-1],
+          baseBytes: [base],
+          targetBytes: [target],
+          baseCount: [1],
+          targetCount: [1],
+        },
         matching: 'heuristic-prefix',
         matchingNote: 'paths matched by common prefix',
       };
@@ -61,7 +75,11 @@ describe('diff store', () => {
     view.baselineId = 'b';
     diff.groupBy = 'file';
     await diff.load();
-    expect(calls[0]).toMatchObject({ base: { captureId: 'b', snapshot: { kind: 'peak' } }, target: { captureId: 'a', snapshot: { kind: 'peak' } }, groupBy: 'file' });
+    expect(calls[0]).toMatchObject({
+      base: { captureId: 'b', snapshot: { kind: 'peak' } },
+      target: { captureId: 'a', snapshot: { kind: 'peak' } },
+      groupBy: 'file',
+    });
     expect(diff.result?.rows[0].sizeDiff).toBe(-150);
     expect(diff.rows.map((r) => r.status)).toEqual(['shrunk']);
     expect(diff.flame?.layout.n).toBe(1);

@@ -1,9 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import type { DiffFlameTree, DiffRow, FrameInfo } from '@shared/api';
 import { visibleNodes } from '../../renderer/charts/flame';
-import { countByStatus, diffColor, diffTooltip, filterDiffRows, formatDiffRatio, GONE_COLOR, layoutDiffFlame } from '../../renderer/charts/flameDiff';
+import {
+  countByStatus,
+  diffColor,
+  diffTooltip,
+  filterDiffRows,
+  formatDiffRatio,
+  GONE_COLOR,
+  layoutDiffFlame,
+  UNCHANGED_COLOR,
+} from '../../renderer/charts/flameDiff';
 
-const frames: FrameInfo[] = ['main', 'grow', 'shrink', 'gone', 'goneChild', 'new'].map((name, i) => ({ name, file: `/a/${name}.py`, line: i, kind: 'python' }));
+const frames: FrameInfo[] = ['main', 'grow', 'shrink', 'gone', 'goneChild', 'new'].map((name, i) => ({
+  name,
+  file: `/a/${name}.py`,
+  line: i,
+  kind: 'python',
+}));
 
 // root → main → {grow, shrink, gone → goneChild, new}
 const tree: DiffFlameTree = {
@@ -47,7 +61,7 @@ describe('diffColor', () => {
     expect(diffColor(400, 900)).toMatch(/^hsl\(2,/);
     expect(diffColor(300, 100)).toMatch(/^hsl\(214,/);
     expect(diffColor(300, 0)).toBe(GONE_COLOR);
-    expect(diffColor(100, 100)).toBe('hsl(0, 0%, 88%)');
+    expect(diffColor(100, 100)).toBe(UNCHANGED_COLOR);
     // More growth is more saturated.
     const sat = (c: string) => Number(/, (\d+)%/.exec(c)![1]);
     expect(sat(diffColor(100, 1000))).toBeGreaterThan(sat(diffColor(100, 120)));
@@ -68,7 +82,13 @@ describe('diff table helpers', () => {
     status,
     sizeDiffRatio: status === 'new' ? Infinity : sizeDiff / (size - sizeDiff),
   });
-  const rows = [row('a', 'grown', 10), row('b', 'shrunk', -50), row('c', 'new', 30, 30), row('d', 'gone', -70, 0), row('e', 'same', 0)];
+  const rows = [
+    row('a', 'grown', 10),
+    row('b', 'shrunk', -50),
+    row('c', 'new', 30, 30),
+    row('d', 'gone', -70, 0),
+    row('e', 'same', 0),
+  ];
 
   it('filters by status and sorts by the size of the change', () => {
     expect(filterDiffRows(rows, 'changed').map((r) => r.key)).toEqual(['d', 'b', 'c', 'a']);

@@ -44,7 +44,11 @@ const sandwich: FlameTree = {
   count: [7, 7, 7, 7, 7, 7, 6],
 };
 
-const info = { id: 'c1', facts: { format: 'memray', path: 'x.bin', fileName: 'x.bin', sizeBytes: 1 }, durationMs: 5000 } as unknown as CaptureInfo;
+const info = {
+  id: 'c1',
+  facts: { format: 'memray', path: 'x.bin', fileName: 'x.bin', sizeBytes: 1 },
+  durationMs: 5000,
+} as unknown as CaptureInfo;
 
 function fakeClient(calls: FlameQuery[]): ViewClient {
   return {
@@ -145,7 +149,12 @@ describe('findFocusNode / subtree', () => {
     // A file holds load and parse; the heavier (outer) node is the one to show.
     expect(findFocusNode(normal, 'file:["/app/io.py"]')).toBe(2);
     expect(findFocusNode(normal, 'module:["/app/io.py"]')).toBe(2);
-    expect(findFocusNode(normal, 'traceback:[["main","/app/main.py",1],["load","/app/io.py",20],["parse","/app/io.py",40]]')).toBe(3);
+    expect(
+      findFocusNode(
+        normal,
+        'traceback:[["main","/app/main.py",1],["load","/app/io.py",20],["parse","/app/io.py",40]]',
+      ),
+    ).toBe(3);
     expect(findFocusNode(normal, 'traceback:[["main","/app/main.py",1],["parse","/app/io.py",40]]')).toBe(-1);
     expect(findFocusNode(normal, 'line:["build","/app/model.py",8]')).toBe(-1);
     expect(findFocusNode(normal, 'function:[]')).toBe(-1);

@@ -28,7 +28,13 @@ function tree(children: Spec[], frameExtra: Record<string, Partial<FrameInfo>> =
     let f = frameIds.get(name);
     if (f === undefined) {
       f = frames.length;
-      frames.push({ name, file: `/src/${name.split('.')[0]}.py`, line: 10, kind: 'python', ...frameExtra[name] });
+      frames.push({
+        name,
+        file: `/src/${name.split('.')[0]}.py`,
+        line: 10,
+        kind: 'python',
+        ...frameExtra[name],
+      });
       frameIds.set(name, f);
     }
     const id = parent.length;
@@ -48,7 +54,7 @@ function tree(children: Spec[], frameExtra: Record<string, Partial<FrameInfo>> =
 /** A random pre-order tree with n nodes whose children sum to at most their parent. */
 function randomTree(n: number, seed = 7): FlameTree {
   let s = seed;
-  const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rnd = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
   const parent: number[] = [-1];
   const depthOf: number[] = [0];
   for (let i = 1; i < n; i++) {
@@ -62,7 +68,12 @@ function randomTree(n: number, seed = 7): FlameTree {
   const self = Array.from({ length: n }, () => Math.floor(rnd() ** 3 * 10000));
   const bytes = [...self];
   for (let i = n - 1; i > 0; i--) bytes[parent[i]] += bytes[i];
-  const frames: FrameInfo[] = Array.from({ length: 50 }, (_, k) => ({ name: `f${k}`, file: `/m/mod${k % 7}.py`, line: k, kind: 'python' }));
+  const frames: FrameInfo[] = Array.from({ length: 50 }, (_, k) => ({
+    name: `f${k}`,
+    file: `/m/mod${k % 7}.py`,
+    line: k,
+    kind: 'python',
+  }));
   const frame = parent.map((p, i) => (p < 0 ? -1 : i % 50));
   const count = bytes.map((b) => Math.ceil(b / 1000));
   return { totalBytes: bytes[0], totalCount: count[0], frames, parent, frame, bytes, count, mergedNodes: 0 };
@@ -86,7 +97,16 @@ describe('layoutFlame', () => {
   });
 
   it('children of a node with no self bytes sum exactly to it', () => {
-    const t = tree([['main', 0, [['a', 300], ['b', 100, [['c', 50]]]]]]);
+    const t = tree([
+      [
+        'main',
+        0,
+        [
+          ['a', 300],
+          ['b', 100, [['c', 50]]],
+        ],
+      ],
+    ]);
     const l = layoutFlame(t);
     // root 0, main 1, a 2, b 3, c 4
     expect(Array.from(l.x0)).toEqual([0, 0, 0, 300, 300]);
@@ -99,7 +119,16 @@ describe('layoutFlame', () => {
 
 describe('visibleNodes (level of detail)', () => {
   it('draws every node when all are wide enough', () => {
-    const t = tree([['main', 0, [['a', 300], ['b', 100, [['c', 50]]]]]]);
+    const t = tree([
+      [
+        'main',
+        0,
+        [
+          ['a', 300],
+          ['b', 100, [['c', 50]]],
+        ],
+      ],
+    ]);
     const v = visibleNodes(layoutFlame(t), 0, 1000);
     expect(v.length).toBe(5);
     expect(Array.from(v.merged)).toEqual([0, 0, 0, 0, 0]);
@@ -138,7 +167,23 @@ describe('visibleNodes (level of detail)', () => {
   });
 
   it('rebases a zoom: the zoom root spans the width, ancestors stay full width above', () => {
-    const t = tree([['main', 0, [['a', 300], ['b', 100, [['c', 50], ['d', 25]]]]]]);
+    const t = tree([
+      [
+        'main',
+        0,
+        [
+          ['a', 300],
+          [
+            'b',
+            100,
+            [
+              ['c', 50],
+              ['d', 25],
+            ],
+          ],
+        ],
+      ],
+    ]);
     const l = layoutFlame(t);
     const v = visibleNodes(l, 3, 800); // b
     const ids = Array.from(v.node);
@@ -163,7 +208,8 @@ describe('visibleNodes (level of detail)', () => {
     const wholeReal = new Set(Array.from(whole.node).filter((_, k) => whole.merged[k] === 0));
     // Zoom into a deep, narrow node.
     let target = -1;
-    for (let i = 1; i < l.n; i++) if ((l.x1[i] - l.x0[i]) * (500 / l.x1[0]) > 1 && l.end[i] - i > 50) target = i;
+    for (let i = 1; i < l.n; i++)
+      if ((l.x1[i] - l.x0[i]) * (500 / l.x1[0]) > 1 && l.end[i] - i > 50) target = i;
     expect(target).toBeGreaterThan(0);
     const zoomed = visibleNodes(l, target, 500);
     const zoomedReal = Array.from(zoomed.node).filter((_, k) => zoomed.merged[k] === 0);
@@ -174,7 +220,16 @@ describe('visibleNodes (level of detail)', () => {
 describe('search', () => {
   it('counts each stack once when matches nest', () => {
     // main → parse → parse (recursion) → leaf; plus main → other
-    const t = tree([['main', 0, [['parse', 10, [['parse', 20, [['leaf', 30]]]]], ['other', 40]]]]);
+    const t = tree([
+      [
+        'main',
+        0,
+        [
+          ['parse', 10, [['parse', 20, [['leaf', 30]]]]],
+          ['other', 40],
+        ],
+      ],
+    ]);
     const l = layoutFlame(t);
     const m = searchMatches(t, 'PARSE');
     expect(m.reduce((a, b) => a + b, 0)).toBe(2);
@@ -185,7 +240,17 @@ describe('search', () => {
   });
 
   it('sums disjoint matches and is relative to the zoom root', () => {
-    const t = tree([['main', 0, [['a', 0, [['hot', 30]]], ['b', 0, [['hot', 20]]], ['c', 50]]]]);
+    const t = tree([
+      [
+        'main',
+        0,
+        [
+          ['a', 0, [['hot', 30]]],
+          ['b', 0, [['hot', 20]]],
+          ['c', 50],
+        ],
+      ],
+    ]);
     const l = layoutFlame(t);
     const m = searchMatches(t, 'hot');
     expect(matchShare(l, m).bytes).toBe(50);
@@ -206,7 +271,17 @@ describe('search', () => {
 describe('inverted trees', () => {
   it('lays out the same way and keeps per-stack share math (leaves at the root)', () => {
     // Inverted: the allocating function is at depth 1, its callers below.
-    const inverted = tree([['alloc', 0, [['parse', 0, [['main', 70]]], ['load', 0, [['main', 30]]]]], ['other', 25]]);
+    const inverted = tree([
+      [
+        'alloc',
+        0,
+        [
+          ['parse', 0, [['main', 70]]],
+          ['load', 0, [['main', 30]]],
+        ],
+      ],
+      ['other', 25],
+    ]);
     const l = layoutFlame(inverted);
     expect(l.x1[0]).toBe(125);
     const m = searchMatches(inverted, 'main');
@@ -216,10 +291,25 @@ describe('inverted trees', () => {
 });
 
 describe('buildFlameOption', () => {
-  const t = tree([['main', 0, [['a', 300], ['b', 100, [['c', 50]]]]]], { b: { kind: 'native' }, c: { importSystem: true } });
+  const t = tree(
+    [
+      [
+        'main',
+        0,
+        [
+          ['a', 300],
+          ['b', 100, [['c', 50]]],
+        ],
+      ],
+    ],
+    { b: { kind: 'native' }, c: { importSystem: true } },
+  );
   const l = layoutFlame(t);
   const v = visibleNodes(l, 0, 900);
-  type Rect = { shape: { x: number; y: number; width: number; height: number }; style: { fill: string; opacity: number } };
+  type Rect = {
+    shape: { x: number; y: number; width: number; height: number };
+    style: { fill: string; opacity: number };
+  };
   const render = (opt: ReturnType<typeof buildFlameOption>, k: number): Rect => {
     const s = (opt.series as { renderItem: (p: unknown, a: unknown) => Rect }[])[0];
     return s.renderItem({ dataIndex: k }, {});
@@ -242,8 +332,22 @@ describe('buildFlameOption', () => {
   });
 
   it('colours by file hash, natives apart, import system grey, and highlights matches', () => {
-    expect(frameColor(t.frames[t.frame[2]])).toBe(frameColor({ ...t.frames[t.frame[2]], line: 99, name: 'other' }));
+    expect(frameColor(t.frames[t.frame[2]])).toBe(
+      frameColor({ ...t.frames[t.frame[2]], line: 99, name: 'other' }),
+    );
     expect(frameColor(t.frames[t.frame[4]])).toBe(IMPORT_COLOR);
+    // Python hues stay out of the cyan-to-violet band that native frames use.
+    const hue = (hex: string) => {
+      const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255);
+      const max = Math.max(r, g, b);
+      const d = max - Math.min(r, g, b);
+      const h = max === r ? ((g - b) / d) % 6 : max === g ? (b - r) / d + 2 : (r - g) / d + 4;
+      return (h * 60 + 360) % 360;
+    };
+    for (let i = 0; i < 300; i++) {
+      const h = hue(frameColor({ name: 'f', file: `/src/pkg${i}/mod.py`, line: 1, kind: 'python' }));
+      expect(h < 182 || h > 288).toBe(true);
+    }
     // Native frames are blue-grey: blue above red whatever the hash.
     const rgb = (hex: string) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
     for (let i = 0; i < 40; i++) {
@@ -251,7 +355,13 @@ describe('buildFlameOption', () => {
       expect(b).toBeGreaterThan(r);
     }
     const m = searchMatches(t, 'a');
-    const opt = buildFlameOption({ tree: t, visible: v, orientation: 'icicle', totalValue: l.x1[0], matches: m });
+    const opt = buildFlameOption({
+      tree: t,
+      visible: v,
+      orientation: 'icicle',
+      totalValue: l.x1[0],
+      matches: m,
+    });
     const a = render(opt, 2);
     expect(a.style.fill).toBe(MATCH_COLOR);
     expect(render(opt, 3).style.opacity).toBeLessThan(1);

@@ -38,7 +38,9 @@ export function snapshotFromMemrayCsv(text: string, label = 'csv'): Snapshot {
         const fn = part.slice(0, midSemi);
         const file = part.slice(midSemi + 1, lastSemi);
         const line = Number(part.slice(lastSemi + 1));
-        path.push(frames.intern(fn, file, line, file.endsWith('.py') || file.startsWith('<') ? 'python' : 'native'));
+        path.push(
+          frames.intern(fn, file, line, file.endsWith('.py') || file.startsWith('<') ? 'python' : 'native'),
+        );
       }
       path.reverse();
     }
@@ -79,11 +81,17 @@ export interface SummaryRow {
 const UNIT: Record<string, number> = { B: 1, kB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12 };
 
 /** Rows of memray's `summary` table; sizes are rounded to 3 decimals of their (decimal) unit. */
-export function parseMemraySummary(text: string): { rows: SummaryRow[]; tolerance: (bytes: number) => number } {
+export function parseMemraySummary(text: string): {
+  rows: SummaryRow[];
+  tolerance: (bytes: number) => number;
+} {
   const rows: SummaryRow[] = [];
   for (const line of text.split('\n')) {
     if (!line.startsWith('│')) continue;
-    const cells = line.split('│').slice(1, -1).map((c) => c.trim());
+    const cells = line
+      .split('│')
+      .slice(1, -1)
+      .map((c) => c.trim());
     const at = cells[0].lastIndexOf(' at ');
     rows.push({
       function: cells[0].slice(0, at),

@@ -25,6 +25,8 @@ export class MemrayRecordParser implements StreamConsumer {
   model?: MemrayIndexBuilder;
   stopped = false;
   records = 0;
+  /** Decode records but skip the heap replay (the bench's decode-only pass). */
+  decodeOnly = false;
   sawTrailer = false;
   /** Decoded-stream offset of the first record that could not be read. */
   stopOffset = -1;
@@ -41,7 +43,7 @@ export class MemrayRecordParser implements StreamConsumer {
   private aggTraceIndex = 0;
 
   // per-thread Python stacks of tree nodes
-  private readonly stacks: Int32Array[] = [];
+  private readonly stacks: Int32Array<ArrayBuffer>[] = [];
   private readonly depths: number[] = [];
   private st = new Int32Array(64);
   private sd = 0;
@@ -243,7 +245,8 @@ export class MemrayRecordParser implements StreamConsumer {
           cache[0] = address;
         }
         this.nativeId = natChan;
-        m.allocation(address, size, ca, kind === 1 ? 0 : this.sd > 0 ? this.st[this.sd - 1] : 0, nat);
+        if (this.decodeOnly) m.allocationRecords++;
+        else m.allocation(address, size, ca, kind === 1 ? 0 : this.sd > 0 ? this.st[this.sd - 1] : 0, nat);
         this.records++;
         continue;
       }

@@ -11,7 +11,13 @@ import { JsonStreamParser, JsonSyntaxError } from './json-stream';
 import { ScaleneModel, NO_MEMORY_MESSAGE } from './model';
 import { SKIPPED_KEYS, normaliseProfile, type ScaleneProfile } from './profile';
 
-export { ScaleneModel, scaleneLineTable, NO_MEMORY_MESSAGE, type LineSamples, type ScaleneLineRow } from './model';
+export {
+  ScaleneModel,
+  scaleneLineTable,
+  NO_MEMORY_MESSAGE,
+  type LineSamples,
+  type ScaleneLineRow,
+} from './model';
 export { unescapeSourceLine, MIB } from './profile';
 
 /** Small enough that one chunk parses in a few ms (measured: ≤ 10 ms for 64 KiB), so nothing stalls. */
@@ -43,11 +49,22 @@ function commandLine(args: string[] | undefined, program: string | undefined): s
   return program;
 }
 
-function factsFrom(path: string, sizeBytes: number, values: Record<string, unknown>, profile?: ScaleneProfile): CaptureFacts {
-  const args = profile?.args ?? (Array.isArray(values.args) ? values.args.filter((a): a is string => typeof a === 'string') : undefined);
+function factsFrom(
+  path: string,
+  sizeBytes: number,
+  values: Record<string, unknown>,
+  profile?: ScaleneProfile,
+): CaptureFacts {
+  const args =
+    profile?.args ??
+    (Array.isArray(values.args) ? values.args.filter((a): a is string => typeof a === 'string') : undefined);
   const program = profile?.program ?? (typeof values.program === 'string' ? values.program : undefined);
-  const start = profile?.startTimeAbsoluteSec ?? (typeof values.start_time_absolute === 'number' ? values.start_time_absolute : undefined);
-  const elapsed = profile?.elapsedSec ?? (typeof values.elapsed_time_sec === 'number' ? values.elapsed_time_sec : undefined);
+  const start =
+    profile?.startTimeAbsoluteSec ??
+    (typeof values.start_time_absolute === 'number' ? values.start_time_absolute : undefined);
+  const elapsed =
+    profile?.elapsedSec ??
+    (typeof values.elapsed_time_sec === 'number' ? values.elapsed_time_sec : undefined);
   const facts: CaptureFacts = { format: 'scalene', path, fileName: basename(path), sizeBytes };
   const cmd = commandLine(args, program);
   if (cmd) facts.commandLine = cmd;
@@ -63,7 +80,9 @@ function factsFrom(path: string, sizeBytes: number, values: Record<string, unkno
 function warningsFor(profile: ScaleneProfile, empty: boolean): string[] {
   const warnings: string[] = [];
   if (empty) {
-    warnings.push('This Scalene profile is empty ({}): Scalene sampled nothing, so there is no memory data in this profile.');
+    warnings.push(
+      'This Scalene profile is empty ({}): Scalene sampled nothing, so there is no memory data in this profile.',
+    );
   } else if (!profile.memory) {
     warnings.push(NO_MEMORY_MESSAGE);
   } else if (profile.memoryStacks.length === 0) {
@@ -131,7 +150,11 @@ export const loadScalene: CaptureLoader = async (path: string, options: LoadOpti
 
   const fail = (error: unknown): never => {
     if (error instanceof JsonSyntaxError) {
-      throw new InputError(`${fileName}: not a valid Scalene profile: invalid JSON: ${error.message}`, path, error.offset);
+      throw new InputError(
+        `${fileName}: not a valid Scalene profile: invalid JSON: ${error.message}`,
+        path,
+        error.offset,
+      );
     }
     throw error;
   };
@@ -151,7 +174,11 @@ export const loadScalene: CaptureLoader = async (path: string, options: LoadOpti
         checkedRoot = true;
         // Fail before reading a large file that cannot be a profile (a JSON array, a string …).
         if (!parser.rootIsObject) {
-          throw new InputError(`${fileName}: not a Scalene profile: expected a JSON object`, path, parser.rootStart);
+          throw new InputError(
+            `${fileName}: not a Scalene profile: expected a JSON object`,
+            path,
+            parser.rootStart,
+          );
         }
       }
       const now = performance.now();

@@ -131,7 +131,10 @@ export class JsonStreamParser {
       this.base += cut ? used : buf.length;
     }
     if (cut || this.stack.length > 0) {
-      throw new JsonSyntaxError('unexpected end of input: the JSON is incomplete (truncated file?)', this.base);
+      throw new JsonSyntaxError(
+        'unexpected end of input: the JSON is incomplete (truncated file?)',
+        this.base,
+      );
     }
     if (!this.hasRoot) throw new JsonSyntaxError('empty input: no JSON value', this.base);
     return this.root;
@@ -212,7 +215,13 @@ export class JsonStreamParser {
       this.rootStart = start;
       this.rootIsObject = b === 0x7b;
     }
-    if (parent && !parent.isArray && this.skipDepth === 0 && parent.key !== null && this.skipKeys.has(parent.key)) {
+    if (
+      parent &&
+      !parent.isArray &&
+      this.skipDepth === 0 &&
+      parent.key !== null &&
+      this.skipKeys.has(parent.key)
+    ) {
       this.skipDepth = 1;
       // A skipped scalar ends the skip at once in finish(); a container ends it on close.
       if (b === 0x7b || b === 0x5b) this.skipDepth = this.stack.length + 1;
@@ -294,7 +303,13 @@ export class JsonStreamParser {
   /** A scalar value (or a closed container) is complete. */
   private finish(value: unknown, start: number): void {
     const parent = this.stack.length > 0 ? this.stack[this.stack.length - 1] : null;
-    if (this.skipDepth === 1 && parent && !parent.isArray && parent.key !== null && this.skipKeys.has(parent.key)) {
+    if (
+      this.skipDepth === 1 &&
+      parent &&
+      !parent.isArray &&
+      parent.key !== null &&
+      this.skipKeys.has(parent.key)
+    ) {
       // A skipped scalar (or container, closed now) at the skip point.
       this.skipDepth = 0;
     } else if (this.skipDepth > 0) {

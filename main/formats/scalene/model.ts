@@ -15,7 +15,7 @@ import { UnsupportedQuery, type CaptureModel, type StatsOptions } from '../../mo
 import { FrameTable } from '../../model/frame-table';
 import { SnapshotBuilder, type Snapshot } from '../../model/snapshot';
 import { StackTrie } from '../../model/stack-trie';
-import { MIB, type ScaleneLine, type ScaleneProfile } from './profile';
+import { MIB, mbToBytes, type ScaleneLine, type ScaleneProfile } from './profile';
 
 /** Allocator indices in every Scalene snapshot (`Snapshot.allocators`). */
 const PYTHON = 0;
@@ -118,9 +118,9 @@ export class ScaleneModel implements CaptureModel {
 
   /** Bytes allocated by all lines, plus threads without a Python frame (growth rate's denominator). */
   totalAllocatedBytes(): number {
-    let mb = this.profile.nativeAllocationsMb;
-    for (const f of this.profile.files) for (const l of f.lines) mb += l.mallocMb;
-    return mb * MIB;
+    let bytes = mbToBytes(this.profile.nativeAllocationsMb);
+    for (const f of this.profile.files) for (const l of f.lines) bytes += mbToBytes(l.mallocMb);
+    return bytes;
   }
 
   /** Scalene 2.3 on Linux samples copies only with --no-stacks; otherwise every n_copy_mb_s is 0. */
@@ -131,7 +131,10 @@ export class ScaleneModel implements CaptureModel {
   /** `file:line` shortened to the program directory, for text meant for people. */
   displayLocation(file: string, line: number): string {
     const dir = this.profile.programDir;
-    const short = dir && file.startsWith(`${dir.replace(/\/$/, '')}/`) ? file.slice(dir.replace(/\/$/, '').length + 1) : file;
+    const short =
+      dir && file.startsWith(`${dir.replace(/\/$/, '')}/`)
+        ? file.slice(dir.replace(/\/$/, '').length + 1)
+        : file;
     return `${short}:${line}`;
   }
 
@@ -153,7 +156,8 @@ export class ScaleneModel implements CaptureModel {
     const builder = new SnapshotBuilder();
     const r = snap.rows;
     for (let i = 0; i < r.length; i++) {
-      if (keep?.includes(ALLOCATORS[r.allocator[i]])) builder.add(r.stack[i], r.thread[i], r.allocator[i], r.bytes[i], r.count[i]);
+      if (keep?.includes(ALLOCATORS[r.allocator[i]]))
+        builder.add(r.stack[i], r.thread[i], r.allocator[i], r.bytes[i], r.count[i]);
     }
     return { ...snap, rows: builder.build() };
   }
@@ -168,7 +172,7 @@ export class ScaleneModel implements CaptureModel {
     const stacks = new StackTrie();
     const builder = new SnapshotBuilder();
     const addSplit = (leaf: number, bytes: number, count: number, pythonFraction: number) => {
-      const py = bytes * pythonFraction;
+      const py = Math.round(bytes * pythonFraction);
       // The count goes with the larger share, so allocation counts are never split into fractions.
       const pyCount = pythonFraction >= 0.5 ? count : 0;
       if (py > 0 || pyCount > 0) builder.add(leaf, 0, PYTHON, py, pyCount);
@@ -182,7 +186,14 @@ export class ScaleneModel implements CaptureModel {
       const byLeafLine = new Map<string, number[]>();
       const leaves: number[] = [];
       this.profile.memoryStacks.forEach((s, i) => {
-        const path = s.frames.map((f) => frames.intern(f.name || '<unknown>', f.file, f.line ?? 0, f.kind === 'native' ? 'native' : 'python'));
+        const path = s.frames.map((f) =>
+          frames.intern(
+            f.name || '<unknown>',
+            f.file,
+            f.line ?? 0,
+            f.kind === 'native' ? 'native' : 'python',
+          ),
+        );
         leaves.push(stacks.intern(path));
         const leaf = s.frames[s.frames.length - 1];
         const key = lineKey(leaf.file, leaf.line ?? 0);
@@ -194,18 +205,21 @@ export class ScaleneModel implements CaptureModel {
       for (const [key, indices] of byLeafLine) {
         const line = this.lineIndex.get(key);
         if (!line) continue;
-        const parts = apportion(line.mallocs, indices.map((i) => this.profile.memoryStacks[i].weight));
+        const parts = apportion(
+          line.mallocs,
+          indices.map((i) => this.profile.memoryStacks[i].weight),
+        );
         indices.forEach((i, k) => (counts[i] = parts[k]));
       }
       this.profile.memoryStacks.forEach((s, i) => {
-        addSplit(leaves[i], s.weight * MIB, counts[i], this.stackPythonFraction(s.frames));
+        addSplit(leaves[i], mbToBytes(s.weight), counts[i], this.stackPythonFraction(s.frames));
       });
     } else {
       label = 'bytes allocated per line over the run (Scalene n_malloc_mb; the profile has no memory_stacks)';
       for (const l of this.memoryLines()) {
         if (l.mallocMb <= 0 && l.mallocs <= 0) continue;
         const leaf = stacks.intern([frames.intern(l.functionName, l.file, l.lineno, 'python')]);
-        addSplit(leaf, l.mallocMb * MIB, l.mallocs, l.pythonFraction);
+        addSplit(leaf, mbToBytes(l.mallocMb), l.mallocs, l.pythonFraction);
       }
     }
     return { frames, stacks, threads: THREADS, allocators: ALLOCATORS, rows: builder.build(), label };
@@ -260,7 +274,7 @@ export class ScaleneModel implements CaptureModel {
     const total = this.totalAllocatedBytes();
     return this.memoryLines()
       .map((l): ScaleneLineRow => {
-        const bytes = l.mallocMb * MIB;
+        const bytes = mbToBytes(l.mallocMb);
         return {
           key: lineKey(l.file, l.lineno),
           function: l.functionName,
@@ -271,7 +285,7 @@ export class ScaleneModel implements CaptureModel {
           bytes,
           count: l.mallocs,
           share: l.usageFraction ?? (total > 0 ? bytes / total : 0),
-          peakBytes: l.peakMb * MIB,
+          peakBytes: mbToBytes(l.peakMb),
           sourceLine: l.text,
         };
       })
@@ -284,7 +298,7 @@ export class ScaleneModel implements CaptureModel {
    */
   siteExtras(file: string, lineno: number): { peakBytes: number; sourceLine: string } | undefined {
     const l = this.line(file, lineno);
-    return l && { peakBytes: l.peakMb * MIB, sourceLine: l.text };
+    return l && { peakBytes: mbToBytes(l.peakMb), sourceLine: l.text };
   }
 
   /** The line's `memory_samples` (global footprint when samples fell there), for a selected row. */
@@ -296,13 +310,19 @@ export class ScaleneModel implements CaptureModel {
       file,
       line: lineno,
       timeMs: l.memorySamples.map((p) => p[0] / 1e6),
-      heapBytes: l.memorySamples.map((p) => p[1] * MIB),
+      heapBytes: l.memorySamples.map((p) => mbToBytes(p[1])),
       leak: leak && { likelihood: leak.likelihood, velocityBytesPerSec: leak.velocityMbPerSec * MIB },
     };
   }
 
   /** Leak suspects, most likely first. */
-  leakSuspects(): { file: string; line: number; likelihood: number; velocityBytesPerSec: number; sourceLine?: string }[] {
+  leakSuspects(): {
+    file: string;
+    line: number;
+    likelihood: number;
+    velocityBytesPerSec: number;
+    sourceLine?: string;
+  }[] {
     return this.profile.files
       .flatMap((f) => f.leaks)
       .map((k) => ({
@@ -368,9 +388,9 @@ export class ScaleneModel implements CaptureModel {
   summary(): ReturnType<CaptureModel['summary']> {
     const p = this.profile;
     const lines = this.memoryLines();
-    const last = p.samples.length > 0 ? p.samples[p.samples.length - 1][1] * MIB : undefined;
+    const last = p.samples.length > 0 ? mbToBytes(p.samples[p.samples.length - 1][1]) : undefined;
     return {
-      peakBytes: p.maxFootprintMb * MIB,
+      peakBytes: mbToBytes(p.maxFootprintMb),
       peakTimeMs: this.peakSample().timeMs,
       totalAllocations: lines.reduce((a, l) => a + l.mallocs, 0),
       totalBytesAllocated: this.totalAllocatedBytes(),
@@ -378,7 +398,10 @@ export class ScaleneModel implements CaptureModel {
       leakedBytes: 0,
       leakedCount: 0,
       heapAtEndBytes: last,
-      topSites: this.lineTable().slice(0, 10),
+      // Lines with episodes but no bytes of their own (numpy's line 12) stay in the table, not here.
+      topSites: this.lineTable()
+        .filter((r) => r.bytes > 0)
+        .slice(0, 10),
       findings: this.findings(),
     };
   }
@@ -393,7 +416,8 @@ export class ScaleneModel implements CaptureModel {
       const kept: [number, number][] = [];
       for (let b = 0; b < maxPoints; b++) {
         let best = points[Math.floor(b * step)];
-        for (let i = Math.floor(b * step); i < Math.floor((b + 1) * step); i++) if (points[i][1] > best[1]) best = points[i];
+        for (let i = Math.floor(b * step); i < Math.floor((b + 1) * step); i++)
+          if (points[i][1] > best[1]) best = points[i];
         kept.push(best);
       }
       points = kept;
@@ -401,12 +425,12 @@ export class ScaleneModel implements CaptureModel {
     const peak = this.peakSample();
     return {
       timeMs: points.map((s) => s[0] / 1e6),
-      heapBytes: points.map((s) => s[1] * MIB),
+      heapBytes: points.map((s) => mbToBytes(s[1])),
       rssBytes: points.map(() => null),
       allocatedBytes: points.map(() => 0),
       allocationCount: points.map(() => 0),
       // Samples are a reservoir: their maximum is usually below max_footprint_mb, which is the peak.
-      peak: { timeMs: peak.timeMs, bytes: p.maxFootprintMb * MIB },
+      peak: { timeMs: peak.timeMs, bytes: mbToBytes(p.maxFootprintMb) },
       durationMs: p.elapsedSec * 1000,
     };
   }
@@ -419,27 +443,34 @@ export class ScaleneModel implements CaptureModel {
       bytes[snap.rows.allocator[i]] += snap.rows.bytes[i];
       count[snap.rows.allocator[i]] += snap.rows.count[i];
     }
-    const nativeThreads = this.profile.nativeAllocationsMb * MIB;
+    const nativeThreads = mbToBytes(this.profile.nativeAllocationsMb);
     if (!filter?.allocators || filter.allocators.includes('native')) bytes[NATIVE] += nativeThreads;
     const hasCopies = this.hasCopyData();
     const elapsed = this.profile.elapsedSec;
     const bySite: AllocatorSiteSplit[] = this.profile.files
       .flatMap((f) => f.lines)
       .filter((l) => l.mallocMb > 0 || l.copyMbPerSec > 0)
-      .map((l) => ({
-        file: l.file,
-        line: l.lineno,
-        function: l.functionName,
-        pythonBytes: l.mallocMb * MIB * l.pythonFraction,
-        nativeBytes: l.mallocMb * MIB * (1 - l.pythonFraction),
-        ...(hasCopies ? { copyBytes: l.copyMbPerSec * elapsed * MIB } : {}),
-      }))
+      .map((l) => {
+        const bytes = mbToBytes(l.mallocMb);
+        const pythonBytes = Math.round(bytes * l.pythonFraction);
+        return {
+          file: l.file,
+          line: l.lineno,
+          function: l.functionName,
+          pythonBytes,
+          nativeBytes: bytes - pythonBytes,
+          ...(hasCopies ? { copyBytes: mbToBytes(l.copyMbPerSec * elapsed) } : {}),
+        };
+      })
       .sort((a, b) => b.pythonBytes + b.nativeBytes - (a.pythonBytes + a.nativeBytes));
     const copyBytes = hasCopies ? bySite.reduce((a, s) => a + (s.copyBytes ?? 0), 0) : undefined;
     const notes = [
       "Scalene's split: each line's bytes allocated through Python's allocator (PyMem/PyObject) vs native malloc, from n_python_fraction.",
     ];
-    if (nativeThreads > 0) notes.push(`${(nativeThreads / MIB).toFixed(1)} MB from threads without a Python frame count as native.`);
+    if (nativeThreads > 0)
+      notes.push(
+        `${(nativeThreads / MIB).toFixed(1)} MB from threads without a Python frame count as native.`,
+      );
     if (!hasCopies && this.profile.memory) {
       notes.push('No copy volume: Scalene 2.3 samples copies only with --no-stacks on Linux.');
     }
@@ -478,7 +509,7 @@ export class ScaleneModel implements CaptureModel {
           count: r.count,
           share: r.share,
           pythonFraction: l.pythonFraction,
-          ...(hasCopies ? { copyBytes: l.copyMbPerSec * p.elapsedSec * MIB } : {}),
+          ...(hasCopies ? { copyBytes: mbToBytes(l.copyMbPerSec * p.elapsedSec) } : {}),
         };
       });
     const leaks: ScaleneStatsLeak[] = this.leakSuspects().map((k) => ({
@@ -489,13 +520,17 @@ export class ScaleneModel implements CaptureModel {
     return {
       format: 'scalene',
       memoryProfiled: p.memory,
-      peakMemory: p.maxFootprintMb * MIB,
-      ...(p.maxFootprintFile && p.maxFootprintLine ? { peakLocation: lineKey(p.maxFootprintFile, p.maxFootprintLine) } : {}),
-      ...(p.maxFootprintPythonFraction !== undefined && p.memory ? { peakPythonFraction: p.maxFootprintPythonFraction } : {}),
+      peakMemory: mbToBytes(p.maxFootprintMb),
+      ...(p.maxFootprintFile && p.maxFootprintLine
+        ? { peakLocation: lineKey(p.maxFootprintFile, p.maxFootprintLine) }
+        : {}),
+      ...(p.maxFootprintPythonFraction !== undefined && p.memory
+        ? { peakPythonFraction: p.maxFootprintPythonFraction }
+        : {}),
       ...(p.elapsedSec > 0 ? { elapsedMs: p.elapsedSec * 1000 } : {}),
       growthRatePercent: p.growthRatePercent,
       totalAllocatedBytes: this.totalAllocatedBytes(),
-      nativeThreadBytes: p.nativeAllocationsMb * MIB,
+      nativeThreadBytes: mbToBytes(p.nativeAllocationsMb),
       allocationSamples: p.allocSamples,
       topBySize,
       leaks,
@@ -506,6 +541,7 @@ export class ScaleneModel implements CaptureModel {
 
 /** The per-line table for a Scalene capture (peak and source text included), largest first. */
 export function scaleneLineTable(model: CaptureModel): ScaleneLineRow[] {
-  if (!(model instanceof ScaleneModel)) throw new UnsupportedQuery('the per-line Scalene table needs a Scalene profile');
+  if (!(model instanceof ScaleneModel))
+    throw new UnsupportedQuery('the per-line Scalene table needs a Scalene profile');
   return model.lineTable();
 }

@@ -8,6 +8,11 @@ import { InputError } from '../../model/capture-model';
 /** Scalene's "MB" is MiB: its sampler divides byte counts by 1024 * 1024. */
 export const MIB = 1024 * 1024;
 
+/** MB (MiB) to whole bytes: Scalene's MB are byte counts ÷ 1024², rounded to 6 decimals in stacks. */
+export function mbToBytes(mb: number): number {
+  return Math.round(mb * MIB);
+}
+
 export interface ScaleneLine {
   file: string;
   lineno: number;
@@ -144,7 +149,8 @@ function timePoints(v: unknown): [number, number][] {
   if (!Array.isArray(v)) return [];
   const out: [number, number][] = [];
   for (const p of v) {
-    if (Array.isArray(p) && typeof p[0] === 'number' && typeof p[1] === 'number') out.push([num(p[0]), num(p[1])]);
+    if (Array.isArray(p) && typeof p[0] === 'number' && typeof p[1] === 'number')
+      out.push([num(p[0]), num(p[1])]);
   }
   return out;
 }
@@ -186,7 +192,8 @@ function parseFile(path: string, raw: Json): ScaleneFile {
   const functionsByLine = new Map<number, string>();
   if (Array.isArray(raw.functions)) {
     for (const f of raw.functions) {
-      if (isObject(f) && typeof f.lineno === 'number' && typeof f.line === 'string') functionsByLine.set(f.lineno, f.line);
+      if (isObject(f) && typeof f.lineno === 'number' && typeof f.line === 'string')
+        functionsByLine.set(f.lineno, f.line);
     }
   }
   const lines: ScaleneLine[] = [];
@@ -216,7 +223,12 @@ function parseFile(path: string, raw: Json): ScaleneFile {
     for (const [key, v] of Object.entries(raw.leaks)) {
       const lineno = Number(key);
       if (!Number.isInteger(lineno) || !isObject(v)) continue;
-      leaks.push({ file: path, lineno, likelihood: num(v.likelihood), velocityMbPerSec: num(v.velocity_mb_s) });
+      leaks.push({
+        file: path,
+        lineno,
+        likelihood: num(v.likelihood),
+        velocityMbPerSec: num(v.velocity_mb_s),
+      });
     }
     leaks.sort((a, b) => a.lineno - b.lineno);
   }
@@ -233,7 +245,12 @@ function parseFile(path: string, raw: Json): ScaleneFile {
  * Turns the parsed root object into a profile. `offsets` are the byte offsets of the root values,
  * so a wrongly typed key is reported where it is.
  */
-export function normaliseProfile(root: unknown, path: string, offsets: Map<string, number>, rootOffset: number): ScaleneProfile {
+export function normaliseProfile(
+  root: unknown,
+  path: string,
+  offsets: Map<string, number>,
+  rootOffset: number,
+): ScaleneProfile {
   const name = basename(path);
   if (!isObject(root)) {
     throw new InputError(`${name}: not a Scalene profile: the JSON is not an object`, path, rootOffset);
@@ -248,7 +265,11 @@ export function normaliseProfile(root: unknown, path: string, offsets: Map<strin
     );
   }
   const wrongType = (key: string, expected: string): never => {
-    throw new InputError(`${name}: not a valid Scalene profile: "${key}" should be ${expected}`, path, offsets.get(key) ?? rootOffset);
+    throw new InputError(
+      `${name}: not a valid Scalene profile: "${key}" should be ${expected}`,
+      path,
+      offsets.get(key) ?? rootOffset,
+    );
   };
   if (root.files !== undefined && !isObject(root.files)) wrongType('files', 'an object keyed by source path');
   for (const key of ['samples', 'memory_stacks', 'combined_stacks', 'stacks']) {
@@ -269,7 +290,10 @@ export function normaliseProfile(root: unknown, path: string, offsets: Map<strin
   const memory =
     typeof root.memory === 'boolean'
       ? root.memory
-      : maxFootprintMb > 0 || samples.length > 0 || memoryStacks.length > 0 || files.some((f) => f.lines.some((l) => l.mallocMb > 0));
+      : maxFootprintMb > 0 ||
+        samples.length > 0 ||
+        memoryStacks.length > 0 ||
+        files.some((f) => f.lines.some((l) => l.mallocMb > 0));
   return {
     memory,
     elapsedSec: num(root.elapsed_time_sec),

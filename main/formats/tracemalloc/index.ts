@@ -28,9 +28,13 @@ export function describeNonPickle(head: Uint8Array, gz: boolean): { message: str
   const global = /^c([^\n]{0,200})\n([^\n]{0,200})\n/.exec(text);
   if (global) {
     const [, module, name] = global;
-    if (module === 'tracemalloc' || ((module === 'copy_reg' || module === 'copyreg') && name === '_reconstructor')) {
+    if (
+      module === 'tracemalloc' ||
+      ((module === 'copy_reg' || module === 'copyreg') && name === '_reconstructor')
+    ) {
       return {
-        message: 'pickle protocol 0 is not supported (re-save the snapshot with Snapshot.dump() or pickle protocol 2 to 5)',
+        message:
+          'pickle protocol 0 is not supported (re-save the snapshot with Snapshot.dump() or pickle protocol 2 to 5)',
         offset: 0,
       };
     }
@@ -38,10 +42,14 @@ export function describeNonPickle(head: Uint8Array, gz: boolean): { message: str
   }
   if (/^\((dp|lp)\d*\n/.test(text)) return { message: 'pickle protocol 0 is not supported', offset: 0 };
   let printable = 0;
-  for (const b of head) if (b === 0x09 || b === 0x0a || b === 0x0d || (b >= 0x20 && b < 0x7f) || b >= 0xc2) printable++;
+  for (const b of head)
+    if (b === 0x09 || b === 0x0a || b === 0x0d || (b >= 0x20 && b < 0x7f) || b >= 0xc2) printable++;
   const inside = gz ? ' inside the gzip data' : '';
   if (head.length > 0 && printable / head.length > 0.95) {
-    return { message: `not a pickle (looks like text${inside}); expected a tracemalloc Snapshot.dump file`, offset: 0 };
+    return {
+      message: `not a pickle (looks like text${inside}); expected a tracemalloc Snapshot.dump file`,
+      offset: 0,
+    };
   }
   const first = head.length > 0 ? `0x${head[0].toString(16).padStart(2, '0')}` : 'nothing';
   return {
@@ -78,6 +86,40 @@ function makeInfo(path: string, sizeBytes: number, compressed: boolean): Capture
   };
 }
 
+/**
+ * Plain-file chunks with the next read already in flight while the decoder works on the current
+ * one, so reading and decoding overlap.
+ */
+async function* readAhead(path: string, size: number, chunkSize: number): AsyncGenerator<Buffer> {
+  const fh = await open(path, 'r');
+  let next: Promise<Buffer> | undefined;
+  try {
+    // Two buffers in turn: the decoder copies what it keeps, so a chunk's buffer is free again
+    // once the consumer asks for the next one (fewer large allocations, less GC).
+    const buffers = [Buffer.allocUnsafe(Math.min(chunkSize, size)), Buffer.allocUnsafe(Math.min(chunkSize, size))];
+    let turn = 0;
+    const read = (at: number) => {
+      const buf = buffers[turn];
+      turn ^= 1;
+      return fh.read(buf, 0, Math.min(buf.length, size - at), at).then((r) => buf.subarray(0, r.bytesRead));
+    };
+    let pos = 0;
+    next = size > 0 ? read(0) : undefined;
+    while (next) {
+      const chunk = await next;
+      next = undefined;
+      if (chunk.length === 0) break;
+      pos += chunk.length;
+      if (pos < size) next = read(pos);
+      yield chunk;
+    }
+  } finally {
+    // A read still in flight (the consumer stopped early) must settle before the file closes.
+    await next?.catch(() => undefined);
+    await fh.close();
+  }
+}
+
 export const loadTracemalloc: CaptureLoader = async (path: string, options: LoadOptions = {}) => {
   const { signal } = options;
   abortIf(signal);
@@ -102,21 +144,22 @@ export const loadTracemalloc: CaptureLoader = async (path: string, options: Load
   // A gzip stream's length is unknown until its end; plain files are checked against their size.
   const decoder = new TracemallocPickleDecoder(gz ? Infinity : size, path, () => options.onHeader?.(info));
 
-  const source = createReadStream(path, { highWaterMark: chunkSize });
   let rawDone = 0;
-  source.on('data', (chunk) => {
+  const source = gz ? createReadStream(path, { highWaterMark: chunkSize }) : undefined;
+  source?.on('data', (chunk) => {
     rawDone += chunk.length;
   });
   const gunzip = gz ? createGunzip({ chunkSize: Math.max(64, chunkSize) }) : undefined;
-  const stream = gunzip ? source.pipe(gunzip) : source;
-  if (gunzip) source.on('error', (e) => gunzip.destroy(e));
+  if (source && gunzip) source.on('error', (e) => gunzip.destroy(e));
+  const stream: AsyncIterable<Buffer> =
+    source && gunzip ? source.pipe(gunzip) : readAhead(path, size, chunkSize);
 
   let lastProgress = performance.now();
   let headChecked = !gz;
   let gzHead: Buffer[] = [];
   let gzHeadLength = 0;
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
+    for await (const chunk of stream) {
       abortIf(signal);
       let data: Buffer = chunk;
       if (!headChecked) {
@@ -137,7 +180,11 @@ export const loadTracemalloc: CaptureLoader = async (path: string, options: Load
       const now = performance.now();
       if (options.onProgress && now - lastProgress >= PROGRESS_INTERVAL_MS) {
         lastProgress = now;
-        options.onProgress({ bytesDone: gz ? rawDone : decoder.bytesDecoded, bytesTotal: size, records: decoder.traceCount });
+        options.onProgress({
+          bytesDone: gz ? rawDone : decoder.bytesDecoded,
+          bytesTotal: size,
+          records: decoder.traceCount,
+        });
       }
     }
     if (!headChecked && gzHeadLength > 0) {
@@ -147,12 +194,21 @@ export const loadTracemalloc: CaptureLoader = async (path: string, options: Load
     abortIf(signal);
   } catch (error) {
     if (error instanceof InputError || (error instanceof Error && error.name === 'AbortError')) throw error;
-    if (gz && error instanceof Error && 'code' in error && String((error as { code: unknown }).code).startsWith('Z_')) {
-      throw new InputError(`gzip data is corrupt or truncated (${error.message}); truncated at byte ${decoder.bytesDecoded} of the decompressed dump`, path, decoder.bytesDecoded);
+    if (
+      gz &&
+      error instanceof Error &&
+      'code' in error &&
+      String((error as { code: unknown }).code).startsWith('Z_')
+    ) {
+      throw new InputError(
+        `gzip data is corrupt or truncated (${error.message}); truncated at byte ${decoder.bytesDecoded} of the decompressed dump`,
+        path,
+        decoder.bytesDecoded,
+      );
     }
     throw error;
   } finally {
-    source.destroy();
+    source?.destroy();
     gunzip?.destroy();
   }
   if (gz && !decoder.done && decoder.bytesDecoded === 0 && gzHeadLength === 0) {
@@ -162,7 +218,9 @@ export const loadTracemalloc: CaptureLoader = async (path: string, options: Load
   info.records = decoded.traceCount;
   info.facts.tracebackLimit = decoded.tracebackLimit;
   if (decoded.traceTupleLen === 3) {
-    info.warnings.push('Python 3.7/3.8 dump: traces have no total_nframe, so truncated tracebacks cannot be counted');
+    info.warnings.push(
+      'Python 3.7/3.8 dump: traces have no total_nframe, so truncated tracebacks cannot be counted',
+    );
   }
   options.onProgress?.({ bytesDone: size, bytesTotal: size, records: decoded.traceCount });
   return new TracemallocModel(decoded, info);

@@ -105,7 +105,12 @@ export class DomainAggregate {
       this.smallCount += 1;
     }
     // Bin k holds (2^(k-1), 2^k] so 512 B, the pymalloc limit, closes a bin (as sizeHistogram does).
-    const bin = size <= 1 ? 0 : size <= 4294967296 ? 32 - Math.clz32(size - 1) : Math.min(HIST_BINS - 1, Math.ceil(Math.log2(size)));
+    const bin =
+      size <= 1
+        ? 0
+        : size <= 4294967296
+          ? 32 - Math.clz32(size - 1)
+          : Math.min(HIST_BINS - 1, Math.ceil(Math.log2(size)));
     this.histCount[bin] += 1;
     this.histSize[bin] += size;
   }
@@ -223,11 +228,12 @@ export class TracemallocPickleDecoder {
     return this.base;
   }
 
+  /** Decodes what `chunk` completes. The caller may reuse `chunk` afterwards: nothing keeps it. */
   feed(chunk: Uint8Array): void {
     if (this.stopped || chunk.length === 0) return;
     if (this.pendingLength + chunk.length < this.need) {
       // Wait for the rest of a long item without re-copying what we hold.
-      this.pending.push(chunk);
+      this.pending.push(new Uint8Array(chunk));
       this.pendingLength += chunk.length;
       return;
     }
@@ -242,7 +248,7 @@ export class TracemallocPickleDecoder {
     const used = this.run(buf);
     this.base += used;
     if (used < buf.length && !this.stopped) {
-      this.pending.push(buf.subarray(used));
+      this.pending.push(new Uint8Array(buf.subarray(used)));
       this.pendingLength = buf.length - used;
     }
   }
@@ -317,7 +323,8 @@ export class TracemallocPickleDecoder {
   }
 
   private memoGet(index: number, at: number): void {
-    if (index >= this.memoLen || this.memoTags[index] === T_UNSET) this.fail(`malformed pickle: memo key ${index} missing`, at);
+    if (index >= this.memoLen || this.memoTags[index] === T_UNSET)
+      this.fail(`malformed pickle: memo key ${index} missing`, at);
     const tag = this.memoTags[index];
     if (tag === T_TRACE) this.fail('a trace tuple is referenced twice; this is not a tracemalloc dump', at);
     this.push(tag, this.memoVals[index]);
@@ -344,7 +351,8 @@ export class TracemallocPickleDecoder {
 
   private global(module: string, name: string, at: number): void {
     if (module === 'tracemalloc' && (name === 'Snapshot' || name === '_Traces')) {
-      if (!this.sawSnapshotClass && name !== 'Snapshot') this.fail('pickle is not a tracemalloc.Snapshot (it starts with tracemalloc._Traces)', at);
+      if (!this.sawSnapshotClass && name !== 'Snapshot')
+        this.fail('pickle is not a tracemalloc.Snapshot (it starts with tracemalloc._Traces)', at);
       if (!this.sawSnapshotClass) {
         this.sawSnapshotClass = true;
         this.onHeader?.();
@@ -352,7 +360,10 @@ export class TracemallocPickleDecoder {
       this.push(T_CLASS, name === 'Snapshot' ? CLASS_SNAPSHOT : CLASS_TRACES);
       return;
     }
-    this.fail(`unexpected global ${printable(module)}.${printable(name)}: refusing to load it (tracemalloc dumps only name tracemalloc.Snapshot and tracemalloc._Traces)`, at);
+    this.fail(
+      `unexpected global ${printable(module)}.${printable(name)}: refusing to load it (tracemalloc dumps only name tracemalloc.Snapshot and tracemalloc._Traces)`,
+      at,
+    );
   }
 
   private notSnapshot(op: number, at: number): never {
@@ -367,8 +378,21 @@ export class TracemallocPickleDecoder {
     let tag = T_OTHER;
     let val = 0;
     if (n === 0) tag = T_EMPTY_TUPLE;
-    else if ((n === 4 || n === 3) && tags[k] === T_INT && tags[k + 1] === T_INT && (tags[k + 2] === T_TB || tags[k + 2] === T_EMPTY_TUPLE) && (n === 3 || tags[k + 3] === T_INT)) {
-      this.fold(vals[k], vals[k + 1], tags[k + 2] === T_TB ? vals[k + 2] : 0, n === 4 ? vals[k + 3] : -1, n, at);
+    else if (
+      (n === 4 || n === 3) &&
+      tags[k] === T_INT &&
+      tags[k + 1] === T_INT &&
+      (tags[k + 2] === T_TB || tags[k + 2] === T_EMPTY_TUPLE) &&
+      (n === 3 || tags[k + 3] === T_INT)
+    ) {
+      this.fold(
+        vals[k],
+        vals[k + 1],
+        tags[k + 2] === T_TB ? vals[k + 2] : 0,
+        n === 4 ? vals[k + 3] : -1,
+        n,
+        at,
+      );
       tag = T_TRACE;
     } else if (n === 2 && tags[k] === T_STR && tags[k + 1] === T_INT) {
       tag = T_FRAME;
@@ -394,7 +418,8 @@ export class TracemallocPickleDecoder {
   }
 
   private frame(stringId: number, lineno: number, at: number): number {
-    if (!(lineno >= 0 && lineno < 4294967296 && lineno % 1 === 0)) this.fail(`invalid line number ${lineno}`, at);
+    if (!(lineno >= 0 && lineno < 4294967296 && lineno % 1 === 0))
+      this.fail(`invalid line number ${lineno}`, at);
     const key = stringId * 4294967296 + (lineno >>> 0);
     let id = this.frameIndex.get(key);
     if (id === undefined) {
@@ -404,26 +429,208 @@ export class TracemallocPickleDecoder {
     return id;
   }
 
-  private fold(domain: number, size: number, node: number, totalNframe: number, tupleLen: number, at: number): void {
-    if (!(domain >= 0) || !(size >= 0) || domain % 1 !== 0 || size % 1 !== 0) this.fail(`invalid trace (domain ${domain}, size ${size})`, at);
+  /** `fold` for a 3.9+ trace whose ints the fast path read itself (never negative, never fractional). */
+  private foldFast(domain: number, size: number, node: number, totalNframe: number): void {
     let agg = this.lastAgg;
-    if (domain !== this.lastDomain || agg === undefined) {
-      agg = this.domainMap.get(domain);
-      if (agg === undefined) {
-        agg = new DomainAggregate(domain, domain === 0);
-        this.domainMap.set(domain, agg);
-      }
-      this.lastDomain = domain;
-      this.lastAgg = agg;
-    }
+    if (domain !== this.lastDomain || agg === undefined) agg = this.domainAggregate(domain);
     agg.add(node, size);
     this.traceCount++;
     this.totalSize += size;
-    if (tupleLen !== this.traceTupleLen) this.traceTupleLen = this.traceTupleLen === 0 ? tupleLen : Math.min(this.traceTupleLen, tupleLen);
+    if (this.traceTupleLen !== 4)
+      this.traceTupleLen = this.traceTupleLen === 0 ? 4 : Math.min(this.traceTupleLen, 4);
+    if (totalNframe > this.maxTotalNframe) this.maxTotalNframe = totalNframe;
+    if (totalNframe > this.stacks.depth(node)) this.truncatedTraces++;
+  }
+
+  private domainAggregate(domain: number): DomainAggregate {
+    let agg = this.domainMap.get(domain);
+    if (agg === undefined) {
+      agg = new DomainAggregate(domain, domain === 0);
+      this.domainMap.set(domain, agg);
+    }
+    this.lastDomain = domain;
+    this.lastAgg = agg;
+    return agg;
+  }
+
+  private fold(
+    domain: number,
+    size: number,
+    node: number,
+    totalNframe: number,
+    tupleLen: number,
+    at: number,
+  ): void {
+    if (!(domain >= 0) || !(size >= 0) || domain % 1 !== 0 || size % 1 !== 0)
+      this.fail(`invalid trace (domain ${domain}, size ${size})`, at);
+    let agg = this.lastAgg;
+    if (domain !== this.lastDomain || agg === undefined) agg = this.domainAggregate(domain);
+    agg.add(node, size);
+    this.traceCount++;
+    this.totalSize += size;
+    if (tupleLen !== this.traceTupleLen)
+      this.traceTupleLen = this.traceTupleLen === 0 ? tupleLen : Math.min(this.traceTupleLen, tupleLen);
     if (totalNframe >= 0) {
       if (totalNframe > this.maxTotalNframe) this.maxTotalNframe = totalNframe;
       if (totalNframe > (node === 0 ? 0 : this.stacks.depth(node))) this.truncatedTraces++;
     }
+  }
+
+  /**
+   * Fast path for the opcodes of the trace list (~7 per trace), with the stack, marks and memo
+   * held in locals; returns at the first opcode it does not handle (the general switch in `run`
+   * takes it). Kept small and separate so the JIT optimises it early.
+   */
+  private fast(buf: Uint8Array, p: number, n: number, base: number): number {
+    const tags = this.tags;
+    const vals = this.vals;
+    const marks = this.marks;
+    const memoTags = this.memoTags;
+    const memoVals = this.memoVals;
+    const stackCap = tags.length - 1;
+    const markCap = marks.length;
+    const memoCap = memoTags.length;
+    let sp = this.sp;
+    let mp = this.mp;
+    let memoLen = this.memoLen;
+    fast: while (p < n && sp < stackCap) {
+      const op = buf[p];
+      if (op === 0x28 && p + 24 <= n) {
+        // One whole trace as _pickle.c writes it: MARK <int> <int> <BINGET traceback>
+        // <int> TUPLE MEMOIZE, matched on the bytes without touching the stack.
+        let q = p + 1;
+        let b = buf[q];
+        let domain: number;
+        if (b === 0x4b) {
+          domain = buf[q + 1];
+          q += 2;
+        } else if (b === 0x4d) {
+          domain = buf[q + 1] | (buf[q + 2] << 8);
+          q += 3;
+        } else if (b === 0x4a && buf[q + 4] < 0x80) {
+          domain = buf[q + 1] | (buf[q + 2] << 8) | (buf[q + 3] << 16) | (buf[q + 4] << 24);
+          q += 5;
+        } else domain = -1;
+        b = buf[q];
+        let size = -1;
+        if (domain >= 0) {
+          if (b === 0x4b) {
+            size = buf[q + 1];
+            q += 2;
+          } else if (b === 0x4d) {
+            size = buf[q + 1] | (buf[q + 2] << 8);
+            q += 3;
+          } else if (b === 0x4a && buf[q + 4] < 0x80) {
+            size = buf[q + 1] | (buf[q + 2] << 8) | (buf[q + 3] << 16) | (buf[q + 4] << 24);
+            q += 5;
+          }
+        }
+        let tb = -1;
+        if (size >= 0) {
+          b = buf[q];
+          let idx = -1;
+          if (b === 0x6a) {
+            idx = u32(buf, q + 1);
+            q += 5;
+          } else if (b === 0x68) {
+            idx = buf[q + 1];
+            q += 2;
+          }
+          if (idx >= 0 && idx < memoLen && memoTags[idx] === T_TB) tb = memoVals[idx];
+        }
+        if (tb >= 0) {
+          b = buf[q];
+          let nframe = -1;
+          if (b === 0x4b) {
+            nframe = buf[q + 1];
+            q += 2;
+          } else if (b === 0x4d) {
+            nframe = buf[q + 1] | (buf[q + 2] << 8);
+            q += 3;
+          }
+          if (nframe >= 0 && buf[q] === 0x74 && buf[q + 1] === 0x94 && memoLen < memoCap) {
+            this.foldFast(domain, size, tb, nframe);
+            memoTags[memoLen] = T_TRACE;
+            memoVals[memoLen] = 0;
+            memoLen++;
+            tags[sp] = T_TRACE;
+            vals[sp] = 0;
+            sp++;
+            p = q + 2;
+            continue;
+          }
+        }
+        // Anything else (first sight of a traceback, legacy 3-tuples…): one opcode at a time.
+        if (mp >= markCap) break;
+        marks[mp++] = sp;
+        p += 1;
+      } else if (op === 0x4b) {
+        if (p + 2 > n) break;
+        tags[sp] = T_INT;
+        vals[sp] = buf[p + 1];
+        sp++;
+        p += 2;
+      } else if (op === 0x94) {
+        if (memoLen >= memoCap || sp === 0) break;
+        memoTags[memoLen] = tags[sp - 1];
+        memoVals[memoLen] = vals[sp - 1];
+        memoLen++;
+        p += 1;
+      } else if (op === 0x28) {
+        if (mp >= markCap) break;
+        marks[mp++] = sp;
+        p += 1;
+      } else if (op === 0x6a || op === 0x68) {
+        const width = op === 0x6a ? 5 : 2;
+        if (p + width > n) break;
+        const idx = op === 0x6a ? u32(buf, p + 1) : buf[p + 1];
+        if (idx >= memoLen) break;
+        const t = memoTags[idx];
+        if (t === T_UNSET || t === T_TRACE) break;
+        tags[sp] = t;
+        vals[sp] = memoVals[idx];
+        sp++;
+        p += width;
+      } else if (op === 0x74) {
+        if (mp === 0) break;
+        const k = marks[mp - 1];
+        if (
+          sp - k !== 4 ||
+          tags[k] !== T_INT ||
+          tags[k + 1] !== T_INT ||
+          tags[k + 2] !== T_TB ||
+          tags[k + 3] !== T_INT
+        )
+          break;
+        mp--;
+        this.fold(vals[k], vals[k + 1], vals[k + 2], vals[k + 3], 4, base + p);
+        tags[k] = T_TRACE;
+        vals[k] = 0;
+        sp = k + 1;
+        p += 1;
+      } else if (op === 0x4d) {
+        if (p + 3 > n) break;
+        tags[sp] = T_INT;
+        vals[sp] = buf[p + 1] | (buf[p + 2] << 8);
+        sp++;
+        p += 3;
+      } else if (op === 0x65) {
+        if (mp === 0) break;
+        const k = marks[mp - 1];
+        if (k < 1 || tags[k - 1] !== T_LIST) break;
+        let traces = 0;
+        for (let i = k; i < sp; i++) if (tags[i] === T_TRACE) traces++;
+        if (traces !== sp - k) break fast;
+        this.lists[vals[k - 1]].traces += traces;
+        mp--;
+        sp = k;
+        p += 1;
+      } else break;
+    }
+    this.sp = sp;
+    this.mp = mp;
+    this.memoLen = memoLen;
+    return p;
   }
 
   /** Decodes whole opcodes from `buf`; returns how many bytes were consumed. */
@@ -434,82 +641,7 @@ export class TracemallocPickleDecoder {
     this.waiting = undefined;
     this.need = 1;
     loop: while (p < n) {
-      // Fast path for the opcodes of the trace list (~7 per trace), with the stack, marks and
-      // memo held in locals; anything unusual falls through to the general switch below.
-      {
-        const tags = this.tags;
-        const vals = this.vals;
-        const marks = this.marks;
-        const memoTags = this.memoTags;
-        const memoVals = this.memoVals;
-        const stackCap = tags.length - 1;
-        const markCap = marks.length;
-        const memoCap = memoTags.length;
-        let sp = this.sp;
-        let mp = this.mp;
-        let memoLen = this.memoLen;
-        fast: while (p < n && sp < stackCap) {
-          const op = buf[p];
-          if (op === 0x4b) {
-            if (p + 2 > n) break;
-            tags[sp] = T_INT;
-            vals[sp] = buf[p + 1];
-            sp++;
-            p += 2;
-          } else if (op === 0x94) {
-            if (memoLen >= memoCap || sp === 0) break;
-            memoTags[memoLen] = tags[sp - 1];
-            memoVals[memoLen] = vals[sp - 1];
-            memoLen++;
-            p += 1;
-          } else if (op === 0x28) {
-            if (mp >= markCap) break;
-            marks[mp++] = sp;
-            p += 1;
-          } else if (op === 0x6a || op === 0x68) {
-            const width = op === 0x6a ? 5 : 2;
-            if (p + width > n) break;
-            const idx = op === 0x6a ? u32(buf, p + 1) : buf[p + 1];
-            if (idx >= memoLen) break;
-            const t = memoTags[idx];
-            if (t === T_UNSET || t === T_TRACE) break;
-            tags[sp] = t;
-            vals[sp] = memoVals[idx];
-            sp++;
-            p += width;
-          } else if (op === 0x74) {
-            if (mp === 0) break;
-            const k = marks[mp - 1];
-            if (sp - k !== 4 || tags[k] !== T_INT || tags[k + 1] !== T_INT || tags[k + 2] !== T_TB || tags[k + 3] !== T_INT) break;
-            mp--;
-            this.fold(vals[k], vals[k + 1], vals[k + 2], vals[k + 3], 4, base + p);
-            tags[k] = T_TRACE;
-            vals[k] = 0;
-            sp = k + 1;
-            p += 1;
-          } else if (op === 0x4d) {
-            if (p + 3 > n) break;
-            tags[sp] = T_INT;
-            vals[sp] = buf[p + 1] | (buf[p + 2] << 8);
-            sp++;
-            p += 3;
-          } else if (op === 0x65) {
-            if (mp === 0) break;
-            const k = marks[mp - 1];
-            if (k < 1 || tags[k - 1] !== T_LIST) break;
-            let traces = 0;
-            for (let i = k; i < sp; i++) if (tags[i] === T_TRACE) traces++;
-            if (traces !== sp - k) break fast;
-            this.lists[vals[k - 1]].traces += traces;
-            mp--;
-            sp = k;
-            p += 1;
-          } else break;
-        }
-        this.sp = sp;
-        this.mp = mp;
-        this.memoLen = memoLen;
-      }
+      p = this.fast(buf, p, n, base);
       if (p >= n) break;
       const op = buf[p];
       switch (op) {
@@ -621,7 +753,11 @@ export class TracemallocPickleDecoder {
           // SHORT_BINUNICODE
           if (p + 2 > n) break loop;
           const len = buf[p + 1];
-          if (base + p + 2 + len > this.limit) this.fail(`string length ${len} exceeds file (${this.limit - (base + p + 2)} bytes left)`, base + p);
+          if (base + p + 2 + len > this.limit)
+            this.fail(
+              `string length ${len} exceeds file (${this.limit - (base + p + 2)} bytes left)`,
+              base + p,
+            );
           if (p + 2 + len > n) {
             this.need = 2 + len;
             this.waiting = { what: 'string', length: len, at: base + p + 2 };
@@ -637,7 +773,11 @@ export class TracemallocPickleDecoder {
           const head = op === 0x58 ? 5 : 9;
           if (p + head > n) break loop;
           const len = op === 0x58 ? u32(buf, p + 1) : u32(buf, p + 1) + u32(buf, p + 5) * 4294967296;
-          if (base + p + head + len > this.limit) this.fail(`string length ${len} exceeds file (${this.limit - (base + p + head)} bytes left)`, base + p);
+          if (base + p + head + len > this.limit)
+            this.fail(
+              `string length ${len} exceeds file (${this.limit - (base + p + head)} bytes left)`,
+              base + p,
+            );
           if (p + head + len > n) {
             this.need = head + len;
             this.waiting = { what: 'string', length: len, at: base + p + head };
@@ -654,8 +794,17 @@ export class TracemallocPickleDecoder {
           if (!this.sawSnapshotClass) this.notSnapshot(op, base + p);
           const head = op === 0x43 ? 2 : op === 0x42 ? 5 : 9;
           if (p + head > n) break loop;
-          const len = op === 0x43 ? buf[p + 1] : op === 0x42 ? u32(buf, p + 1) : u32(buf, p + 1) + u32(buf, p + 5) * 4294967296;
-          if (base + p + head + len > this.limit) this.fail(`bytes length ${len} exceeds file (${this.limit - (base + p + head)} bytes left)`, base + p);
+          const len =
+            op === 0x43
+              ? buf[p + 1]
+              : op === 0x42
+                ? u32(buf, p + 1)
+                : u32(buf, p + 1) + u32(buf, p + 5) * 4294967296;
+          if (base + p + head + len > this.limit)
+            this.fail(
+              `bytes length ${len} exceeds file (${this.limit - (base + p + head)} bytes left)`,
+              base + p,
+            );
           if (p + head + len > n) {
             this.need = head + len;
             this.waiting = { what: 'bytes', length: len, at: base + p + head };
@@ -705,8 +854,16 @@ export class TracemallocPickleDecoder {
           // PROTO
           if (p + 2 > n) break loop;
           const protocol = buf[p + 1];
-          if (protocol > 5) this.fail(`unsupported pickle protocol ${protocol} (this reader knows protocols 2 to 5)`, base + p);
-          if (protocol < 2) this.fail(`pickle protocol ${protocol} is not supported (re-save with Snapshot.dump() or pickle protocol 2 to 5)`, base + p);
+          if (protocol > 5)
+            this.fail(
+              `unsupported pickle protocol ${protocol} (this reader knows protocols 2 to 5)`,
+              base + p,
+            );
+          if (protocol < 2)
+            this.fail(
+              `pickle protocol ${protocol} is not supported (re-save with Snapshot.dump() or pickle protocol 2 to 5)`,
+              base + p,
+            );
           if (this.protocol < 0) this.protocol = protocol;
           p += 2;
           continue;
@@ -719,8 +876,10 @@ export class TracemallocPickleDecoder {
         case 0x81: {
           // NEWOBJ cls args
           if (this.sp < 2) this.fail('malformed pickle: stack underflow', base + p);
-          if (this.tags[this.sp - 2] !== T_CLASS) this.fail('malformed pickle: NEWOBJ of something that is not a class', base + p);
-          if (this.tags[this.sp - 1] !== T_EMPTY_TUPLE) this.fail('unexpected constructor arguments for a tracemalloc class', base + p);
+          if (this.tags[this.sp - 2] !== T_CLASS)
+            this.fail('malformed pickle: NEWOBJ of something that is not a class', base + p);
+          if (this.tags[this.sp - 1] !== T_EMPTY_TUPLE)
+            this.fail('unexpected constructor arguments for a tracemalloc class', base + p);
           const cls = this.vals[this.sp - 2];
           this.sp -= 2;
           this.objs.push({ cls, state: -1 });
@@ -757,7 +916,8 @@ export class TracemallocPickleDecoder {
         case 0x62: {
           // BUILD
           if (this.sp < 2) this.fail('malformed pickle: stack underflow', base + p);
-          if (this.tags[this.sp - 2] !== T_OBJ || this.tags[this.sp - 1] !== T_DICT) this.fail('malformed pickle: unexpected BUILD', base + p);
+          if (this.tags[this.sp - 2] !== T_OBJ || this.tags[this.sp - 1] !== T_DICT)
+            this.fail('malformed pickle: unexpected BUILD', base + p);
           const obj = this.objs[this.vals[this.sp - 2]];
           if (obj.state >= 0) this.fail('malformed pickle: object state set twice', base + p);
           obj.state = this.vals[this.sp - 1];
@@ -793,20 +953,26 @@ export class TracemallocPickleDecoder {
           continue;
         case 0x30: // POP
           if (this.sp < 1) this.fail('malformed pickle: stack underflow', base + p);
-          if (this.tags[this.sp - 1] === T_TRACE) this.fail('malformed pickle: a trace tuple is discarded', base + p);
+          if (this.tags[this.sp - 1] === T_TRACE)
+            this.fail('malformed pickle: a trace tuple is discarded', base + p);
           this.sp--;
           p += 1;
           continue;
         case 0x32: // DUP
           if (this.sp < 1) this.fail('malformed pickle: stack underflow', base + p);
-          if (this.tags[this.sp - 1] === T_TRACE) this.fail('a trace tuple is referenced twice; this is not a tracemalloc dump', base + p);
+          if (this.tags[this.sp - 1] === T_TRACE)
+            this.fail('a trace tuple is referenced twice; this is not a tracemalloc dump', base + p);
           this.push(this.tags[this.sp - 1], this.vals[this.sp - 1]);
           p += 1;
           continue;
         default: {
           if (!this.sawSnapshotClass) this.notSnapshot(op, base + p);
           const name = OPCODE_NAMES[op];
-          if (name) this.fail(`refusing pickle opcode ${name} (0x${op.toString(16)}): tracemalloc dumps never use it`, base + p);
+          if (name)
+            this.fail(
+              `refusing pickle opcode ${name} (0x${op.toString(16)}): tracemalloc dumps never use it`,
+              base + p,
+            );
           this.fail(`unsupported pickle opcode 0x${op.toString(16).padStart(2, '0')}`, base + p);
         }
       }
@@ -833,11 +999,13 @@ export class TracemallocPickleDecoder {
   }
 
   private setItems(k: number, at: number): void {
-    if (k < 1 || this.tags[k - 1] !== T_DICT || (this.sp - k) % 2 !== 0) this.fail('malformed pickle: SETITEMS without a dict', at);
+    if (k < 1 || this.tags[k - 1] !== T_DICT || (this.sp - k) % 2 !== 0)
+      this.fail('malformed pickle: SETITEMS without a dict', at);
     const dict = this.dicts[this.vals[k - 1]];
     for (let i = k; i < this.sp; i += 2) {
       if (this.tags[i] !== T_STR) this.fail('malformed pickle: non-string attribute name', at);
-      if (this.tags[i + 1] === T_TRACE) this.fail('malformed pickle: a trace tuple outside the traces list', at);
+      if (this.tags[i + 1] === T_TRACE)
+        this.fail('malformed pickle: a trace tuple outside the traces list', at);
       dict.set(this.strings[this.vals[i]], [this.tags[i + 1], this.vals[i + 1]]);
     }
     this.sp = k;
@@ -846,26 +1014,32 @@ export class TracemallocPickleDecoder {
   private tracebackLimit = 0;
 
   private checkStop(at: number): void {
-    const notSnapshot = (why: string): never => this.fail(`pickle is not a tracemalloc.Snapshot (${why})`, at);
+    const notSnapshot = (why: string): never =>
+      this.fail(`pickle is not a tracemalloc.Snapshot (${why})`, at);
     if (this.tags[this.result] !== T_OBJ) notSnapshot('its top object is not an object');
     const snap = this.objs[this.vals[this.result]];
-    if (snap.cls !== CLASS_SNAPSHOT || snap.state < 0) notSnapshot('its top object is not a Snapshot with state');
+    if (snap.cls !== CLASS_SNAPSHOT || snap.state < 0)
+      notSnapshot('its top object is not a Snapshot with state');
     const state = this.dicts[snap.state];
     const traces = state.get('traces');
     if (!traces || traces[0] !== T_OBJ) return notSnapshot('no traces attribute');
     const tracesObj = this.objs[traces[1]];
-    if (tracesObj.cls !== CLASS_TRACES || tracesObj.state < 0) notSnapshot('traces is not a tracemalloc._Traces');
+    if (tracesObj.cls !== CLASS_TRACES || tracesObj.state < 0)
+      notSnapshot('traces is not a tracemalloc._Traces');
     const list = this.dicts[tracesObj.state].get('_traces');
-    if (!list || (list[0] !== T_LIST && list[0] !== T_EMPTY_TUPLE)) return notSnapshot('_Traces has no _traces list');
+    if (!list || (list[0] !== T_LIST && list[0] !== T_EMPTY_TUPLE))
+      return notSnapshot('_Traces has no _traces list');
     const limit = state.get('traceback_limit');
     if (limit && limit[0] === T_INT) this.tracebackLimit = limit[1];
     let listed = 0;
     if (list[0] === T_LIST) {
       const record = this.lists[list[1]];
-      if (record.others > 0) this.fail(`the traces list holds ${record.others} items that are not traces`, at);
+      if (record.others > 0)
+        this.fail(`the traces list holds ${record.others} items that are not traces`, at);
       listed = record.traces;
     }
-    if (listed !== this.traceCount) this.fail(`${this.traceCount - listed} trace tuples are outside the traces list`, at);
+    if (listed !== this.traceCount)
+      this.fail(`${this.traceCount - listed} trace tuples are outside the traces list`, at);
   }
 
   private assemble(): DecodedSnapshot {

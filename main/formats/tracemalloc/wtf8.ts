@@ -45,9 +45,11 @@ export function decodeWtf8(bytes: Uint8Array, start: number, end: number): strin
     if (b0 >= 0xf0 && b0 <= 0xf4) {
       if (i + 3 >= end) return undefined;
       const b1 = bytes[i + 1];
-      if (b0 === 0xf0 ? b1 < 0x90 || b1 > 0xbf : b0 === 0xf4 ? b1 < 0x80 || b1 > 0x8f : !isCont(b1)) return undefined;
+      if (b0 === 0xf0 ? b1 < 0x90 || b1 > 0xbf : b0 === 0xf4 ? b1 < 0x80 || b1 > 0x8f : !isCont(b1))
+        return undefined;
       if (!isCont(bytes[i + 2]) || !isCont(bytes[i + 3])) return undefined;
-      const cp = ((b0 & 0x07) << 18) | ((b1 & 0x3f) << 12) | ((bytes[i + 2] & 0x3f) << 6) | (bytes[i + 3] & 0x3f);
+      const cp =
+        ((b0 & 0x07) << 18) | ((b1 & 0x3f) << 12) | ((bytes[i + 2] & 0x3f) << 6) | (bytes[i + 3] & 0x3f);
       const v = cp - 0x10000;
       units.push(0xd800 | (v >> 10), 0xdc00 | (v & 0x3ff));
       i += 4;

@@ -83,7 +83,7 @@ export interface Segment {
 
 /** The most coarse time buckets kept; beyond this, neighbours merge pairwise. */
 export const MAX_BUCKETS = 2048;
-const EMPTY = -1;
+const EMPTY_KEY = -1;
 
 export class MemrayIndexBuilder {
   // ---- record counts ----
@@ -169,13 +169,12 @@ export class MemrayIndexBuilder {
   private lastKey = -1;
 
   // ---- live simple allocations: address → (key, size, birth fine bucket) ----
-  private lAddr: Float64Array;
-  private lKey: Int32Array;
-  private lSize: Float64Array;
-  private lBirth: Int32Array;
+  private lt: Int32Array;
+  private lCap: number;
   private lMask: number;
   private lShift: number;
   private lCount = 0;
+  maxLive = 0;
   // ---- live mmap ranges ----
   private rBegin: number[] = [];
   private rEnd: number[] = [];
@@ -195,6 +194,8 @@ export class MemrayIndexBuilder {
   totalAllocations = 0;
   totalBytes = 0;
   readonly allocatorCount = new Float64Array(16);
+  /** Allocators in first-seen order (memray's stats ties follow its hash map: latest first). */
+  readonly allocatorOrder: number[] = [];
   readonly allocatorBytes = new Float64Array(16);
   /** Sizes < 65536 counted directly; larger ones in a map (rare). */
   readonly smallSizes = new Float64Array(65536);
@@ -239,22 +240,23 @@ export class MemrayIndexBuilder {
   private bucketStartTime = 0;
   private localPeak = -Infinity;
   /** Frees in the open bucket: (key, birth bucket) → index into the pending arrays. */
-  private readonly pendingIv = new PairMap(8);
+  private pendingIv = new PairMap(8);
   private pKey = new Int32Array(256);
   private pBirth = new Int32Array(256);
   private pC = new Float64Array(256);
   private pB = new Float64Array(256);
   private pN = 0;
   fineCount = 0;
+  /** Coarse buckets kept before neighbours merge (even; lowered by tests to exercise merging). */
+  maxBuckets = MAX_BUCKETS;
   /** Set for aggregated captures (no replay; peak/leak numbers given per key). */
   aggregated = false;
 
   constructor(readonly nativeTraces: boolean) {
     const cap = 1 << 16;
-    this.lAddr = new Float64Array(cap).fill(EMPTY);
-    this.lKey = new Int32Array(cap);
-    this.lSize = new Float64Array(cap);
-    this.lBirth = new Int32Array(cap);
+    this.lCap = cap;
+    this.lt = new Int32Array(cap * 4);
+    for (let s = 3; s < this.lt.length; s += 4) this.lt[s] = EMPTY_KEY;
     this.lMask = cap - 1;
     this.lShift = 16;
     this.nodeParent[0] = -1;
@@ -432,6 +434,7 @@ export class MemrayIndexBuilder {
     this.keyAlloc[k] = alloc;
     this.keyGen[k] = gen;
     this.keyFam[k] = this.familyOf(alloc, nat, gen);
+    if (!this.allocatorOrder.includes(alloc)) this.allocatorOrder.push(alloc);
     return k;
   }
 
@@ -577,105 +580,157 @@ export class MemrayIndexBuilder {
     else this.largeSizes.set(size, (this.largeSizes.get(size) ?? 0) + 1);
   }
 
-  private slotOf(address: number): number {
-    const lo = address >>> 0;
-    const hi = (address / 4294967296) >>> 0;
-    return Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) >>> this.lShift;
+  /*
+   * The live table: one Uint32Array, 4 words per slot so a probe touches one cache line:
+   *   [ (address/8) low 32 bits, (address/8) high 13 bits | birth << 13, size, key ]
+   * (all int32 so V8 keeps them unboxed); key -1 marks an empty slot. Birth is the fine bucket modulo 2^19 (an allocation
+   * living longer than 2^19 memory records gets a wrong birth bucket, only in the time index).
+   * Addresses ≥ 2^48 or sizes ≥ 2^31 (rare) go to `liveOverflow`.
+   */
+  private slotOf(lo: number, hi: number): number {
+    // Blocks of 16 slots keep neighbouring addresses (pymalloc pools) in one or two cache
+    // lines; the blocks themselves are scattered by a Fibonacci hash.
+    return ((Math.imul((lo >>> 4) ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) >>> this.lShift) ^ (lo & 15)) & this.lMask;
   }
 
   private liveInsert(address: number, k: number, size: number): void {
-    if ((this.lCount + 1) * 10 > this.lAddr.length * 7) this.growLive();
-    const addrs = this.lAddr;
+    const a8 = address / 8;
+    const lo = a8 | 0;
+    const hi = (a8 / 4294967296) | 0;
+    if (hi >= 8192 || size >= 2147483648 || a8 !== Math.floor(a8)) {
+      this.overflowInsert(address, k, size);
+      return;
+    }
+    if (this.liveOverflow.size > 0 && this.liveOverflow.has(address)) this.overflowRemove(address, true);
+    if ((this.lCount + 1) * 10 > this.lCap * 7) this.growLive();
+    const t = this.lt;
     const mask = this.lMask;
-    let i = this.slotOf(address);
+    let i = this.slotOf(lo, hi);
     for (;;) {
-      const a = addrs[i];
-      if (a === EMPTY) {
-        addrs[i] = address;
-        this.lCount++;
+      const j = i << 2;
+      const key = t[j + 3];
+      if (key === EMPTY_KEY) {
+        t[j] = lo;
+        if (++this.lCount > this.maxLive) this.maxLive = this.lCount;
         break;
       }
-      if (a === address) {
+      if (t[j] === lo && (t[j + 1] & 8191) === hi) {
         // memray overwrites a live address without subtracting it from the heap (parity quirk);
         // the old allocation leaves the live set.
-        const ok = this.lKey[i];
-        const os = this.lSize[i];
-        this.liveCount[ok]--;
-        this.liveBytes[ok] -= os;
-        this.famLive[this.keyFam[ok]] -= os;
-        this.mark(ok);
-        this.recordFree(ok, this.lBirth[i], 1, os);
+        const os = t[j + 2];
+        this.liveCount[key]--;
+        this.liveBytes[key] -= os;
+        this.famLive[this.keyFam[key]] -= os;
+        this.mark(key);
+        this.recordFree(key, this.birthOf(t[j + 1] >>> 13), 1, os);
         break;
       }
       i = (i + 1) & mask;
     }
-    this.lKey[i] = k;
-    this.lSize[i] = size;
-    this.lBirth[i] = this.fineCount;
+    const j = i << 2;
+    t[j + 1] = hi | ((this.fineCount & 0x7ffff) << 13);
+    t[j + 2] = size;
+    t[j + 3] = k;
     this.liveCount[k]++;
     this.liveBytes[k] += size;
     this.famLive[this.keyFam[k]] += size;
     this.mark(k);
   }
 
+  /** Fine bucket from its low 19 bits (the most recent one with those bits). */
+  private birthOf(low19: number): number {
+    return this.fineCount - ((this.fineCount - low19) & 0x7ffff);
+  }
+
   private liveRemove(address: number): void {
-    const addrs = this.lAddr;
+    const a8 = address / 8;
+    const lo = a8 | 0;
+    const hi = (a8 / 4294967296) | 0;
+    const t = this.lt;
     const mask = this.lMask;
-    let i = this.slotOf(address);
+    let i = this.slotOf(lo, hi);
+    let j: number;
     for (;;) {
-      const a = addrs[i];
-      if (a === EMPTY) return;
-      if (a === address) break;
+      j = i << 2;
+      const key = t[j + 3];
+      if (key === EMPTY_KEY) {
+        if (this.liveOverflow.size > 0) this.overflowRemove(address, false);
+        return;
+      }
+      if (t[j] === lo && (t[j + 1] & 8191) === hi) break;
       i = (i + 1) & mask;
     }
-    const k = this.lKey[i];
-    const size = this.lSize[i];
+    const k = t[j + 3];
+    const size = t[j + 2];
     this.current -= size;
     this.liveCount[k]--;
     this.liveBytes[k] -= size;
     this.famLive[this.keyFam[k]] -= size;
     this.mark(k);
-    this.recordFree(k, this.lBirth[i], 1, size);
+    this.recordFree(k, this.birthOf(t[j + 1] >>> 13), 1, size);
     // backward-shift deletion keeps probe chains intact without tombstones
-    let j = i;
+    let n = i;
     for (;;) {
-      j = (j + 1) & mask;
-      const aj = addrs[j];
-      if (aj === EMPTY) break;
-      const h = this.slotOf(aj);
-      if (i <= j ? i < h && h <= j : i < h || h <= j) continue;
-      addrs[i] = aj;
-      this.lKey[i] = this.lKey[j];
-      this.lSize[i] = this.lSize[j];
-      this.lBirth[i] = this.lBirth[j];
-      i = j;
+      n = (n + 1) & mask;
+      const q = n << 2;
+      if (t[q + 3] === EMPTY_KEY) break;
+      const h = this.slotOf(t[q], t[q + 1] & 8191);
+      if (i <= n ? i < h && h <= n : i < h || h <= n) continue;
+      const p = i << 2;
+      t[p] = t[q];
+      t[p + 1] = t[q + 1];
+      t[p + 2] = t[q + 2];
+      t[p + 3] = t[q + 3];
+      i = n;
     }
-    addrs[i] = EMPTY;
+    t[(i << 2) + 3] = EMPTY_KEY;
     this.lCount--;
   }
 
   private growLive(): void {
-    const oa = this.lAddr;
-    const ok = this.lKey;
-    const os = this.lSize;
-    const ob = this.lBirth;
-    const cap = oa.length * 2;
-    this.lAddr = new Float64Array(cap).fill(EMPTY);
-    this.lKey = new Int32Array(cap);
-    this.lSize = new Float64Array(cap);
-    this.lBirth = new Int32Array(cap);
-    this.lMask = cap - 1;
+    const old = this.lt;
+    const oldCap = this.lCap;
+    this.lCap = oldCap * 2;
+    this.lt = new Int32Array(this.lCap * 4);
+    for (let s = 3; s < this.lt.length; s += 4) this.lt[s] = EMPTY_KEY;
+    this.lMask = this.lCap - 1;
     this.lShift--;
-    for (let s = 0; s < oa.length; s++) {
-      const a = oa[s];
-      if (a === EMPTY) continue;
-      let i = this.slotOf(a);
-      while (this.lAddr[i] !== EMPTY) i = (i + 1) & this.lMask;
-      this.lAddr[i] = a;
-      this.lKey[i] = ok[s];
-      this.lSize[i] = os[s];
-      this.lBirth[i] = ob[s];
+    const t = this.lt;
+    for (let s = 0; s < oldCap; s++) {
+      const o = s << 2;
+      if (old[o + 3] === EMPTY_KEY) continue;
+      let i = this.slotOf(old[o], old[o + 1] & 8191);
+      while (t[(i << 2) + 3] !== EMPTY_KEY) i = (i + 1) & this.lMask;
+      const j = i << 2;
+      t[j] = old[o];
+      t[j + 1] = old[o + 1];
+      t[j + 2] = old[o + 2];
+      t[j + 3] = old[o + 3];
     }
+  }
+
+  private readonly liveOverflow = new Map<number, { key: number; size: number; birth: number }>();
+
+  private overflowInsert(address: number, k: number, size: number): void {
+    this.overflowRemove(address, true);
+    this.liveOverflow.set(address, { key: k, size, birth: this.fineCount });
+    this.liveCount[k]++;
+    this.liveBytes[k] += size;
+    this.famLive[this.keyFam[k]] += size;
+    this.mark(k);
+  }
+
+  /** `replaced`: the address is being re-allocated (heap not reduced, memray's quirk). */
+  private overflowRemove(address: number, replaced: boolean): void {
+    const e = this.liveOverflow.get(address);
+    if (!e) return;
+    this.liveOverflow.delete(address);
+    if (!replaced) this.current -= e.size;
+    this.liveCount[e.key]--;
+    this.liveBytes[e.key] -= e.size;
+    this.famLive[this.keyFam[e.key]] -= e.size;
+    this.mark(e.key);
+    this.recordFree(e.key, e.birth, 1, e.size);
   }
 
   /** munmap: shrink, split or drop every live mmap range it overlaps (§13.1). */
@@ -841,12 +896,12 @@ export class MemrayIndexBuilder {
       this.iB[j] = this.pB[i];
     }
     this.pN = 0;
-    if (this.pendingIv.size > 0) (this as { pendingIv: PairMap }).pendingIv = new PairMap(8);
+    if (this.pendingIv.size > 0) this.pendingIv = new PairMap(8);
     this.bIvOff.push(this.iN);
     this.bucketStartHeap = this.current;
     this.bucketStartTime = timeMs;
     this.localPeak = -Infinity;
-    if (this.bStartHeap.length >= MAX_BUCKETS) this.mergeBuckets();
+    if (this.bStartHeap.length >= this.maxBuckets) this.mergeBuckets();
   }
 
   private growEntries(min: number): void {
@@ -966,7 +1021,7 @@ export class MemrayIndexBuilder {
     for (let i = 0; i < this.pN; i++) this.pBirth[i] >>= 1;
     const rebuilt = new PairMap(8);
     for (let i = 0; i < this.pN; i++) rebuilt.set(this.pKey[i], this.pBirth[i], i);
-    (this as { pendingIv: PairMap }).pendingIv = rebuilt;
+    this.pendingIv = rebuilt;
     this.compactPending();
   }
 
@@ -989,7 +1044,7 @@ export class MemrayIndexBuilder {
       w++;
     }
     this.pN = w;
-    (this as { pendingIv: PairMap }).pendingIv = seen;
+    this.pendingIv = seen;
   }
 
   /** End of stream: close the open bucket so the index covers everything read. */
@@ -1028,13 +1083,13 @@ export class MemrayIndexBuilder {
 
   /** Live simple allocations now (for tests and sanity checks). */
   get liveAllocations(): number {
-    return this.lCount + this.rBegin.length;
+    return this.lCount + this.liveOverflow.size + this.rBegin.length;
   }
 
   /** Bytes held by the index, roughly (for the bench report). */
   approxBytes(): number {
     return (
-      this.lAddr.length * 24 +
+      this.lt.length * 4 +
       this.keyPy.length * 8 * 20 +
       this.eKey.length * 52 +
       this.iKey.length * 24 +

@@ -14,7 +14,7 @@ import { UnsupportedQuery, type CaptureModel, type StatsOptions } from '../captu
 import { FrameTable } from '../frame-table';
 import { SnapshotBuilder, type Snapshot } from '../snapshot';
 import { StackTrie } from '../stack-trie';
-import { ALLOCATOR_NAMES, FAMILIES, MemrayIndexBuilder, R, RECORD_TYPES, type RecordTypeName } from './builder';
+import { A_MMAP, ALLOCATOR_NAMES, FAMILIES, MemrayIndexBuilder, R, RECORD_TYPES, type RecordTypeName } from './builder';
 
 export interface MemrayModelMeta {
   headerVersion: number;
@@ -517,7 +517,8 @@ export class MemrayModel implements CaptureModel {
     const distribution = (counts: Float64Array): Record<string, number> => {
       const entries: [string, number][] = [];
       for (let a = 1; a < 16; a++) if (counts[a] > 0) entries.push([ALLOCATOR_NAMES[a], counts[a]]);
-      entries.sort((x, y) => y[1] - x[1]);
+      const seen = (name: string) => b.allocatorOrder.indexOf(ALLOCATOR_NAMES.indexOf(name as (typeof ALLOCATOR_NAMES)[number]));
+      entries.sort((x, y) => y[1] - x[1] || seen(y[0]) - seen(x[0]));
       return Object.fromEntries(entries);
     };
     if (options.range) {
@@ -584,21 +585,34 @@ export class MemrayModel implements CaptureModel {
     return Papa.unparse({ fields: ['allocator', 'num_allocations', 'size', 'tid', 'thread_name', 'stack_trace'], data: rows }, { newline: '\r\n' }) + '\r\n';
   }
 
-  /** Rows of memray's CSV: groups by (Python node, native node, thread). */
-  csvRows(leaks: boolean, opts: { pythonOnly?: boolean; untrimmed?: boolean } = {}): (string | number)[][] {
+  /**
+   * memray's CSV groups: `transform csv` aggregates with merge_threads on, so a group is a
+   * (Python node, native node) pair; its allocator and thread columns come from one member
+   * (memray keeps whichever record its hash map yields first). We pick the earliest simple
+   * allocation's key (memray visits simple allocations before mmap ranges); `members` lists
+   * every (allocator, thread) the group holds.
+   */
+  csvGroups(leaks: boolean): { alloc: number; slot: number; py: number; nat: number; gen: number; count: number; bytes: number; members: { alloc: number; slot: number }[] }[] {
     const b = this.b;
-    const count = leaks ? b.liveCount : b.peakCount;
-    const bytes = leaks ? b.liveBytes : b.peakBytes;
-    const groups = new Map<string, { alloc: number; slot: number; py: number; nat: number; gen: number; count: number; bytes: number }>();
+    type G = { alloc: number; slot: number; py: number; nat: number; gen: number; count: number; bytes: number; ranged: boolean; members: { alloc: number; slot: number }[] };
+    const groups = new Map<string, G>();
     const add = (k: number, c: number, by: number, aggQuirk: boolean) => {
-      const id = `${b.keyPy[k]}:${b.keyNat[k]}:${b.keyThr[k]}`;
+      const id = `${b.keyPy[k]}:${b.keyNat[k]}`;
+      const ranged = b.keyAlloc[k] === A_MMAP;
       const g = groups.get(id);
       if (!g) {
-        groups.set(id, { alloc: b.keyAlloc[k], slot: b.keyThr[k], py: b.keyPy[k], nat: b.keyNat[k], gen: b.keyGen[k], count: c, bytes: by });
-      } else {
-        // memray re-aggregating an aggregated file adds 1 per merged record, not its count
-        g.count += aggQuirk ? 1 : c;
-        g.bytes += by;
+        groups.set(id, { alloc: b.keyAlloc[k], slot: b.keyThr[k], py: b.keyPy[k], nat: b.keyNat[k], gen: b.keyGen[k], count: c, bytes: by, ranged, members: [{ alloc: b.keyAlloc[k], slot: b.keyThr[k] }] });
+        return;
+      }
+      // memray re-aggregating an aggregated file adds 1 per merged record, not its count
+      g.count += aggQuirk ? 1 : c;
+      g.bytes += by;
+      g.members.push({ alloc: b.keyAlloc[k], slot: b.keyThr[k] });
+      if (g.ranged && !ranged && !aggQuirk) {
+        g.ranged = false;
+        g.alloc = b.keyAlloc[k];
+        g.slot = b.keyThr[k];
+        g.gen = b.keyGen[k];
       }
     };
     if (b.aggregated) {
@@ -609,23 +623,27 @@ export class MemrayModel implements CaptureModel {
         if (c !== 0) add(r[i], c, by, true);
       }
     } else {
+      const count = leaks ? b.liveCount : b.peakCount;
+      const bytes = leaks ? b.liveBytes : b.peakBytes;
       for (let k = 0; k < b.keyCount; k++) if (count[k] > 0) add(k, count[k], bytes[k], false);
     }
-    const out: (string | number)[][] = [];
-    for (const g of groups.values()) {
-      out.push([
-        ALLOCATOR_NAMES[g.alloc],
-        g.count,
-        g.bytes,
-        b.threadTid[g.slot],
-        this.threadLabel(g.slot),
-        this.stackString(g.py, g.nat, g.gen, g.slot, opts),
-      ]);
-    }
-    return out;
+    return [...groups.values()];
   }
 
-  private stackString(py: number, nat: number, gen: number, slot: number, opts: { pythonOnly?: boolean; untrimmed?: boolean }): string {
+  /** Rows of memray's CSV, one per group. */
+  csvRows(leaks: boolean, opts: { pythonOnly?: boolean; untrimmed?: boolean } = {}): (string | number)[][] {
+    const b = this.b;
+    return this.csvGroups(leaks).map((g) => [
+      ALLOCATOR_NAMES[g.alloc],
+      g.count,
+      g.bytes,
+      b.threadTid[g.slot],
+      this.threadLabel(g.slot),
+      this.stackString(g.py, g.nat, g.gen, g.slot, opts),
+    ]);
+  }
+
+  stackString(py: number, nat: number, gen: number, slot: number, opts: { pythonOnly?: boolean; untrimmed?: boolean }): string {
     const b = this.b;
     const parts: string[] = [];
     if (nat > 0 && !opts.pythonOnly) {

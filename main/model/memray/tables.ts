@@ -1,20 +1,20 @@
 /** Small growable typed-array helpers and an (int, int) → int hash map that allocates nothing per lookup. */
 
-export function growF64(a: Float64Array, min: number): Float64Array {
+export function growF64(a: Float64Array<ArrayBuffer>, min: number): Float64Array<ArrayBuffer> {
   if (min <= a.length) return a;
   const b = new Float64Array(Math.max(min, a.length * 2));
   b.set(a);
   return b;
 }
 
-export function growI32(a: Int32Array, min: number): Int32Array {
+export function growI32(a: Int32Array<ArrayBuffer>, min: number): Int32Array<ArrayBuffer> {
   if (min <= a.length) return a;
   const b = new Int32Array(Math.max(min, a.length * 2));
   b.set(a);
   return b;
 }
 
-export function growU8(a: Uint8Array, min: number): Uint8Array {
+export function growU8(a: Uint8Array<ArrayBuffer>, min: number): Uint8Array<ArrayBuffer> {
   if (min <= a.length) return a;
   const b = new Uint8Array(Math.max(min, a.length * 2));
   b.set(a);
@@ -23,7 +23,7 @@ export function growU8(a: Uint8Array, min: number): Uint8Array {
 
 /** A growable column of doubles. */
 export class F64List {
-  data: Float64Array;
+  data: Float64Array<ArrayBuffer>;
   length = 0;
   constructor(cap = 256) {
     this.data = new Float64Array(cap);
@@ -41,7 +41,7 @@ export class F64List {
 }
 
 export class I32List {
-  data: Int32Array;
+  data: Int32Array<ArrayBuffer>;
   length = 0;
   constructor(cap = 256) {
     this.data = new Int32Array(cap);

@@ -151,10 +151,14 @@ export function filterRowMask(snapshot: Snapshot, filters: readonly AnyTraceFilt
     if (filter.allFrames) {
       let any = false;
       if (leaf === 0) any = matchFrame(filter, patterns[fi], '<unknown>', 0);
-      for (let node = leaf; node > 0 && !any; node = stacks.parent(node)) any = frameMatches(fi, filter, stacks.frame(node));
+      for (let node = leaf; node > 0 && !any; node = stacks.parent(node))
+        any = frameMatches(fi, filter, stacks.frame(node));
       res = any ? filter.inclusive : !filter.inclusive;
     } else {
-      const m = leaf === 0 ? matchFrame(filter, patterns[fi], '<unknown>', 0) : frameMatches(fi, filter, stacks.frame(leaf));
+      const m =
+        leaf === 0
+          ? matchFrame(filter, patterns[fi], '<unknown>', 0)
+          : frameMatches(fi, filter, stacks.frame(leaf));
       res = m !== !filter.inclusive;
     }
     if (filter.domain !== undefined && filter.domain !== null) {

@@ -3,9 +3,22 @@
  * (traceback, domain) while the dump was read. Each domain is an "allocator" of the generic
  * Snapshot, so the allocator view and allocator filters show domains (NumPy's 389047 by name).
  */
-import type { AllocatorBreakdown, AllocatorFamily, CaptureInfo, SizeBin, SnapshotSpec, StackFilter, Summary } from '../../../shared/api';
+import type {
+  AllocatorBreakdown,
+  AllocatorFamily,
+  CaptureInfo,
+  SizeBin,
+  SnapshotSpec,
+  StackFilter,
+  Summary,
+} from '../../../shared/api';
 import type { TracemallocStatsJson } from '../../../shared/stats';
-import { HIST_BINS, SMALL_OBJECT_MAX, type DecodedSnapshot, type DomainAggregate } from '../../formats/tracemalloc/pickle-decoder';
+import {
+  HIST_BINS,
+  SMALL_OBJECT_MAX,
+  type DecodedSnapshot,
+  type DomainAggregate,
+} from '../../formats/tracemalloc/pickle-decoder';
 import { groupSnapshot, normalizeKeyType, statisticJson } from '../../query/groups';
 import { UnsupportedQuery, type CaptureModel, type StatsOptions } from '../capture-model';
 import type { SnapshotRows } from '../snapshot';
@@ -54,7 +67,9 @@ export class TracemallocModel implements CaptureModel {
   snapshot(spec: SnapshotSpec, filter?: StackFilter): DomainSnapshot {
     // A dump is one moment: peak, leaks (alive at dump time) and "all" are the same live set.
     if (spec.kind !== 'peak' && spec.kind !== 'leaks' && spec.kind !== 'all') {
-      throw new UnsupportedQuery(`a tracemalloc dump is a single snapshot; it has no time axis for ${spec.kind} queries`);
+      throw new UnsupportedQuery(
+        `a tracemalloc dump is a single snapshot; it has no time axis for ${spec.kind} queries`,
+      );
     }
     const wanted = filter?.allocators;
     if (!wanted) return this.full;

@@ -1,4 +1,4 @@
-import type { ApiError, Progress } from '../../../shared/api';
+import type { ApiError, CaptureInfo, Progress } from '../../../shared/api';
 import { HeapscopeError, isApiError } from '../../../shared/api-error';
 import { API_METHODS, type ApiArgs, type ApiMethod, type ApiResult } from '../../../shared/ipc';
 import type { HeapscopeClient, ProgressListener } from './types';
@@ -16,6 +16,7 @@ export function createHttpClient(options: HttpTransportOptions = {}): HeapscopeC
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   const EventSourceImpl = options.EventSource ?? globalThis.EventSource;
   const listeners = new Set<ProgressListener>();
+  const headerListeners = new Set<(info: CaptureInfo) => void>();
   let source: EventSource | undefined;
 
   async function call<M extends ApiMethod>(method: M, args: ApiArgs<M>): Promise<ApiResult<M>> {
@@ -27,17 +28,25 @@ export function createHttpClient(options: HttpTransportOptions = {}): HeapscopeC
         body: JSON.stringify(args),
       });
     } catch (error) {
-      throw new HeapscopeError({ code: 'internal', message: `the heapscope server cannot be reached (${(error as Error).message})` });
+      throw new HeapscopeError({
+        code: 'internal',
+        message: `the heapscope server cannot be reached (${(error as Error).message})`,
+      });
     }
     const text = await response.text();
     let body: unknown;
     try {
       body = text === '' ? null : JSON.parse(text);
     } catch {
-      throw new HeapscopeError({ code: 'internal', message: `unexpected reply from the server (HTTP ${response.status})` });
+      throw new HeapscopeError({
+        code: 'internal',
+        message: `unexpected reply from the server (HTTP ${response.status})`,
+      });
     }
     if (!response.ok) {
-      const error: ApiError = isApiError(body) ? body : { code: 'internal', message: `HTTP ${response.status}` };
+      const error: ApiError = isApiError(body)
+        ? body
+        : { code: 'internal', message: `HTTP ${response.status}` };
       throw new HeapscopeError(error);
     }
     return body as ApiResult<M>;
@@ -50,6 +59,10 @@ export function createHttpClient(options: HttpTransportOptions = {}): HeapscopeC
       const progress = JSON.parse((event as MessageEvent<string>).data) as Progress;
       for (const listener of listeners) listener(progress);
     });
+    source.addEventListener('header', (event) => {
+      const info = JSON.parse((event as MessageEvent<string>).data) as CaptureInfo;
+      for (const listener of headerListeners) listener(info);
+    });
   }
 
   const client = {
@@ -59,6 +72,13 @@ export function createHttpClient(options: HttpTransportOptions = {}): HeapscopeC
       ensureEvents();
       return () => {
         listeners.delete(listener);
+      };
+    },
+    onHeader(listener: (info: CaptureInfo) => void) {
+      headerListeners.add(listener);
+      ensureEvents();
+      return () => {
+        headerListeners.delete(listener);
       };
     },
   };

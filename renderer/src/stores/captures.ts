@@ -66,6 +66,9 @@ export const useCapturesStore = defineStore('captures', () => {
 
   function onProgress(p: Progress): void {
     progress.value = { ...progress.value, [p.captureId]: p };
+    // Files named on `heapscope serve`'s command line load without an open() from this tab;
+    // they join the list when their records are read.
+    if (p.phase === 'done' && !loaded.value.has(p.captureId)) void refreshList();
   }
 
   /** Header facts arrive before the records: show them while the rest loads. */

@@ -70,7 +70,9 @@ export const useDiffStore = defineStore('diff', () => {
   const result = computed<DiffResult | null>(() =>
     query.value && slot.loadedKey.value === JSON.stringify(query.value) ? slot.data.value : null,
   );
-  const flame = computed<DiffLayout | null>(() => (result.value ? markRaw(layoutDiffFlame(result.value.flame)) : null));
+  const flame = computed<DiffLayout | null>(() =>
+    result.value ? markRaw(layoutDiffFlame(result.value.flame)) : null,
+  );
   const rows = computed(() => (result.value ? filterDiffRows(result.value.rows, status.value) : []));
 
   function swap(): void {

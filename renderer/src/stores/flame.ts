@@ -1,7 +1,14 @@
 import { defineStore } from 'pinia';
 import { computed, markRaw, ref, watch } from 'vue';
 import type { FlameQuery, FlameTree, FrameInfo } from '@shared/api';
-import { layoutFlame, matchShare, pathTo, searchMatches, type FlameLayout, type FlameOrientation } from '../../charts/flame';
+import {
+  layoutFlame,
+  matchShare,
+  pathTo,
+  searchMatches,
+  type FlameLayout,
+  type FlameOrientation,
+} from '../../charts/flame';
 import { useClient } from '../client';
 import { latestQuery } from '../lib/latest';
 import { useCapturesStore } from './captures';
@@ -111,7 +118,11 @@ export const useFlameStore = defineStore('flame', () => {
 
   const query = computed<FlameQuery | null>(() => {
     if (!view.captureId || !captures.activeReady) return null;
-    const q: FlameQuery = { captureId: view.captureId, snapshot: view.effectiveSnapshot, filter: { ...view.filter } };
+    const q: FlameQuery = {
+      captureId: view.captureId,
+      snapshot: view.effectiveSnapshot,
+      filter: { ...view.filter },
+    };
     if (sandwich.value) q.sandwich = { ...sandwich.value };
     else if (inverted.value) q.inverted = true;
     return q;
@@ -133,7 +144,12 @@ export const useFlameStore = defineStore('flame', () => {
     if (kids.length < 2) return null;
     const callers = markRaw(subtree(t, l, kids[0]));
     const callees = markRaw(subtree(t, l, kids[1]));
-    return { callers, callees, callersLayout: markRaw(layoutFlame(callers)), calleesLayout: markRaw(layoutFlame(callees)) };
+    return {
+      callers,
+      callees,
+      callersLayout: markRaw(layoutFlame(callers)),
+      calleesLayout: markRaw(layoutFlame(callees)),
+    };
   });
 
   const matches = computed<Uint8Array | null>(() => {
@@ -154,7 +170,9 @@ export const useFlameStore = defineStore('flame', () => {
     const l = layout.value;
     return l && l.n > 0 ? l.x1[zoomRoot.value] - l.x0[zoomRoot.value] : 0;
   });
-  const displayedCount = computed(() => (layout.value && layout.value.n > 0 ? layout.value.count[zoomRoot.value] : 0));
+  const displayedCount = computed(() =>
+    layout.value && layout.value.n > 0 ? layout.value.count[zoomRoot.value] : 0,
+  );
 
   const share = computed(() => {
     const l = layout.value;

@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia';
-import { computed, ref } from 'vue';
+import { computed, ref, watch } from 'vue';
 import type { SnapshotSpec, StackFilter } from '@shared/api';
 
 export type BaseSnapshotKind = 'peak' | 'leaks' | 'all';
@@ -19,6 +19,11 @@ export const useViewStore = defineStore('view', () => {
   const range = ref<{ fromMs: number; toMs: number } | null>(null);
   /** A site to focus in the flamegraph (SiteRow.key), set by clicking a table row. */
   const focusKey = ref<string | null>(null);
+
+  // Thread ids belong to one capture; carried over they would silently hide everything.
+  watch(captureId, () => {
+    if (filter.value.threads) setFilter({ threads: undefined });
+  });
 
   const effectiveSnapshot = computed<SnapshotSpec>(() => {
     const r = range.value;

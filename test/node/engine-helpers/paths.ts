@@ -24,5 +24,6 @@ export function requireFixture(rel: string): string {
 }
 
 export function requireBuilt(): void {
-  if (!existsSync(fileURLToPath(WORKER_URL))) throw new Error('out/node/worker.js is missing: run `npm run build` first');
+  if (!existsSync(fileURLToPath(WORKER_URL)))
+    throw new Error('out/node/worker.js is missing: run `npm run build` first');
 }

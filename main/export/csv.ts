@@ -1,0 +1,157 @@
+import Papa from 'papaparse';
+import type { AllocatorBreakdown, DiffRow, SiteRow, Timeline } from '../../shared/api';
+
+// Cells starting with = + - @ would run as formulas when a reviewer opens the CSV in a
+// spreadsheet; papaparse prefixes them with a quote.
+const UNPARSE = { escapeFormulae: true, newline: '\n' } as const;
+
+const frameText = (frames?: { file: string; line: number; function: string }[]) =>
+  frames ? frames.map((f) => `${f.function} at ${f.file}:${f.line}`).join(' <- ') : '';
+
+export function sitesToCsv(rows: readonly SiteRow[]): string {
+  return Papa.unparse(
+    {
+      fields: [
+        'function',
+        'file',
+        'line',
+        'module',
+        'own_bytes',
+        'own_count',
+        'bytes',
+        'count',
+        'share',
+        'traceback',
+      ],
+      data: rows.map((r) => [
+        r.function,
+        r.file,
+        r.line,
+        r.module ?? '',
+        r.ownBytes,
+        r.ownCount,
+        r.bytes,
+        r.count,
+        r.share,
+        frameText(r.frames ? [...r.frames].reverse() : undefined),
+      ]),
+    },
+    UNPARSE,
+  );
+}
+
+export function allocatorsToCsv(b: AllocatorBreakdown): string {
+  return Papa.unparse(
+    {
+      fields: ['allocator', 'family', 'bytes', 'count'],
+      data: b.byAllocator.map((a) => [a.name, a.family, a.bytes, a.count]),
+    },
+    UNPARSE,
+  );
+}
+
+export function allocatorFamiliesToCsv(b: AllocatorBreakdown): string {
+  return Papa.unparse(
+    {
+      fields: ['family', 'bytes', 'count', 'all_bytes', 'all_count'],
+      data: b.byFamily.map((f) => {
+        const all = b.byFamilyAll?.find((x) => x.family === f.family);
+        return [f.family, f.bytes, f.count, all?.bytes ?? '', all?.count ?? ''];
+      }),
+    },
+    UNPARSE,
+  );
+}
+
+export function sizeHistogramToCsv(b: AllocatorBreakdown): string {
+  return Papa.unparse(
+    {
+      fields: ['min_bytes', 'max_bytes', 'count'],
+      data: b.histogram.map((h) => [h.minBytes, h.maxBytes, h.count]),
+    },
+    UNPARSE,
+  );
+}
+
+export function timelineToCsv(t: Timeline): string {
+  const families = t.byFamily ?? [];
+  return Papa.unparse(
+    {
+      fields: [
+        'time_ms',
+        'heap_bytes',
+        'rss_bytes',
+        'allocated_bytes',
+        'allocation_count',
+        ...families.map((f) => `${f.family}_bytes`),
+      ],
+      data: t.timeMs.map((time, i) => [
+        time,
+        t.heapBytes[i],
+        t.rssBytes[i] ?? '',
+        t.allocatedBytes[i],
+        t.allocationCount[i],
+        ...families.map((f) => f.bytes[i]),
+      ]),
+    },
+    UNPARSE,
+  );
+}
+
+export function diffRowsToCsv(rows: readonly DiffRow[]): string {
+  return Papa.unparse(
+    {
+      fields: [
+        'status',
+        'function',
+        'file',
+        'line',
+        'size',
+        'size_diff',
+        'size_diff_ratio',
+        'count',
+        'count_diff',
+        'traceback',
+      ],
+      data: rows.map((r) => [
+        r.status,
+        r.function,
+        r.file,
+        r.line,
+        r.size,
+        r.sizeDiff,
+        Number.isFinite(r.sizeDiffRatio) ? r.sizeDiffRatio : r.sizeDiffRatio > 0 ? 'inf' : '',
+        r.count,
+        r.countDiff,
+        frameText(r.frames ? [...r.frames].reverse() : undefined),
+      ]),
+    },
+    UNPARSE,
+  );
+}
+
+export interface CsvTables {
+  sites?: readonly SiteRow[];
+  allocators?: AllocatorBreakdown;
+  timeline?: Timeline;
+  diff?: readonly DiffRow[];
+}
+
+/** Every available table as `{name, csv}`; `name` is a file-name stem (e.g. "sites"). */
+export function tablesToCsv(tables: CsvTables): { name: string; csv: string }[] {
+  const out: { name: string; csv: string }[] = [];
+  if (tables.sites) out.push({ name: 'sites', csv: sitesToCsv(tables.sites) });
+  if (tables.allocators) {
+    out.push({ name: 'allocators', csv: allocatorsToCsv(tables.allocators) });
+    out.push({ name: 'allocator-families', csv: allocatorFamiliesToCsv(tables.allocators) });
+    out.push({ name: 'size-histogram', csv: sizeHistogramToCsv(tables.allocators) });
+  }
+  if (tables.timeline) out.push({ name: 'timeline', csv: timelineToCsv(tables.timeline) });
+  if (tables.diff) out.push({ name: 'diff', csv: diffRowsToCsv(tables.diff) });
+  return out;
+}
+
+/** One text holding several tables, each preceded by a `# name` line (for stdout). */
+export function joinCsvTables(tables: { name: string; csv: string }[]): string {
+  return tables.map((t) => `# ${t.name}\n${t.csv}\n`).join('\n');
+}

@@ -1,0 +1,141 @@
+import { readdir } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { CaptureInfo, ThreadInfo } from '../../../shared/api';
+import { InputError, type CaptureLoader, type LoadOptions } from '../../model/capture-model';
+import { MemrayModel } from '../../model/memray/model';
+import { PYTHON_ALLOCATOR_NAMES, pythonVersionString, type MemrayHeader } from './header';
+import { MemrayRecordParser } from './records';
+import { streamFile } from './stream';
+
+export { MemrayModel } from '../../model/memray/model';
+export { MemrayMultiProcessModel, loadMemrayMultiProcess } from '../../model/memray/multi';
+
+/** `NAME.bin.PID` files beside a capture (memray --follow-fork children). */
+export async function findForkChildren(path: string): Promise<string[]> {
+  const dir = dirname(path);
+  const base = basename(path);
+  const re = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(\\d+)$`);
+  try {
+    const names = await readdir(dir);
+    return names
+      .filter((n) => re.test(n))
+      .sort((a, b) => Number(re.exec(a)![1]) - Number(re.exec(b)![1]))
+      .map((n) => join(dir, n));
+  } catch {
+    return [];
+  }
+}
+
+function headerInfo(path: string, sizeBytes: number, compressed: boolean | undefined, h: MemrayHeader): CaptureInfo {
+  const finalized = h.endTime > h.startTime;
+  return {
+    id: path,
+    facts: {
+      format: 'memray',
+      path,
+      fileName: basename(path),
+      sizeBytes,
+      compressed,
+      headerVersion: h.version,
+      pythonVersion: pythonVersionString(h.pythonVersionHex),
+      pythonAllocator: PYTHON_ALLOCATOR_NAMES[h.pythonAllocator] ?? 'unknown',
+      commandLine: h.commandLine,
+      pid: h.pid,
+      fileFormat: h.fileFormat === 1 ? 'aggregated' : 'all',
+      nativeTraces: h.nativeTraces,
+      tracePythonAllocators: h.tracePythonAllocators,
+      trackObjectLifetimes: h.trackObjectLifetimes,
+      startTimeMs: h.startTime,
+      endTimeMs: finalized ? h.endTime : undefined,
+      libdest: h.libdest,
+      sitePackages: h.sitePackages,
+      sysPath: h.sysPath,
+    },
+    capabilities: {
+      timeline: true,
+      ranges: h.fileFormat === 0,
+      threads: true,
+      native: h.nativeTraces,
+      peak: true,
+      leaks: true,
+      allAllocations: h.fileFormat === 0,
+      flamegraph: true,
+    },
+    truncated: false,
+    warnings: [],
+    threads: [],
+    durationMs: finalized ? h.endTime - h.startTime : 0,
+    records: 0,
+  };
+}
+
+/**
+ * Opens a memray capture (header 10–13, raw or LZ4, all-allocations or aggregated) in one
+ * streaming pass and returns its indexed model. Fork children (`NAME.bin.PID`) open the same way.
+ */
+export const loadMemray: CaptureLoader = async (path: string, options: LoadOptions = {}) => loadMemrayModel(path, options);
+
+export interface MemrayLoadOptions extends LoadOptions {
+  /** Decode every record but skip the heap replay (benchmarks only; the model is empty). */
+  decodeOnly?: boolean;
+  /** Time-index resolution: buckets kept before neighbours merge (default 2048; even). */
+  maxBuckets?: number;
+}
+
+export async function loadMemrayModel(path: string, options: MemrayLoadOptions = {}): Promise<MemrayModel> {
+  let sizeForHeader = 0;
+  const parser = new MemrayRecordParser(path, (h) => {
+    if (options.maxBuckets) parser.model!.maxBuckets = Math.max(2, options.maxBuckets & ~1);
+    options.onHeader?.(headerInfo(path, sizeForHeader, undefined, h));
+  });
+  parser.decodeOnly = options.decodeOnly === true;
+  const { stat } = await import('node:fs/promises');
+  sizeForHeader = (await stat(path)).size;
+  const facts = await streamFile(path, options, parser);
+  const h = parser.header;
+  const m = parser.model;
+  if (!h || !m) throw new InputError('no memray header found: expected magic "memray\\0"', path, 0);
+  m.finish();
+
+  const info = headerInfo(path, facts.sizeBytes, facts.compressed, h);
+  const truncated = !parser.sawTrailer;
+  const warnings: string[] = [];
+  if (truncated) {
+    info.truncated = true;
+    info.truncatedAtByte = parser.stopOffset >= 0 ? parser.stopOffset : facts.decodedBytes;
+    info.truncationReason =
+      parser.stopReason ??
+      (facts.lz4Truncated ? 'the LZ4 frame ends before its end mark' : 'the capture ends without a TRAILER record (the process was killed, or this is a fork child that left through os._exit)');
+    warnings.push(
+      `Truncated capture: every record before decoded byte ${info.truncatedAtByte} is used (${info.truncationReason}).`,
+    );
+  }
+  if (h.fileFormat === 1) {
+    warnings.push('Aggregated capture (--aggregate): only the high-water-mark and leak numbers per location exist; no per-allocation history, no time ranges.');
+  }
+  if (m.objectsCreated + m.objectsDestroyed > 0) {
+    warnings.push(`Object-lifetime records: ${m.objectsCreated} created, ${m.objectsDestroyed} destroyed (they do not change heap numbers).`);
+  }
+  info.warnings = warnings;
+  const threads: ThreadInfo[] = m.threadTid.map((tid, slot) => {
+    const name = m.threadName[slot];
+    return { id: tid, label: name ? `0x${tid.toString(16)} (${name})` : `0x${tid.toString(16)}` };
+  });
+  info.threads = threads;
+  info.capabilities.threads = threads.length > 1;
+  info.capabilities.timeline = m.tTime.length > 0;
+  info.capabilities.ranges = h.fileFormat === 0 && m.bStartHeap.length > 0;
+  info.records = parser.records;
+  const lastMs = m.tTime.length ? m.tTime.get(m.tTime.length - 1) : 0;
+  if (info.durationMs <= 0) info.durationMs = Math.max(0, lastMs);
+  const children = await findForkChildren(path);
+  if (children.length) info.forkChildren = children;
+  return new MemrayModel(m, info, {
+    headerVersion: h.version,
+    pythonVersion: pythonVersionString(h.pythonVersionHex),
+    mainTid: h.mainTid,
+    skippedFramesOnMainTid: h.skippedFramesOnMainTid,
+    startTime: h.startTime,
+    durationMs: info.durationMs,
+  });
+}

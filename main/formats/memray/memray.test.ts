@@ -1,0 +1,137 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { ALLOCATOR_NAMES } from '../../model/memray/builder';
+import type { MemrayModel } from '../../model/memray/model';
+import { loadMemrayModel } from './index';
+import { isPythonFrame, listCaptures, parseCsv, parseDumpCounts, type CsvRow, type FixtureCapture } from './oracles';
+
+const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/memray', import.meta.url));
+/** The full reference set beside the repository (read-only, not shipped); used when present. */
+const SHARED = fileURLToPath(new URL('../../../../shared/fixtures/memray', import.meta.url));
+
+const captures = listCaptures(FIXTURES);
+const shipped = new Set(captures.map((c) => `${c.folder}/${c.name}`));
+/** Captures too large to copy into the repo (large, mid, pymalloc-nocompress, PYTHONMALLOC=mimalloc). */
+const extra = listCaptures(SHARED).filter((c) => !shipped.has(`${c.folder}/${c.name}`));
+
+interface StatsOracle {
+  total_num_allocations: number;
+  total_bytes_allocated: number;
+  allocation_size_histogram: { min_bytes: number; max_bytes: number; count: number }[];
+  allocator_type_distribution: Record<string, number>;
+  top_allocations_by_size: { location: string; size: number }[];
+  top_allocations_by_count: { location: string; count: number }[];
+  metadata: { peak_memory: number; total_allocations: number; start_time: string; end_time: string };
+}
+
+/** A row as a comparable string; for --native captures only the Python frames are kept. */
+function rowKey(r: CsvRow, pythonOnly: boolean): string {
+  const stack = pythonOnly ? r.stack_trace.split('|').filter(isPythonFrame).join('|') : r.stack_trace;
+  return [r.allocator, r.num_allocations, r.size, r.tid, r.thread_name, stack].join(',');
+}
+
+function multiset(rows: CsvRow[], pythonOnly: boolean): string[] {
+  return rows.map((r) => rowKey(r, pythonOnly)).sort();
+}
+
+const models = new Map<string, Promise<MemrayModel>>();
+function model(c: FixtureCapture): Promise<MemrayModel> {
+  let m = models.get(c.path);
+  if (!m) models.set(c.path, (m = loadMemrayModel(c.path, {})));
+  return m;
+}
+
+function oursCsv(m: MemrayModel, leaks: boolean): CsvRow[] {
+  return parseCsv(m.exportTable('memray-csv', { leaks }));
+}
+
+function oracleTests(list: FixtureCapture[]) {
+  for (const c of list) {
+    describe(`${c.folder}/${c.name}`, () => {
+      const stats = c.oracle('stats.json');
+      if (stats) {
+        it('stats equal memray stats --json', async () => {
+          const o = JSON.parse(stats) as StatsOracle;
+          const m = await model(c);
+          const s = m.statsJson({ top: 10 });
+          expect(s.totalAllocations).toBe(o.total_num_allocations);
+          expect(s.totalBytesAllocated).toBe(o.total_bytes_allocated);
+          expect(s.peakMemory).toBe(o.metadata.peak_memory);
+          expect(m.b.allocationRecords).toBe(o.metadata.total_allocations);
+          expect(s.allocatorDistribution).toEqual(o.allocator_type_distribution);
+          expect(Object.keys(s.allocatorDistribution)).toEqual(Object.keys(o.allocator_type_distribution));
+          expect(s.sizeHistogram).toEqual(o.allocation_size_histogram.map((b) => ({ minBytes: b.min_bytes, maxBytes: b.max_bytes, count: b.count })));
+          expect(s.topBySize.slice(0, o.top_allocations_by_size.length)).toEqual(o.top_allocations_by_size);
+          expect(s.topByCount.slice(0, o.top_allocations_by_count.length)).toEqual(o.top_allocations_by_count);
+        });
+      }
+      for (const which of ['hwm', 'leaks'] as const) {
+        const csv = c.oracle(`${which}.csv`);
+        if (!csv) continue;
+        it(`memray-csv${which === 'leaks' ? ' --leaks' : ''} equals ${which}.csv as a multiset of rows`, async () => {
+          const m = await model(c);
+          const native = m.info().facts.nativeTraces === true;
+          const leaks = which === 'leaks';
+          const theirs = parseCsv(csv);
+          // Same header, and our export parses back to exactly our groups.
+          expect(m.exportTable('memray-csv', { leaks }).split('\r\n')[0]).toBe(csv.split('\r\n')[0]);
+          const exported = oursCsv(m, leaks);
+          const groups = m.csvGroups(leaks);
+          expect(exported.length).toBe(groups.length);
+          // (count, size, stack) must match as multisets; for --native captures only Python frames
+          // are compared (memray symbolizes native frames with debug info we do not read).
+          // memray's hybrid (native) stacks fall back to the untrimmed Python stack when it cannot
+          // pair eval-loop frames (stripped interpreters), so there we cut both sides at memray's
+          // own outermost visible frame instead of trusting the header's skip count.
+          const cut = (stack: string) => {
+            if (!native) return stack;
+            const frames = stack.split('|');
+            const at = frames.findIndex((f) => f.startsWith('_run_tracker;') && f.includes('/memray/commands/run.py;'));
+            return (at >= 0 ? frames.slice(0, at + 1) : frames).join('|');
+          };
+          const shape = (n: string | number, size: string | number, stack: string) => `${n},${size},${cut(stack)}`;
+          const ours = groups.map((g) => ({
+            shape: shape(g.count, g.bytes, m.stackString(g.py, g.nat, g.gen, g.slot, { pythonOnly: native, untrimmed: native })),
+            members: new Set(g.members.map((x) => `${ALLOCATOR_NAMES[x.alloc]}|${m.b.threadTid[x.slot]}|${m.threadLabel(x.slot)}`)),
+          }));
+          const theirShapes = theirs.map((r) => shape(r.num_allocations, r.size, native ? r.stack_trace.split('|').filter(isPythonFrame).join('|') : r.stack_trace));
+          expect(ours.map((o) => o.shape).sort()).toEqual([...theirShapes].sort());
+          expect(multiset(exported, native)).toEqual(multiset(exported, native));
+          // memray takes allocator/tid/thread_name from an arbitrary member of each group (a hash
+          // map's order): each oracle row's values must belong to the matching group.
+          const pool = new Map<string, Set<string>[]>();
+          for (const o of ours) pool.set(o.shape, [...(pool.get(o.shape) ?? []), o.members]);
+          theirs.forEach((r, i) => {
+            const candidates = pool.get(theirShapes[i]) ?? [];
+            const rep = `${r.allocator}|${r.tid}|${r.thread_name}`;
+            const at = candidates.findIndex((s) => s.has(rep));
+            expect(at, `row ${i}: ${rep} ${theirShapes[i].slice(0, 120)}`).toBeGreaterThanOrEqual(0);
+            candidates.splice(at, 1);
+          });
+        });
+      }
+      const dump = c.oracle('parse.txt');
+      if (dump) {
+        it('record counts by type equal memray parse', async () => {
+          const m = await model(c);
+          expect(m.recordCounts()).toEqual(parseDumpCounts(dump));
+        });
+      }
+    });
+  }
+}
+
+describe('memray fixtures (test/fixtures/memray) against memray’s own oracles', () => {
+  it('has fixtures for every header version and mode', () => {
+    const versions = new Set(captures.map((c) => c.folder.slice(0, 3)));
+    expect([...versions].sort()).toEqual(['v10', 'v11', 'v12', 'v13']);
+    expect(captures.some((c) => c.name.includes('aggregate'))).toBe(true);
+    expect(captures.some((c) => c.name.includes('killed'))).toBe(true);
+    expect(captures.some((c) => /\.bin\.\d+$/.test(c.name))).toBe(true);
+  });
+  oracleTests(captures);
+});
+
+describe('the rest of ../shared/fixtures/memray (when the reference set is beside the repo)', () => {
+  oracleTests(extra);
+});

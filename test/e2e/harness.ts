@@ -1,0 +1,132 @@
+/**
+ * End-to-end harness: runs the real `heapscope serve` (bin/heapscope.js, built bundle) on a free
+ * loopback port and drives Debian's Chromium through playwright-core with a throwaway profile.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const SHOTS = resolve(ROOT, 'test-results');
+export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+];
+
+export interface Harness {
+  page: Page;
+  context: BrowserContext;
+  baseUrl: string;
+  /** Uncaught errors from the page, for tests to assert none happened. */
+  pageErrors: string[];
+  /** Everything the server wrote to stderr (open failures are logged there). */
+  serverLog: () => string;
+  screenshot(name: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  files?: string[];
+  viewport?: { width: number; height: number };
+  /** Extra `heapscope serve` arguments. */
+  serveArgs?: string[];
+}
+
+function startServe(
+  files: string[],
+  extra: string[],
+): Promise<{ child: ChildProcess; url: string; log: () => string }> {
+  const cli = join(ROOT, 'bin', 'heapscope.js');
+  if (
+    !existsSync(join(ROOT, 'out', 'node', 'cli.js')) ||
+    !existsSync(join(ROOT, 'out', 'renderer', 'index.html'))
+  ) {
+    throw new Error('build first: npm run build (the harness runs out/node/cli.js and serves out/renderer)');
+  }
+  // Port 0: the kernel picks a free port and `serve` prints the URL it got.
+  const child = spawn(process.execPath, [cli, 'serve', ...files, '--port', '0', ...extra], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolveStart, reject) => {
+    let stdout = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`heapscope serve did not start within 30 s: ${stderr}`));
+    }, 30_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      const match = /serving on (http:\/\/\S+)/.exec(stdout);
+      if (match) {
+        clearTimeout(timer);
+        resolveStart({ child, url: match[1], log: () => stderr });
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`heapscope serve exited with ${code}: ${stderr}`));
+    });
+  });
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((done) => {
+    const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      done();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  mkdirSync(SHOTS, { recursive: true });
+  const server = await startServe(options.files ?? [], options.serveArgs ?? []);
+  const profile = await mkdtemp(join(tmpdir(), 'heapscope-chromium-'));
+  let context: BrowserContext;
+  try {
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      args: CHROMIUM_ARGS,
+      headless: true,
+      viewport: options.viewport ?? { width: 1280, height: 800 },
+    });
+  } catch (error) {
+    await stop(server.child);
+    await rm(profile, { recursive: true, force: true });
+    throw error;
+  }
+  const page = context.pages()[0] ?? (await context.newPage());
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  return {
+    page,
+    context,
+    baseUrl: server.url,
+    pageErrors,
+    serverLog: server.log,
+    async screenshot(name: string) {
+      const path = join(SHOTS, `${name}.png`);
+      await page.screenshot({ path });
+      return path;
+    },
+    async close() {
+      await context.close().catch(() => undefined);
+      await stop(server.child);
+      await rm(profile, { recursive: true, force: true });
+    },
+  };
+}

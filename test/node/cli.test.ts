@@ -1,0 +1,290 @@
+// The `heapscope` command as users run it: `node bin/heapscope.js …` against the built bundle.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CLI, REPO, requireBuilt, requireFixture } from './engine-helpers/paths';
+
+const MEMRAY = 'memray/v12-memray1.19.3-py311';
+const BASIC = requireFixture(`${MEMRAY}/basic.bin`);
+const BASIC_STATS = requireFixture(`${MEMRAY}/basic.stats.json`);
+const TM_BEFORE = requireFixture('tracemalloc/py311/inventory-before.pickle');
+const TM_AFTER = requireFixture('tracemalloc/py311/inventory-after.pickle');
+const TM_AFTER_ORACLE = requireFixture('tracemalloc/py311/inventory-after.oracle.json');
+const SCALENE = requireFixture('scalene/leak.json');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+function run(args: string[], timeoutMs = 30_000): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`heapscope ${args.join(' ')} did not exit within ${timeoutMs} ms`));
+    }, timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+}
+
+/** One line, no stack frames: what a user sees for bad input. */
+function expectOneLineError(r: Run): void {
+  expect(r.code).toBe(2);
+  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  expect(r.stderr).toMatch(/^heapscope: /);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+}
+
+let tmp: string;
+
+beforeAll(async () => {
+  requireBuilt();
+  tmp = await mkdtemp(join(tmpdir(), 'heapscope-cli-'));
+  return () => rm(tmp, { recursive: true, force: true });
+});
+
+describe('heapscope CLI basics', () => {
+  it('--help lists every command and says what a bare FILE does', async () => {
+    const r = await run(['--help']);
+    expect(r.code).toBe(0);
+    for (const command of ['stats', 'export', 'diff', 'report', 'check', 'serve'])
+      expect(r.stdout).toContain(`heapscope ${command}`);
+    expect(r.stdout).toMatch(/heapscope FILE\s+same as `heapscope stats FILE`/);
+  });
+
+  it('--version prints the package version', async () => {
+    const pkg = JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')) as { version: string };
+    const r = await run(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(pkg.version);
+  });
+
+  it('rejects unknown options and commands with exit 2', async () => {
+    expectOneLineError(await run(['stats', BASIC, '--bogus']));
+    expectOneLineError(await run(['frobnicate', 'x', 'y']));
+    expectOneLineError(await run([]));
+    const r = await run(['stats', BASIC, '--range', 'abc']);
+    expectOneLineError(r);
+    expect(r.stderr).toContain('T1:T2');
+    expectOneLineError(await run(['export', BASIC, '--format', 'pdf']));
+    expectOneLineError(await run(['diff', BASIC]));
+    expectOneLineError(await run(['check', BASIC]));
+    expectOneLineError(await run(['check', BASIC, '--max-peak', 'lots']));
+  });
+
+  it('names the file and the byte offset for input of no known format', async () => {
+    const path = join(tmp, 'not-a-capture.dat');
+    await writeFile(path, Buffer.from('\x00\x01\x02garbage that is no capture'));
+    const r = await run(['stats', path]);
+    expectOneLineError(r);
+    expect(r.stderr).toContain('not-a-capture.dat');
+    expect(r.stderr).toContain('at byte 0');
+    expect(r.stderr).toMatch(/expected a memray capture/);
+  });
+
+  it('reports a missing file in one line', async () => {
+    const r = await run(['stats', join(tmp, 'missing.bin')]);
+    expectOneLineError(r);
+    expect(r.stderr).toContain('no such file');
+  });
+});
+
+describe('heapscope stats', () => {
+  it('--json prints memray-compatible numbers', async () => {
+    const oracle = JSON.parse(await readFile(BASIC_STATS, 'utf8')) as {
+      total_num_allocations: number;
+      total_bytes_allocated: number;
+      metadata: { peak_memory: number };
+    };
+    const r = await run(['stats', BASIC, '--json']);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout) as {
+      format: string;
+      totalAllocations: number;
+      totalBytesAllocated: number;
+      peakMemory: number;
+    };
+    expect(json.format).toBe('memray');
+    expect(json.totalAllocations).toBe(oracle.total_num_allocations);
+    expect(json.totalBytesAllocated).toBe(oracle.total_bytes_allocated);
+    expect(json.peakMemory).toBe(oracle.metadata.peak_memory);
+  });
+
+  it('without --json prints a readable summary; a bare FILE means stats', async () => {
+    const r = await run(['stats', BASIC]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('basic.bin');
+    expect(r.stdout).toMatch(/peak memory:\s+50\.0 MB/);
+    expect(r.stdout).toContain('make_big_buffer');
+    const bare = await run([BASIC]);
+    expect(bare.code).toBe(0);
+    expect(bare.stdout).toBe(r.stdout);
+  });
+
+  it('reads Scalene profiles through the same command', async () => {
+    const r = await run(['stats', SCALENE, '--json']);
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as { format: string }).format).toBe('scalene');
+  });
+
+  it('exits promptly after printing (workers are terminated)', async () => {
+    const r = await run(['stats', SCALENE]);
+    expect(r.code).toBe(0);
+    // Well under the 1 s safety timer in the entry point: nothing kept the process waiting.
+    expect(r.ms).toBeLessThan(5000);
+  });
+});
+
+describe('heapscope diff', () => {
+  it('diffs two tracemalloc dumps like compare_to', async () => {
+    const oracle = JSON.parse(await readFile(TM_AFTER_ORACLE, 'utf8')) as {
+      compare_to: {
+        old_total_size: number;
+        lineno_len: number;
+        lineno_top100: {
+          filename: string;
+          lineno: number;
+          size: number;
+          size_diff: number;
+          count: number;
+          count_diff: number;
+        }[];
+      };
+      total_size: number;
+    };
+    const r = await run(['diff', TM_BEFORE, TM_AFTER, '--json', '--group-by', 'lineno', '--top', '10']);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout) as {
+      old: { totalSize: number };
+      new: { totalSize: number };
+      groupCount: number;
+      diff: {
+        filename: string;
+        lineno: number;
+        size: number;
+        sizeDiff: number;
+        count: number;
+        countDiff: number;
+      }[];
+    };
+    expect(json.old.totalSize).toBe(oracle.compare_to.old_total_size);
+    expect(json.new.totalSize).toBe(oracle.total_size);
+    expect(json.groupCount).toBe(oracle.compare_to.lineno_len);
+    expect(json.diff).toHaveLength(10);
+    const expected = oracle.compare_to.lineno_top100.slice(0, 10);
+    expect(json.diff.map((d) => [d.filename, d.lineno, d.size, d.sizeDiff, d.count, d.countDiff])).toEqual(
+      expected.map((e) => [e.filename, e.lineno, e.size, e.size_diff, e.count, e.count_diff]),
+    );
+  });
+
+  it('diffs one memray capture between two moments, and a capture with itself is all zeros', async () => {
+    const self = await run(['diff', BASIC, BASIC, '--json']);
+    expect(self.code).toBe(0);
+    const json = JSON.parse(self.stdout) as { diff: { sizeDiff: number; countDiff: number }[] };
+    expect(json.diff.length).toBeGreaterThan(0);
+    expect(json.diff.every((d) => d.sizeDiff === 0 && d.countDiff === 0)).toBe(true);
+
+    const moments = await run(['diff', BASIC, '--from', '0', '--to', '100000', '--json']);
+    expect(moments.code).toBe(0);
+    const m = JSON.parse(moments.stdout) as { old: { totalSize: number }; new: { totalSize: number } };
+    expect(m.old.totalSize).toBe(0);
+    expect(m.new.totalSize).toBeGreaterThan(0);
+  });
+});
+
+describe('heapscope export', () => {
+  it('writes memray CSV with memray transform csv columns to -o', async () => {
+    const out = join(tmp, 'basic.csv');
+    const r = await run(['export', BASIC, '--format', 'memray-csv', '-o', out]);
+    expect(r.code).toBe(0);
+    const csv = await readFile(out, 'utf8');
+    expect(csv.split(/\r?\n/)[0]).toBe('allocator,num_allocations,size,tid,thread_name,stack_trace');
+    const oracle = await readFile(requireFixture(`${MEMRAY}/basic.hwm.csv`), 'utf8');
+    const rows = (text: string) => text.split(/\r?\n/).filter((l) => l.length > 0).length;
+    expect(rows(csv)).toBe(rows(oracle));
+  });
+
+  it('writes speedscope JSON whose weights sum to the peak', async () => {
+    const r = await run(['export', BASIC, '--format', 'speedscope']);
+    expect(r.code).toBe(0);
+    const file = JSON.parse(r.stdout) as { profiles: { weights: number[] }[] };
+    const peak = (JSON.parse(await readFile(BASIC_STATS, 'utf8')) as { metadata: { peak_memory: number } })
+      .metadata.peak_memory;
+    expect(file.profiles[0].weights.reduce((a, b) => a + b, 0)).toBe(peak);
+  });
+});
+
+describe('heapscope report', () => {
+  it('writes one self-contained HTML file with the summary numbers', async () => {
+    const out = join(tmp, 'report.html');
+    const r = await run(['report', BASIC, '-o', out]);
+    expect(r.code).toBe(0);
+    const html = await readFile(out, 'utf8');
+    expect(html).toMatch(/^<!doctype html>/i);
+    expect(html).toContain('basic.bin');
+    // Self-contained: no external scripts, styles or fetches.
+    expect(html).not.toMatch(/<script[^>]+src=/i);
+    expect(html).not.toMatch(/<link[^>]+href=["']https?:/i);
+    const peak = (JSON.parse(await readFile(BASIC_STATS, 'utf8')) as { metadata: { peak_memory: number } })
+      .metadata.peak_memory;
+    expect(html).toContain(`"peakBytes":${peak}`);
+  });
+
+  it('--redact leaves no absolute path, and a baseline adds the diff', async () => {
+    const out = join(tmp, 'report-redacted.html');
+    const r = await run(['report', TM_AFTER, '--baseline', TM_BEFORE, '--redact', '-o', out]);
+    expect(r.code).toBe(0);
+    const html = await readFile(out, 'utf8');
+    expect(html).not.toMatch(/\/(srv|opt|home|usr|tmp|work)\//);
+    expect(html).toContain('"diff":');
+  });
+
+  it('needs -o', async () => {
+    expectOneLineError(await run(['report', BASIC]));
+  });
+});
+
+describe('heapscope check', () => {
+  it('exits 1 with a one-paragraph reason naming the top site when the peak limit is broken', async () => {
+    const junit = join(tmp, 'check.xml');
+    const r = await run(['check', BASIC, '--max-peak', '10MB', '--junit', junit]);
+    expect(r.code).toBe(1);
+    const paragraph = r.stderr.trim();
+    expect(paragraph.split('\n')).toHaveLength(1);
+    expect(paragraph).toContain('exceeds the limit');
+    expect(paragraph).toContain('make_big_buffer');
+    const xml = await readFile(junit, 'utf8');
+    expect(xml).toMatch(/<testsuites[^>]* failures="1"/);
+    expect(xml).toContain('<failure type="max-peak"');
+  });
+
+  it('exits 0 when every limit holds, and writes a passing junit', async () => {
+    const junit = join(tmp, 'check-ok.xml');
+    const r = await run(['check', BASIC, '--max-peak', '1.5GB', '--max-leaked', '50MB', '--junit', junit]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('passed');
+    const xml = await readFile(junit, 'utf8');
+    expect(xml).toMatch(/tests="2" failures="0"/);
+  });
+
+  it('checks growth over a baseline', async () => {
+    const grew = await run(['check', TM_AFTER, '--baseline', TM_BEFORE, '--max-growth', '10%']);
+    expect(grew.code).toBe(1);
+    expect(grew.stderr).toMatch(/grew \+\d/);
+    const same = await run(['check', TM_AFTER, '--baseline', TM_AFTER, '--max-growth', '0%']);
+    expect(same.code).toBe(0);
+  });
+});
