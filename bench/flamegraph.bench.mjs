@@ -6,10 +6,11 @@
  *
  *   node bench/flamegraph.bench.mjs [--nodes 100000] [--runs 5] [--strict]
  *
- * --strict exits 1 when a target is missed. Without Chromium it says so and exits 0.
+ * --strict exits 1 when a target is missed; FLAME_BENCH_RAW=1 also prints every sample.
+ * Without Chromium it says so and exits 0. Results go to bench/results/flamegraph.json.
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -90,7 +91,7 @@ window.runBench = async function runBench(n, runs) {
     visible = visibleNodes(layout, zoomRoot, width);
     const h = flameHeight(visible);
     if (chart.getHeight() !== h) chart.resize({ width, height: h });
-    chart.setOption(buildFlameOption({ tree, visible, orientation: 'icicle', totalValue: tree.totalBytes }), window.MERGE ? { lazyUpdate: false } : { notMerge: true });
+    chart.setOption(buildFlameOption({ tree, visible, orientation: 'icicle', totalValue: tree.totalBytes }), { notMerge: true });
   };
   for (let r = 0; r < runs; r++) {
     if (chart) chart.dispose();
@@ -181,7 +182,6 @@ try {
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   await page.goto(pathToFileURL(join(work, 'index.html')).href);
-  if (process.env.FLAME_BENCH_MERGE) await page.evaluate(() => (window.MERGE = true));
   const res = await page.evaluate(([n, runs]) => window.runBench(n, runs), [NODES, RUNS]);
   if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
 
@@ -221,6 +221,11 @@ try {
     `  hover, to painted          median ${ms(hoverMed)}  p95 ${ms(hoverP95)}  (sync ${ms(hoverSync)}, tooltip shown ${tooltips}/${res.hover.length})  target ≤ ${TARGETS.hoverMs} ms  ${verdict(hoverP95, TARGETS.hoverMs)}`,
   );
   console.log('  ("to painted" includes waiting for the next animation frame, ~16 ms at 60 Hz)');
+  const load = loadavg()[0];
+  const cores = availableParallelism();
+  console.log(`  machine: ${cores} cores, load average ${load.toFixed(1)}`);
+  if (load > cores)
+    console.log('  note: the machine is busier than its core count; wall-clock numbers are inflated');
 
   const outDir = join(root, 'bench', 'results');
   mkdirSync(outDir, { recursive: true });
@@ -230,6 +235,9 @@ try {
       {
         nodes: res.nodes,
         rects: res.rects,
+        drawn: res.drawn,
+        cores,
+        loadAverage: load,
         firstRenderMs: first,
         firstRenderColdMs: firstCold,
         zoomMedianMs: zoomMed,

@@ -15,6 +15,7 @@
  * --strict exits 1 when a target is missed (≥ 2× faster than CPython, peak RSS ≤ CPython's).
  * Without the shared fixtures or python3 it says so and exits 0. Needs `npm run build:node`.
  */
+/* global process, console */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,7 +44,8 @@ function skip(why) {
 }
 
 if (!existsSync(OLD) || !existsSync(NEW)) skip(`no large pair at ${LARGE}`);
-if (spawnSync('python3', ['-c', 'import tracemalloc'], { stdio: 'ignore' }).status !== 0) skip('no python3 with tracemalloc');
+if (spawnSync('python3', ['-c', 'import tracemalloc'], { stdio: 'ignore' }).status !== 0)
+  skip('no python3 with tracemalloc');
 if (!existsSync(join(root, 'out', 'node', 'cli.js'))) skip('the CLI is not built (npm run build:node)');
 const haveGnuTime = spawnSync(GNU_TIME, ['-f', '%e', 'true'], { stdio: 'ignore' }).status === 0;
 
@@ -69,7 +71,14 @@ if (!b) {
 `,
   );
   const { build } = await import('esbuild');
-  await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', outfile: direct, logLevel: 'warning' });
+  await build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile: direct,
+    logLevel: 'warning',
+  });
 }
 
 const PY_STATS = `import sys, tracemalloc
@@ -95,12 +104,20 @@ function measure([cmd, ...rest]) {
   const timeFile = join(work, 'time.txt');
   const started = process.hrtime.bigint();
   const argv = haveGnuTime ? [GNU_TIME, '-o', timeFile, '-f', '%e %U %S %M', cmd, ...rest] : [cmd, ...rest];
-  const res = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024 });
+  const res = spawnSync(argv[0], argv.slice(1), {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 256 * 1024 * 1024,
+  });
   const wallNs = Number(process.hrtime.bigint() - started);
   if (res.status !== 0) throw new Error(`${[cmd, ...rest].join(' ')} failed (${res.status}): ${res.stderr}`);
   writeFileSync(outFile, res.stdout);
   if (!haveGnuTime) return { wall: wallNs / 1e9, cpu: NaN, rssKiB: NaN, stdout: res.stdout.toString() };
-  const [wall, user, sys, rss] = readFileSync(timeFile, 'utf8').trim().split('\n').pop().split(/\s+/).map(Number);
+  const [wall, user, sys, rss] = readFileSync(timeFile, 'utf8')
+    .trim()
+    .split('\n')
+    .pop()
+    .split(/\s+/)
+    .map(Number);
   return { wall, cpu: user + sys, rssKiB: rss, stdout: res.stdout.toString() };
 }
 
@@ -129,11 +146,21 @@ const stats = JSON.parse(outputs['heapscope stats']);
 const diff = JSON.parse(outputs['heapscope diff']);
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 const pyDiff = (rows) =>
-  rows.map(({ sizeDiff, countDiff, size, count, ...where }) => ({ ...where, size, size_diff: sizeDiff, count, count_diff: countDiff }));
+  rows.map(({ sizeDiff, countDiff, size, count, ...where }) => ({
+    ...where,
+    size,
+    size_diff: sizeDiff,
+    count,
+    count_diff: countDiff,
+  }));
 const checks = {
   statsTotals: stats.traceCount === oracleOld.trace_count && stats.totalSize === oracleOld.total_size,
-  statsLinenoTop100: same(stats.statistics.slice(0, 100), oracleOld.statistics_lineno_top100) && stats.groupCount === oracleOld.statistics_lineno_len,
-  diffLinenoTop100: same(pyDiff(diff.diff.slice(0, 100)), oracleNew.compare_to.lineno_top100) && diff.groupCount === oracleNew.compare_to.lineno_len,
+  statsLinenoTop100:
+    same(stats.statistics.slice(0, 100), oracleOld.statistics_lineno_top100) &&
+    stats.groupCount === oracleOld.statistics_lineno_len,
+  diffLinenoTop100:
+    same(pyDiff(diff.diff.slice(0, 100)), oracleNew.compare_to.lineno_top100) &&
+    diff.groupCount === oracleNew.compare_to.lineno_len,
   directStatsEqualsCli: same(JSON.parse(outputs['direct stats']).statistics, stats.statistics),
   directDiffEqualsCli: same(JSON.parse(outputs['direct diff']).diff, diff.diff),
 };
@@ -174,14 +201,28 @@ const results = {
 const f2 = (x) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
 console.log('\n  command           wall s (median)   cpu s   peak RSS MiB');
 for (const [name, s] of Object.entries(summary)) {
-  console.log(`  ${name.padEnd(17)} ${f2(s.wallS).padStart(8)}          ${f2(s.cpuS).padStart(6)}   ${s.peakRssMiB.toFixed(0).padStart(6)}`);
+  console.log(
+    `  ${name.padEnd(17)} ${f2(s.wallS).padStart(8)}          ${f2(s.cpuS).padStart(6)}   ${s.peakRssMiB.toFixed(0).padStart(6)}`,
+  );
 }
 const sp = results.speedup;
-console.log(`\n  line table: heapscope ${f2(sp.statsWall)}× faster than CPython (wall), ${f2(sp.statsCpu)}× (CPU); direct ${f2(sp.directStatsWall)}×`);
-console.log(`  diff:       heapscope ${f2(sp.diffWall)}× faster than CPython (wall), ${f2(sp.diffCpu)}× (CPU); direct ${f2(sp.directDiffWall)}×`);
-console.log(`  peak RSS:   stats ${f2(results.rss.statsRatio)}× CPython's, diff ${f2(results.rss.diffRatio)}× CPython's`);
-console.log(`  load average during the run: ${loadavg.map((x) => x.toFixed(1)).join(' ')} (wall times suffer on a busy machine)`);
-console.log(`  oracle checks: ${Object.entries(checks).map(([k, v]) => `${k}=${v ? 'ok' : 'MISMATCH'}`).join(' ')}`);
+console.log(
+  `\n  line table: heapscope ${f2(sp.statsWall)}× faster than CPython (wall), ${f2(sp.statsCpu)}× (CPU); direct ${f2(sp.directStatsWall)}×`,
+);
+console.log(
+  `  diff:       heapscope ${f2(sp.diffWall)}× faster than CPython (wall), ${f2(sp.diffCpu)}× (CPU); direct ${f2(sp.directDiffWall)}×`,
+);
+console.log(
+  `  peak RSS:   stats ${f2(results.rss.statsRatio)}× CPython's, diff ${f2(results.rss.diffRatio)}× CPython's`,
+);
+console.log(
+  `  load average during the run: ${loadavg.map((x) => x.toFixed(1)).join(' ')} (wall times suffer on a busy machine)`,
+);
+console.log(
+  `  oracle checks: ${Object.entries(checks)
+    .map(([k, v]) => `${k}=${v ? 'ok' : 'MISMATCH'}`)
+    .join(' ')}`,
+);
 
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
 writeFileSync(join(root, 'bench', 'results', 'tracemalloc.json'), `${JSON.stringify(results, null, 2)}\n`);

@@ -44,6 +44,11 @@ export class CliError extends Error {
   }
 }
 
+/** One line whatever the message: a bad input never spills a multi-line dump onto the terminal. */
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
+}
+
 export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
@@ -204,15 +209,15 @@ export async function runCli(argv: string[], io: CliIo, workerUrl: URL): Promise
     return 2;
   } catch (error) {
     if (error instanceof CliError) {
-      io.stderr(`heapscope: ${error.message}\n`);
+      io.stderr(`heapscope: ${oneLine(error.message)}\n`);
       return error.exitCode;
     }
     if (error instanceof HeapscopeError || isApiError(error)) {
-      io.stderr(`heapscope: ${describeError(error)}\n`);
+      io.stderr(`heapscope: ${oneLine(describeError(error))}\n`);
       return 2;
     }
     const message = error instanceof Error ? error.message : String(error);
-    io.stderr(`heapscope: ${message}\n`);
+    io.stderr(`heapscope: ${oneLine(message)}\n`);
     return 2;
   } finally {
     stopProgress();

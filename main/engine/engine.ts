@@ -62,6 +62,7 @@ type HeaderListener = (info: CaptureInfo) => void;
 class CaptureHandle {
   info?: CaptureInfo;
   headerInfo?: CaptureInfo;
+  lastProgress?: Progress;
   opening?: Promise<CaptureInfo>;
   dead?: ApiError;
   private nextId = 1;
@@ -115,6 +116,7 @@ class CaptureHandle {
       case 'progress':
       case 'header':
         if (message.type === 'header') this.headerInfo = message.info;
+        else this.lastProgress = message.progress;
         this.emit(message);
         return;
       case 'ready':
@@ -214,13 +216,14 @@ export class Engine implements HeapscopeApi {
     const timer = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), grace).unref());
     if (!(await Promise.race([stopped, timer]))) {
       handle.fail({ code: 'cancelled', message: 'cancelled' });
+      const last = handle.lastProgress;
       this.forwardProgress({
         captureId,
+        bytesDone: last?.bytesDone ?? 0,
+        bytesTotal: last?.bytesTotal ?? 0,
+        records: last?.records ?? 0,
+        elapsedMs: last?.elapsedMs ?? 0,
         phase: 'cancelled',
-        bytesDone: 0,
-        bytesTotal: 0,
-        records: 0,
-        elapsedMs: 0,
       });
       await this.dispose(captureId);
     }
@@ -311,19 +314,13 @@ export class Engine implements HeapscopeApi {
     target: DiffSide,
     args: Omit<GroupsQuery, 'snapshot'>,
   ): Promise<{ base: q.Group[]; target: q.Group[]; matching?: q.CaptureMatching }> {
-    const [baseCapture, targetCapture, baseGroups, targetGroups] = await Promise.all([
-      this.info(base.captureId),
-      this.info(target.captureId),
+    const [baseGroups, targetGroups] = await Promise.all([
       this.groups(base.captureId, { ...args, snapshot: base.snapshot }),
       this.groups(target.captureId, { ...args, snapshot: target.snapshot }),
     ]);
     // Two moments of one capture share their paths.
     if (base.captureId === target.captureId) return { base: baseGroups, target: targetGroups };
-    const files = (groups: q.Group[]) => new Set(groups.flatMap((g) => g.frames.map((f) => f.file)));
-    const matching = q.matchCaptures(
-      { facts: baseCapture.facts, files: files(baseGroups) },
-      { facts: targetCapture.facts, files: files(targetGroups) },
-    );
+    const matching = await this.matching(base, target);
     if (matching.matching === 'exact') return { base: baseGroups, target: targetGroups, matching };
     const rekey = (groups: q.Group[], relative: (file: string) => string): q.Group[] =>
       groups.map((g) => ({
@@ -338,6 +335,22 @@ export class Engine implements HeapscopeApi {
       target: rekey(targetGroups, matching.target.relative),
       matching,
     };
+  }
+
+  /** How the stacks of two captures are matched, judged from every file each one names. */
+  async matching(base: DiffSide, target: DiffSide): Promise<q.CaptureMatching> {
+    const files = (side: DiffSide) =>
+      this.query(side.captureId, 'files', { snapshot: side.snapshot }) as Promise<string[]>;
+    const [baseCapture, targetCapture, baseFiles, targetFiles] = await Promise.all([
+      this.info(base.captureId),
+      this.info(target.captureId),
+      files(base),
+      files(target),
+    ]);
+    return q.matchCaptures(
+      { facts: baseCapture.facts, files: baseFiles },
+      { facts: targetCapture.facts, files: targetFiles },
+    );
   }
 
   async diff(query: DiffQuery): Promise<DiffResult> {

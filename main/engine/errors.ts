@@ -1,7 +1,6 @@
 import type { ApiError } from '../../shared/api';
 import { HeapscopeError, isApiError, toPlainApiError } from '../../shared/api-error';
 import { InputError, UnsupportedQuery } from '../model/capture-model';
-import { LoaderUnavailable } from '../formats/index';
 
 export { HeapscopeError };
 
@@ -21,7 +20,8 @@ export function toApiError(error: unknown): ApiError {
     if (error.offset !== undefined) e.offset = error.offset;
     return e;
   }
-  if (error instanceof UnsupportedQuery || error instanceof LoaderUnavailable)
+  // LoaderUnavailable is matched by name so the main thread need not load the format registry.
+  if (error instanceof UnsupportedQuery || (error instanceof Error && error.name === 'LoaderUnavailable'))
     return { code: 'unsupported', message: error.message };
   if (isAbort(error)) return { code: 'cancelled', message: 'cancelled' };
   const errno = error as NodeJS.ErrnoException;

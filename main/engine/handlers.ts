@@ -120,6 +120,10 @@ export const handlers: Handlers = {
       ...(args.cumulative !== undefined && { cumulative: args.cumulative }),
     });
   },
+  files(model, args): string[] {
+    const frames = model.snapshot(args.snapshot).frames;
+    return [...new Set(frames.files)];
+  },
   snapshotInfo(model, args): SnapshotInfo {
     const snapshot = model.snapshot(args.snapshot, args.filter);
     const totals = snapshotTotals(snapshot.rows);

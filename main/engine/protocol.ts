@@ -30,6 +30,8 @@ export interface WorkerQueries {
   exportTable: (q: { kind: 'memray-csv'; leaks: boolean }) => unknown;
   /** Reduced groups of one snapshot for a cross-capture diff (tracemalloc `statistics()` semantics). */
   groups: (q: GroupsQuery) => unknown;
+  /** Every source file the snapshot's frames name, for matching paths across captures. */
+  files: (q: { snapshot: SnapshotSpec }) => unknown;
   /** Label and totals of one snapshot, for diff headers. */
   snapshotInfo: (q: { snapshot: SnapshotSpec; filter?: StackFilter }) => unknown;
 }
@@ -46,6 +48,7 @@ export const WORKER_METHODS: readonly WorkerMethod[] = [
   'exportTable',
   'groups',
   'snapshotInfo',
+  'files',
 ];
 
 export interface GroupsQuery {

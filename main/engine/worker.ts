@@ -69,7 +69,6 @@ async function open(msg: Extract<ToWorker, { type: 'open' }>): Promise<void> {
     model = loaded;
     captureId = msg.captureId;
     if (last.bytesTotal > 0) last = { ...last, bytesDone: last.bytesTotal };
-    progress('indexing');
     const info = { ...model.info(), id: msg.captureId };
     if (!info.records && last.records) info.records = last.records;
     progress('done');

@@ -2,6 +2,9 @@ import type { ReportData } from '../../shared/report';
 import { redactReportData } from './redact';
 import { reportRuntime } from './report-runtime';
 
+/** Diff rows kept in a report (largest changes first, as compare_to orders them). */
+export const REPORT_MAX_DIFF_ROWS = 300;
+
 export interface HtmlReportOptions {
   /** Module-relative paths only, no command line (for sharing outside the team). */
   redact?: boolean;
@@ -50,6 +53,7 @@ table{border-collapse:collapse;width:100%;font-size:13px}th,td{text-align:left;p
 th{color:var(--mut);font-weight:600}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}td.loc{word-break:break-all}
 .tabs button,.bar button{font:inherit;background:var(--card);color:var(--fg);border:1px solid var(--line);border-radius:4px;padding:3px 10px;margin-right:6px;cursor:pointer}
 .tabs button[aria-pressed=true]{border-color:var(--acc);color:var(--acc)}
+.bar input{font:inherit;background:var(--bg);color:var(--fg);border:1px solid var(--line);border-radius:4px;padding:3px 8px;margin-right:6px;width:220px}
 .flame{position:relative;margin-top:8px}.flame canvas{display:block;width:100%;cursor:pointer}.crumbs{font-size:12px;color:var(--mut);margin:6px 0;min-height:1.4em;word-break:break-all}
 .tip{position:fixed;pointer-events:none;background:var(--card);border:1px solid var(--line);border-radius:4px;padding:6px 8px;font-size:12px;max-width:520px;box-shadow:0 2px 8px rgba(0,0,0,.25);display:none;z-index:10;word-break:break-all}
 .hbar{height:12px;background:var(--acc);border-radius:2px;min-width:1px}svg text{fill:var(--mut);font-size:11px}
@@ -66,7 +70,10 @@ th{color:var(--mut);font-weight:600}td.n,th.n{text-align:right;font-variant-nume
  * `document.documentElement.dataset.ready === "1"` once everything is drawn.
  */
 export function renderHtmlReport(data: ReportData, options: HtmlReportOptions = {}): string {
-  const shown = options.redact ? redactReportData(data) : data;
+  let shown = options.redact ? redactReportData(data) : data;
+  if (shown.diff && shown.diff.rows.length > REPORT_MAX_DIFF_ROWS) {
+    shown = { ...shown, diff: { ...shown.diff, rows: shown.diff.rows.slice(0, REPORT_MAX_DIFF_ROWS) } };
+  }
   const runtime = options.runtime ?? reportRuntime();
   return [
     '<!DOCTYPE html>',

@@ -51,6 +51,12 @@ describe('path identity', () => {
     expect(files.map((f) => id.relative(f))).toEqual(['main.py', 'io/loader.py', 'pkg/m.py', 'libc.so.6']);
   });
 
+  it('a stray script in another tree does not spoil the prefix of the project files', () => {
+    const files = ['/opt/bigapp/pkg0/mod0.py', '/opt/bigapp/pkg1/mod1.py', '/srv/tools/run/make_large.py'];
+    const id = pathIdentity(undefined, files);
+    expect(files.map((f) => id.relative(f))).toEqual(['pkg0/mod0.py', 'pkg1/mod1.py', 'make_large.py']);
+  });
+
   it('module-relative paths of a real v13 capture', () => {
     const snap = snapshotFromMemrayCsv(readFixture('basic.hwm.csv'));
     const id = pathIdentity(
@@ -102,6 +108,36 @@ describe('mergeDiffFlame', () => {
     // Without path matching, nothing below the root would line up.
     const naive = mergeDiffFlame(buildFlameTree(base, {}), buildFlameTree(target, {}));
     expect(naive.frame.filter((f) => f >= 0 && naive.frames[f].name === 'main')).toHaveLength(2);
+  });
+
+  it('can match frames whose line numbers moved', () => {
+    const base = syntheticSnapshot([
+      {
+        stack: [
+          ['main', '/p/a.py', 3],
+          ['work', '/p/a.py', 10],
+        ],
+        bytes: 10,
+      },
+    ]);
+    const target = syntheticSnapshot([
+      {
+        stack: [
+          ['main', '/p/a.py', 5],
+          ['work', '/p/a.py', 12],
+        ],
+        bytes: 30,
+      },
+    ]);
+    const strict = mergeDiffFlame(buildFlameTree(base, {}), buildFlameTree(target, {}));
+    expect(strict.parent.length).toBe(5);
+    const loose = mergeDiffFlame(buildFlameTree(base, {}), buildFlameTree(target, {}), {
+      ...matchCaptures({ files: [] }, { files: [] }),
+      ignoreLines: true,
+    });
+    expect(loose.parent.length).toBe(3);
+    expect([loose.baseBytes[2], loose.targetBytes[2]]).toEqual([10, 30]);
+    expect(loose.frames[loose.frame[2]].line).toBe(12); // target's frame is shown
   });
 
   it('uses exact matching when both captures ran from the same place, module-relative with v13 roots', () => {

@@ -4,6 +4,11 @@ import { EXACT_IDENTITY, frameIdentityKey, type PathIdentity } from './path-iden
 export interface DiffIdentity {
   base: PathIdentity;
   target: PathIdentity;
+  /**
+   * Match frames by (kind, name, file) only: for two versions of a program whose line numbers
+   * moved. Nodes of one function at several lines under one parent are then summed.
+   */
+  ignoreLines?: boolean;
 }
 
 interface Group {
@@ -26,8 +31,8 @@ export function mergeDiffFlame(
 ): DiffFlameTree {
   const baseKids = kids(base);
   const targetKids = kids(target);
-  const baseKey = keys(base, identity.base);
-  const targetKey = keys(target, identity.target);
+  const baseKey = keys(base, identity.base, !!identity.ignoreLines);
+  const targetKey = keys(target, identity.target, !!identity.ignoreLines);
 
   const out: DiffFlameTree = {
     frames: [],
@@ -96,7 +101,7 @@ function kids(tree: FlameTree): number[][] {
   return out;
 }
 
-function keys(tree: FlameTree, identity: PathIdentity): string[] {
-  const frameKeys = tree.frames.map((f) => frameIdentityKey(f, identity));
+function keys(tree: FlameTree, identity: PathIdentity, ignoreLines: boolean): string[] {
+  const frameKeys = tree.frames.map((f) => frameIdentityKey(ignoreLines ? { ...f, line: 0 } : f, identity));
   return tree.frame.map((f) => (f < 0 ? '' : frameKeys[f]));
 }

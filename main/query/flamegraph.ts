@@ -285,7 +285,46 @@ export function buildFlameTree(snapshot: Snapshot, options: FlameOptions = {}): 
       work.selfCount[node] += c;
     }
   } else {
-    const leafCache = new Map<number, number>();
+    // Inverted: one entry per distinct (stack, thread) with a cursor walking from the innermost
+    // kept frame outwards; entries are partitioned by the cursor's frame level by level (a
+    // radix split), so every output node is made once without any (parent, frame) lookup.
+    const trie = snapshot.stacks;
+    const flagsArr = frameFlags(snapshot.frames);
+    let dropMask = 0;
+    if (filter?.hideInternals) dropMask |= FLAG_INTERNAL;
+    if (filter?.pythonOnly) dropMask |= FLAG_NATIVE;
+    const cutImports = !!filter?.hideImportSystem;
+    // firstImport[t]: trie node of the outermost import-system frame on t's path, 0 if none,
+    // -1 not computed yet.
+    const firstImport = cutImports ? new Int32Array(trie.size).fill(-1) : undefined;
+    if (firstImport) firstImport[0] = 0;
+    const pending: number[] = [];
+    const importCut = (leaf: number): number => {
+      let t = leaf;
+      while (firstImport![t] < 0) {
+        pending.push(t);
+        t = trie.parent(t);
+      }
+      let at = firstImport![t];
+      while (pending.length > 0) {
+        const u = pending.pop()!;
+        if (at === 0 && flagsArr[trie.frame(u)] & FLAG_IMPORT_SYSTEM) at = u;
+        firstImport![u] = at;
+      }
+      return at;
+    };
+    /** The first kept trie node at or above `t` (0 when none is left). */
+    const kept = (t: number): number => {
+      if (dropMask === 0) return t;
+      while (t > 0 && flagsArr[trie.frame(t)] & dropMask) t = trie.parent(t);
+      return t;
+    };
+
+    const entryOf = new Map<number, number>();
+    const cursor: number[] = [];
+    const entryThread: number[] = [];
+    const entryBytes: number[] = [];
+    const entryCount: number[] = [];
     for (let r = 0; r < rows.length; r++) {
       if (keepRow && !keepRow(r)) continue;
       const b = rows.bytes[r];
@@ -296,20 +335,110 @@ export function buildFlameTree(snapshot: Snapshot, options: FlameOptions = {}): 
       const thread = splitThreads ? rows.thread[r] : 0;
       // Thread ids stay below 2^11 (see SnapshotBuilder), so this key is exact.
       const key = stack * 2048 + thread;
-      let node = leafCache.get(key);
-      if (node === undefined) {
-        node = 0;
-        if (splitThreads) {
-          const label = threadLabel.get(thread) ?? `0x${thread.toString(16)}`;
-          if (!threadLabels.includes(label)) threadLabels.push(label);
-          node = work.child(0, synthetic(label), true);
+      let e = entryOf.get(key);
+      if (e === undefined) {
+        e = cursor.length;
+        entryOf.set(key, e);
+        let start = stack;
+        if (firstImport && stack > 0) {
+          const cut = importCut(stack);
+          if (cut > 0) start = trie.parent(cut);
         }
-        const path = pathOf(stack);
-        for (let i = path.length - 1; i >= 0; i--) node = work.child(node, path[i], true);
-        leafCache.set(key, node);
+        cursor.push(kept(start));
+        entryThread.push(thread);
+        entryBytes.push(0);
+        entryCount.push(0);
       }
-      work.selfBytes[node] += b;
-      work.selfCount[node] += c;
+      entryBytes[e] += b;
+      entryCount[e] += c;
+    }
+
+    const m = cursor.length;
+    const order = new Int32Array(m);
+    const scratch = new Int32Array(m);
+    for (let i = 0; i < m; i++) order[i] = i;
+    const groups: { lo: number; hi: number; node: number }[] = [];
+    if (splitThreads) {
+      const byThread = new Map<number, number[]>();
+      for (let i = 0; i < m; i++) {
+        const list = byThread.get(entryThread[i]);
+        if (list) list.push(i);
+        else byThread.set(entryThread[i], [i]);
+      }
+      let at = 0;
+      for (const [thread, list] of byThread) {
+        const label = threadLabel.get(thread) ?? `0x${thread.toString(16)}`;
+        threadLabels.push(label);
+        const node = work.child(0, synthetic(label), true);
+        groups.push({ lo: at, hi: at + list.length, node });
+        for (const i of list) order[at++] = i;
+      }
+    } else {
+      groups.push({ lo: 0, hi: m, node: 0 });
+    }
+    const stackLo: number[] = groups.map((g) => g.lo);
+    const stackHi: number[] = groups.map((g) => g.hi);
+    const stackNode: number[] = groups.map((g) => g.node);
+    const counts = new Map<number, number>();
+    const slot = new Map<number, number>();
+    while (stackLo.length > 0) {
+      let lo = stackLo.pop()!;
+      const hi = stackHi.pop()!;
+      const node = stackNode.pop()!;
+      // Entries whose stack is used up end here; move them to the front of the range.
+      let sameFrame = -1;
+      let mixed = false;
+      for (let k = lo; k < hi; k++) {
+        const e = order[k];
+        const t = cursor[e];
+        if (t === 0) {
+          work.selfBytes[node] += entryBytes[e];
+          work.selfCount[node] += entryCount[e];
+          order[k] = order[lo];
+          order[lo++] = e;
+        } else if (!mixed) {
+          const f = trie.frame(t);
+          if (sameFrame < 0) sameFrame = f;
+          else if (f !== sameFrame) mixed = true;
+        }
+      }
+      if (lo >= hi) continue;
+      if (!mixed) {
+        // One caller for all of them: the common case in deep chains, no partitioning needed.
+        for (let k = lo; k < hi; k++) {
+          const e = order[k];
+          cursor[e] = kept(trie.parent(cursor[e]));
+        }
+        stackLo.push(lo);
+        stackHi.push(hi);
+        stackNode.push(work.child(node, sameFrame, false));
+        continue;
+      }
+      counts.clear();
+      slot.clear();
+      for (let k = lo; k < hi; k++) {
+        const f = trie.frame(cursor[order[k]]);
+        counts.set(f, (counts.get(f) ?? 0) + 1);
+      }
+      // Counting sort by frame into scratch[lo, hi), then copied back.
+      let at = lo;
+      for (const [f, k] of counts) {
+        slot.set(f, at);
+        stackLo.push(at);
+        stackHi.push(at + k);
+        stackNode.push(work.child(node, f, false));
+        at += k;
+      }
+      for (let k = lo; k < hi; k++) {
+        const e = order[k];
+        const t = cursor[e];
+        const f = trie.frame(t);
+        const pos = slot.get(f)!;
+        slot.set(f, pos + 1);
+        scratch[pos] = e;
+        cursor[e] = kept(trie.parent(t));
+      }
+      order.set(scratch.subarray(lo, hi), lo);
     }
   }
 

@@ -45,22 +45,41 @@ function wellKnownRelative(file: string): string | undefined {
   return undefined;
 }
 
-/** Longest common directory (with trailing slash) of the capture's own absolute Python files. */
-export function commonOwnPrefix(files: Iterable<string>): string | undefined {
-  let prefix: string[] | undefined;
+/** The first two directories of a path ("/home/alice/", "C:/Users/"): one project tree. */
+function treeOf(file: string): string {
+  return slash(file).split('/').slice(0, 3).join('/');
+}
+
+/**
+ * Longest common directory (with trailing slash) of the capture's own absolute Python files,
+ * one per top-level tree (files under /opt/app and /srv/tools each lose their own prefix, so
+ * one stray script elsewhere does not shrink every prefix to "/"). Longest first.
+ */
+export function ownPrefixes(files: Iterable<string>): string[] {
+  const byTree = new Map<string, string[]>();
   for (const file of files) {
     if (!isAbsolutePath(file) || !PYTHON_SOURCE.test(file) || wellKnownRelative(file) !== undefined) continue;
     const dirs = slash(file).split('/').slice(0, -1);
+    const tree = treeOf(file);
+    const prefix = byTree.get(tree);
     if (!prefix) {
-      prefix = dirs;
+      byTree.set(tree, dirs);
       continue;
     }
     let i = 0;
     while (i < prefix.length && i < dirs.length && prefix[i] === dirs[i]) i++;
     prefix.length = i;
   }
-  if (!prefix || prefix.length === 0) return undefined;
-  return asDir(prefix.join('/'));
+  return [...byTree.values()]
+    .filter((p) => p.length > 1 || (p.length === 1 && p[0] !== ''))
+    .map((p) => asDir(p.join('/')))
+    .sort((x, y) => y.length - x.length);
+}
+
+/** The common own prefix when the capture's own files live in one tree (see ownPrefixes). */
+export function commonOwnPrefix(files: Iterable<string>): string | undefined {
+  const all = ownPrefixes(files);
+  return all.length === 1 ? all[0] : undefined;
 }
 
 function hasRoots(facts: PathFacts | undefined): boolean {
@@ -77,8 +96,8 @@ function finish(rel: string): string {
 /**
  * Path identity of one capture. With the v13 header's roots, files are made relative to the
  * deepest of site-packages / libdest / sys.path ('module-relative'). Without them:
- * site-packages- and stdlib-relative for those files, and the capture's own files lose their
- * longest common directory ('heuristic-prefix'). Non-Python absolute files (native libraries,
+ * site-packages- and stdlib-relative for those files, and the capture's own files lose the
+ * longest common directory of their tree ('heuristic-prefix', see ownPrefixes). Non-Python absolute files (native libraries,
  * C sources) keep only their base name.
  */
 export function pathIdentity(facts: PathFacts | undefined, files: Iterable<string>): PathIdentity {
@@ -89,7 +108,7 @@ export function pathIdentity(facts: PathFacts | undefined, files: Iterable<strin
       ...(facts!.sysPath ?? []),
     ].filter((r) => r && isAbsolutePath(r));
     const fileList = [...files];
-    const fallback = commonOwnPrefix(fileList.filter((f) => stripLongestRoot(f, roots) === undefined));
+    const fallback = ownPrefixes(fileList.filter((f) => stripLongestRoot(f, roots) === undefined));
     return {
       method: 'module-relative',
       relative(file) {
@@ -99,7 +118,7 @@ export function pathIdentity(facts: PathFacts | undefined, files: Iterable<strin
       },
     };
   }
-  const prefix = commonOwnPrefix(files);
+  const prefix = ownPrefixes(files);
   return {
     method: 'heuristic-prefix',
     relative(file) {
@@ -109,11 +128,11 @@ export function pathIdentity(facts: PathFacts | undefined, files: Iterable<strin
   };
 }
 
-function relativeTo(file: string, prefix: string | undefined): string {
+function relativeTo(file: string, prefixes: readonly string[]): string {
   const f = slash(file);
   if (!PYTHON_SOURCE.test(f)) return basename(f);
-  if (prefix && f.startsWith(prefix)) return f.slice(prefix.length);
-  return basename(f);
+  const prefix = prefixes.find((p) => f.startsWith(p));
+  return prefix ? f.slice(prefix.length) : basename(f);
 }
 
 /** Identity that compares absolute paths as they are. */
@@ -170,8 +189,8 @@ export function matchCaptures(
       target: pathIdentity(target.facts, targetFiles),
     };
   }
-  const bp = commonOwnPrefix(baseFiles);
-  const tp = commonOwnPrefix(targetFiles);
+  const bp = ownPrefixes(baseFiles).join('\0');
+  const tp = ownPrefixes(targetFiles).join('\0');
   const sameEnv = bp === tp && sameWellKnownRoots(baseFiles, targetFiles);
   if (sameEnv) return { matching: 'exact', base: EXACT_IDENTITY, target: EXACT_IDENTITY };
   return {

@@ -324,6 +324,7 @@ export const MERGED_COLOR = 'rgba(150,150,150,0.55)';
 export const IMPORT_COLOR = '#b4b4b4';
 export const SYNTHETIC_COLOR = '#d6d3cc';
 export const MATCH_COLOR = '#e040fb';
+export const UNMATCHED_COLOR = '#dcdcdc';
 
 function hslHex(h: number, sPct: number, lPct: number): string {
   const s = sPct / 100;
@@ -499,15 +500,32 @@ export function buildFlameOption(input: FlameOptionInput): EChartsOption {
 
   // A merged run narrower than a pixel would paint nothing; leaving it out of the data saves an
   // element per drawn parent (about a third of all elements on a 100k-node tree).
-  const drawn = drawnIndexes(visible);
-  const data: number[][] = new Array(drawn.length);
-  for (let j = 0; j < drawn.length; j++) {
-    const k = drawn[j];
-    data[j] = [visible.x0[k], visible.x1[k], visible.depth[k], k];
+  const kept = drawnIndexes(visible);
+  const fills = new Array<string>(kept.length);
+  for (let j = 0; j < kept.length; j++) {
+    const k = kept[j];
+    const node = visible.node[k];
+    if (visible.merged[k] > 0) fills[j] = MERGED_COLOR;
+    // While searching, everything else turns grey: a dimmed frame of a pink file would look
+    // much like the magenta of a match.
+    else if (searching) fills[j] = matches![node] === 1 ? MATCH_COLOR : UNMATCHED_COLOR;
+    else if (input.fill) fills[j] = input.fill(node, k);
+    else fills[j] = tree.frame[node] >= 0 ? colors[tree.frame[node]] : SYNTHETIC_COLOR;
   }
+  // Rectangles never overlap, so paint order is free: grouped by colour, the canvas keeps its
+  // fill style from one rectangle to the next instead of parsing a new one each time.
+  const order = Array.from(kept.keys()).sort((a, b) =>
+    fills[a] < fills[b] ? -1 : fills[a] > fills[b] ? 1 : a - b,
+  );
+  const drawn = Int32Array.from(order, (j) => kept[j]);
+  const fillOf = order.map((j) => fills[j]);
+  // One number per item (its visible index): geometry is read from the typed arrays, so
+  // ECharts does not have to store and copy four dimensions per rectangle.
+  const data = Array.from(drawn);
 
-  const renderItem: CustomSeriesRenderItem = (params, api): CustomSeriesRenderItemReturn => {
-    const k = drawn[params.dataIndex];
+  const renderItem: CustomSeriesRenderItem = (params): CustomSeriesRenderItemReturn => {
+    const j = params.dataIndex;
+    const k = drawn[j];
     const x0 = visible.x0[k];
     const x1 = visible.x1[k];
     const d = visible.depth[k];
@@ -517,30 +535,20 @@ export function buildFlameOption(input: FlameOptionInput): EChartsOption {
     const width = x1 - x0 > 4 ? x1 - x0 - 1 : Math.max(x1 - x0, 0.5);
     const y = orientation === 'icicle' ? d * rowHeight : (rows - 1 - d) * rowHeight;
     const height = rowHeight - 1;
-    const matched = !merged && !!matches && matches[node] === 1;
-    let fill = merged
-      ? MERGED_COLOR
-      : input.fill
-        ? input.fill(node, k)
-        : tree.frame[node] >= 0
-          ? colors[tree.frame[node]]
-          : SYNTHETIC_COLOR;
-    if (matched) fill = MATCH_COLOR;
+    const fill = fillOf[j];
     const extra = !merged && input.stroke ? input.stroke(node) : null;
     const label = width >= 20 && !merged ? fitLabel(nodeLabel(tree, node), width) : '';
-    void api;
     return {
       type: 'rect',
       shape: { x: x0, y, width, height },
       style: extra
         ? {
             fill,
-            opacity: searching && !matched ? 0.35 : 1,
             stroke: extra.stroke,
             lineWidth: 1,
             lineDash: extra.lineDash,
           }
-        : { fill, opacity: searching && !matched ? 0.35 : 1 },
+        : { fill },
       emphasis: { style: { stroke: '#111', lineWidth: 1.5 } },
       textContent: label
         ? { type: 'text', style: { text: label, fill: textColor, fontSize: 11 } }
@@ -592,21 +600,4 @@ export function drawnIndexes(visible: VisibleNodes): Int32Array {
     if (visible.merged[k] === 0 || visible.x1[k] - visible.x0[k] >= 1) out[n++] = k;
   }
   return out.subarray(0, n);
-}
-
-/** Node under a pixel, for interaction code that does not go through ECharts' hit testing. */
-export function hitTest(
-  visible: VisibleNodes,
-  x: number,
-  y: number,
-  orientation: FlameOrientation,
-  rowHeight = ROW_HEIGHT,
-): number {
-  const rows = visible.maxDepth + 1;
-  const row = Math.floor(y / rowHeight);
-  const depth = orientation === 'icicle' ? row : rows - 1 - row;
-  for (let k = 0; k < visible.length; k++) {
-    if (visible.depth[k] === depth && x >= visible.x0[k] && x < visible.x1[k]) return k;
-  }
-  return -1;
 }

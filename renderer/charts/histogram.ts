@@ -37,11 +37,11 @@ export function buildHistogramOption(bins: SizeBin[], thresholdBytes: number, pa
   const boundary = boundaryIndex(bins, thresholdBytes);
   const color = (b: SizeBin) => {
     const side = binSide(b, thresholdBytes);
-    return side === 'small' ? palette.small : side === 'large' ? palette.large : palette.boundary;
+    return side === 'small' ? palette.small : side === 'large' ? palette.large : palette.mixed;
   };
   return {
     animation: false,
-    grid: { left: 64, right: 24, top: 36, bottom: 64 },
+    grid: { left: 64, right: 24, top: 44, bottom: 64 },
     tooltip: {
       trigger: 'item',
       backgroundColor: palette.tooltipBg,
@@ -84,7 +84,8 @@ export function buildHistogramOption(bins: SizeBin[], thresholdBytes: number, pa
                 symbol: 'none',
                 silent: true,
                 lineStyle: { color: palette.boundary, type: 'dashed', width: 2 },
-                label: { color: palette.boundary, formatter: `pymalloc limit ${formatBytes(thresholdBytes)}`, position: 'insideEndTop' },
+                // Above the plot, level: inside it the text runs into the tallest bars.
+                label: { color: palette.boundary, formatter: `pymalloc limit ${formatBytes(thresholdBytes)}`, position: 'end' },
                 // Half an index lands on the edge between two category bands, not on a bar's centre.
                 data: [{ xAxis: boundaryCoord(bins, thresholdBytes), name: 'pymalloc threshold' }],
               }

@@ -15,6 +15,8 @@ export interface ChartPalette {
   boundary: string;
   small: string;
   large: string;
+  /** A histogram bin holding sizes on both sides of the pymalloc threshold. */
+  mixed: string;
   snapshot: string;
   all: string;
   families: Record<AllocatorFamily, string>;
@@ -53,6 +55,7 @@ export const PALETTES: Record<'dark' | 'light', ChartPalette> = {
     boundary: '#ff6b6b',
     small: '#5b9cf6',
     large: '#f0a35e',
+    mixed: '#9aa3b5',
     snapshot: '#5b9cf6',
     all: '#f0a35e',
     families: FAMILIES_DARK,
@@ -71,6 +74,7 @@ export const PALETTES: Record<'dark' | 'light', ChartPalette> = {
     boundary: '#d32f2f',
     small: '#2f6fd6',
     large: '#d97a1f',
+    mixed: '#8a93a6',
     snapshot: '#2f6fd6',
     all: '#d97a1f',
     families: FAMILIES_LIGHT,

@@ -43,6 +43,8 @@ const cssVar = (name: string) =>
 function frameLabel(f: FrameInfo | undefined): string {
   if (!f) return '<root>';
   if (f.kind === 'synthetic') return f.name;
+  // tracemalloc frames carry no function name.
+  if (!f.name) return f.line > 0 ? `${f.file}:${f.line}` : f.file;
   return f.line > 0 ? `${f.name} at ${f.file}:${f.line}` : f.file ? `${f.name} at ${f.file}` : f.name;
 }
 
@@ -148,7 +150,9 @@ function flameView(model: FlameModel, id: string): HTMLElement {
   const wrap = el('div', { class: 'flame', id });
   const bar = el('div', { class: 'bar' });
   const reset = el('button', { type: 'button' }, 'Reset zoom');
-  bar.append(reset, el('span', { class: 'mut' }, ' Click a frame to zoom, Esc to reset.'));
+  const search = el('input', { type: 'search', placeholder: 'Search frames', 'aria-label': 'Search frames' });
+  const found = el('span', { class: 'mut found' });
+  bar.append(reset, search, found, el('span', { class: 'mut' }, ' Click a frame to zoom, Esc to reset.'));
   const crumbs = el('div', { class: 'crumbs' });
   const canvas = el('canvas');
   const tip = el('div', { class: 'tip' });
@@ -164,43 +168,19 @@ function flameView(model: FlameModel, id: string): HTMLElement {
   }
 
   let focus = 0;
+  /** Nodes whose label contains the search text (lower-cased); undefined when not searching. */
+  let matches: Uint8Array | undefined;
   let rects: { x: number; w: number; d: number; i: number }[] = [];
 
   const draw = () => {
     const cssWidth = wrap.clientWidth || 1200;
     const dpr = window.devicePixelRatio || 1;
-    const focusDepth = depth[focus];
-    let deepest = focusDepth;
-    for (let i = focus; i < end[focus]; i++) if (depth[i] > deepest) deepest = depth[i];
-    const rows = deepest + 1;
-    canvas.width = Math.round(cssWidth * dpr);
-    canvas.height = Math.round(rows * ROW * dpr);
-    canvas.style.height = `${rows * ROW}px`;
-    const ctx = canvas.getContext('2d');
+    // Layout first, so the canvas is only as tall as the deepest frame actually drawn.
     rects = [];
-    if (!ctx) return;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, cssWidth, rows * ROW);
-    ctx.font = '12px system-ui, sans-serif';
-    ctx.textBaseline = 'middle';
     const x = new Float64Array(n);
     const cursor = new Float64Array(n);
-    /** px per byte of each drawn node's children; 0 = not drawn. */
+    /** px per byte of each laid-out node's children; 0 = not drawn. */
     const childScale = new Float64Array(n);
-    const place = (i: number, px: number, w: number) => {
-      rects.push({ x: px, w, d: depth[i], i });
-      ctx.fillStyle = model.color(i);
-      ctx.fillRect(px, depth[i] * ROW, Math.max(w - 0.5, 0.5), ROW - 1);
-      if (w > 30) {
-        ctx.fillStyle = '#111';
-        ctx.save();
-        ctx.beginPath();
-        ctx.rect(px, depth[i] * ROW, w - 2, ROW);
-        ctx.clip();
-        ctx.fillText(model.label(i), px + 3, depth[i] * ROW + ROW / 2);
-        ctx.restore();
-      }
-    };
     const setScale = (i: number, w: number) => {
       // Children wider in total than their parent (diff trees) are squeezed into it.
       let sum = 0;
@@ -209,10 +189,10 @@ function flameView(model: FlameModel, id: string): HTMLElement {
       childScale[i] = (w / own) * (sum > own ? own / sum : 1);
     };
     // Ancestors of the focus span the full width, as breadcrumbs on the canvas.
-    for (let a = parent[focus]; a >= 0; a = parent[a]) place(a, 0, cssWidth);
-    place(focus, 0, cssWidth);
+    for (let a = parent[focus]; a >= 0; a = parent[a]) rects.push({ x: 0, w: cssWidth, d: depth[a], i: a });
+    rects.push({ x: 0, w: cssWidth, d: depth[focus], i: focus });
     setScale(focus, cssWidth);
-    let drawn = 1 + depth[focus];
+    let deepest = depth[focus];
     for (let i = focus + 1; i < end[focus]; i++) {
       const p = parent[i];
       if (childScale[p] === 0) continue; // parent too narrow to draw
@@ -220,10 +200,37 @@ function flameView(model: FlameModel, id: string): HTMLElement {
       x[i] = x[p] + cursor[p];
       cursor[p] += w;
       if (w < 0.5) continue;
-      place(i, x[i], w);
+      rects.push({ x: x[i], w, d: depth[i], i });
+      if (depth[i] > deepest) deepest = depth[i];
       setScale(i, w);
-      drawn++;
     }
+    const drawn = rects.length;
+
+    const rows = deepest + 1;
+    canvas.width = Math.round(cssWidth * dpr);
+    canvas.height = Math.round(rows * ROW * dpr);
+    canvas.style.height = `${rows * ROW}px`;
+    const ctx = canvas.getContext('2d');
+    if (!ctx) return;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, cssWidth, rows * ROW);
+    ctx.font = '12px system-ui, sans-serif';
+    ctx.textBaseline = 'middle';
+    for (const r of rects) {
+      ctx.globalAlpha = matches && !matches[r.i] ? 0.3 : 1;
+      ctx.fillStyle = matches && matches[r.i] ? '#e040fb' : model.color(r.i);
+      ctx.fillRect(r.x, r.d * ROW, Math.max(r.w - 0.5, 0.5), ROW - 1);
+      if (r.w > 30) {
+        ctx.fillStyle = '#111';
+        ctx.save();
+        ctx.beginPath();
+        ctx.rect(r.x, r.d * ROW, r.w - 2, ROW);
+        ctx.clip();
+        ctx.fillText(model.label(r.i), r.x + 3, r.d * ROW + ROW / 2);
+        ctx.restore();
+      }
+    }
+    ctx.globalAlpha = 1;
     canvas.dataset.nodes = String(drawn);
     crumbs.textContent = '';
     const path: number[] = [];
@@ -258,6 +265,26 @@ function flameView(model: FlameModel, id: string): HTMLElement {
     tip.style.top = `${ev.clientY + 14}px`;
   });
   canvas.addEventListener('mouseleave', () => (tip.style.display = 'none'));
+  search.addEventListener('input', () => {
+    const needle = search.value.trim().toLowerCase();
+    if (!needle) {
+      matches = undefined;
+      found.textContent = '';
+    } else {
+      matches = new Uint8Array(n);
+      // Share = matched nodes with no matched ancestor, so nested matches count once.
+      let share = 0;
+      const inMatch = new Uint8Array(n);
+      for (let i = 1; i < n; i++) {
+        const hit = model.label(i).toLowerCase().includes(needle);
+        if (hit) matches[i] = 1;
+        inMatch[i] = inMatch[parent[i]] || (hit ? 1 : 0);
+        if (hit && !inMatch[parent[i]]) share += width[i];
+      }
+      found.textContent = ` ${formatPercent(width[0] > 0 ? share / width[0] : 0)} of this view matches.`;
+    }
+    draw();
+  });
   reset.addEventListener('click', () => {
     focus = 0;
     draw();
@@ -611,6 +638,15 @@ function render(data: ReportData, app: HTMLElement): void {
       ),
     );
     s.append(flameView(diffModel(d.flame), 'diff-flame'));
+    if (d.rows.length < d.groupCount) {
+      s.append(
+        el(
+          'p',
+          { class: 'mut', id: 'diff-rows-note' },
+          `The ${d.rows.length.toLocaleString('en-US')} largest of ${d.groupCount.toLocaleString('en-US')} changes; the CSV export lists them all.`,
+        ),
+      );
+    }
     s.append(diffTable(d.rows));
     app.append(s);
   }

@@ -58,7 +58,10 @@ beforeAll(async () => {
     await page
       .locator('[data-testid=capture-tab][data-status=ready]')
       .filter({ hasText: name })
-      .waitFor({ timeout: 60_000 });
+      .waitFor({ timeout: 120_000 })
+      .catch((e: Error) => {
+        throw new Error(`${e.message}\nserver log:\n${harness.serverLog()}`);
+      });
   }
 });
 

@@ -75,7 +75,10 @@ beforeAll(async () => {
   await page
     .locator('[data-testid=capture-tab][data-status=ready]')
     .filter({ hasText: 'basic.bin' })
-    .waitFor({ timeout: 60_000 });
+    .waitFor({ timeout: 120_000 })
+    .catch((e: Error) => {
+      throw new Error(`${e.message}\nserver log:\n${harness.serverLog()}`);
+    });
 });
 
 afterAll(async () => {
@@ -203,6 +206,43 @@ describe('flamegraph on a memray capture', () => {
     await expect.poll(total).toBe(rowBytes);
     expect(await page.getByTestId('flame-breadcrumbs').innerText()).toContain('make_big_buffer');
     await shot('focused-from-table');
+  });
+
+  it('a brushed timeline range re-aggregates the flamegraph to `stats --range`', async () => {
+    await resetZoom();
+    await page.getByTestId('tab-timeline').click();
+    const chart = page.getByTestId('timeline-chart');
+    await expect.poll(() => chart.getAttribute('data-ready'), { timeout: 30_000 }).toBe('true');
+    const box = (await chart.boundingBox())!;
+    const y = box.y + box.height * 0.35;
+    // The late part of the run: make_big_buffer's 50 MiB is long freed there.
+    await page.mouse.move(box.x + box.width * 0.62, y);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.75, y, { steps: 6 });
+    await page.mouse.move(box.x + box.width * 0.92, y, { steps: 6 });
+    await page.mouse.up();
+    const range = page.getByTestId('timeline-range');
+    await range.waitFor({ timeout: 10_000 });
+    const from = Number(await range.getAttribute('data-from'));
+    const to = Number(await range.getAttribute('data-to'));
+    expect(to).toBeGreaterThan(from);
+
+    await page.getByTestId('tab-flamegraph').click();
+    const out = execFileSync(
+      process.execPath,
+      [resolve(ROOT, 'bin/heapscope.js'), 'stats', CAPTURE, '--json', '--range', `${from}:${to}`],
+      { encoding: 'utf8' },
+    );
+    const ranged = JSON.parse(out) as { peakMemory: number };
+    await expect.poll(total, { timeout: 30_000 }).toBe(ranged.peakMemory);
+    expect(ranged.peakMemory).toBeLessThan(ORACLE.metadata.peak_memory);
+    await chartReady();
+    await shot('range');
+    // On the flamegraph Esc belongs to the zoom; the range is cleared from its chip.
+    await resetZoom();
+    expect(await total()).toBe(ranged.peakMemory);
+    await page.getByTestId('toolbar-clear-range').click();
+    await expect.poll(total, { timeout: 30_000 }).toBe(ORACLE.metadata.peak_memory);
   });
 
   it('the leaks snapshot total equals the CLI', async () => {

@@ -24,6 +24,8 @@ describe('browser mode smoke', () => {
     await h.page.waitForFunction("(document.querySelector('#app')?.children.length ?? 0) > 0", undefined, {
       timeout: 30_000,
     });
+    // The capture opened by `serve` reaches the page through the HTTP transport (list + SSE).
+    await h.page.getByText('leak.json').first().waitFor({ timeout: 30_000 });
     await h.screenshot('smoke-mounted');
     expect(h.pageErrors).toEqual([]);
   });

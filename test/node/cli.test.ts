@@ -4,13 +4,14 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { CLI, REPO, requireBuilt, requireFixture } from './engine-helpers/paths';
 
 const MEMRAY = 'memray/v12-memray1.19.3-py311';
 const BASIC = requireFixture(`${MEMRAY}/basic.bin`);
 const BASIC_STATS = requireFixture(`${MEMRAY}/basic.stats.json`);
-const TM_BEFORE = requireFixture('tracemalloc/py311/inventory-before.pickle');
-const TM_AFTER = requireFixture('tracemalloc/py311/inventory-after.pickle');
+const TM_BEFORE = requireFixture('tracemalloc/py311/inventory-before.pickle.gz');
+const TM_AFTER = requireFixture('tracemalloc/py311/inventory-after.pickle.gz');
 const TM_AFTER_ORACLE = requireFixture('tracemalloc/py311/inventory-after.oracle.json');
 const SCALENE = requireFixture('scalene/leak.json');
 
@@ -205,6 +206,24 @@ describe('heapscope diff', () => {
   });
 });
 
+describe('heapscope diff across checkouts', () => {
+  it('matches the same code in captures recorded from different directories', async () => {
+    const v13 = requireFixture('memray/v13-memray1.20.0-py313/basic.bin');
+    const r = await run(['diff', BASIC, v13, '--json']);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout) as {
+      diff: { filename: string; lineno: number; size: number; sizeDiff: number }[];
+    };
+    // The 50 MiB buffer of basic.py:14 is the same site on both sides, so it did not "move".
+    const big = json.diff.filter((d) => d.filename.endsWith('/basic.py') && d.lineno === 14);
+    expect(big).toHaveLength(1);
+    expect(big[0].size).toBeGreaterThan(50 * 1024 * 1024);
+    expect(big[0].sizeDiff).toBe(0);
+    const readable = await run(['diff', BASIC, v13]);
+    expect(readable.stderr).toMatch(/note: .*matched/);
+  });
+});
+
 describe('heapscope export', () => {
   it('writes memray CSV with memray transform csv columns to -o', async () => {
     const out = join(tmp, 'basic.csv');
@@ -212,7 +231,7 @@ describe('heapscope export', () => {
     expect(r.code).toBe(0);
     const csv = await readFile(out, 'utf8');
     expect(csv.split(/\r?\n/)[0]).toBe('allocator,num_allocations,size,tid,thread_name,stack_trace');
-    const oracle = await readFile(requireFixture(`${MEMRAY}/basic.hwm.csv`), 'utf8');
+    const oracle = gunzipSync(await readFile(requireFixture(`${MEMRAY}/basic.hwm.csv.gz`))).toString('utf8');
     const rows = (text: string) => text.split(/\r?\n/).filter((l) => l.length > 0).length;
     expect(rows(csv)).toBe(rows(oracle));
   });

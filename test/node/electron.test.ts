@@ -86,7 +86,7 @@ describe('Electron security rules', () => {
 
   it('navigation away from the renderer is prevented', () => {
     expect(shouldPreventNavigation('https://evil.example/', APP)).toBe(true);
-    expect(shouldPreventNavigation('file:///tmp/capture.bin', APP)).toBe(true);
+    expect(shouldPreventNavigation('file:///data/capture.bin', APP)).toBe(true);
     expect(shouldPreventNavigation(RENDERER, APP)).toBe(false);
   });
 

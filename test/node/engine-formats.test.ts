@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { InputError } from '../../main/model/capture-model';
 import {
   describeUnrecognised,
@@ -19,10 +19,11 @@ const M = 'memray/v12-memray1.19.3-py311';
 const FILES = {
   memrayLz4: requireFixture(`${M}/basic.bin`),
   memrayRaw: requireFixture(`${M}/basic-nocompress.bin`),
-  memrayCsv: requireFixture(`${M}/basic.hwm.csv`),
-  tracemalloc5: requireFixture('tracemalloc/py311/inventory-before.pickle'),
-  tracemalloc2: requireFixture('tracemalloc/variants/deep-py313-protocol2.pickle'),
-  tracemalloc0: requireFixture('tracemalloc/variants/deep-py313-protocol0.pickle'),
+  memrayCsv: requireFixture('memray-csv/v13-memray1.20.0-py313/basic.hwm.csv'),
+  // The repository keeps these dumps gzipped; the sniffer sees both the gzip and what is inside.
+  tracemalloc5: requireFixture('tracemalloc/py311/inventory-before.pickle.gz'),
+  tracemalloc2: requireFixture('tracemalloc/variants/deep-py313-protocol2.pickle.gz'),
+  tracemalloc0: requireFixture('tracemalloc/variants/deep-py313-protocol0.pickle.gz'),
   tracemallocGz: requireFixture('tracemalloc/bad/valid-dump.pickle.gz'),
   scalene: requireFixture('scalene/leak.json'),
   text: requireFixture('tracemalloc/bad/text-statistics.txt.pickle'),
@@ -31,6 +32,11 @@ const FILES = {
 
 async function head(path: string): Promise<Uint8Array> {
   return readHead(path);
+}
+
+/** The first bytes of the dump inside a .gz fixture, as the user's own (uncompressed) file. */
+async function innerHead(path: string): Promise<Uint8Array> {
+  return gunzipSync(await readFile(path)).subarray(0, 64 * 1024);
 }
 
 async function expectInputError(run: Promise<unknown>, pattern: RegExp): Promise<InputError> {
@@ -51,9 +57,14 @@ describe('sniffBytes', () => {
   });
 
   it('recognises tracemalloc dumps: binary pickles, protocol 0 and gzip', async () => {
-    expect(sniffBytes(await head(FILES.tracemalloc5))).toEqual({ format: 'tracemalloc' });
-    expect(sniffBytes(await head(FILES.tracemalloc2))).toEqual({ format: 'tracemalloc' });
-    expect(sniffBytes(await head(FILES.tracemalloc0))).toEqual({ format: 'tracemalloc' });
+    expect(Array.from((await innerHead(FILES.tracemalloc5)).subarray(0, 2))).toEqual([0x80, 0x05]);
+    expect(sniffBytes(await innerHead(FILES.tracemalloc5))).toEqual({ format: 'tracemalloc' });
+    expect(sniffBytes(await innerHead(FILES.tracemalloc2))).toEqual({ format: 'tracemalloc' });
+    expect(new TextDecoder().decode((await innerHead(FILES.tracemalloc0)).subarray(0, 10))).toBe(
+      'ccopy_reg\n',
+    );
+    expect(sniffBytes(await innerHead(FILES.tracemalloc0))).toEqual({ format: 'tracemalloc' });
+    expect(sniffBytes(await head(FILES.tracemalloc5))).toEqual({ format: 'tracemalloc', gzip: true });
     expect(sniffBytes(await head(FILES.tracemallocGz))).toEqual({ format: 'tracemalloc', gzip: true });
   });
 

@@ -6,16 +6,25 @@ import { join } from 'node:path';
 import type { Progress } from '../../shared/api';
 import { HeapscopeError } from '../../shared/api-error';
 import { Engine } from '../../main/engine/engine';
+import { writeBigMemrayCsv } from './engine-helpers/big-capture';
 import { requireBuilt, requireFixture, WORKER_URL } from './engine-helpers/paths';
 
 const SCALENE = requireFixture('scalene/leak.json');
 const SCALENE_THREADS = requireFixture('scalene/threads.json');
 const MEMRAY_BASIC = requireFixture('memray/v12-memray1.19.3-py311/basic.bin');
-const MEMRAY_LARGE = requireFixture('memray/v12-memray1.19.3-py311/large.bin');
+/** A generated memray CSV of a million rows (about 60 MB): a read that takes seconds. */
+let LARGE = '';
+let largeDir = '';
 
 let engine: Engine;
 
-beforeAll(() => requireBuilt());
+beforeAll(async () => {
+  requireBuilt();
+  largeDir = await mkdtemp(join(tmpdir(), 'heapscope-large-'));
+  LARGE = join(largeDir, 'large.hwm.csv');
+  await writeBigMemrayCsv(LARGE, 1_000_000);
+  return () => rm(largeDir, { recursive: true, force: true });
+});
 afterEach(async () => {
   await engine?.closeAll();
 });
@@ -175,16 +184,17 @@ async function waitForCapture(events: Progress[]): Promise<Progress> {
   return events[0];
 }
 
-describe('Engine with memray captures', () => {
+describe('Engine with large and memray captures', () => {
   it('streams a large capture with reading progress while the calling thread stays free', async () => {
     engine = new Engine({ workerUrl: WORKER_URL });
     const events: Progress[] = [];
     engine.onProgress((p) => events.push(p));
     let ticks = 0;
     const timer = setInterval(() => ticks++, 10);
-    const info = await engine.open({ path: MEMRAY_LARGE });
+    const info = await engine.open({ path: LARGE });
     clearInterval(timer);
-    expect(info.facts.format).toBe('memray');
+    expect(info.facts.format).toBe('memray-csv');
+    expect(info.records).toBe(1_000_000);
     const reading = events.filter((p) => p.phase === 'reading');
     expect(reading.length).toBeGreaterThan(1);
     // Progress only moves forward.
@@ -199,7 +209,7 @@ describe('Engine with memray captures', () => {
     engine = new Engine({ workerUrl: WORKER_URL, cancelGraceMs: 5000 });
     const events: Progress[] = [];
     engine.onProgress((p) => events.push(p));
-    const opening = rejection(engine.open({ path: MEMRAY_LARGE }));
+    const opening = rejection(engine.open({ path: LARGE }));
     const first = await new Promise<Progress>((resolve) => {
       const off = engine.onProgress((p) => {
         if (p.phase === 'reading') {
@@ -234,5 +244,59 @@ describe('Engine with memray captures', () => {
     expect(diff.rows.every((r) => r.sizeDiff === 0 && r.countDiff === 0)).toBe(true);
     expect(diff.base.totalBytes).toBe(diff.target.totalBytes);
     expect(diff.flame.baseBytes[0]).toBe(diff.flame.targetBytes[0]);
+  });
+
+  it('diffs two captures from different checkouts, says how stacks were matched, and swap negates', async () => {
+    engine = new Engine({ workerUrl: WORKER_URL });
+    const [a, b] = await Promise.all([
+      engine.open({ path: MEMRAY_BASIC }),
+      engine.open({ path: requireFixture('memray/v13-memray1.20.0-py313/basic.bin') }),
+    ]);
+    const side = (captureId: string) => ({ captureId, snapshot: { kind: 'peak' as const } });
+    const forward = await engine.diff({ base: side(a.id), target: side(b.id), groupBy: 'line' });
+    expect(forward.matching).toBe('heuristic-prefix');
+    expect(forward.matchingNote).toMatch(/different directories/);
+    const backward = await engine.diff({ base: side(b.id), target: side(a.id), groupBy: 'line' });
+    const byKey = new Map(backward.rows.map((r) => [r.key, r]));
+    for (const row of forward.rows) expect(byKey.get(row.key)!.sizeDiff + row.sizeDiff, row.key).toBe(0);
+    expect(forward.target.totalBytes - forward.base.totalBytes).toBe(
+      backward.base.totalBytes - backward.target.totalBytes,
+    );
+  });
+
+  it('opens a memray parent with its fork children as one capture, in its own worker', async () => {
+    engine = new Engine({ workerUrl: WORKER_URL });
+    const fork = requireFixture('memray/v12-memray1.19.3-py311/fork.bin');
+    const single = await engine.open({ path: fork });
+    const multi = await engine.open({ path: fork, withForkChildren: true });
+    expect(multi.id).not.toBe(single.id);
+    expect(engine.workerCount).toBe(2);
+    expect(single.forkChildren?.length).toBeGreaterThan(0);
+    expect(multi.threads.some((t) => t.label.startsWith('pid '))).toBe(true);
+    const [s1, s2] = await Promise.all([
+      engine.summary({ captureId: single.id }),
+      engine.summary({ captureId: multi.id }),
+    ]);
+    // The child's 20 MiB are counted only when the children are included.
+    expect(s2.totalBytesAllocated).toBeGreaterThan(s1.totalBytesAllocated + 20 * 1024 * 1024 - 1);
+  });
+
+  it('passes the read size to the loader: 7-byte chunks give the same capture', async () => {
+    engine = new Engine({ workerUrl: WORKER_URL });
+    const normal = await engine.open({ path: MEMRAY_BASIC });
+    const tiny = new Engine({ workerUrl: WORKER_URL, chunkSize: 7 });
+    try {
+      const small = await tiny.open({ path: MEMRAY_BASIC });
+      const [a, b] = await Promise.all([
+        engine.summary({ captureId: normal.id }),
+        tiny.summary({ captureId: small.id }),
+      ]);
+      expect(b.peakBytes).toBe(a.peakBytes);
+      expect(b.totalAllocations).toBe(a.totalAllocations);
+      expect(b.leakedBytes).toBe(a.leakedBytes);
+      expect(small.records).toBe(normal.records);
+    } finally {
+      await tiny.closeAll();
+    }
   });
 });

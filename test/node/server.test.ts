@@ -1,6 +1,8 @@
 // Browser mode over real HTTP: API, SSE progress, static files, and the guards around them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CaptureInfo, Progress, Summary } from '../../shared/api';
 import { Engine } from '../../main/engine/engine';
@@ -12,6 +14,7 @@ import {
   startServer,
   type RunningServer,
 } from '../../main/server/index';
+import { writeBigMemrayCsv } from './engine-helpers/big-capture';
 import { REPO, requireBuilt, requireFixture, WORKER_URL } from './engine-helpers/paths';
 
 const SCALENE = requireFixture('scalene/leak.json');
@@ -99,9 +102,11 @@ function connect(server: RunningServer): Promise<Stream> {
 
 let engine: Engine;
 let server: RunningServer;
+let tmp: string;
 
 beforeAll(async () => {
   requireBuilt();
+  tmp = await mkdtemp(join(tmpdir(), 'heapscope-server-'));
   engine = new Engine({ workerUrl: WORKER_URL });
   server = await startServer({ engine, port: 0, files: [SCALENE], rendererDir: RENDERER });
 });
@@ -109,6 +114,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
   await engine?.closeAll();
+  await rm(tmp, { recursive: true, force: true });
 });
 
 describe('heapscope serve', () => {
@@ -194,6 +200,36 @@ describe('heapscope serve', () => {
     const header = stream.headers.find((h) => h.id === opened.id);
     expect(header?.facts.format).toBe('memray');
     expect(header?.facts.headerVersion).toBe(12);
+  });
+
+  it('returns export content to the browser instead of writing files', async () => {
+    const info = JSON.parse((await api(server, 'open', [{ path: MEMRAY }])).body) as CaptureInfo;
+    const r = await api(server, 'export', [
+      { captureId: info.id, format: 'memray-csv', outputPath: 'ignored.csv' },
+    ]);
+    expect(r.status).toBe(200);
+    const result = JSON.parse(r.body) as { content: string; bytes: number; outputPath?: string };
+    expect(result.outputPath).toBeUndefined();
+    expect(result.content.split(/\r?\n/)[0]).toBe(
+      'allocator,num_allocations,size,tid,thread_name,stack_trace',
+    );
+    expect(result.bytes).toBe(Buffer.byteLength(result.content));
+  });
+
+  it('a tab can cancel a big open while it loads: the open answers 409 cancelled', async () => {
+    const large = join(tmp, 'large.hwm.csv');
+    await writeBigMemrayCsv(large, 1_000_000);
+    const stream = await connect(server);
+    const opening = api(server, 'open', [{ path: large }]);
+    const got = await stream.waitFor((p) => p.some((e) => e.phase === 'reading'));
+    const captureId = got.find((e) => e.phase === 'reading')!.captureId;
+    const cancelled = await api(server, 'cancel', [captureId]);
+    expect(cancelled.status).toBe(200);
+    const reply = await opening;
+    expect(reply.status).toBe(409);
+    expect((JSON.parse(reply.body) as { code: string }).code).toBe('cancelled');
+    await stream.waitFor((p) => p.some((e) => e.captureId === captureId && e.phase === 'cancelled'));
+    stream.close();
   });
 
   it('maps API errors to statuses: bad input 400, unknown capture 404, unknown method 404', async () => {

@@ -204,4 +204,21 @@ describe('size histogram', () => {
     expect(label).toBe('pymalloc limit 512 B');
     expect((o.xAxis as { data: string[] }).data).toEqual(['129 B–256 B', '257 B–512 B', '513 B–1.0 KB', '1.0 KB–2.0 KB']);
   });
+
+  it('draws a bin that straddles the limit as mixed, with the line through it', () => {
+    const [bars] = seriesOf(buildHistogramOption(memrayBins, 512, palette));
+    expect((bars.data as { itemStyle: { color: string } }[]).map((d) => d.itemStyle.color)).toEqual([
+      palette.small,
+      palette.small,
+      palette.small,
+      palette.mixed,
+      palette.large,
+    ]);
+    expect(bars.markLine?.data).toEqual([expect.objectContaining({ xAxis: 3 })]);
+  });
+
+  it('draws no line when every bin is pymalloc-sized (the limit is off the axis)', () => {
+    const [bars] = seriesOf(buildHistogramOption(memrayBins.slice(0, 3), 512, palette));
+    expect(bars.markLine).toBeUndefined();
+  });
 });

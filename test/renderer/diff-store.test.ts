@@ -125,4 +125,19 @@ describe('diff store', () => {
     view.baselineId = 'a';
     expect(diff.mode).toBe('moments');
   });
+
+  it('a capture without a timeline (a tracemalloc dump) only compares with other captures', async () => {
+    setActivePinia(createPinia());
+    const client = fake([]);
+    client.list = async () => [
+      { ...cap('a'), capabilities: { timeline: false } } as unknown as CaptureInfo,
+      cap('b'),
+    ];
+    setClient(client);
+    await useCapturesStore().refreshList();
+    const diff = useDiffStore();
+    diff.setMode('moments');
+    expect(diff.mode).toBe('captures');
+    expect(diff.query).toBeNull();
+  });
 });

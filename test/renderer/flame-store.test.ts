@@ -139,6 +139,18 @@ describe('flame store', () => {
     await nextTick();
     expect(flame.zoomRoot).toBe(3);
     expect(flame.displayedBytes).toBe(600);
+    // A new tree for the same site (another snapshot) stays focused on it…
+    view.setSnapshotKind('leaks');
+    await flame.load();
+    await nextTick();
+    expect(flame.zoomRoot).toBe(3);
+    // …until the user resets the zoom, which drops the focus for good.
+    flame.resetZoom();
+    expect(view.focusKey).toBeNull();
+    view.setSnapshotKind('all');
+    await flame.load();
+    await nextTick();
+    expect(flame.zoomRoot).toBe(0);
   });
 });
 

@@ -3,7 +3,6 @@ import type { FlameTree, FrameInfo } from '@shared/api';
 import {
   buildFlameOption,
   frameColor,
-  hitTest,
   layoutFlame,
   matchShare,
   pathTo,
@@ -11,6 +10,7 @@ import {
   visibleNodes,
   IMPORT_COLOR,
   MATCH_COLOR,
+  UNMATCHED_COLOR,
 } from '../../renderer/charts/flame';
 
 /** Builds a FlameTree from nested [name, selfBytes, children] tuples, pre-order, children by bytes. */
@@ -310,19 +310,41 @@ describe('buildFlameOption', () => {
     shape: { x: number; y: number; width: number; height: number };
     style: { fill: string; opacity: number };
   };
+  // Data items are visible indexes in paint order (grouped by colour), not in visible order.
   const render = (opt: ReturnType<typeof buildFlameOption>, k: number): Rect => {
-    const s = (opt.series as { renderItem: (p: unknown, a: unknown) => Rect }[])[0];
-    return s.renderItem({ dataIndex: k }, {});
+    const s = (opt.series as { renderItem: (p: unknown, a: unknown) => Rect; data: number[] }[])[0];
+    const dataIndex = s.data.indexOf(k);
+    expect(dataIndex).toBeGreaterThanOrEqual(0);
+    return s.renderItem({ dataIndex }, {});
   };
 
   it('emits one data item per visible rectangle and icicle rows top-down', () => {
     const opt = buildFlameOption({ tree: t, visible: v, orientation: 'icicle', totalValue: l.x1[0] });
-    const series = (opt.series as { data: number[][] }[])[0];
+    const series = (opt.series as { data: number[] }[])[0];
     expect(series.data.length).toBe(v.length);
     expect(render(opt, 0).shape.y).toBe(0);
     expect(render(opt, 4).shape.y).toBe(3 * 18);
     // Wide rectangles leave a 1 px gap to their right neighbour.
     expect(render(opt, 2).shape.width).toBeCloseTo((900 * 300) / 450 - 1);
+  });
+
+  it('leaves sub-pixel merged runs out of the chart data but keeps wider ones', () => {
+    const big = randomTree(50_000, 5);
+    const bl = layoutFlame(big);
+    const bv = visibleNodes(bl, 0, 800);
+    const opt = buildFlameOption({ tree: big, visible: bv, orientation: 'icicle', totalValue: bl.x1[0] });
+    const data = (opt.series as { data: number[] }[])[0].data;
+    expect(data.length).toBeLessThan(bv.length);
+    let subPixelMerged = 0;
+    for (let k = 0; k < bv.length; k++) if (bv.merged[k] > 0 && bv.x1[k] - bv.x0[k] < 1) subPixelMerged++;
+    expect(data.length).toBe(bv.length - subPixelMerged);
+    for (const k of data) expect(bv.merged[k] === 0 || bv.x1[k] - bv.x0[k] >= 1).toBe(true);
+    // Paint order groups equal fills, so each colour is set on the canvas once per run.
+    const ri = (opt.series as { renderItem: (p: unknown, a: unknown) => { style: { fill: string } } }[])[0]
+      .renderItem;
+    const fills = data.map((_, j) => ri({ dataIndex: j }, {}).style.fill);
+    const runs = fills.filter((f, j) => j === 0 || f !== fills[j - 1]).length;
+    expect(runs).toBe(new Set(fills).size);
   });
 
   it('flame orientation puts the root at the bottom', () => {
@@ -364,7 +386,7 @@ describe('buildFlameOption', () => {
     });
     const a = render(opt, 2);
     expect(a.style.fill).toBe(MATCH_COLOR);
-    expect(render(opt, 3).style.opacity).toBeLessThan(1);
+    expect(render(opt, 3).style.fill).toBe(UNMATCHED_COLOR);
   });
 
   it('tooltips escape names and show bytes, %, count and file:line', () => {
@@ -373,18 +395,11 @@ describe('buildFlameOption', () => {
     const vv = visibleNodes(ll, 0, 100);
     const opt = buildFlameOption({ tree: tt, visible: vv, orientation: 'icicle', totalValue: 10 });
     const fmt = (opt.tooltip as { formatter: (p: unknown) => string }).formatter;
-    const html = fmt({ dataIndex: 1 });
+    const html = fmt({ dataIndex: (opt.series as { data: number[] }[])[0].data.indexOf(1) });
     expect(html).toContain('&#60;module&#62;');
     expect(html).not.toContain('<module>');
     expect(html).toContain('100.00%');
     expect(html).toContain('/src/<module>.py:10'.replace('<', '&#60;').replace('>', '&#62;'));
     expect(html).toMatch(/1 allocations/);
-  });
-
-  it('hit-tests pixels back to rectangles', () => {
-    expect(v.node[hitTest(v, 10, 18 * 2 + 3, 'icicle')]).toBe(2);
-    // Right of c (x ≥ 700) on c's row there is nothing.
-    expect(hitTest(v, 850, 18 * 3 + 3, 'icicle')).toBe(-1);
-    expect(v.node[hitTest(v, 5, 18 + 3, 'flame')]).toBe(2);
   });
 });

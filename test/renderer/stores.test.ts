@@ -181,6 +181,26 @@ describe('query stores', () => {
   });
 });
 
+describe('allocators store while a new answer loads', () => {
+  it('keeps drawing the previous answer for the same capture, but never another capture\'s', async () => {
+    const { captures } = await openOne('/data/a.bin');
+    const view = useViewStore();
+    const allocators = useAllocatorsStore();
+    await allocators.load();
+    expect(allocators.settled).toBe(true);
+    const first = allocators.shown;
+    view.setSnapshotKind('leaks');
+    expect(allocators.breakdown).toBeNull();
+    expect(allocators.settled).toBe(false);
+    expect(allocators.shown).toBe(first);
+    await captures.open('/data/b.bin');
+    expect(allocators.shown).toBeNull();
+    await allocators.load();
+    expect(allocators.settled).toBe(true);
+    expect(client.calls.allocators.at(-1)).toMatchObject({ captureId: 'c2', snapshot: { kind: 'leaks' } });
+  });
+});
+
 describe('table store', () => {
   it('sorts by header clicks: same column flips, name starts ascending', async () => {
     await openOne();

@@ -185,7 +185,8 @@ export class MemrayRecordParser implements StreamConsumer {
         // ALLOCATION: hot path, hand-inlined varints, side effects only after the bounds check
         const idx = (t >> 3) & 15;
         let ptr = this.dataPtr;
-        let address: number;
+        // address / 8: the channel already holds it, and the cache stores it
+        let a8: number;
         if (idx === 15) {
           let b = buf[p++];
           let z = b & 0x7f;
@@ -196,9 +197,9 @@ export class MemrayRecordParser implements StreamConsumer {
             s *= 128;
           }
           ptr = wrapU64(ptr + (z % 2 === 0 ? z / 2 : -(z + 1) / 2));
-          address = ptr * 8;
+          a8 = ptr;
         } else {
-          address = cache[idx];
+          a8 = cache[idx];
         }
         let a = t & 7;
         if (a === 0) a = buf[p++];
@@ -242,11 +243,11 @@ export class MemrayRecordParser implements StreamConsumer {
         if (idx === 15) {
           this.dataPtr = ptr;
           cache.copyWithin(1, 0, 14);
-          cache[0] = address;
+          cache[0] = a8;
         }
         this.nativeId = natChan;
         if (this.decodeOnly) m.allocationRecords++;
-        else m.allocation(address, size, ca, kind === 1 ? 0 : this.sd > 0 ? this.st[this.sd - 1] : 0, nat);
+        else m.allocation(a8 | 0, (a8 / 4294967296) | 0, size, ca, kind === 1 ? 0 : this.sd > 0 ? this.st[this.sd - 1] : 0, nat);
         this.records++;
         continue;
       }
@@ -291,7 +292,7 @@ export class MemrayRecordParser implements StreamConsumer {
         const created = t & 1;
         const idx = (t >> 1) & 15;
         let ptr = this.dataPtr;
-        let address = 0;
+        let a8 = 0;
         if (idx === 15) {
           let b = buf[p++];
           let z = b & 0x7f;
@@ -302,8 +303,8 @@ export class MemrayRecordParser implements StreamConsumer {
             s *= 128;
           }
           ptr = wrapU64(ptr + zigzag(z));
-          address = ptr * 8;
-        } else address = cache[idx];
+          a8 = ptr;
+        } else a8 = cache[idx];
         let natChan = this.nativeId;
         if (native && created) {
           let b = buf[p++];
@@ -320,7 +321,7 @@ export class MemrayRecordParser implements StreamConsumer {
         if (idx === 15) {
           this.dataPtr = ptr;
           cache.copyWithin(1, 0, 14);
-          cache[0] = address;
+          cache[0] = a8;
         }
         this.nativeId = natChan;
         if (created) m.objectsCreated++;
@@ -471,7 +472,8 @@ export class MemrayRecordParser implements StreamConsumer {
         this.dataPtr = ptr;
         this.nativeId = natChan;
         if (type === 2) m.recordCounts[R.ALLOCATION_WITH_NATIVE]++;
-        m.allocation(ptr, size, alloc, kind === 1 ? 0 : this.sd > 0 ? this.st[this.sd - 1] : 0, nat);
+        const a8 = Math.floor(ptr / 8);
+        m.allocation(a8 | 0, (a8 / 4294967296) | 0, size, alloc, kind === 1 ? 0 : this.sd > 0 ? this.st[this.sd - 1] : 0, nat);
         this.records++;
         continue;
       }

@@ -96,7 +96,10 @@ async function* readAhead(path: string, size: number, chunkSize: number): AsyncG
   try {
     // Two buffers in turn: the decoder copies what it keeps, so a chunk's buffer is free again
     // once the consumer asks for the next one (fewer large allocations, less GC).
-    const buffers = [Buffer.allocUnsafe(Math.min(chunkSize, size)), Buffer.allocUnsafe(Math.min(chunkSize, size))];
+    const buffers = [
+      Buffer.allocUnsafe(Math.min(chunkSize, size)),
+      Buffer.allocUnsafe(Math.min(chunkSize, size)),
+    ];
     let turn = 0;
     const read = (at: number) => {
       const buf = buffers[turn];

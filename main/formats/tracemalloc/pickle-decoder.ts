@@ -56,6 +56,32 @@ const OPCODE_NAMES: Record<number, string> = {
   0x29: 'EMPTY_TUPLE',
 };
 
+// Fast-path decoding tables, indexed by opcode: operand width in bytes (0 = not this kind of
+// opcode) and the multipliers of operand bytes 2..4, so BININT1/BININT2/BININT (and BINGET /
+// LONG_BINGET) decode with one expression instead of a branch per opcode.
+const INT_WIDTH = new Uint8Array(256);
+const INT_M1 = new Float64Array(256);
+const INT_M2 = new Float64Array(256);
+const INT_M3 = new Float64Array(256);
+const INT_NEG = new Uint8Array(256);
+const REF_WIDTH = new Uint8Array(256);
+const REF_M1 = new Float64Array(256);
+const REF_M2 = new Float64Array(256);
+const REF_M3 = new Float64Array(256);
+INT_WIDTH[0x4b] = 1; // BININT1
+INT_WIDTH[0x4d] = 2; // BININT2
+INT_M1[0x4d] = 256;
+INT_WIDTH[0x4a] = 4; // BININT (a negative one leaves the fast path)
+INT_M1[0x4a] = 256;
+INT_M2[0x4a] = 65536;
+INT_M3[0x4a] = 16777216;
+INT_NEG[0x4a] = 0x80; // sign bit of BININT's last byte
+REF_WIDTH[0x68] = 1; // BINGET
+REF_WIDTH[0x6a] = 4; // LONG_BINGET
+REF_M1[0x6a] = 256;
+REF_M2[0x6a] = 65536;
+REF_M3[0x6a] = 16777216;
+
 /** Live blocks of one domain, aggregated per traceback (stack node). */
 export class DomainAggregate {
   size = 0;
@@ -64,8 +90,13 @@ export class DomainAggregate {
   smallCount = 0;
   readonly histCount = new Float64Array(HIST_BINS);
   readonly histSize = new Float64Array(HIST_BINS);
-  /** Domain 0 holds nearly every trace: dense arrays indexed by node. Others: sparse. */
-  private readonly sparse: Map<number, number> | undefined;
+  /**
+   * Domain 0 holds nearly every trace: dense arrays indexed by node (`length` = capacity, node i
+   * in slot i). Other domains: sparse slots.
+   */
+  readonly dense: boolean;
+  /** Always a Map (empty when dense), so the field's type never changes under the JIT. */
+  private readonly sparse = new Map<number, number>();
   nodes = new Int32Array(64);
   bytes = new Float64Array(64);
   counts = new Float64Array(64);
@@ -75,18 +106,18 @@ export class DomainAggregate {
     readonly domain: number,
     dense: boolean,
   ) {
-    this.sparse = dense ? undefined : new Map();
+    this.dense = dense;
+    if (dense) {
+      for (let i = 0; i < this.nodes.length; i++) this.nodes[i] = i;
+      this.length = this.nodes.length;
+    }
   }
 
   add(node: number, size: number): void {
     let slot: number;
-    if (this.sparse === undefined) {
+    if (this.dense) {
       slot = node;
-      if (slot >= this.bytes.length) this.grow(Math.max(slot + 1, this.bytes.length * 2));
-      if (slot >= this.length) {
-        for (let i = this.length; i <= slot; i++) this.nodes[i] = i;
-        this.length = slot + 1;
-      }
+      if (slot >= this.bytes.length) this.growDense(slot);
     } else {
       const existing = this.sparse.get(node);
       if (existing === undefined) {
@@ -115,6 +146,14 @@ export class DomainAggregate {
     this.histSize[bin] += size;
   }
 
+  /** Makes room for `node` in a dense aggregate. */
+  growDense(node: number): void {
+    const from = this.bytes.length;
+    this.grow(Math.max(node + 1, from * 2));
+    for (let i = from; i < this.nodes.length; i++) this.nodes[i] = i;
+    this.length = this.nodes.length;
+  }
+
   private grow(size: number): void {
     const nodes = new Int32Array(size);
     nodes.set(this.nodes);
@@ -127,6 +166,9 @@ export class DomainAggregate {
     this.counts = counts;
   }
 }
+
+/** Domains are ≥ 0, so this never matches a trace. */
+const NO_DOMAIN = new DomainAggregate(-1, false);
 
 export interface DecodedSnapshot {
   frames: FrameTable;
@@ -180,8 +222,10 @@ export class TracemallocPickleDecoder {
   private readonly objs: ObjRecord[] = [];
 
   private readonly domainMap = new Map<number, DomainAggregate>();
-  private lastDomain = -1;
-  private lastAgg: DomainAggregate | undefined;
+  /** Frames in the traceback ending at each node (to count truncated traces without a call). */
+  private nodeDepth = new Int32Array(1024);
+  /** The aggregate of the previous trace's domain (a sentinel at first, so the field never changes type). */
+  private lastAgg: DomainAggregate = NO_DOMAIN;
 
   traceCount = 0;
   totalSize = 0;
@@ -237,14 +281,36 @@ export class TracemallocPickleDecoder {
       this.pendingLength += chunk.length;
       return;
     }
-    let buf: Uint8Array;
-    if (this.pendingLength === 0) buf = chunk;
-    else {
-      this.pending.push(chunk);
-      buf = Buffer.concat(this.pending, this.pendingLength + chunk.length);
+    if (this.pendingLength === 0) {
+      this.consume(chunk);
+      return;
     }
+    // Finish the item cut by the previous chunk on a small joined head, so a boundary costs a
+    // few kilobytes of copying rather than a copy of the whole new chunk.
+    const held = this.pendingLength;
+    const headLength = Math.min(chunk.length, Math.max(this.need - held, 65536));
+    this.pending.push(chunk.subarray(0, headLength));
+    const head = Buffer.concat(this.pending, held + headLength);
     this.pending = [];
     this.pendingLength = 0;
+    const used = this.run(head);
+    this.base += used;
+    if (this.stopped) return;
+    if (used < held + headLength && headLength === chunk.length) {
+      this.pending.push(new Uint8Array(head.subarray(used)));
+      this.pendingLength = held + headLength - used;
+      return;
+    }
+    if (used < held) {
+      // Still inside the held bytes (an item longer than the head): keep everything.
+      this.pending.push(new Uint8Array(head.subarray(used)), new Uint8Array(chunk.subarray(headLength)));
+      this.pendingLength = held + chunk.length - used;
+      return;
+    }
+    this.consume(chunk.subarray(used - held));
+  }
+
+  private consume(buf: Uint8Array): void {
     const used = this.run(buf);
     this.base += used;
     if (used < buf.length && !this.stopped) {
@@ -409,6 +475,12 @@ export class TracemallocPickleDecoder {
         // The file lists the most recent frame first; the trie stores oldest first.
         let node = 0;
         for (let i = k + n - 1; i >= k; i--) node = this.stacks.child(node, vals[i]);
+        if (node >= this.nodeDepth.length) {
+          const grown = new Int32Array(Math.max(node + 1, this.nodeDepth.length * 2));
+          grown.set(this.nodeDepth);
+          this.nodeDepth = grown;
+        }
+        this.nodeDepth[node] = n;
         tag = T_TB;
         val = node;
       }
@@ -429,26 +501,12 @@ export class TracemallocPickleDecoder {
     return id;
   }
 
-  /** `fold` for a 3.9+ trace whose ints the fast path read itself (never negative, never fractional). */
-  private foldFast(domain: number, size: number, node: number, totalNframe: number): void {
-    let agg = this.lastAgg;
-    if (domain !== this.lastDomain || agg === undefined) agg = this.domainAggregate(domain);
-    agg.add(node, size);
-    this.traceCount++;
-    this.totalSize += size;
-    if (this.traceTupleLen !== 4)
-      this.traceTupleLen = this.traceTupleLen === 0 ? 4 : Math.min(this.traceTupleLen, 4);
-    if (totalNframe > this.maxTotalNframe) this.maxTotalNframe = totalNframe;
-    if (totalNframe > this.stacks.depth(node)) this.truncatedTraces++;
-  }
-
   private domainAggregate(domain: number): DomainAggregate {
     let agg = this.domainMap.get(domain);
     if (agg === undefined) {
       agg = new DomainAggregate(domain, domain === 0);
       this.domainMap.set(domain, agg);
     }
-    this.lastDomain = domain;
     this.lastAgg = agg;
     return agg;
   }
@@ -464,7 +522,7 @@ export class TracemallocPickleDecoder {
     if (!(domain >= 0) || !(size >= 0) || domain % 1 !== 0 || size % 1 !== 0)
       this.fail(`invalid trace (domain ${domain}, size ${size})`, at);
     let agg = this.lastAgg;
-    if (domain !== this.lastDomain || agg === undefined) agg = this.domainAggregate(domain);
+    if (agg.domain !== domain) agg = this.domainAggregate(domain);
     agg.add(node, size);
     this.traceCount++;
     this.totalSize += size;
@@ -477,159 +535,98 @@ export class TracemallocPickleDecoder {
   }
 
   /**
-   * Fast path for the opcodes of the trace list (~7 per trace), with the stack, marks and memo
-   * held in locals; returns at the first opcode it does not handle (the general switch in `run`
-   * takes it). Kept small and separate so the JIT optimises it early.
+   * Fast path: whole traces as _pickle.c writes them, `MARK <int> <int> <BINGET traceback> <int>
+   * TUPLE MEMOIZE`, matched on the bytes and folded without touching the value stack. Returns at
+   * the first byte that is not such a trace (the general switch in `run` takes it from there).
+   *
+   * Kept small and nearly branch-free (ints are decoded through per-opcode multiplier tables) so
+   * the JIT optimises it once, early, and never meets an untried branch that would deoptimise it.
    */
-  private fast(buf: Uint8Array, p: number, n: number, base: number): number {
+  private fast(buf: Uint8Array, p: number, n: number): number {
+    const agg = this.lastAgg;
+    // Only the current domain's dense arrays: another domain or a new node leaves the loop.
+    if (!agg.dense) return p;
     const tags = this.tags;
     const vals = this.vals;
-    const marks = this.marks;
     const memoTags = this.memoTags;
     const memoVals = this.memoVals;
-    const stackCap = tags.length - 1;
-    const markCap = marks.length;
+    const nodeDepth = this.nodeDepth;
+    const aggBytes = agg.bytes;
+    const aggCounts = agg.counts;
+    const histCount = agg.histCount;
+    const histSize = agg.histSize;
+    const domain = agg.domain;
+    const stackCap = tags.length;
     const memoCap = memoTags.length;
+    const nodeCap = Math.min(aggBytes.length, nodeDepth.length);
     let sp = this.sp;
-    let mp = this.mp;
     let memoLen = this.memoLen;
-    fast: while (p < n && sp < stackCap) {
-      const op = buf[p];
-      if (op === 0x28 && p + 24 <= n) {
-        // One whole trace as _pickle.c writes it: MARK <int> <int> <BINGET traceback>
-        // <int> TUPLE MEMOIZE, matched on the bytes without touching the stack.
-        let q = p + 1;
-        let b = buf[q];
-        let domain: number;
-        if (b === 0x4b) {
-          domain = buf[q + 1];
-          q += 2;
-        } else if (b === 0x4d) {
-          domain = buf[q + 1] | (buf[q + 2] << 8);
-          q += 3;
-        } else if (b === 0x4a && buf[q + 4] < 0x80) {
-          domain = buf[q + 1] | (buf[q + 2] << 8) | (buf[q + 3] << 16) | (buf[q + 4] << 24);
-          q += 5;
-        } else domain = -1;
-        b = buf[q];
-        let size = -1;
-        if (domain >= 0) {
-          if (b === 0x4b) {
-            size = buf[q + 1];
-            q += 2;
-          } else if (b === 0x4d) {
-            size = buf[q + 1] | (buf[q + 2] << 8);
-            q += 3;
-          } else if (b === 0x4a && buf[q + 4] < 0x80) {
-            size = buf[q + 1] | (buf[q + 2] << 8) | (buf[q + 3] << 16) | (buf[q + 4] << 24);
-            q += 5;
-          }
-        }
-        let tb = -1;
-        if (size >= 0) {
-          b = buf[q];
-          let idx = -1;
-          if (b === 0x6a) {
-            idx = u32(buf, q + 1);
-            q += 5;
-          } else if (b === 0x68) {
-            idx = buf[q + 1];
-            q += 2;
-          }
-          if (idx >= 0 && idx < memoLen && memoTags[idx] === T_TB) tb = memoVals[idx];
-        }
-        if (tb >= 0) {
-          b = buf[q];
-          let nframe = -1;
-          if (b === 0x4b) {
-            nframe = buf[q + 1];
-            q += 2;
-          } else if (b === 0x4d) {
-            nframe = buf[q + 1] | (buf[q + 2] << 8);
-            q += 3;
-          }
-          if (nframe >= 0 && buf[q] === 0x74 && buf[q + 1] === 0x94 && memoLen < memoCap) {
-            this.foldFast(domain, size, tb, nframe);
-            memoTags[memoLen] = T_TRACE;
-            memoVals[memoLen] = 0;
-            memoLen++;
-            tags[sp] = T_TRACE;
-            vals[sp] = 0;
-            sp++;
-            p = q + 2;
-            continue;
-          }
-        }
-        // Anything else (first sight of a traceback, legacy 3-tuples…): one opcode at a time.
-        if (mp >= markCap) break;
-        marks[mp++] = sp;
-        p += 1;
-      } else if (op === 0x4b) {
-        if (p + 2 > n) break;
-        tags[sp] = T_INT;
-        vals[sp] = buf[p + 1];
-        sp++;
-        p += 2;
-      } else if (op === 0x94) {
-        if (memoLen >= memoCap || sp === 0) break;
-        memoTags[memoLen] = tags[sp - 1];
-        memoVals[memoLen] = vals[sp - 1];
-        memoLen++;
-        p += 1;
-      } else if (op === 0x28) {
-        if (mp >= markCap) break;
-        marks[mp++] = sp;
-        p += 1;
-      } else if (op === 0x6a || op === 0x68) {
-        const width = op === 0x6a ? 5 : 2;
-        if (p + width > n) break;
-        const idx = op === 0x6a ? u32(buf, p + 1) : buf[p + 1];
-        if (idx >= memoLen) break;
-        const t = memoTags[idx];
-        if (t === T_UNSET || t === T_TRACE) break;
-        tags[sp] = t;
-        vals[sp] = memoVals[idx];
-        sp++;
-        p += width;
-      } else if (op === 0x74) {
-        if (mp === 0) break;
-        const k = marks[mp - 1];
-        if (
-          sp - k !== 4 ||
-          tags[k] !== T_INT ||
-          tags[k + 1] !== T_INT ||
-          tags[k + 2] !== T_TB ||
-          tags[k + 3] !== T_INT
-        )
-          break;
-        mp--;
-        this.fold(vals[k], vals[k + 1], vals[k + 2], vals[k + 3], 4, base + p);
-        tags[k] = T_TRACE;
-        vals[k] = 0;
-        sp = k + 1;
-        p += 1;
-      } else if (op === 0x4d) {
-        if (p + 3 > n) break;
-        tags[sp] = T_INT;
-        vals[sp] = buf[p + 1] | (buf[p + 2] << 8);
-        sp++;
-        p += 3;
-      } else if (op === 0x65) {
-        if (mp === 0) break;
-        const k = marks[mp - 1];
-        if (k < 1 || tags[k - 1] !== T_LIST) break;
-        let traces = 0;
-        for (let i = k; i < sp; i++) if (tags[i] === T_TRACE) traces++;
-        if (traces !== sp - k) break fast;
-        this.lists[vals[k - 1]].traces += traces;
-        mp--;
-        sp = k;
-        p += 1;
-      } else break;
+    // Totals kept in locals and stored once at the end: no property write depends on the data,
+    // so no untried branch can deoptimise the loop.
+    let traces = 0;
+    let bytes = 0;
+    let smallBytes = 0;
+    let smallCount = 0;
+    let maxNframe = this.maxTotalNframe;
+    let truncated = 0;
+    // A trace is at most 1 + 5 + 5 + 5 + 3 + 2 = 21 bytes.
+    while (p + 24 <= n && buf[p] === 0x28 && sp < stackCap && memoLen < memoCap) {
+      let q = p + 1;
+      let b = buf[q];
+      const wd = INT_WIDTH[b];
+      const d = buf[q + 1] + buf[q + 2] * INT_M1[b] + buf[q + 3] * INT_M2[b] + buf[q + 4] * INT_M3[b];
+      if (wd === 0 || (INT_NEG[b] & buf[q + 4]) !== 0 || d !== domain) break;
+      q += 1 + wd;
+      b = buf[q];
+      const ws = INT_WIDTH[b];
+      const size = buf[q + 1] + buf[q + 2] * INT_M1[b] + buf[q + 3] * INT_M2[b] + buf[q + 4] * INT_M3[b];
+      if (ws === 0 || (INT_NEG[b] & buf[q + 4]) !== 0) break;
+      q += 1 + ws;
+      b = buf[q];
+      const wr = REF_WIDTH[b];
+      const idx = buf[q + 1] + buf[q + 2] * REF_M1[b] + buf[q + 3] * REF_M2[b] + buf[q + 4] * REF_M3[b];
+      if (wr === 0 || idx >= memoLen || memoTags[idx] !== T_TB) break;
+      q += 1 + wr;
+      b = buf[q];
+      const wn = INT_WIDTH[b];
+      const nframe = buf[q + 1] + buf[q + 2] * INT_M1[b] + buf[q + 3] * INT_M2[b] + buf[q + 4] * INT_M3[b];
+      if (wn === 0 || (INT_NEG[b] & buf[q + 4]) !== 0) break;
+      q += 1 + wn;
+      const node = memoVals[idx];
+      if (buf[q] !== 0x74 || buf[q + 1] !== 0x94 || node >= nodeCap) break;
+      // `fold`, inlined.
+      aggBytes[node] += size;
+      aggCounts[node] += 1;
+      traces += 1;
+      bytes += size;
+      const small = size <= SMALL_OBJECT_MAX ? 1 : 0;
+      smallBytes += size * small;
+      smallCount += small;
+      const bin = size <= 1 ? 0 : 32 - Math.clz32(size - 1);
+      histCount[bin] += 1;
+      histSize[bin] += size;
+      maxNframe = nframe > maxNframe ? nframe : maxNframe;
+      truncated += nframe > nodeDepth[node] ? 1 : 0;
+      memoTags[memoLen] = T_TRACE;
+      memoVals[memoLen] = 0;
+      memoLen++;
+      tags[sp] = T_TRACE;
+      vals[sp] = 0;
+      sp++;
+      p = q + 2;
     }
     this.sp = sp;
-    this.mp = mp;
     this.memoLen = memoLen;
+    agg.size += bytes;
+    agg.count += traces;
+    agg.smallSize += smallBytes;
+    agg.smallCount += smallCount;
+    this.traceCount += traces;
+    this.totalSize += bytes;
+    this.maxTotalNframe = maxNframe;
+    this.truncatedTraces += truncated;
+    if (traces > 0 && this.traceTupleLen !== 4)
+      this.traceTupleLen = this.traceTupleLen === 0 ? 4 : Math.min(this.traceTupleLen, 4);
     return p;
   }
 
@@ -641,8 +638,10 @@ export class TracemallocPickleDecoder {
     this.waiting = undefined;
     this.need = 1;
     loop: while (p < n) {
-      p = this.fast(buf, p, n, base);
-      if (p >= n) break;
+      if (buf[p] === 0x28) {
+        p = this.fast(buf, p, n);
+        if (p >= n) break;
+      }
       const op = buf[p];
       switch (op) {
         case 0x4b: // BININT1
@@ -700,53 +699,11 @@ export class TracemallocPickleDecoder {
           this.push(T_INT, buf[p + 1] | (buf[p + 2] << 8) | (buf[p + 3] << 16) | (buf[p + 4] << 24));
           p += 5;
           continue;
-        case 0x8a: {
-          // LONG1
-          if (p + 2 > n) break loop;
-          const len = buf[p + 1];
-          if (p + 2 + len > n) {
-            this.need = 2 + len;
-            break loop;
-          }
-          this.push(T_INT, readLong(buf, p + 2, len));
-          p += 2 + len;
-          continue;
-        }
-        case 0x8b: {
-          // LONG4: never written for tracemalloc numbers, but harmless if small.
-          if (p + 5 > n) break loop;
-          const len = u32(buf, p + 1);
-          if (len > 8) this.fail(`integer of ${len} bytes is out of range for a tracemalloc dump`, base + p);
-          if (p + 5 + len > n) {
-            this.need = 5 + len;
-            break loop;
-          }
-          this.push(T_INT, readLong(buf, p + 5, len));
-          p += 5 + len;
-          continue;
-        }
         case 0x65: {
           // APPENDS
           const k = this.popMark(base + p);
           this.append(k, base + p);
           p += 1;
-          continue;
-        }
-        case 0x61: // APPEND
-          if (this.sp < 2) this.fail('malformed pickle: stack underflow', base + p);
-          this.append(this.sp - 1, base + p);
-          p += 1;
-          continue;
-        case 0x95: {
-          // FRAME: a framing hint only; its length must still fit in the file.
-          if (p + 9 > n) break loop;
-          const len = u32(buf, p + 1) + u32(buf, p + 5) * 4294967296;
-          // Nothing is allocated for a frame, so an overlong one is only remembered: a cut dump
-          // is then reported where its data really ends, after the traces that are there.
-          if (base + p + 9 + len > this.limit && !this.frameOverrun) {
-            this.frameOverrun = { at: base + p, length: len, left: this.limit - (base + p + 9) };
-          }
-          p += 9;
           continue;
         }
         case 0x8c: {
@@ -767,219 +724,276 @@ export class TracemallocPickleDecoder {
           p += 2 + len;
           continue;
         }
-        case 0x58: // BINUNICODE
-        case 0x8d: {
-          // BINUNICODE8
-          const head = op === 0x58 ? 5 : 9;
-          if (p + head > n) break loop;
-          const len = op === 0x58 ? u32(buf, p + 1) : u32(buf, p + 1) + u32(buf, p + 5) * 4294967296;
-          if (base + p + head + len > this.limit)
-            this.fail(
-              `string length ${len} exceeds file (${this.limit - (base + p + head)} bytes left)`,
-              base + p,
-            );
-          if (p + head + len > n) {
-            this.need = head + len;
-            this.waiting = { what: 'string', length: len, at: base + p + head };
-            break loop;
-          }
-          this.string(buf, p + head, p + head + len, base + p);
-          p += head + len;
-          continue;
-        }
-        case 0x43: // SHORT_BINBYTES
-        case 0x42: // BINBYTES
-        case 0x8e: {
-          // BINBYTES8: only possible outside the Snapshot graph; skipped, never kept.
-          if (!this.sawSnapshotClass) this.notSnapshot(op, base + p);
-          const head = op === 0x43 ? 2 : op === 0x42 ? 5 : 9;
-          if (p + head > n) break loop;
-          const len =
-            op === 0x43
-              ? buf[p + 1]
-              : op === 0x42
-                ? u32(buf, p + 1)
-                : u32(buf, p + 1) + u32(buf, p + 5) * 4294967296;
-          if (base + p + head + len > this.limit)
-            this.fail(
-              `bytes length ${len} exceeds file (${this.limit - (base + p + head)} bytes left)`,
-              base + p,
-            );
-          if (p + head + len > n) {
-            this.need = head + len;
-            this.waiting = { what: 'bytes', length: len, at: base + p + head };
-            break loop;
-          }
-          this.push(T_OTHER, 0);
-          p += head + len;
-          continue;
-        }
-        case 0x71: // BINPUT
-          if (p + 2 > n) break loop;
-          this.memoSet(buf[p + 1], base + p);
-          p += 2;
-          continue;
-        case 0x72: // LONG_BINPUT
-          if (p + 5 > n) break loop;
-          this.memoSet(u32(buf, p + 1), base + p);
-          p += 5;
-          continue;
-        case 0x93: {
-          // STACK_GLOBAL
-          if (this.sp < 2 || this.tags[this.sp - 1] !== T_STR || this.tags[this.sp - 2] !== T_STR) {
-            this.fail('malformed pickle: STACK_GLOBAL needs two strings', base + p);
-          }
-          const name = this.strings[this.vals[this.sp - 1]];
-          const module = this.strings[this.vals[this.sp - 2]];
-          this.sp -= 2;
-          this.global(module, name, base + p);
-          p += 1;
-          continue;
-        }
-        case 0x63: {
-          // GLOBAL "module\nname\n"
-          const nl1 = indexOfNewline(buf, p + 1, n);
-          const nl2 = nl1 < 0 ? -1 : indexOfNewline(buf, nl1 + 1, n);
-          if (nl2 < 0) {
-            if (n - p > 1024) this.fail('malformed pickle: GLOBAL name too long', base + p);
-            break loop;
-          }
-          const module = Buffer.from(buf.buffer, buf.byteOffset + p + 1, nl1 - p - 1).toString('latin1');
-          const name = Buffer.from(buf.buffer, buf.byteOffset + nl1 + 1, nl2 - nl1 - 1).toString('latin1');
-          this.global(module, name, base + p);
-          p = nl2 + 1;
-          continue;
-        }
-        case 0x80: {
-          // PROTO
-          if (p + 2 > n) break loop;
-          const protocol = buf[p + 1];
-          if (protocol > 5)
-            this.fail(
-              `unsupported pickle protocol ${protocol} (this reader knows protocols 2 to 5)`,
-              base + p,
-            );
-          if (protocol < 2)
-            this.fail(
-              `pickle protocol ${protocol} is not supported (re-save with Snapshot.dump() or pickle protocol 2 to 5)`,
-              base + p,
-            );
-          if (this.protocol < 0) this.protocol = protocol;
-          p += 2;
-          continue;
-        }
-        case 0x29: // EMPTY_TUPLE
-          if (!this.sawSnapshotClass) this.notSnapshot(op, base + p);
-          this.push(T_EMPTY_TUPLE, 0);
-          p += 1;
-          continue;
-        case 0x81: {
-          // NEWOBJ cls args
-          if (this.sp < 2) this.fail('malformed pickle: stack underflow', base + p);
-          if (this.tags[this.sp - 2] !== T_CLASS)
-            this.fail('malformed pickle: NEWOBJ of something that is not a class', base + p);
-          if (this.tags[this.sp - 1] !== T_EMPTY_TUPLE)
-            this.fail('unexpected constructor arguments for a tracemalloc class', base + p);
-          const cls = this.vals[this.sp - 2];
-          this.sp -= 2;
-          this.objs.push({ cls, state: -1 });
-          this.push(T_OBJ, this.objs.length - 1);
-          p += 1;
-          continue;
-        }
-        case 0x7d: // EMPTY_DICT
-          if (!this.sawSnapshotClass) this.notSnapshot(op, base + p);
-          this.dicts.push(new Map());
-          this.push(T_DICT, this.dicts.length - 1);
-          p += 1;
-          continue;
-        case 0x5d: // EMPTY_LIST
-          if (!this.sawSnapshotClass) this.notSnapshot(op, base + p);
-          this.lists.push({ traces: 0, others: 0 });
-          this.push(T_LIST, this.lists.length - 1);
-          p += 1;
-          continue;
-        case 0x73: {
-          // SETITEM
-          if (this.sp < 3) this.fail('malformed pickle: stack underflow', base + p);
-          this.setItems(this.sp - 2, base + p);
-          p += 1;
-          continue;
-        }
-        case 0x75: {
-          // SETITEMS
-          const k = this.popMark(base + p);
-          this.setItems(k, base + p);
-          p += 1;
-          continue;
-        }
-        case 0x62: {
-          // BUILD
-          if (this.sp < 2) this.fail('malformed pickle: stack underflow', base + p);
-          if (this.tags[this.sp - 2] !== T_OBJ || this.tags[this.sp - 1] !== T_DICT)
-            this.fail('malformed pickle: unexpected BUILD', base + p);
-          const obj = this.objs[this.vals[this.sp - 2]];
-          if (obj.state >= 0) this.fail('malformed pickle: object state set twice', base + p);
-          obj.state = this.vals[this.sp - 1];
-          this.sp -= 1;
-          p += 1;
-          continue;
-        }
-        case 0x2e: // STOP
-          if (this.sp !== 1) {
-            if (!this.sawSnapshotClass) this.notSnapshot(op, base + p);
-            this.fail('malformed pickle: STOP with an unbalanced stack', base + p);
-          }
-          if (this.frameOverrun) {
-            const f = this.frameOverrun;
-            this.fail(`frame length ${f.length} at byte ${f.at} exceeds file (${f.left} bytes left)`, f.at);
-          }
-          this.result = this.sp - 1;
-          this.stopped = true;
-          this.checkStop(base + p);
-          return p + 1;
-        case 0x4e: // NONE
-        case 0x88: // NEWTRUE
-        case 0x89: // NEWFALSE
-          if (!this.sawSnapshotClass) this.notSnapshot(op, base + p);
-          this.push(op === 0x4e ? T_NONE : T_OTHER, 0);
-          p += 1;
-          continue;
-        case 0x47: // BINFLOAT
-          if (!this.sawSnapshotClass) this.notSnapshot(op, base + p);
-          if (p + 9 > n) break loop;
-          this.push(T_OTHER, 0);
-          p += 9;
-          continue;
-        case 0x30: // POP
-          if (this.sp < 1) this.fail('malformed pickle: stack underflow', base + p);
-          if (this.tags[this.sp - 1] === T_TRACE)
-            this.fail('malformed pickle: a trace tuple is discarded', base + p);
-          this.sp--;
-          p += 1;
-          continue;
-        case 0x32: // DUP
-          if (this.sp < 1) this.fail('malformed pickle: stack underflow', base + p);
-          if (this.tags[this.sp - 1] === T_TRACE)
-            this.fail('a trace tuple is referenced twice; this is not a tracemalloc dump', base + p);
-          this.push(this.tags[this.sp - 1], this.vals[this.sp - 1]);
-          p += 1;
-          continue;
         default: {
-          if (!this.sawSnapshotClass) this.notSnapshot(op, base + p);
-          const name = OPCODE_NAMES[op];
-          if (name)
-            this.fail(
-              `refusing pickle opcode ${name} (0x${op.toString(16)}): tracemalloc dumps never use it`,
-              base + p,
-            );
-          this.fail(`unsupported pickle opcode 0x${op.toString(16).padStart(2, '0')}`, base + p);
+          const next = this.rare(buf, p, n, base);
+          if (next < 0) break loop;
+          p = next;
+          if (this.stopped) return p;
+          continue;
         }
       }
     }
     if (p < n && this.need < n - p + 1) this.need = n - p + 1;
     if (this.need < 1) this.need = 1;
     return p;
+  }
+
+  /**
+   * One opcode that the loop in `run` does not handle inline (everything outside the trace list's
+   * usual opcodes). Returns the next position, or -1 when the opcode is not complete in `buf`.
+   * Kept out of `run` so the hot loop stays small for the JIT.
+   */
+  private rare(buf: Uint8Array, p: number, n: number, base: number): number {
+    const op = buf[p];
+    switch (op) {
+      case 0x8a: {
+        // LONG1
+        if (p + 2 > n) return -1;
+        const len = buf[p + 1];
+        if (p + 2 + len > n) {
+          this.need = 2 + len;
+          return -1;
+        }
+        this.push(T_INT, readLong(buf, p + 2, len));
+        p += 2 + len;
+        return p;
+      }
+      case 0x8b: {
+        // LONG4: never written for tracemalloc numbers, but harmless if small.
+        if (p + 5 > n) return -1;
+        const len = u32(buf, p + 1);
+        if (len > 8) this.fail(`integer of ${len} bytes is out of range for a tracemalloc dump`, base + p);
+        if (p + 5 + len > n) {
+          this.need = 5 + len;
+          return -1;
+        }
+        this.push(T_INT, readLong(buf, p + 5, len));
+        p += 5 + len;
+        return p;
+      }
+      case 0x61: // APPEND
+        if (this.sp < 2) this.fail('malformed pickle: stack underflow', base + p);
+        this.append(this.sp - 1, base + p);
+        p += 1;
+        return p;
+      case 0x95: {
+        // FRAME: a framing hint only; its length must still fit in the file.
+        if (p + 9 > n) return -1;
+        const len = u32(buf, p + 1) + u32(buf, p + 5) * 4294967296;
+        // Nothing is allocated for a frame, so an overlong one is only remembered: a cut dump
+        // is then reported where its data really ends, after the traces that are there.
+        if (base + p + 9 + len > this.limit && !this.frameOverrun) {
+          this.frameOverrun = { at: base + p, length: len, left: this.limit - (base + p + 9) };
+        }
+        p += 9;
+        return p;
+      }
+      case 0x58: // BINUNICODE
+      case 0x8d: {
+        // BINUNICODE8
+        const head = op === 0x58 ? 5 : 9;
+        if (p + head > n) return -1;
+        const len = op === 0x58 ? u32(buf, p + 1) : u32(buf, p + 1) + u32(buf, p + 5) * 4294967296;
+        if (base + p + head + len > this.limit)
+          this.fail(
+            `string length ${len} exceeds file (${this.limit - (base + p + head)} bytes left)`,
+            base + p,
+          );
+        if (p + head + len > n) {
+          this.need = head + len;
+          this.waiting = { what: 'string', length: len, at: base + p + head };
+          return -1;
+        }
+        this.string(buf, p + head, p + head + len, base + p);
+        p += head + len;
+        return p;
+      }
+      case 0x43: // SHORT_BINBYTES
+      case 0x42: // BINBYTES
+      case 0x8e: {
+        // BINBYTES8: only possible outside the Snapshot graph; skipped, never kept.
+        if (!this.sawSnapshotClass) this.notSnapshot(op, base + p);
+        const head = op === 0x43 ? 2 : op === 0x42 ? 5 : 9;
+        if (p + head > n) return -1;
+        const len =
+          op === 0x43
+            ? buf[p + 1]
+            : op === 0x42
+              ? u32(buf, p + 1)
+              : u32(buf, p + 1) + u32(buf, p + 5) * 4294967296;
+        if (base + p + head + len > this.limit)
+          this.fail(
+            `bytes length ${len} exceeds file (${this.limit - (base + p + head)} bytes left)`,
+            base + p,
+          );
+        if (p + head + len > n) {
+          this.need = head + len;
+          this.waiting = { what: 'bytes', length: len, at: base + p + head };
+          return -1;
+        }
+        this.push(T_OTHER, 0);
+        p += head + len;
+        return p;
+      }
+      case 0x71: // BINPUT
+        if (p + 2 > n) return -1;
+        this.memoSet(buf[p + 1], base + p);
+        p += 2;
+        return p;
+      case 0x72: // LONG_BINPUT
+        if (p + 5 > n) return -1;
+        this.memoSet(u32(buf, p + 1), base + p);
+        p += 5;
+        return p;
+      case 0x93: {
+        // STACK_GLOBAL
+        if (this.sp < 2 || this.tags[this.sp - 1] !== T_STR || this.tags[this.sp - 2] !== T_STR) {
+          this.fail('malformed pickle: STACK_GLOBAL needs two strings', base + p);
+        }
+        const name = this.strings[this.vals[this.sp - 1]];
+        const module = this.strings[this.vals[this.sp - 2]];
+        this.sp -= 2;
+        this.global(module, name, base + p);
+        p += 1;
+        return p;
+      }
+      case 0x63: {
+        // GLOBAL "module\nname\n"
+        const nl1 = indexOfNewline(buf, p + 1, n);
+        const nl2 = nl1 < 0 ? -1 : indexOfNewline(buf, nl1 + 1, n);
+        if (nl2 < 0) {
+          if (n - p > 1024) this.fail('malformed pickle: GLOBAL name too long', base + p);
+          return -1;
+        }
+        const module = Buffer.from(buf.buffer, buf.byteOffset + p + 1, nl1 - p - 1).toString('latin1');
+        const name = Buffer.from(buf.buffer, buf.byteOffset + nl1 + 1, nl2 - nl1 - 1).toString('latin1');
+        this.global(module, name, base + p);
+        p = nl2 + 1;
+        return p;
+      }
+      case 0x80: {
+        // PROTO
+        if (p + 2 > n) return -1;
+        const protocol = buf[p + 1];
+        if (protocol > 5)
+          this.fail(`unsupported pickle protocol ${protocol} (this reader knows protocols 2 to 5)`, base + p);
+        if (protocol < 2)
+          this.fail(
+            `pickle protocol ${protocol} is not supported (re-save with Snapshot.dump() or pickle protocol 2 to 5)`,
+            base + p,
+          );
+        if (this.protocol < 0) this.protocol = protocol;
+        p += 2;
+        return p;
+      }
+      case 0x29: // EMPTY_TUPLE
+        if (!this.sawSnapshotClass) this.notSnapshot(op, base + p);
+        this.push(T_EMPTY_TUPLE, 0);
+        p += 1;
+        return p;
+      case 0x81: {
+        // NEWOBJ cls args
+        if (this.sp < 2) this.fail('malformed pickle: stack underflow', base + p);
+        if (this.tags[this.sp - 2] !== T_CLASS)
+          this.fail('malformed pickle: NEWOBJ of something that is not a class', base + p);
+        if (this.tags[this.sp - 1] !== T_EMPTY_TUPLE)
+          this.fail('unexpected constructor arguments for a tracemalloc class', base + p);
+        const cls = this.vals[this.sp - 2];
+        this.sp -= 2;
+        this.objs.push({ cls, state: -1 });
+        this.push(T_OBJ, this.objs.length - 1);
+        p += 1;
+        return p;
+      }
+      case 0x7d: // EMPTY_DICT
+        if (!this.sawSnapshotClass) this.notSnapshot(op, base + p);
+        this.dicts.push(new Map());
+        this.push(T_DICT, this.dicts.length - 1);
+        p += 1;
+        return p;
+      case 0x5d: // EMPTY_LIST
+        if (!this.sawSnapshotClass) this.notSnapshot(op, base + p);
+        this.lists.push({ traces: 0, others: 0 });
+        this.push(T_LIST, this.lists.length - 1);
+        p += 1;
+        return p;
+      case 0x73: {
+        // SETITEM
+        if (this.sp < 3) this.fail('malformed pickle: stack underflow', base + p);
+        this.setItems(this.sp - 2, base + p);
+        p += 1;
+        return p;
+      }
+      case 0x75: {
+        // SETITEMS
+        const k = this.popMark(base + p);
+        this.setItems(k, base + p);
+        p += 1;
+        return p;
+      }
+      case 0x62: {
+        // BUILD
+        if (this.sp < 2) this.fail('malformed pickle: stack underflow', base + p);
+        if (this.tags[this.sp - 2] !== T_OBJ || this.tags[this.sp - 1] !== T_DICT)
+          this.fail('malformed pickle: unexpected BUILD', base + p);
+        const obj = this.objs[this.vals[this.sp - 2]];
+        if (obj.state >= 0) this.fail('malformed pickle: object state set twice', base + p);
+        obj.state = this.vals[this.sp - 1];
+        this.sp -= 1;
+        p += 1;
+        return p;
+      }
+      case 0x2e: // STOP
+        if (this.sp !== 1) {
+          if (!this.sawSnapshotClass) this.notSnapshot(op, base + p);
+          this.fail('malformed pickle: STOP with an unbalanced stack', base + p);
+        }
+        if (this.frameOverrun) {
+          const f = this.frameOverrun;
+          this.fail(`frame length ${f.length} at byte ${f.at} exceeds file (${f.left} bytes left)`, f.at);
+        }
+        this.result = this.sp - 1;
+        this.stopped = true;
+        this.checkStop(base + p);
+        return p + 1;
+      case 0x4e: // NONE
+      case 0x88: // NEWTRUE
+      case 0x89: // NEWFALSE
+        if (!this.sawSnapshotClass) this.notSnapshot(op, base + p);
+        this.push(op === 0x4e ? T_NONE : T_OTHER, 0);
+        p += 1;
+        return p;
+      case 0x47: // BINFLOAT
+        if (!this.sawSnapshotClass) this.notSnapshot(op, base + p);
+        if (p + 9 > n) return -1;
+        this.push(T_OTHER, 0);
+        p += 9;
+        return p;
+      case 0x30: // POP
+        if (this.sp < 1) this.fail('malformed pickle: stack underflow', base + p);
+        if (this.tags[this.sp - 1] === T_TRACE)
+          this.fail('malformed pickle: a trace tuple is discarded', base + p);
+        this.sp--;
+        p += 1;
+        return p;
+      case 0x32: // DUP
+        if (this.sp < 1) this.fail('malformed pickle: stack underflow', base + p);
+        if (this.tags[this.sp - 1] === T_TRACE)
+          this.fail('a trace tuple is referenced twice; this is not a tracemalloc dump', base + p);
+        this.push(this.tags[this.sp - 1], this.vals[this.sp - 1]);
+        p += 1;
+        return p;
+      default: {
+        if (!this.sawSnapshotClass) this.notSnapshot(op, base + p);
+        const name = OPCODE_NAMES[op];
+        if (name)
+          this.fail(
+            `refusing pickle opcode ${name} (0x${op.toString(16)}): tracemalloc dumps never use it`,
+            base + p,
+          );
+        this.fail(`unsupported pickle opcode 0x${op.toString(16).padStart(2, '0')}`, base + p);
+      }
+    }
   }
 
   private string(buf: Uint8Array, start: number, end: number, at: number): void {

@@ -1,4 +1,5 @@
 import type { AllocatorFamily } from '../../../shared/api';
+import { EMPTY_SLOT, LiveTable } from './live-table';
 import { F64List, PairMap, growF64, growI32, growU8 } from './tables';
 
 /**
@@ -83,7 +84,6 @@ export interface Segment {
 
 /** The most coarse time buckets kept; beyond this, neighbours merge pairwise. */
 export const MAX_BUCKETS = 2048;
-const EMPTY_KEY = -1;
 
 export class MemrayIndexBuilder {
   // ---- record counts ----
@@ -149,11 +149,10 @@ export class MemrayIndexBuilder {
   private startBytes = new Float64Array(1024);
   private lpCount = new Float64Array(1024);
   private lpBytes = new Float64Array(1024);
-  private bAllocCount = new Float64Array(1024);
-  private bAllocBytes = new Float64Array(1024);
-  private gDirty = new Uint8Array(1024);
-  private lDirty = new Uint8Array(1024);
-  private touched = new Uint8Array(1024);
+  private startAllCount = new Float64Array(1024);
+  private startAllBytes = new Float64Array(1024);
+  /** bit 0: changed since the last global-peak sync; bit 1: since the bucket-peak sync; bit 2: touched in the open bucket. */
+  private flags = new Uint8Array(1024);
   private gList = new Int32Array(1024);
   private gN = 0;
   private lList = new Int32Array(1024);
@@ -169,11 +168,7 @@ export class MemrayIndexBuilder {
   private lastKey = -1;
 
   // ---- live simple allocations: address → (key, size, birth fine bucket) ----
-  private lt: Int32Array;
-  private lCap: number;
-  private lMask: number;
-  private lShift: number;
-  private lCount = 0;
+  private readonly live = new LiveTable();
   maxLive = 0;
   // ---- live mmap ranges ----
   private rBegin: number[] = [];
@@ -246,6 +241,11 @@ export class MemrayIndexBuilder {
   private pC = new Float64Array(256);
   private pB = new Float64Array(256);
   private pN = 0;
+  /** Per-key cache of the last pending (birth → index) pair, valid while pkStamp == bucketSerial. */
+  private pkStamp = new Int32Array(1024).fill(-1);
+  private pkBirth = new Int32Array(1024);
+  private pkIdx = new Int32Array(1024);
+  private bucketSerial = 0;
   fineCount = 0;
   /** Coarse buckets kept before neighbours merge (even; lowered by tests to exercise merging). */
   maxBuckets = MAX_BUCKETS;
@@ -253,12 +253,6 @@ export class MemrayIndexBuilder {
   aggregated = false;
 
   constructor(readonly nativeTraces: boolean) {
-    const cap = 1 << 16;
-    this.lCap = cap;
-    this.lt = new Int32Array(cap * 4);
-    for (let s = 3; s < this.lt.length; s += 4) this.lt[s] = EMPTY_KEY;
-    this.lMask = cap - 1;
-    this.lShift = 16;
     this.nodeParent[0] = -1;
     this.nodeFrame[0] = -1;
   }
@@ -470,11 +464,17 @@ export class MemrayIndexBuilder {
     this.startBytes = growF64(this.startBytes, min);
     this.lpCount = growF64(this.lpCount, min);
     this.lpBytes = growF64(this.lpBytes, min);
-    this.bAllocCount = growF64(this.bAllocCount, min);
-    this.bAllocBytes = growF64(this.bAllocBytes, min);
-    this.gDirty = growU8(this.gDirty, min);
-    this.lDirty = growU8(this.lDirty, min);
-    this.touched = growU8(this.touched, min);
+    if (min > this.pkStamp.length) {
+      const n = Math.max(min, this.pkStamp.length * 2);
+      const st = new Int32Array(n).fill(-1);
+      st.set(this.pkStamp);
+      this.pkStamp = st;
+    }
+    this.pkBirth = growI32(this.pkBirth, min);
+    this.pkIdx = growI32(this.pkIdx, min);
+    this.startAllCount = growF64(this.startAllCount, min);
+    this.startAllBytes = growF64(this.startAllBytes, min);
+    this.flags = growU8(this.flags, min);
     this.gList = growI32(this.gList, min);
     this.lList = growI32(this.lList, min);
     this.tList = growI32(this.tList, min);
@@ -482,18 +482,26 @@ export class MemrayIndexBuilder {
 
   /** A key changed its live numbers: journal it for the global peak, the bucket peak and the bucket. */
   private mark(k: number): void {
-    if (this.gDirty[k] === 0) {
-      this.gDirty[k] = 1;
-      this.gList[this.gN++] = k;
+    const f = this.flags[k];
+    if (f === 7) return;
+    if ((f & 1) === 0) this.gList[this.gN++] = k;
+    if ((f & 2) === 0) this.lList[this.lN++] = k;
+    if ((f & 4) === 0) this.touch(k);
+    this.flags[k] = 7;
+  }
+
+  private markTouched(k: number): void {
+    if ((this.flags[k] & 4) === 0) {
+      this.touch(k);
+      this.flags[k] |= 4;
     }
-    if (this.lDirty[k] === 0) {
-      this.lDirty[k] = 1;
-      this.lList[this.lN++] = k;
-    }
-    if (this.touched[k] === 0) {
-      this.touched[k] = 1;
-      this.tList[this.tN++] = k;
-    }
+  }
+
+  /** First change of a key in the open bucket: remember where it started. */
+  private touch(k: number): void {
+    this.tList[this.tN++] = k;
+    this.startAllCount[k] = this.allCount[k];
+    this.startAllBytes[k] = this.allBytes[k];
   }
 
   /** memray's `>=` rule: after every ALLOCATION record, a heap equal to the max is the new peak. */
@@ -508,7 +516,7 @@ export class MemrayIndexBuilder {
         const k = list[i];
         this.peakCount[k] = this.liveCount[k];
         this.peakBytes[k] = this.liveBytes[k];
-        this.gDirty[k] = 0;
+        this.flags[k] &= ~1;
       }
       this.gN = 0;
     }
@@ -519,7 +527,7 @@ export class MemrayIndexBuilder {
         const k = list[i];
         this.lpCount[k] = this.liveCount[k] - this.startCount[k];
         this.lpBytes[k] = this.liveBytes[k] - this.startBytes[k];
-        this.lDirty[k] = 0;
+        this.flags[k] &= ~2;
       }
       this.lN = 0;
     }
@@ -528,23 +536,25 @@ export class MemrayIndexBuilder {
   // ======================= the heap replay =======================
 
   /**
-   * One ALLOCATION record (any allocator). `allocator` is canonical (v10 numbering);
-   * `py` the Python stack node, `nat` the native stack node (0 = none).
+   * One ALLOCATION record (any allocator). The address arrives as address/8 split in two int32
+   * halves (`lo` = low 32 bits, `hi` = the rest) so no double is boxed per record;
+   * `allocator` is canonical (v10 numbering), `py` the Python stack node, `nat` the native one.
    */
-  allocation(address: number, size: number, allocator: number, py: number, nat: number): void {
+  allocation(lo: number, hi: number, size: number, allocator: number, py: number, nat: number): void {
     this.allocationRecords++;
     const kind = ALLOCATOR_KIND[allocator];
     if (kind === 0) {
       const k = this.keyFor(py, nat, allocator);
-      this.countAllocation(k, allocator, size);
-      this.liveInsert(address, k, size);
+      this.countAllocation(k, size);
+      this.liveInsert(lo, hi, k, size);
       this.current += size;
     } else if (kind === 1) {
-      this.liveRemove(address);
+      this.liveRemove(lo, hi);
     } else if (kind === 2) {
       const k = this.keyFor(py, nat, allocator);
-      this.countAllocation(k, allocator, size);
+      this.countAllocation(k, size);
       if (size > 0) {
+        const address = (hi * 4294967296 + (lo >>> 0)) * 8;
         this.rBegin.push(address);
         this.rEnd.push(address + size);
         this.rKey.push(k);
@@ -556,24 +566,16 @@ export class MemrayIndexBuilder {
         this.current += size;
       }
     } else {
-      this.unmap(address, size);
+      this.unmap((hi * 4294967296 + (lo >>> 0)) * 8, size);
     }
     this.afterRecord();
   }
 
-  private countAllocation(k: number, allocator: number, size: number): void {
+  private countAllocation(k: number, size: number): void {
+    // touch first: the bucket's allocated total is allCount now minus allCount at first touch
+    if (this.flags[k] !== 7) this.markTouched(k);
     this.allCount[k]++;
     this.allBytes[k] += size;
-    this.totalAllocations++;
-    this.totalBytes += size;
-    this.allocatorCount[allocator]++;
-    this.allocatorBytes[allocator] += size;
-    if (this.touched[k] === 0) {
-      this.touched[k] = 1;
-      this.tList[this.tN++] = k;
-    }
-    this.bAllocCount[k]++;
-    this.bAllocBytes[k] += size;
     this.intervalCount++;
     this.intervalBytes += size;
     if (size < 65536) this.smallSizes[size]++;
@@ -581,56 +583,30 @@ export class MemrayIndexBuilder {
   }
 
   /*
-   * The live table: one Uint32Array, 4 words per slot so a probe touches one cache line:
-   *   [ (address/8) low 32 bits, (address/8) high 13 bits | birth << 13, size, key ]
-   * (all int32 so V8 keeps them unboxed); key -1 marks an empty slot. Birth is the fine bucket modulo 2^19 (an allocation
-   * living longer than 2^19 memory records gets a wrong birth bucket, only in the time index).
-   * Addresses ≥ 2^48 or sizes ≥ 2^31 (rare) go to `liveOverflow`.
+   * Live simple allocations sit in `live` (see live-table.ts) with a packed payload
+   * key << 16 | size and the birth (fine bucket modulo 2^19) beside the address; an allocation
+   * living longer than 2^19 memory records gets a wrong birth bucket, only in the time index.
+   * "Wide" allocations (size ≥ 64 KiB, key ≥ 65535, address ≥ 2^48) live in `liveOverflow`:
+   * they are few (large buffers), so the many small ones stay packed.
    */
-  private slotOf(lo: number, hi: number): number {
-    // Blocks of 16 slots keep neighbouring addresses (pymalloc pools) in one or two cache
-    // lines; the blocks themselves are scattered by a Fibonacci hash.
-    return ((Math.imul((lo >>> 4) ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) >>> this.lShift) ^ (lo & 15)) & this.lMask;
-  }
-
-  private liveInsert(address: number, k: number, size: number): void {
-    const a8 = address / 8;
-    const lo = a8 | 0;
-    const hi = (a8 / 4294967296) | 0;
-    if (hi >= 8192 || size >= 2147483648 || a8 !== Math.floor(a8)) {
-      this.overflowInsert(address, k, size);
+  private liveInsert(lo: number, hi: number, k: number, size: number): void {
+    if (hi >= 8192 || size >= 65536 || k >= 65535) {
+      this.overflowInsert((hi * 4294967296 + (lo >>> 0)) * 8, k, size);
       return;
     }
-    if (this.liveOverflow.size > 0 && this.liveOverflow.has(address)) this.overflowRemove(address, true);
-    if ((this.lCount + 1) * 10 > this.lCap * 7) this.growLive();
-    const t = this.lt;
-    const mask = this.lMask;
-    let i = this.slotOf(lo, hi);
-    for (;;) {
-      const j = i << 2;
-      const key = t[j + 3];
-      if (key === EMPTY_KEY) {
-        t[j] = lo;
-        if (++this.lCount > this.maxLive) this.maxLive = this.lCount;
-        break;
-      }
-      if (t[j] === lo && (t[j + 1] & 8191) === hi) {
-        // memray overwrites a live address without subtracting it from the heap (parity quirk);
-        // the old allocation leaves the live set.
-        const os = t[j + 2];
-        this.liveCount[key]--;
-        this.liveBytes[key] -= os;
-        this.famLive[this.keyFam[key]] -= os;
-        this.mark(key);
-        this.recordFree(key, this.birthOf(t[j + 1] >>> 13), 1, os);
-        break;
-      }
-      i = (i + 1) & mask;
-    }
-    const j = i << 2;
-    t[j + 1] = hi | ((this.fineCount & 0x7ffff) << 13);
-    t[j + 2] = size;
-    t[j + 3] = k;
+    if (this.liveOverflow.size > 0) this.overflowRemove((hi * 4294967296 + (lo >>> 0)) * 8, true);
+    const old = this.live.insert(lo, hi, (k << 16) | size, (this.fineCount & 0x7ffff) << 13);
+    if (old !== EMPTY_SLOT) {
+      // memray overwrites a live address without subtracting it from the heap (parity quirk);
+      // the old allocation leaves the live set.
+      const ok = old >>> 16;
+      const os = old & 65535;
+      this.liveCount[ok]--;
+      this.liveBytes[ok] -= os;
+      this.famLive[this.keyFam[ok]] -= os;
+      this.mark(ok);
+      this.recordFree(ok, this.birthOf(this.live.lastBirthWord >>> 13), 1, os);
+    } else if (this.live.size > this.maxLive) this.maxLive = this.live.size;
     this.liveCount[k]++;
     this.liveBytes[k] += size;
     this.famLive[this.keyFam[k]] += size;
@@ -642,71 +618,20 @@ export class MemrayIndexBuilder {
     return this.fineCount - ((this.fineCount - low19) & 0x7ffff);
   }
 
-  private liveRemove(address: number): void {
-    const a8 = address / 8;
-    const lo = a8 | 0;
-    const hi = (a8 / 4294967296) | 0;
-    const t = this.lt;
-    const mask = this.lMask;
-    let i = this.slotOf(lo, hi);
-    let j: number;
-    for (;;) {
-      j = i << 2;
-      const key = t[j + 3];
-      if (key === EMPTY_KEY) {
-        if (this.liveOverflow.size > 0) this.overflowRemove(address, false);
-        return;
-      }
-      if (t[j] === lo && (t[j + 1] & 8191) === hi) break;
-      i = (i + 1) & mask;
+  private liveRemove(lo: number, hi: number): void {
+    const w = this.live.remove(lo, hi);
+    if (w === EMPTY_SLOT) {
+      if (this.liveOverflow.size > 0) this.overflowRemove((hi * 4294967296 + (lo >>> 0)) * 8, false);
+      return;
     }
-    const k = t[j + 3];
-    const size = t[j + 2];
+    const k = w >>> 16;
+    const size = w & 65535;
     this.current -= size;
     this.liveCount[k]--;
     this.liveBytes[k] -= size;
     this.famLive[this.keyFam[k]] -= size;
     this.mark(k);
-    this.recordFree(k, this.birthOf(t[j + 1] >>> 13), 1, size);
-    // backward-shift deletion keeps probe chains intact without tombstones
-    let n = i;
-    for (;;) {
-      n = (n + 1) & mask;
-      const q = n << 2;
-      if (t[q + 3] === EMPTY_KEY) break;
-      const h = this.slotOf(t[q], t[q + 1] & 8191);
-      if (i <= n ? i < h && h <= n : i < h || h <= n) continue;
-      const p = i << 2;
-      t[p] = t[q];
-      t[p + 1] = t[q + 1];
-      t[p + 2] = t[q + 2];
-      t[p + 3] = t[q + 3];
-      i = n;
-    }
-    t[(i << 2) + 3] = EMPTY_KEY;
-    this.lCount--;
-  }
-
-  private growLive(): void {
-    const old = this.lt;
-    const oldCap = this.lCap;
-    this.lCap = oldCap * 2;
-    this.lt = new Int32Array(this.lCap * 4);
-    for (let s = 3; s < this.lt.length; s += 4) this.lt[s] = EMPTY_KEY;
-    this.lMask = this.lCap - 1;
-    this.lShift--;
-    const t = this.lt;
-    for (let s = 0; s < oldCap; s++) {
-      const o = s << 2;
-      if (old[o + 3] === EMPTY_KEY) continue;
-      let i = this.slotOf(old[o], old[o + 1] & 8191);
-      while (t[(i << 2) + 3] !== EMPTY_KEY) i = (i + 1) & this.lMask;
-      const j = i << 2;
-      t[j] = old[o];
-      t[j + 1] = old[o + 1];
-      t[j + 2] = old[o + 2];
-      t[j + 3] = old[o + 3];
-    }
+    this.recordFree(k, this.birthOf(this.live.lastBirthWord >>> 13), 1, size);
   }
 
   private readonly liveOverflow = new Map<number, { key: number; size: number; birth: number }>();
@@ -809,20 +734,29 @@ export class MemrayIndexBuilder {
   /** Frees are kept per (key, birth bucket) for the open bucket: memray's --temporal intervals. */
   private recordFree(k: number, birthFine: number, count: number, bytes: number): void {
     const birth = birthFine >>> this.bucketShift;
-    let i = this.pendingIv.get(k, birth);
-    if (i < 0) {
-      i = this.pN++;
-      if (i >= this.pKey.length) {
-        this.pKey = growI32(this.pKey, i + 1);
-        this.pBirth = growI32(this.pBirth, i + 1);
-        this.pC = growF64(this.pC, i + 1);
-        this.pB = growF64(this.pB, i + 1);
+    let i: number;
+    // most frees of a key in a bucket hit the same birth bucket as its previous free
+    if (this.pkStamp[k] === this.bucketSerial && this.pkBirth[k] === birth) {
+      i = this.pkIdx[k];
+    } else {
+      i = this.pendingIv.get(k, birth);
+      if (i < 0) {
+        i = this.pN++;
+        if (i >= this.pKey.length) {
+          this.pKey = growI32(this.pKey, i + 1);
+          this.pBirth = growI32(this.pBirth, i + 1);
+          this.pC = growF64(this.pC, i + 1);
+          this.pB = growF64(this.pB, i + 1);
+        }
+        this.pKey[i] = k;
+        this.pBirth[i] = birth;
+        this.pC[i] = 0;
+        this.pB[i] = 0;
+        this.pendingIv.set(k, birth, i);
       }
-      this.pKey[i] = k;
-      this.pBirth[i] = birth;
-      this.pC[i] = 0;
-      this.pB[i] = 0;
-      this.pendingIv.set(k, birth, i);
+      this.pkStamp[k] = this.bucketSerial;
+      this.pkBirth[k] = birth;
+      this.pkIdx[k] = i;
     }
     this.pC[i] += count;
     this.pB[i] += bytes;
@@ -869,8 +803,9 @@ export class MemrayIndexBuilder {
       const k = this.tList[i];
       const e = this.eN++;
       this.eKey[e] = k;
-      this.eAllocC[e] = this.bAllocCount[k];
-      this.eAllocB[e] = this.bAllocBytes[k];
+      // countAllocation() only touches the key before counting, so allCount moved past startAll
+      this.eAllocC[e] = this.allCount[k] - this.startAllCount[k];
+      this.eAllocB[e] = this.allBytes[k] - this.startAllBytes[k];
       this.eDeltaC[e] = this.liveCount[k] - this.startCount[k];
       this.eDeltaB[e] = this.liveBytes[k] - this.startBytes[k];
       this.ePeakC[e] = usePeak ? this.lpCount[k] : 0;
@@ -879,10 +814,7 @@ export class MemrayIndexBuilder {
       this.startBytes[k] = this.liveBytes[k];
       this.lpCount[k] = 0;
       this.lpBytes[k] = 0;
-      this.bAllocCount[k] = 0;
-      this.bAllocBytes[k] = 0;
-      this.touched[k] = 0;
-      this.lDirty[k] = 0;
+      this.flags[k] &= 1;
     }
     this.tN = 0;
     this.lN = 0;
@@ -896,6 +828,7 @@ export class MemrayIndexBuilder {
       this.iB[j] = this.pB[i];
     }
     this.pN = 0;
+    this.bucketSerial++;
     if (this.pendingIv.size > 0) this.pendingIv = new PairMap(8);
     this.bIvOff.push(this.iN);
     this.bucketStartHeap = this.current;
@@ -1017,6 +950,7 @@ export class MemrayIndexBuilder {
       this.bIvOff.push(this.iN);
     }
     this.bucketShift++;
+    this.bucketSerial++;
     // pending frees of the open bucket refer to birth buckets at the old resolution
     for (let i = 0; i < this.pN; i++) this.pBirth[i] >>= 1;
     const rebuilt = new PairMap(8);
@@ -1050,6 +984,13 @@ export class MemrayIndexBuilder {
   /** End of stream: close the open bucket so the index covers everything read. */
   finish(): void {
     if (this.aggregated) return;
+    // Totals per allocator are sums over keys (kept out of the per-record path).
+    for (let k = 0; k < this.keyCount; k++) {
+      this.totalAllocations += this.allCount[k];
+      this.totalBytes += this.allBytes[k];
+      this.allocatorCount[this.keyAlloc[k]] += this.allCount[k];
+      this.allocatorBytes[this.keyAlloc[k]] += this.allBytes[k];
+    }
     // Sync the journals: the final state is the leak snapshot; peak arrays stay as synced.
     this.closeBucket(this.lastTimeMs);
   }
@@ -1083,13 +1024,13 @@ export class MemrayIndexBuilder {
 
   /** Live simple allocations now (for tests and sanity checks). */
   get liveAllocations(): number {
-    return this.lCount + this.liveOverflow.size + this.rBegin.length;
+    return this.live.size + this.liveOverflow.size + this.rBegin.length;
   }
 
   /** Bytes held by the index, roughly (for the bench report). */
   approxBytes(): number {
     return (
-      this.lt.length * 4 +
+      this.live.bytes +
       this.keyPy.length * 8 * 20 +
       this.eKey.length * 52 +
       this.iKey.length * 24 +

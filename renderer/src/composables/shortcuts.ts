@@ -1,5 +1,5 @@
 import { onBeforeUnmount, onMounted } from 'vue';
-import { useSettingsStore, TABS } from '../stores/settings';
+import { useSettingsStore, TABS, type TabName } from '../stores/settings';
 import { useViewStore } from '../stores/view';
 
 export type ShortcutAction =
@@ -45,6 +45,8 @@ export function shortcutFor(e: KeyLike): ShortcutAction | null {
   return null;
 }
 
+const VIEWS_OWNING_ESCAPE: ReadonlySet<TabName> = new Set(['flamegraph', 'diff']);
+
 function isTextField(el: Element | null): boolean {
   if (!el) return false;
   if (el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement) return true;
@@ -62,7 +64,10 @@ export function useShortcuts(): void {
   const view = useViewStore();
 
   function focusSearch(): void {
-    const find = () => [...document.querySelectorAll<HTMLElement>('[data-shortcut-search]')].find(visible);
+    // Views mark their search box; one that does not still has a search input in the main area.
+    const find = () =>
+      [...document.querySelectorAll<HTMLElement>('[data-shortcut-search]')].find(visible) ??
+      [...document.querySelectorAll<HTMLElement>('main input[type=search]')].find(visible);
     const el = find();
     if (el) {
       el.focus();
@@ -79,6 +84,8 @@ export function useShortcuts(): void {
     switch (action.type) {
       case 'tab':
         settings.setTab(TABS[action.index].name);
+        // Focus left on the previously clicked tab would keep outlining the wrong one.
+        if (document.activeElement?.closest('[role=tablist]')) (document.activeElement as HTMLElement).blur();
         break;
       case 'search':
         focusSearch();
@@ -101,8 +108,11 @@ export function useShortcuts(): void {
           settings.openOverlay = false;
         } else if (isTextField(document.activeElement)) {
           (document.activeElement as HTMLElement).blur();
-        } else {
+        } else if (!VIEWS_OWNING_ESCAPE.has(settings.tab)) {
           view.resetSelection();
+        } else {
+          // The flamegraph and diff views reset their zoom on Esc; the range stays.
+          return;
         }
         break;
     }

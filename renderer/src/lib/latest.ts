@@ -8,6 +8,8 @@ export interface LatestQuery<Q, R> {
   error: Ref<string | null>;
   /** Key of the query whose answer is in `data`. */
   loadedKey: Ref<string | null>;
+  /** The query whose answer is in `data` (kept while a newer one loads). */
+  dataQuery: ShallowRef<Q | null>;
   /** Runs the query unless the same one is already loaded or in flight; stale answers are dropped. */
   run(query: Q, force?: boolean): Promise<void>;
   clear(): void;
@@ -22,6 +24,7 @@ export function latestQuery<Q, R>(fetch: (q: Q) => Promise<R>): LatestQuery<Q, R
   const loading = ref(false);
   const error = ref<string | null>(null);
   const loadedKey = ref<string | null>(null);
+  const dataQuery = shallowRef<Q | null>(null);
   let inFlightKey: string | null = null;
   let seq = 0;
 
@@ -36,6 +39,7 @@ export function latestQuery<Q, R>(fetch: (q: Q) => Promise<R>): LatestQuery<Q, R
       const result = await fetch(query);
       if (mine !== seq) return;
       data.value = result;
+      dataQuery.value = query;
       loadedKey.value = key;
     } catch (e) {
       if (mine !== seq) return;
@@ -53,10 +57,11 @@ export function latestQuery<Q, R>(fetch: (q: Q) => Promise<R>): LatestQuery<Q, R
     seq++;
     inFlightKey = null;
     data.value = null;
+    dataQuery.value = null;
     loadedKey.value = null;
     loading.value = false;
     error.value = null;
   }
 
-  return { data, loading, error, loadedKey, run, clear };
+  return { data, loading, error, loadedKey, dataQuery, run, clear };
 }

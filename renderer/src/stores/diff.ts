@@ -26,10 +26,14 @@ export const useDiffStore = defineStore('diff', () => {
 
   const slot = latestQuery<DiffQuery, DiffResult>((q) => useClient().diff(q));
 
+  /** Snapshot files (tracemalloc, CSV) hold a single moment. */
+  const hasTimeline = computed(() => captures.active?.capabilities?.timeline !== false);
+
   /** Choosing the active capture itself as baseline means comparing two of its moments. */
-  const mode = computed<DiffMode>(() =>
-    view.baselineId && view.baselineId === view.captureId ? 'moments' : modeChoice.value,
-  );
+  const mode = computed<DiffMode>(() => {
+    if (!hasTimeline.value) return 'captures';
+    return view.baselineId && view.baselineId === view.captureId ? 'moments' : modeChoice.value;
+  });
 
   /**
    * Both captures are compared on the same kind of snapshot. A brushed range is in the active
@@ -99,6 +103,7 @@ export const useDiffStore = defineStore('diff', () => {
     status,
     mode,
     modeChoice,
+    hasTimeline,
     swapped,
     baseTimeMs,
     targetTimeMs,

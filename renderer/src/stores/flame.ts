@@ -206,13 +206,17 @@ export const useFlameStore = defineStore('flame', () => {
     return true;
   }
 
+  // A zoom chosen here replaces the table's focus; otherwise the next tree (a new snapshot or
+  // filter) would jump back to the old site.
   function zoomTo(node: number): void {
     zoomNode.value = node;
     selectedNode.value = node;
+    view.focusKey = null;
   }
 
   function resetZoom(): void {
     zoomNode.value = 0;
+    view.focusKey = null;
   }
 
   function toggleInverted(): void {

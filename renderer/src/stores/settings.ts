@@ -24,7 +24,7 @@ export interface Shortcut {
 export const SHORTCUTS: Shortcut[] = [
   ...TABS.map((t, i) => ({ keys: String(i + 1), description: `Show ${t.label}` })),
   { keys: '/', description: 'Focus the search box' },
-  { keys: 'Esc', description: 'Close overlays, clear the time range and the focus' },
+  { keys: 'Esc', description: 'Close overlays; clear the time range (flamegraph: reset the zoom)' },
   { keys: 't', description: 'Toggle dark / light theme' },
   { keys: 'o', description: 'Open another capture' },
   { keys: 'p / l / a', description: 'Snapshot: peak / leaks / all allocations' },
