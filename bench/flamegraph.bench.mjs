@@ -81,67 +81,70 @@ function syntheticTree(n, seed) {
 
 const nextFrame = () => new Promise((r) => requestAnimationFrame(() => r(performance.now())));
 
-window.runBench = async function runBench(n, runs) {
-  const tree = syntheticTree(n, 42);
-  const host = document.getElementById('chart');
-  const width = host.clientWidth;
-  const out = { nodes: tree.parent.length, first: [], zoom: [], hover: [], rects: 0 };
-  let chart, layout, visible;
-  const draw = (zoomRoot) => {
-    visible = visibleNodes(layout, zoomRoot, width);
-    const h = flameHeight(visible);
-    if (chart.getHeight() !== h) chart.resize({ width, height: h });
-    chart.setOption(buildFlameOption({ tree, visible, orientation: 'icicle', totalValue: tree.totalBytes }), { notMerge: true });
-  };
-  for (let r = 0; r < runs; r++) {
+// Step functions: the Node side calls them one at a time so it can read the main thread's CPU
+// time around each one (wall time alone is at the mercy of whatever else the machine runs).
+let tree, host, width, chart, layout, visible;
+const draw = (zoomRoot) => {
+  visible = visibleNodes(layout, zoomRoot, width);
+  const h = flameHeight(visible);
+  if (chart.getHeight() !== h) chart.resize({ width, height: h });
+  chart.setOption(buildFlameOption({ tree, visible, orientation: 'icicle', totalValue: tree.totalBytes }), { notMerge: true });
+};
+
+window.bench = {
+  setup(n) {
+    tree = syntheticTree(n, 42);
+    host = document.getElementById('chart');
+    width = host.clientWidth;
+    return tree.parent.length;
+  },
+  async first() {
     if (chart) chart.dispose();
     await nextFrame();
     const t0 = performance.now();
     layout = layoutFlame(tree);
     const t1 = performance.now();
-    chart = echarts.init(host, undefined, { renderer: 'canvas', width, height: 400 });
+    chart = echarts.init(host, undefined, { renderer: 'canvas', width, height: 400, useDirtyRect: !!window.DIRTY });
     draw(0);
     const t2 = performance.now();
     const painted = await nextFrame();
-    out.first.push({ layout: t1 - t0, render: t2 - t1, sync: t2 - t0, toFrame: painted - t0 });
-    out.rects = visible.length;
-  }
-  // Zooms: into nodes of decreasing size along the heaviest path and a few side branches, then out.
-  const targets = [];
-  for (let i = 1; i < layout.n && targets.length < 12; i++) {
-    const w = (layout.x1[i] - layout.x0[i]) / layout.x1[0];
-    if (layout.end[i] - i > 200 && w < 0.9 && w > 0.01 && (targets.length === 0 || i - targets[targets.length - 1] > 500)) targets.push(i);
-  }
-  targets.push(0);
-  // Three passes over the same zooms: one sample each would make p95 the single worst frame.
-  for (const z of [...targets, ...targets, ...targets]) {
+    return { layout: t1 - t0, render: t2 - t1, sync: t2 - t0, toFrame: painted - t0, rects: visible.length, drawn: drawnIndexes(visible).length };
+  },
+  /** Nodes of decreasing size along the heaviest path and a few side branches, then the root. */
+  zoomTargets() {
+    const targets = [];
+    for (let i = 1; i < layout.n && targets.length < 12; i++) {
+      const w = (layout.x1[i] - layout.x0[i]) / layout.x1[0];
+      if (layout.end[i] - i > 200 && w < 0.9 && w > 0.01 && (targets.length === 0 || i - targets[targets.length - 1] > 500)) targets.push(i);
+    }
+    targets.push(0);
+    return targets;
+  },
+  async zoom(z) {
     await nextFrame();
     const t0 = performance.now();
     draw(z);
     const t1 = performance.now();
     const painted = await nextFrame();
-    out.zoom.push({ node: z, rects: drawnIndexes(visible).length, sync: t1 - t0, toFrame: painted - t0 });
-  }
-  // Hovers: real mouse events on the chart, over rectangles of the whole-tree view.
-  const rect = host.getBoundingClientRect();
-  const zr = chart.getZr();
-  const drawn = drawnIndexes(visible);
-  out.drawn = drawn.length;
-  for (let j = 0; j < 30; j++) {
+    return { node: z, rects: drawnIndexes(visible).length, sync: t1 - t0, toFrame: painted - t0 };
+  },
+  /** A real mouse event over one of the whole-tree view's rectangles. */
+  async hover(j) {
+    const rect = host.getBoundingClientRect();
+    const drawn = drawnIndexes(visible);
     const k = drawn[Math.floor((j * 7919) % drawn.length)];
     const x = rect.left + (visible.x0[k] + visible.x1[k]) / 2;
     const y = rect.top + visible.depth[k] * ROW_HEIGHT + ROW_HEIGHT / 2;
     await nextFrame();
     const t0 = performance.now();
-    host.querySelector('div') .dispatchEvent(new MouseEvent('mousemove', { clientX: x, clientY: y, bubbles: true }));
-    zr.flush();
+    host.querySelector('div').dispatchEvent(new MouseEvent('mousemove', { clientX: x, clientY: y, bubbles: true }));
+    chart.getZr().flush();
     const t1 = performance.now();
     const painted = await nextFrame();
     // ECharts puts its tooltip box inside the chart's element.
     const tip = [...host.querySelectorAll('div')].find((d) => d.style.zIndex === '9999999');
-    out.hover.push({ sync: t1 - t0, toFrame: painted - t0, tooltip: !!tip && tip.style.display !== 'none' && /allocations/.test(tip.textContent || '') });
-  }
-  return out;
+    return { sync: t1 - t0, toFrame: painted - t0, tooltip: !!tip && tip.style.display !== 'none' && /allocations/.test(tip.textContent || '') };
+  },
 };
 `;
 
@@ -182,7 +185,31 @@ try {
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   await page.goto(pathToFileURL(join(work, 'index.html')).href);
-  const res = await page.evaluate(([n, runs]) => window.runBench(n, runs), [NODES, RUNS]);
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
+  const threadMs = async () => {
+    const { metrics } = await cdp.send('Performance.getMetrics');
+    return metrics.find((m) => m.name === 'ThreadTime').value * 1000;
+  };
+  /** Runs one step and adds the renderer main thread's CPU time it used. */
+  const step = async (fn, arg) => {
+    const before = await threadMs();
+    const r = await page.evaluate(([name, a]) => window.bench[name](a), [fn, arg]);
+    return { ...r, cpu: (await threadMs()) - before };
+  };
+  const res = {
+    nodes: await page.evaluate((n) => window.bench.setup(n), NODES),
+    first: [],
+    zoom: [],
+    hover: [],
+  };
+  for (let r = 0; r < RUNS; r++) res.first.push(await step('first'));
+  res.rects = res.first[0].rects;
+  res.drawn = res.first[0].drawn;
+  const targets = await page.evaluate(() => window.bench.zoomTargets());
+  // Three passes over the same zooms: one sample each would make p95 the single worst frame.
+  for (const z of [...targets, ...targets, ...targets]) res.zoom.push(await step('zoom', z));
+  for (let j = 0; j < 30; j++) res.hover.push(await step('hover', j));
   if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
 
   const median = (xs) => {
@@ -221,6 +248,12 @@ try {
     `  hover, to painted          median ${ms(hoverMed)}  p95 ${ms(hoverP95)}  (sync ${ms(hoverSync)}, tooltip shown ${tooltips}/${res.hover.length})  target ≤ ${TARGETS.hoverMs} ms  ${verdict(hoverP95, TARGETS.hoverMs)}`,
   );
   console.log('  ("to painted" includes waiting for the next animation frame, ~16 ms at 60 Hz)');
+  // CPU time of the renderer's main thread per step: what the interaction costs, independent of
+  // other processes competing for the cores.
+  const cpu = (xs) => `median ${ms(median(xs.map((x) => x.cpu)))}  p95 ${ms(p95(xs.map((x) => x.cpu)))}`;
+  console.log(
+    `  main-thread CPU: first render ${cpu(res.first)}; zoom ${cpu(res.zoom)}; hover ${cpu(res.hover)}`,
+  );
   const load = loadavg()[0];
   const cores = availableParallelism();
   console.log(`  machine: ${cores} cores, load average ${load.toFixed(1)}`);
@@ -244,6 +277,13 @@ try {
         zoomP95Ms: zoomP95,
         hoverMedianMs: hoverMed,
         hoverP95Ms: hoverP95,
+        cpuMs: {
+          firstMedian: median(res.first.map((x) => x.cpu)),
+          zoomMedian: median(res.zoom.map((x) => x.cpu)),
+          zoomP95: p95(res.zoom.map((x) => x.cpu)),
+          hoverMedian: median(res.hover.map((x) => x.cpu)),
+          hoverP95: p95(res.hover.map((x) => x.cpu)),
+        },
         targets: TARGETS,
         raw: res,
       },

@@ -18,6 +18,8 @@ export interface Progress {
   records: number;
   elapsedMs: number;
   message?: string;
+  /** The file being opened (absolute), so a client can match events to its own open request. */
+  path?: string;
 }
 
 export interface ThreadInfo {

@@ -223,6 +223,7 @@ export class Engine implements HeapscopeApi {
         bytesTotal: last?.bytesTotal ?? 0,
         records: last?.records ?? 0,
         elapsedMs: last?.elapsedMs ?? 0,
+        ...(last?.path !== undefined && { path: last.path }),
         phase: 'cancelled',
       });
       await this.dispose(captureId);

@@ -44,6 +44,7 @@ async function open(msg: Extract<ToWorker, { type: 'open' }>): Promise<void> {
       bytesTotal: last.bytesTotal,
       records: last.records,
       elapsedMs: Math.round(performance.now() - started),
+      path: msg.path,
     };
     if (message !== undefined) p.message = message;
     post({ type: 'progress', progress: p });

@@ -32,25 +32,37 @@ export interface Snapshot {
 
 /** Collects rows keyed by (stack, thread, allocator), summing duplicates. */
 export class SnapshotBuilder {
-  private readonly keyToRow = new Map<number, number>();
   private stack = new Int32Array(256);
   private thread = new Int32Array(256);
   private allocator = new Int32Array(256);
   private bytes = new Float64Array(256);
   private count = new Float64Array(256);
   private length = 0;
+  /** Open-addressing table of row index + 1 (0 = empty); typed, so adding allocates nothing. */
+  private slots = new Int32Array(1024);
+  private mask = 1023;
 
   add(stack: number, thread: number, allocator: number, bytes: number, count: number): void {
-    // stack < 2^31, thread < 2^11, allocator < 2^8 in every format we read.
-    const key = (stack * 2048 + thread) * 256 + allocator;
-    let row = this.keyToRow.get(key);
-    if (row === undefined) {
+    let slot = rowHash(stack, thread, allocator) & this.mask;
+    let row = -1;
+    for (;;) {
+      const entry = this.slots[slot];
+      if (entry === 0) break;
+      const r = entry - 1;
+      if (this.stack[r] === stack && this.thread[r] === thread && this.allocator[r] === allocator) {
+        row = r;
+        break;
+      }
+      slot = (slot + 1) & this.mask;
+    }
+    if (row < 0) {
       row = this.length++;
       if (row === this.stack.length) this.grow();
-      this.keyToRow.set(key, row);
       this.stack[row] = stack;
       this.thread[row] = thread;
       this.allocator[row] = allocator;
+      this.slots[slot] = row + 1;
+      if (this.length * 2 > this.slots.length) this.rehash();
     }
     this.bytes[row] += bytes;
     this.count[row] += count;
@@ -66,6 +78,18 @@ export class SnapshotBuilder {
       bytes: this.bytes.slice(0, n),
       count: this.count.slice(0, n),
     };
+  }
+
+  private rehash(): void {
+    const slots = new Int32Array(this.slots.length * 2);
+    const mask = slots.length - 1;
+    for (let r = 0; r < this.length; r++) {
+      let slot = rowHash(this.stack[r], this.thread[r], this.allocator[r]) & mask;
+      while (slots[slot] !== 0) slot = (slot + 1) & mask;
+      slots[slot] = r + 1;
+    }
+    this.slots = slots;
+    this.mask = mask;
   }
 
   private grow(): void {
@@ -86,6 +110,12 @@ export class SnapshotBuilder {
     this.bytes = grow64(this.bytes);
     this.count = grow64(this.count);
   }
+}
+
+function rowHash(stack: number, thread: number, allocator: number): number {
+  let h = Math.imul(stack, 0x9e3779b1) ^ Math.imul(thread + 0x632be5ab, 0x85ebca6b) ^ Math.imul(allocator + 1, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return Math.imul(h, 0x7feb352d) >>> 0;
 }
 
 export function snapshotTotals(rows: SnapshotRows): { bytes: number; count: number } {

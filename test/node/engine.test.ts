@@ -57,6 +57,7 @@ describe('Engine', () => {
     expect(last.bytesTotal).toBe(size);
     expect(last.bytesDone).toBe(size);
     expect(last.elapsedMs).toBeGreaterThanOrEqual(0);
+    expect(mine.every((p) => p.path === SCALENE)).toBe(true);
 
     const summary = await engine.summary({ captureId: info.id });
     expect(summary.info.id).toBe(info.id);

@@ -107,6 +107,10 @@ export class DomainAggregate {
     dense: boolean,
   ) {
     this.dense = dense;
+    // Second writes: see the TracemallocPickleDecoder constructor (these arrays regrow).
+    this.nodes = new Int32Array(this.nodes.length);
+    this.bytes = new Float64Array(this.bytes.length);
+    this.counts = new Float64Array(this.counts.length);
     if (dense) {
       for (let i = 0; i < this.nodes.length; i++) this.nodes[i] = i;
       this.length = this.nodes.length;
@@ -167,8 +171,9 @@ export class DomainAggregate {
   }
 }
 
-/** Domains are ≥ 0, so this never matches a trace. */
+/** Domains are ≥ 0, so these never match a trace. */
 const NO_DOMAIN = new DomainAggregate(-1, false);
+const NO_DOMAIN_2 = new DomainAggregate(-2, false);
 
 export interface DecodedSnapshot {
   frames: FrameTable;
@@ -262,6 +267,17 @@ export class TracemallocPickleDecoder {
       this.memoTags = new Uint8Array(cap);
       this.memoVals = new Float64Array(cap);
     }
+    // V8 treats a field written only once as a constant and bakes it into optimised code; the
+    // first regrowth would then throw that code away. Writing the growable arrays a second time
+    // here marks them as ordinary fields from the start, so the hot loop is compiled once.
+    this.tags = new Uint8Array(this.tags.length);
+    this.vals = new Float64Array(this.vals.length);
+    this.marks = new Int32Array(this.marks.length);
+    this.nodeDepth = new Int32Array(this.nodeDepth.length);
+    this.memoTags = new Uint8Array(this.memoTags.length);
+    this.memoVals = new Float64Array(this.memoVals.length);
+    this.lastAgg = NO_DOMAIN_2;
+    this.lastAgg = NO_DOMAIN;
   }
 
   get done(): boolean {
