@@ -39,7 +39,7 @@ import * as echarts from 'echarts/core';
 import { CustomChart } from 'echarts/charts';
 import { TooltipComponent } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
-import { buildFlameOption, drawnIndexes, flameHeight, layoutFlame, visibleNodes, ROW_HEIGHT } from './renderer/charts/flame.ts';
+import { buildFlameOption, drawnIndexes, flameHeight, layoutFlame, rectGeometry, visibleNodes, ROW_HEIGHT } from './renderer/charts/flame.ts';
 echarts.use([CustomChart, TooltipComponent, CanvasRenderer]);
 
 /** A call tree shaped like real captures: a few hot paths, long tails, depth up to ~45. */
@@ -84,11 +84,25 @@ const nextFrame = () => new Promise((r) => requestAnimationFrame(() => r(perform
 // Step functions: the Node side calls them one at a time so it can read the main thread's CPU
 // time around each one (wall time alone is at the mercy of whatever else the machine runs).
 let tree, host, width, chart, layout, visible;
+// The same steps as FlameChart.vue: the canvas is sized once per tree, and hover draws a DOM
+// outline (ECharts' own hover state is off).
 const draw = (zoomRoot) => {
   visible = visibleNodes(layout, zoomRoot, width);
-  const h = flameHeight(visible);
+  const rows = layout.maxDepth + 1;
+  const h = flameHeight(rows);
   if (chart.getHeight() !== h) chart.resize({ width, height: h });
-  chart.setOption(buildFlameOption({ tree, visible, orientation: 'icicle', totalValue: tree.totalBytes }), { notMerge: true });
+  if (window.CLEAR) chart.clear();
+  chart.setOption(buildFlameOption({ tree, visible, orientation: 'icicle', rows, totalValue: tree.totalBytes }), { notMerge: true });
+};
+const outline = document.createElement('div');
+outline.style.cssText = 'position:absolute;box-sizing:border-box;border:1.5px solid #111;pointer-events:none;display:none';
+const initChart = () => {
+  chart = echarts.init(host, undefined, { renderer: 'canvas', width, height: 400 });
+  chart.on('mouseover', (p) => {
+    const g = rectGeometry(visible, p.data, 'icicle', layout.maxDepth + 1);
+    Object.assign(outline.style, { display: 'block', left: g.x + 'px', top: g.y + 'px', width: g.width + 'px', height: g.height + 'px' });
+  });
+  chart.on('mouseout', () => (outline.style.display = 'none'));
 };
 
 window.bench = {
@@ -96,6 +110,7 @@ window.bench = {
     tree = syntheticTree(n, 42);
     host = document.getElementById('chart');
     width = host.clientWidth;
+    host.parentElement.appendChild(outline);
     return tree.parent.length;
   },
   async first() {
@@ -104,7 +119,7 @@ window.bench = {
     const t0 = performance.now();
     layout = layoutFlame(tree);
     const t1 = performance.now();
-    chart = echarts.init(host, undefined, { renderer: 'canvas', width, height: 400, useDirtyRect: !!window.DIRTY });
+    initChart();
     draw(0);
     const t2 = performance.now();
     const painted = await nextFrame();
@@ -150,7 +165,7 @@ window.bench = {
 
 const HTML = `<!doctype html><html><head><meta charset="utf-8"><title>flame bench</title>
 <style>body{margin:0;font-family:sans-serif}#chart{width:1200px}</style></head>
-<body><div class="flame-bench-host"><div id="chart"></div></div><script src="bench.js"></script></body></html>`;
+<body><div class="flame-bench-host" style="position:relative"><div id="chart"></div></div><script src="bench.js"></script></body></html>`;
 
 const work = mkdtempSync(join(tmpdir(), 'heapscope-flame-bench-'));
 let browser;

@@ -383,6 +383,24 @@ export interface ExportResult {
   bytes: number;
 }
 
+/** A profiled line's own memory samples (Scalene's per-line `memory_samples`). */
+export interface LineSamples {
+  file: string;
+  line: number;
+  /** ms from profile start. */
+  timeMs: number[];
+  /** The program's whole footprint when a sample fell on this line (not the line's own usage). */
+  heapBytes: number[];
+  /** The profiler's leak hint for this line, when it gave one. */
+  leak?: { likelihood: number; velocityBytesPerSec: number };
+}
+
+export interface LineSamplesQuery {
+  captureId: string;
+  file: string;
+  line: number;
+}
+
 export interface OpenRequest {
   path: string;
   /** memray: also open `NAME.bin.PID` fork children as one multi-process capture. */
@@ -402,6 +420,8 @@ export interface HeapscopeApi {
   table(q: TableQuery): Promise<TableResult>;
   diff(q: DiffQuery): Promise<DiffResult>;
   export(req: ExportRequest): Promise<ExportResult>;
+  /** Per-line samples for a selected table row; null when the format has none. */
+  lineSamples(q: LineSamplesQuery): Promise<LineSamples | null>;
 }
 
 /** Errors cross every transport as this shape. */

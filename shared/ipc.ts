@@ -18,6 +18,7 @@ export const API_METHODS = [
   'table',
   'diff',
   'export',
+  'lineSamples',
 ] as const satisfies readonly ApiMethod[];
 
 export type ApiArgs<M extends ApiMethod> = Parameters<HeapscopeApi[M]>;

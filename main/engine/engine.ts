@@ -24,6 +24,8 @@ import type {
   StackFilter,
   Summary,
   SummaryQuery,
+  LineSamples,
+  LineSamplesQuery,
   TableQuery,
   TableResult,
   Timeline,
@@ -269,6 +271,11 @@ export class Engine implements HeapscopeApi {
   allocators(query: AllocatorQuery): Promise<AllocatorBreakdown> {
     const { captureId, ...args } = query;
     return this.query(captureId, 'allocators', args) as Promise<AllocatorBreakdown>;
+  }
+
+  lineSamples(query: LineSamplesQuery): Promise<LineSamples | null> {
+    const { captureId, ...args } = query;
+    return this.query(captureId, 'lineSamples', args) as Promise<LineSamples | null>;
   }
 
   table(query: TableQuery): Promise<TableResult> {

@@ -103,7 +103,10 @@ export const handlers: Handlers = {
   table(model, args) {
     const { snapshot: spec, ...options } = args;
     const snapshot = model.snapshot(spec, options.filter);
-    return q.buildTable(snapshot, { ...options, moduleOf: moduleOf(model, snapshot) });
+    const table = q.buildTable(snapshot, { ...options, moduleOf: moduleOf(model, snapshot) });
+    if (options.groupBy !== 'line' || !model.siteExtras) return table;
+    const withExtras = table.rows.map((row) => ({ ...row, ...model.siteExtras?.(row.file, row.line) }));
+    return { ...table, rows: withExtras };
   },
   statsJson(model, args) {
     return model.statsJson(args);
@@ -123,6 +126,9 @@ export const handlers: Handlers = {
   files(model, args): string[] {
     const frames = model.snapshot(args.snapshot).frames;
     return [...new Set(frames.files)];
+  },
+  lineSamples(model, args) {
+    return model.lineSamples?.(args.file, args.line) ?? null;
   },
   snapshotInfo(model, args): SnapshotInfo {
     const snapshot = model.snapshot(args.snapshot, args.filter);

@@ -34,6 +34,8 @@ export interface WorkerQueries {
   files: (q: { snapshot: SnapshotSpec }) => unknown;
   /** Label and totals of one snapshot, for diff headers. */
   snapshotInfo: (q: { snapshot: SnapshotSpec; filter?: StackFilter }) => unknown;
+  /** A selected line's own samples (Scalene), or null. */
+  lineSamples: (q: { file: string; line: number }) => unknown;
 }
 
 export type WorkerMethod = keyof WorkerQueries;
@@ -49,6 +51,7 @@ export const WORKER_METHODS: readonly WorkerMethod[] = [
   'groups',
   'snapshotInfo',
   'files',
+  'lineSamples',
 ];
 
 export interface GroupsQuery {

@@ -1,6 +1,7 @@
 import type {
   AllocatorBreakdown,
   CaptureInfo,
+  LineSamples,
   SnapshotSpec,
   StackFilter,
   Summary,
@@ -41,6 +42,12 @@ export interface CaptureModel {
 
   /** Format-specific exports (e.g. memray's `transform csv` rows); undefined when not offered. */
   exportTable?(kind: 'memray-csv', options: { leaks: boolean }): string;
+
+  /** Format-specific columns of a line-grouped table row (Scalene: peak and source text). */
+  siteExtras?(file: string, line: number): { peakBytes?: number; sourceLine?: string } | undefined;
+
+  /** Per-line samples for a selected row; undefined when the format has none. */
+  lineSamples?(file: string, line: number): LineSamples | undefined;
 }
 
 export interface StatsOptions {

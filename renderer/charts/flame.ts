@@ -442,6 +442,8 @@ export interface FlameOptionInput {
   matches?: Uint8Array | null;
   /** Overrides fill per visible rectangle (the diff view's growth colours). */
   fill?: (node: number, k: number) => string;
+  /** Rows of the whole tree (defaults to the visible ones); flame orientation counts from it. */
+  rows?: number;
   /** Extra style for a real node (e.g. a dashed outline for removed frames). */
   stroke?: (node: number) => { stroke: string; lineDash?: number[] } | null;
   /** Tooltip HTML per visible rectangle; the default shows bytes, %, count and file:line. */
@@ -451,9 +453,29 @@ export interface FlameOptionInput {
 
 export const ROW_HEIGHT = 18;
 
-/** Pixel height of the chart for these rectangles. */
-export function flameHeight(visible: VisibleNodes, rowHeight = ROW_HEIGHT): number {
-  return (visible.maxDepth + 1) * rowHeight + 2;
+/**
+ * Pixel height of the chart: one row per depth of the whole tree, so zooming never resizes the
+ * canvas (a resize reallocates and clears it, which costs more than drawing the rectangles).
+ */
+export function flameHeight(rows: number, rowHeight = ROW_HEIGHT): number {
+  return Math.max(1, rows) * rowHeight + 2;
+}
+
+/** Where visible rectangle k is drawn (the chart and the hover outline share this). */
+export function rectGeometry(
+  visible: VisibleNodes,
+  k: number,
+  orientation: FlameOrientation,
+  rows: number,
+  rowHeight = ROW_HEIGHT,
+): { x: number; y: number; width: number; height: number } {
+  const x0 = visible.x0[k];
+  const span = visible.x1[k] - x0;
+  const d = visible.depth[k];
+  // Wide rectangles get a 1 px gap instead of an outline: strokes double the paint cost.
+  const width = span > 4 ? span - 1 : Math.max(span, 0.5);
+  const y = orientation === 'icicle' ? d * rowHeight : (rows - 1 - d) * rowHeight;
+  return { x: x0, y, width, height: rowHeight - 1 };
 }
 
 export function defaultTooltip(
@@ -494,7 +516,7 @@ export function buildFlameOption(input: FlameOptionInput): EChartsOption {
   const { tree, visible, orientation, totalValue, matches } = input;
   const rowHeight = input.rowHeight ?? ROW_HEIGHT;
   const searching = !!matches && matches.some((m) => m === 1);
-  const rows = visible.maxDepth + 1;
+  const rows = Math.max(input.rows ?? 0, visible.maxDepth + 1);
   const textColor = '#1d1d1f';
   const colors = frameColors(tree.frames);
 
@@ -526,21 +548,16 @@ export function buildFlameOption(input: FlameOptionInput): EChartsOption {
   const renderItem: CustomSeriesRenderItem = (params): CustomSeriesRenderItemReturn => {
     const j = params.dataIndex;
     const k = drawn[j];
-    const x0 = visible.x0[k];
-    const x1 = visible.x1[k];
-    const d = visible.depth[k];
     const node = visible.node[k];
     const merged = visible.merged[k] > 0;
-    // Wide rectangles get a 1 px gap instead of an outline: strokes double the paint cost.
-    const width = x1 - x0 > 4 ? x1 - x0 - 1 : Math.max(x1 - x0, 0.5);
-    const y = orientation === 'icicle' ? d * rowHeight : (rows - 1 - d) * rowHeight;
-    const height = rowHeight - 1;
+    const shape = rectGeometry(visible, k, orientation, rows, rowHeight);
+    const width = shape.width;
     const fill = fillOf[j];
     const extra = !merged && input.stroke ? input.stroke(node) : null;
     const label = width >= 20 && !merged ? fitLabel(nodeLabel(tree, node), width) : '';
     return {
       type: 'rect',
-      shape: { x: x0, y, width, height },
+      shape,
       style: extra
         ? {
             fill,
@@ -549,7 +566,6 @@ export function buildFlameOption(input: FlameOptionInput): EChartsOption {
             lineDash: extra.lineDash,
           }
         : { fill },
-      emphasis: { style: { stroke: '#111', lineWidth: 1.5 } },
       textContent: label
         ? { type: 'text', style: { text: label, fill: textColor, fontSize: 11 } }
         : undefined,
@@ -587,6 +603,9 @@ export function buildFlameOption(input: FlameOptionInput): EChartsOption {
         progressive: 0,
         animation: false,
         clip: false,
+        // No hover state: highlighting one rectangle would repaint all of them. The view draws
+        // a DOM outline over the hovered rectangle instead (rectGeometry).
+        emphasis: { disabled: true },
       },
     ],
   } as EChartsOption;

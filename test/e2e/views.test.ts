@@ -169,7 +169,19 @@ describe('memray capture', () => {
     expect(await value('summary-peak')).toBe(cli.peakMemory);
     await shot('summary-range');
 
+    // Esc clears the range from any view other than the flamegraph (whose Esc resets its zoom).
+    await page.locator('body').click({ position: { x: 5, y: 790 } });
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByTestId('range-chip').count()).toBe(0);
+    await expect.poll(() => value('summary-total-allocated'), { timeout: 30_000 }).toBe(fullTotal);
+
+    // The button on the timeline does the same.
     await page.getByTestId('tab-timeline').click();
+    await page.mouse.move(box.x + box.width * 0.5, y);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.8, y, { steps: 8 });
+    await page.mouse.up();
+    await range.waitFor({ timeout: 10_000 });
     await page.getByTestId('clear-range').click();
     await expect.poll(() => page.getByTestId('range-chip').count()).toBe(0);
     await page.getByTestId('tab-summary').click();
@@ -378,6 +390,9 @@ describe('loading a capture', () => {
     expect(await slowPage.getByTestId('progress-bytes').innerText()).toContain(`of ${formatBytes(statSync(file).size)}`);
     expect(await slowPage.getByTestId('progress-records').innerText()).toMatch(/records\/s/);
     await expect.poll(() => slowPage.getByTestId('progress-eta').innerText(), { timeout: 10_000 }).toMatch(/left|finishing/);
+    // The header's facts are on screen while the records are still being read.
+    expect(await slowPage.getByTestId('capture-tab').getAttribute('data-status')).toBe('loading');
+    expect(await slowPage.getByTestId('fact-python').innerText()).toContain('pymalloc');
     await slowPage.screenshot({ path: resolve(SHOTS, 'views-progress.png') });
     await slowPage.getByTestId('cancel-button').click();
     await expect.poll(() => slowPage.getByTestId('open-error').innerText(), { timeout: 30_000 }).toMatch(/cancel/i);

@@ -2,6 +2,8 @@ import type {
   AllocatorBreakdown,
   CaptureInfo,
   HeapscopeApi,
+  LineSamples,
+  LineSamplesQuery,
   Progress,
   Summary,
   TableQuery,
@@ -35,7 +37,7 @@ type Calls = { [M in keyof HeapscopeApi]: Parameters<HeapscopeApi[M]>[0][] };
  * which query a store sent by the answer it shows.
  */
 export class FakeClient implements ViewClient {
-  calls: Calls = { open: [], cancel: [], close: [], list: [], summary: [], flamegraph: [], timeline: [], allocators: [], table: [], diff: [], export: [] };
+  calls: Calls = { open: [], cancel: [], close: [], list: [], summary: [], flamegraph: [], timeline: [], allocators: [], table: [], diff: [], export: [], lineSamples: [] };
   listeners = new Set<(p: Progress) => void>();
   infos = new Map<string, CaptureInfo>();
   /** Delay per method, to stage out-of-order answers. */
@@ -65,6 +67,10 @@ export class FakeClient implements ViewClient {
     const info = captureInfo(id, { facts: { ...captureInfo(id).facts, path: req.path, fileName: req.path.split('/').pop() ?? req.path } });
     this.infos.set(id, info);
     return info;
+  }
+  async lineSamples(q: { captureId: string; file: string; line: number }): Promise<null> {
+    this.calls.lineSamples.push(q);
+    return null;
   }
   async cancel(id: string): Promise<void> {
     this.calls.cancel.push(id);
@@ -114,6 +120,12 @@ export class FakeClient implements ViewClient {
       return { key: `k${n}`, function: `f${n}`, file: 'a.py', line: n, ownBytes: n, ownCount: 1, bytes: n, count: 1, share: 0 };
     });
     return { rows, totalRows: q.search ? 1 : total, totalBytes: 0, totalCount: 0 };
+  }
+  async lineSamples(q: LineSamplesQuery): Promise<LineSamples | null> {
+    this.calls.lineSamples.push(q);
+    // Only "profile" captures have per-line samples, as only Scalene profiles do.
+    if (!q.file.endsWith('.py') || q.line !== 9) return null;
+    return { file: q.file, line: q.line, timeMs: [100, 900], heapBytes: [10, 20], leak: { likelihood: 0.9, velocityBytesPerSec: 5 } };
   }
   async diff(): Promise<never> {
     throw new Error('not used');

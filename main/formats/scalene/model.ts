@@ -4,6 +4,7 @@ import type {
   Capabilities,
   CaptureInfo,
   Finding,
+  LineSamples,
   SiteRow,
   SnapshotSpec,
   StackFilter,
@@ -27,16 +28,7 @@ const THREADS: ThreadInfo[] = [{ id: 0, label: 'all threads' }];
 export const NO_MEMORY_MESSAGE =
   'No memory data in this profile: Scalene ran without memory profiling (--cpu-only), so only its CPU columns were recorded.';
 
-export interface LineSamples {
-  file: string;
-  line: number;
-  /** ms from profile start. */
-  timeMs: number[];
-  /** The program's whole footprint when a sample fell on this line (not the line's own usage). */
-  heapBytes: number[];
-  /** Scalene's leak hint for this line, when it listed one. */
-  leak?: { likelihood: number; velocityBytesPerSec: number };
-}
+export type { LineSamples } from '../../../shared/api';
 
 /** A per-line table row: `SiteRow` with Scalene's peak and source text filled in. */
 export type ScaleneLineRow = SiteRow & { peakBytes: number; sourceLine: string };

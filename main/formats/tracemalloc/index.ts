@@ -10,10 +10,10 @@ import { createGunzip } from 'node:zlib';
 import type { CaptureInfo } from '../../../shared/api';
 import { InputError, type CaptureLoader, type LoadOptions } from '../../model/capture-model';
 import { TracemallocModel } from '../../model/tracemalloc/model';
-import { abortIf, TracemallocPickleDecoder } from './pickle-decoder';
+import { abortIf, TracemallocPickleDecoder, TruncatedDumpError } from './pickle-decoder';
 
 export { TracemallocModel, domainLabel, NUMPY_DOMAIN } from '../../model/tracemalloc/model';
-export { TracemallocPickleDecoder } from './pickle-decoder';
+export { TracemallocPickleDecoder, TruncatedDumpError } from './pickle-decoder';
 
 const DEFAULT_CHUNK = 1 << 20;
 const PROGRESS_INTERVAL_MS = 50;
@@ -217,7 +217,24 @@ export const loadTracemalloc: CaptureLoader = async (path: string, options: Load
   if (gz && !decoder.done && decoder.bytesDecoded === 0 && gzHeadLength === 0) {
     throw new InputError('empty file (the gzip data holds nothing)', path, 0);
   }
-  const decoded = decoder.finish();
+  let decoded;
+  try {
+    decoded = decoder.finish();
+  } catch (error) {
+    if (error instanceof TruncatedDumpError) {
+      // The error stays an error (Python refuses the file too); what was read rides along.
+      error.partial = new TracemallocModel(error.decoded, {
+        ...info,
+        facts: { ...info.facts, tracebackLimit: error.decoded.tracebackLimit },
+        records: error.decoded.traceCount,
+        truncated: true,
+        truncatedAtByte: error.offset,
+        truncationReason: error.message,
+        warnings: [`partial snapshot: ${error.message}`],
+      });
+    }
+    throw error;
+  }
   info.records = decoded.traceCount;
   info.facts.tracebackLimit = decoded.tracebackLimit;
   if (decoded.traceTupleLen === 3) {

@@ -10,7 +10,7 @@
  * refused. Every length field is compared with the bytes the file still has before anything is
  * allocated, and buffers only ever grow by data actually read.
  */
-import { InputError } from '../../model/capture-model';
+import { InputError, type CaptureModel } from '../../model/capture-model';
 import { FrameTable } from '../../model/frame-table';
 import { StackTrie } from '../../model/stack-trie';
 import { decodeWtf8 } from './wtf8';
@@ -190,6 +190,25 @@ export interface DecodedSnapshot {
   protocol: number;
 }
 
+/**
+ * A dump that ends early. `decoded` holds the traces read up to the cut, so callers can offer
+ * them clearly labelled as partial (Python itself refuses such a file).
+ */
+export class TruncatedDumpError extends InputError {
+  /** Set by the loader: the traces read before the cut, as a capture marked truncated. */
+  partial?: CaptureModel;
+
+  constructor(
+    message: string,
+    file: string | undefined,
+    offset: number,
+    readonly decoded: DecodedSnapshot,
+  ) {
+    super(message, file, offset);
+    this.name = 'InputError';
+  }
+}
+
 interface ObjRecord {
   cls: number;
   state: number;
@@ -220,8 +239,8 @@ export class TracemallocPickleDecoder {
   private memoLen = 0;
 
   private readonly strings: string[] = [];
-  /** (string id, lineno) → frame id; frame tuples are not shared in the file, locations are. */
-  private readonly frameIndex = new Map<number, number>();
+  /** string id → lineno → frame id; frame tuples are not shared in the file, locations are. */
+  private readonly frameIndex: (Map<number, number> | undefined)[] = [];
   private readonly dicts: Map<string, [number, number]>[] = [];
   private readonly lists: { traces: number; others: number }[] = [];
   private readonly objs: ObjRecord[] = [];
@@ -274,8 +293,10 @@ export class TracemallocPickleDecoder {
     this.vals = new Float64Array(this.vals.length);
     this.marks = new Int32Array(this.marks.length);
     this.nodeDepth = new Int32Array(this.nodeDepth.length);
-    this.memoTags = new Uint8Array(this.memoTags.length);
-    this.memoVals = new Float64Array(this.memoVals.length);
+    if (this.memoTags.length === 1024) {
+      this.memoTags = new Uint8Array(1024);
+      this.memoVals = new Float64Array(1024);
+    }
     this.lastAgg = NO_DOMAIN_2;
     this.lastAgg = NO_DOMAIN;
   }
@@ -341,24 +362,27 @@ export class TracemallocPickleDecoder {
       if (end === 0) throw new InputError('empty file', this.file, 0);
       const f = this.frameOverrun;
       if (f) {
-        throw new InputError(
+        throw new TruncatedDumpError(
           `truncated at byte ${end}: frame length ${f.length} at byte ${f.at} exceeds file (${f.left} bytes left); ${this.traceCount} traces read`,
           this.file,
           end,
+          this.assemble(),
         );
       }
       const w = this.waiting;
       if (w && w.length >= 0 && w.at + w.length > end) {
-        throw new InputError(
+        throw new TruncatedDumpError(
           `${w.what} length ${w.length} exceeds file (${Math.max(0, end - w.at)} bytes left): truncated at byte ${end}`,
           this.file,
           w.at,
+          this.assemble(),
         );
       }
-      throw new InputError(
+      throw new TruncatedDumpError(
         `truncated at byte ${end}: the dump ends before its STOP opcode; ${this.traceCount} traces read`,
         this.file,
         end,
+        this.assemble(),
       );
     }
     return this.assemble();
@@ -508,11 +532,15 @@ export class TracemallocPickleDecoder {
   private frame(stringId: number, lineno: number, at: number): number {
     if (!(lineno >= 0 && lineno < 4294967296 && lineno % 1 === 0))
       this.fail(`invalid line number ${lineno}`, at);
-    const key = stringId * 4294967296 + (lineno >>> 0);
-    let id = this.frameIndex.get(key);
+    let byLine = this.frameIndex[stringId];
+    if (byLine === undefined) {
+      byLine = new Map();
+      this.frameIndex[stringId] = byLine;
+    }
+    let id = byLine.get(lineno);
     if (id === undefined) {
       id = this.frames.intern('', this.strings[stringId], lineno, 'python');
-      this.frameIndex.set(key, id);
+      byLine.set(lineno, id);
     }
     return id;
   }
@@ -1073,6 +1101,13 @@ export class TracemallocPickleDecoder {
   }
 
   private assemble(): DecodedSnapshot {
+    if (!this.stopped && this.tracebackLimit === 0) {
+      // A cut dump may still hold the Snapshot's state (traceback_limit follows the traces).
+      for (const dict of this.dicts) {
+        const limit = dict.get('traceback_limit');
+        if (limit && limit[0] === T_INT) this.tracebackLimit = limit[1];
+      }
+    }
     return {
       frames: this.frames,
       stacks: this.stacks,

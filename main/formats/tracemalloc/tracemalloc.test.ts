@@ -11,7 +11,7 @@ import { InputError } from '../../model/capture-model';
 import type { TracemallocModel } from '../../model/tracemalloc/model';
 import { compareGroups, diffJson } from '../../query/diff';
 import { groupSnapshot, statisticJson } from '../../query/groups';
-import { loadTracemalloc } from './index';
+import { loadTracemalloc, TruncatedDumpError } from './index';
 
 const ROOT = fileURLToPath(new URL('../../../test/fixtures/tracemalloc/', import.meta.url));
 
@@ -344,6 +344,48 @@ describe('bad inputs (bad/MANIFEST rows)', () => {
       });
     }
   }
+
+  it('a cut dump still offers what was read, labelled partial (no-STOP cut = the whole oracle)', async () => {
+    const oracle = JSON.parse(
+      readFileSync(join(ROOT, 'nframe/deep-nframe50-py313.oracle.json'), 'utf8'),
+    ) as Oracle;
+    const noStop = (await loadTracemalloc(join(ROOT, 'bad/truncated-no-stop.pickle'), {}).catch(
+      (e: unknown) => e,
+    )) as TruncatedDumpError;
+    expect(noStop).toBeInstanceOf(TruncatedDumpError);
+    const whole = noStop.partial as TracemallocModel;
+    expect(whole.info().truncated).toBe(true);
+    expect(whole.info().truncatedAtByte).toBe(276789);
+    const s = whole.statsJson({ groupBy: 'lineno', top: 100 });
+    expect([s.traceCount, s.totalSize, s.tracebackLimit]).toEqual([
+      oracle.trace_count,
+      oracle.total_size,
+      oracle.traceback_limit,
+    ]);
+    expect(s.statistics).toEqual(oracle.statistics_lineno_top100);
+    expect(whole.statsJson({ groupBy: 'filename' }).statistics).toEqual(oracle.statistics_filename);
+
+    const half = (await loadTracemalloc(join(ROOT, 'bad/truncated-50pct.pickle'), { chunkSize: 7 }).catch(
+      (e: unknown) => e,
+    )) as TruncatedDumpError;
+    const part = half.partial as TracemallocModel;
+    const read = Number(/(\d+) traces read/.exec(half.message)![1]);
+    const ps = part.statsJson({ groupBy: 'filename' });
+    expect(ps.traceCount).toBe(read);
+    expect(read).toBeGreaterThan(0);
+    expect(read).toBeLessThan(oracle.trace_count);
+    // A prefix of the traces: no file gains bytes or blocks.
+    const full = new Map(
+      (oracle.statistics_filename as { filename: string; size: number; count: number }[]).map((r) => [
+        r.filename,
+        r,
+      ]),
+    );
+    for (const row of ps.statistics as { filename: string; size: number; count: number }[]) {
+      expect(row.size).toBeLessThanOrEqual(full.get(row.filename)!.size);
+      expect(row.count).toBeLessThanOrEqual(full.get(row.filename)!.count);
+    }
+  });
 
   it('the decoder has no way to run code: no eval, Function, child_process or dynamic import', () => {
     for (const f of ['pickle-decoder.ts', 'index.ts', 'wtf8.ts']) {

@@ -594,7 +594,7 @@ export class MemrayIndexBuilder {
       this.overflowInsert((hi * 4294967296 + (lo >>> 0)) * 8, k, size);
       return;
     }
-    if (this.liveOverflow.size > 0) this.overflowRemove((hi * 4294967296 + (lo >>> 0)) * 8, true);
+    if (this.overflowMayHave(lo, hi)) this.overflowRemove((hi * 4294967296 + (lo >>> 0)) * 8, true);
     const old = this.live.insert(lo, hi, (k << 16) | size, (this.fineCount & 0x7ffff) << 13);
     if (old !== EMPTY_SLOT) {
       // memray overwrites a live address without subtracting it from the heap (parity quirk);
@@ -621,7 +621,7 @@ export class MemrayIndexBuilder {
   private liveRemove(lo: number, hi: number): void {
     const w = this.live.remove(lo, hi);
     if (w === EMPTY_SLOT) {
-      if (this.liveOverflow.size > 0) this.overflowRemove((hi * 4294967296 + (lo >>> 0)) * 8, false);
+      if (this.overflowMayHave(lo, hi)) this.overflowRemove((hi * 4294967296 + (lo >>> 0)) * 8, false);
       return;
     }
     const k = w >>> 16;
@@ -635,9 +635,24 @@ export class MemrayIndexBuilder {
   }
 
   private readonly liveOverflow = new Map<number, { key: number; size: number; birth: number }>();
+  /**
+   * Counting filter over the overflow map's addresses: the packed table's hot paths ask it
+   * before touching the Map (a Map lookup boxes the address and costs a GC-visible double).
+   */
+  private readonly overflowFilter = new Uint16Array(1 << 16);
+
+  private overflowBit(lo: number, hi: number): number {
+    return Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) >>> 16;
+  }
+
+  private overflowMayHave(lo: number, hi: number): boolean {
+    return this.liveOverflow.size > 0 && this.overflowFilter[this.overflowBit(lo, hi)] !== 0;
+  }
 
   private overflowInsert(address: number, k: number, size: number): void {
     this.overflowRemove(address, true);
+    const a8 = Math.floor(address / 8);
+    this.overflowFilter[this.overflowBit(a8 | 0, (a8 / 4294967296) | 0)]++;
     this.liveOverflow.set(address, { key: k, size, birth: this.fineCount });
     this.liveCount[k]++;
     this.liveBytes[k] += size;
@@ -650,6 +665,8 @@ export class MemrayIndexBuilder {
     const e = this.liveOverflow.get(address);
     if (!e) return;
     this.liveOverflow.delete(address);
+    const a8 = Math.floor(address / 8);
+    this.overflowFilter[this.overflowBit(a8 | 0, (a8 / 4294967296) | 0)]--;
     if (!replaced) this.current -= e.size;
     this.liveCount[e.key]--;
     this.liveBytes[e.key] -= e.size;

@@ -6,7 +6,9 @@
  * peak memory for the table.
  *
  * A slot is 3 int32 words: [ (address/8) low 32 bits, (address/8) high 13 bits | birth << 13,
- * payload ]; payload -1 marks an empty slot. Addresses ≥ 2^48 are the caller's business.
+ * payload ]; payload -1 marks an empty slot, -2 a removed one (tombstone: a remove is one store,
+ * cheaper than shifting a cluster back; segments are rebuilt when tombstones pile up).
+ * Payloads are ≥ 0. Addresses ≥ 2^48 are the caller's business.
  */
 
 const SEG_BITS = 14;
@@ -15,6 +17,8 @@ const SEG_MASK = SEG_SLOTS - 1;
 /** Split a segment when it would exceed 75 % load. */
 const SEG_MAX = (SEG_SLOTS * 3) >> 2;
 export const EMPTY_SLOT = -1;
+/** A removed entry: probes continue past it; inserts may reuse it. */
+const TOMB = -2;
 
 function hashOf(lo: number, hi: number): number {
   // Addresses within one 2 KiB block share a hash (and so a segment and a 256-slot region):
@@ -33,6 +37,8 @@ export class LiveTable {
   private depth = 0;
   private readonly segs: Int32Array[] = [];
   private readonly segCount: number[] = [];
+  /** tombstones per segment */
+  private readonly segTomb: number[] = [];
   private readonly segDepth: number[] = [];
   size = 0;
   /** Birth word of the entry found by the last insert (when replacing) or remove. */
@@ -41,6 +47,7 @@ export class LiveTable {
   constructor() {
     this.segs.push(LiveTable.emptySegment());
     this.segCount.push(0);
+    this.segTomb.push(0);
     this.segDepth.push(0);
   }
 
@@ -65,18 +72,35 @@ export class LiveTable {
   insert(lo: number, hi: number, payload: number, birthBits: number): number {
     const h = hashOf(lo, hi);
     let si = this.segIndex(h);
-    // Only split when the address is new (a replacement does not grow the segment). One 2 KiB
-    // address block has at most 256 entries, so splitting always makes room eventually.
-    while (this.segCount[si] >= SEG_MAX && this.find(this.segs[si], lo, hi, posOf(h, lo)) < 0) {
-      this.split(si);
-      si = this.segIndex(h);
-    }
-    const t = this.segs[si];
-    let i = posOf(h, lo);
     for (;;) {
-      const j = i * 3;
-      const w = t[j + 2];
-      if (w === EMPTY_SLOT) {
+      const t = this.segs[si];
+      let i = posOf(h, lo);
+      let reuse = -1;
+      for (;;) {
+        const j = i * 3;
+        const w = t[j + 2];
+        if (w === EMPTY_SLOT) break;
+        if (w === TOMB) {
+          if (reuse < 0) reuse = j;
+        } else if (t[j] === lo && (t[j + 1] & 8191) === hi) {
+          this.lastBirthWord = t[j + 1];
+          t[j + 1] = hi | birthBits;
+          t[j + 2] = payload;
+          return w;
+        }
+        i = (i + 1) & SEG_MASK;
+      }
+      if (reuse >= 0) {
+        t[reuse] = lo;
+        t[reuse + 1] = hi | birthBits;
+        t[reuse + 2] = payload;
+        this.segTomb[si]--;
+        this.segCount[si]++;
+        this.size++;
+        return EMPTY_SLOT;
+      }
+      if (this.segCount[si] + this.segTomb[si] < SEG_MAX) {
+        const j = i * 3;
         t[j] = lo;
         t[j + 1] = hi | birthBits;
         t[j + 2] = payload;
@@ -84,23 +108,11 @@ export class LiveTable {
         this.size++;
         return EMPTY_SLOT;
       }
-      if (t[j] === lo && (t[j + 1] & 8191) === hi) {
-        this.lastBirthWord = t[j + 1];
-        t[j + 1] = hi | birthBits;
-        t[j + 2] = payload;
-        return w;
-      }
-      i = (i + 1) & SEG_MASK;
-    }
-  }
-
-  private find(t: Int32Array, lo: number, hi: number, start: number): number {
-    let i = start;
-    for (;;) {
-      const j = i * 3;
-      if (t[j + 2] === EMPTY_SLOT) return -1;
-      if (t[j] === lo && (t[j + 1] & 8191) === hi) return i;
-      i = (i + 1) & SEG_MASK;
+      // Full: clean out tombstones if they are a good part of it, else split. One 2 KiB address
+      // block has at most 256 entries, so this always makes room eventually.
+      if (this.segTomb[si] * 4 > SEG_MAX) this.rebuild(si);
+      else this.split(si);
+      si = this.segIndex(h);
     }
   }
 
@@ -110,35 +122,20 @@ export class LiveTable {
     const si = this.segIndex(h);
     const t = this.segs[si];
     let i = posOf(h, lo);
-    let j: number;
-    let w: number;
     for (;;) {
-      j = i * 3;
-      w = t[j + 2];
+      const j = i * 3;
+      const w = t[j + 2];
       if (w === EMPTY_SLOT) return EMPTY_SLOT;
-      if (t[j] === lo && (t[j + 1] & 8191) === hi) break;
+      if (w !== TOMB && t[j] === lo && (t[j + 1] & 8191) === hi) {
+        this.lastBirthWord = t[j + 1];
+        t[j + 2] = TOMB;
+        this.segCount[si]--;
+        this.segTomb[si]++;
+        this.size--;
+        return w;
+      }
       i = (i + 1) & SEG_MASK;
     }
-    this.lastBirthWord = t[j + 1];
-    // backward-shift deletion keeps probe chains intact without tombstones
-    let n = i;
-    for (;;) {
-      n = (n + 1) & SEG_MASK;
-      const q = n * 3;
-      if (t[q + 2] === EMPTY_SLOT) break;
-      const ql = t[q];
-      const home = posOf(hashOf(ql, t[q + 1] & 8191), ql);
-      if (i <= n ? i < home && home <= n : i < home || home <= n) continue;
-      const p = i * 3;
-      t[p] = ql;
-      t[p + 1] = t[q + 1];
-      t[p + 2] = t[q + 2];
-      i = n;
-    }
-    t[i * 3 + 2] = EMPTY_SLOT;
-    this.segCount[si]--;
-    this.size--;
-    return w;
   }
 
   private split(si: number): void {
@@ -157,25 +154,33 @@ export class LiveTable {
     const ni = this.segs.length;
     this.segs.push(LiveTable.emptySegment());
     this.segCount.push(0);
+    this.segTomb.push(0);
     this.segDepth.push(ld + 1);
     this.segDepth[si] = ld + 1;
     // directory entries of si whose next hash bit (at depth ld) is 1 go to the new segment
     const shift = this.depth - ld - 1;
     for (let i = 0; i < this.dir.length; i++) if (this.dir[i] === si && ((i >>> shift) & 1) === 1) this.dir[i] = ni;
-    // move entries: take them all out and re-insert into the two halves
+    this.rebuild(si);
+  }
+
+  /** Takes every entry of segment `si` out (dropping tombstones) and re-inserts it where the directory now says. */
+  private rebuild(si: number): void {
     const t = this.segs[si];
     const moved = new Int32Array(this.segCount[si] * 3);
     let m = 0;
     for (let i = 0; i < SEG_SLOTS; i++) {
       const j = i * 3;
-      if (t[j + 2] === EMPTY_SLOT) continue;
-      moved[m++] = t[j];
-      moved[m++] = t[j + 1];
-      moved[m++] = t[j + 2];
+      const w = t[j + 2];
+      if (w >= 0) {
+        moved[m++] = t[j];
+        moved[m++] = t[j + 1];
+        moved[m++] = w;
+      }
       t[j + 2] = EMPTY_SLOT;
     }
     this.size -= this.segCount[si];
     this.segCount[si] = 0;
+    this.segTomb[si] = 0;
     for (let k = 0; k < m; k += 3) {
       const lo = moved[k];
       const w1 = moved[k + 1];

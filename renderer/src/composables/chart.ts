@@ -7,10 +7,13 @@ export function usePalette(): ComputedRef<ChartPalette> {
   return computed(() => PALETTES[settings.theme]);
 }
 
-/** Keeps a query store in step with the toolbar while the view that needs it is mounted. */
-export function useAutoLoad(store: { query: unknown; load: () => Promise<void> }): void {
+/**
+ * Keeps a query store in step with the toolbar while the view that needs it is mounted.
+ * `extra` names further inputs of load() beyond store.query.
+ */
+export function useAutoLoad(store: { query: unknown; load: () => Promise<void> }, extra?: () => unknown): void {
   watch(
-    () => JSON.stringify(store.query),
+    () => JSON.stringify([store.query, extra?.()]),
     () => void store.load(),
     { immediate: true },
   );

@@ -19,10 +19,13 @@ export const useViewStore = defineStore('view', () => {
   const range = ref<{ fromMs: number; toMs: number } | null>(null);
   /** A site to focus in the flamegraph (SiteRow.key), set by clicking a table row. */
   const focusKey = ref<string | null>(null);
+  /** The source line picked in the table; the timeline shows its own samples when the format has them. */
+  const selectedLine = ref<{ file: string; line: number; label: string } | null>(null);
 
   // Thread ids belong to one capture; carried over they would silently hide everything.
   watch(captureId, () => {
     if (filter.value.threads) setFilter({ threads: undefined });
+    selectedLine.value = null;
   });
 
   const effectiveSnapshot = computed<SnapshotSpec>(() => {
@@ -65,6 +68,7 @@ export const useViewStore = defineStore('view', () => {
   function resetSelection(): void {
     range.value = null;
     focusKey.value = null;
+    selectedLine.value = null;
   }
 
   return {
@@ -74,6 +78,7 @@ export const useViewStore = defineStore('view', () => {
     filter,
     range,
     focusKey,
+    selectedLine,
     effectiveSnapshot,
     setRange,
     snapshotKind,
