@@ -9,6 +9,7 @@
  * --strict exits 1 when a target is missed; FLAME_BENCH_RAW=1 also prints every sample.
  * Without Chromium it says so and exits 0. Results go to bench/results/flamegraph.json.
  */
+/* global process, console, window */
 import { existsSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -91,7 +92,6 @@ const draw = (zoomRoot) => {
   const rows = layout.maxDepth + 1;
   const h = flameHeight(rows);
   if (chart.getHeight() !== h) chart.resize({ width, height: h });
-  if (window.CLEAR) chart.clear();
   chart.setOption(buildFlameOption({ tree, visible, orientation: 'icicle', rows, totalValue: tree.totalBytes }), { notMerge: true });
 };
 const outline = document.createElement('div');

@@ -24,6 +24,7 @@
  * Without the shared fixtures, lz4 or GNU time it says so and exits 0. Needs `npm run build:node`
  * for the CLI rows (they are skipped with a note otherwise).
  */
+/* global process, console */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -54,8 +55,10 @@ function skip(why) {
 }
 
 if (!existsSync(LARGE)) skip(`no large capture at ${LARGE}`);
-if (spawnSync('lz4', ['--version'], { stdio: 'ignore' }).status !== 0) skip('no lz4 command (Debian package lz4)');
-if (spawnSync(GNU_TIME, ['-f', '%e', 'true'], { stdio: 'ignore' }).status !== 0) skip(`no GNU time at ${GNU_TIME}`);
+if (spawnSync('lz4', ['--version'], { stdio: 'ignore' }).status !== 0)
+  skip('no lz4 command (Debian package lz4)');
+if (spawnSync(GNU_TIME, ['-f', '%e', 'true'], { stdio: 'ignore' }).status !== 0)
+  skip(`no GNU time at ${GNU_TIME}`);
 const haveCli = existsSync(join(root, 'out', 'node', 'cli.js'));
 
 // The direct runner: the memray reader bundled as one script.
@@ -104,15 +107,25 @@ console.log(JSON.stringify(out));
     outfile: direct,
     logLevel: 'error',
     nodePaths: [join(root, 'node_modules')],
-    banner: { js: "import { createRequire as __hsCreateRequire } from 'node:module'; const require = __hsCreateRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __hsCreateRequire } from 'node:module'; const require = __hsCreateRequire(import.meta.url);",
+    },
   });
 }
 
 /** Runs a command under GNU time; returns wall/CPU seconds, peak RSS (MB) and stdout. */
 function timed(cmd, cmdArgs) {
-  const r = spawnSync(GNU_TIME, ['-f', 'TIME %e %U %S %M', cmd, ...cmdArgs], { encoding: 'utf8', maxBuffer: 256 << 20 });
-  const line = r.stderr.trim().split('\n').reverse().find((l) => l.startsWith('TIME '));
-  if (r.status !== 0 || !line) throw new Error(`${cmd} ${cmdArgs.join(' ')} failed (${r.status}): ${r.stderr.slice(-500)}`);
+  const r = spawnSync(GNU_TIME, ['-f', 'TIME %e %U %S %M', cmd, ...cmdArgs], {
+    encoding: 'utf8',
+    maxBuffer: 256 << 20,
+  });
+  const line = r.stderr
+    .trim()
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith('TIME '));
+  if (r.status !== 0 || !line)
+    throw new Error(`${cmd} ${cmdArgs.join(' ')} failed (${r.status}): ${r.stderr.slice(-500)}`);
   const [wall, user, sys, rssKb] = line.slice(5).split(' ').map(Number);
   return { wall, cpu: user + sys, rssMb: rssKb / 1024, stdout: r.stdout };
 }
@@ -128,7 +141,6 @@ function best(label, fn) {
   return b;
 }
 
-const rawBytes = 57_000_000;
 const decodedMb = (file) => {
   // decoded size of an LZ4 capture, from our decoder's own count (cheap; done once)
   const r = timed('node', [direct, 'lz4-ours', file]);
@@ -139,7 +151,9 @@ const oracle = JSON.parse(readFileSync(join(FIX, 'large.stats.json'), 'utf8'));
 const allocRecords = oracle.metadata.total_allocations;
 
 const rows = [];
-const yard = best('yardstick: 20× lz4 -d -c', () => timed('bash', ['-c', `for i in $(seq 20); do lz4 -d -c '${LARGE}' >/dev/null; done`]));
+const yard = best('yardstick: 20× lz4 -d -c', () =>
+  timed('bash', ['-c', `for i in $(seq 20); do lz4 -d -c '${LARGE}' >/dev/null; done`]),
+);
 rows.push({ ...yard, mb: largeMb * 20, records: 0 });
 
 let cliOk;
@@ -152,7 +166,9 @@ if (haveCli) {
     s.peakMemory === oracle.metadata.peak_memory;
   rows.push({ ...cli, mb: largeMb, records: allocRecords });
 } else {
-  console.log('note: out/node/cli.js missing (npm run build:node); CLI rows skipped, the direct run stands in.');
+  console.log(
+    'note: out/node/cli.js missing (npm run build:node); CLI rows skipped, the direct run stands in.',
+  );
 }
 const dstats = best('direct: loadMemray + statsJson', () => timed('node', [direct, 'stats', LARGE]));
 const dj = JSON.parse(dstats.stdout);
@@ -165,14 +181,20 @@ const lz4js = best('LZ4 only: lz4js 0.2 decompress', () => timed('node', [direct
 rows.push({ ...lz4js, mb: largeMb, records: 0, inProcessMs: JSON.parse(lz4js.stdout).ms });
 if (existsSync(MID) && haveCli) {
   const midOracle = JSON.parse(readFileSync(join(FIX, 'mid.stats.json'), 'utf8'));
-  const mid = best('mid.bin: heapscope stats --json (CLI)', () => timed('node', [CLI, 'stats', MID, '--json']));
+  const mid = best('mid.bin: heapscope stats --json (CLI)', () =>
+    timed('node', [CLI, 'stats', MID, '--json']),
+  );
   rows.push({ ...mid, mb: decodedMb(MID), records: midOracle.metadata.total_allocations });
 }
 
 const pad = (s, n) => String(s).padEnd(n);
 const num = (x, d = 2) => (x === undefined ? '' : x.toFixed(d));
-console.log(`\nmemray stats bench — ${LARGE.replace(root + '/', '')} (${(statSync(LARGE).size / 1e6).toFixed(1)} MB lz4, ${largeMb.toFixed(1)} MB raw, ${allocRecords.toLocaleString('en-US')} ALLOCATION records; ${dj.records.toLocaleString('en-US')} records of all types), best of ${RUNS}`);
-console.log(`${pad('run', 40)} ${pad('wall s', 7)} ${pad('CPU s', 7)} ${pad('×yard', 6)} ${pad('MB/s', 7)} ${pad('Mrec/s', 7)} ${pad('peak RSS MB', 11)}`);
+console.log(
+  `\nmemray stats bench — ../shared/fixtures/memray/v12-memray1.19.3-py311/large.bin (${(statSync(LARGE).size / 1e6).toFixed(1)} MB lz4, ${largeMb.toFixed(1)} MB raw, ${allocRecords.toLocaleString('en-US')} ALLOCATION records; ${dj.records.toLocaleString('en-US')} records of all types), best of ${RUNS}`,
+);
+console.log(
+  `${pad('run', 40)} ${pad('wall s', 7)} ${pad('CPU s', 7)} ${pad('×yard', 6)} ${pad('MB/s', 7)} ${pad('Mrec/s', 7)} ${pad('peak RSS MB', 11)}`,
+);
 for (const r of rows) {
   console.log(
     `${pad(r.label, 40)} ${pad(num(r.wall), 7)} ${pad(num(r.cpu), 7)} ${pad(num(r.cpu / yard.cpu), 6)} ${pad(num(r.mb / r.cpu, 0), 7)} ${pad(r.records ? num(r.records / r.cpu / 1e6) : '', 7)} ${pad(num(r.rssMb, 0), 11)}${r.inProcessMs ? `  (${r.inProcessMs.toFixed(0)} ms in-process)` : ''}`,
@@ -180,15 +202,24 @@ for (const r of rows) {
 }
 const stats = rows.find((r) => r.label.startsWith('heapscope stats --json (CLI)')) ?? dstats;
 const ratio = stats.cpu / yard.cpu;
-console.log(`\nstats: ${ratio.toFixed(2)}× the yardstick's CPU (target ≤ ${TARGET_RATIO}×), peak RSS ${stats.rssMb.toFixed(0)} MB (target ≤ ${TARGET_RSS_MB} MB); memray 1.19.3 stats: 9.1× (issue 2)`);
-if (cliOk !== undefined) console.log(`CLI numbers ${cliOk ? 'equal' : 'DIFFER FROM'} memray's large.stats.json (total_num_allocations, total_bytes_allocated, peak_memory)`);
+console.log(
+  `\nstats: ${ratio.toFixed(2)}× the yardstick's CPU (target ≤ ${TARGET_RATIO}×), peak RSS ${stats.rssMb.toFixed(0)} MB (target ≤ ${TARGET_RSS_MB} MB); memray 1.19.3 stats: 9.1× (issue 2)`,
+);
+if (cliOk !== undefined)
+  console.log(
+    `CLI numbers ${cliOk ? 'equal' : 'DIFFER FROM'} memray's large.stats.json (total_num_allocations, total_bytes_allocated, peak_memory)`,
+  );
 console.log(`peak live allocations: ${dj.maxLive.toLocaleString('en-US')}`);
 
 const result = {
   date: new Date().toISOString(),
   runs: RUNS,
   file: 'v12-memray1.19.3-py311/large.bin',
-  rows: rows.map(({ stdout, ...r }) => r),
+  rows: rows.map((r) => {
+    const copy = { ...r };
+    delete copy.stdout;
+    return copy;
+  }),
   ratio,
   cliMatchesOracle: cliOk,
 };
@@ -197,7 +228,8 @@ const result = {
 if (process.env.HEAPSCOPE_BENCH_SYNTH === '1') {
   const py = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
   if (!existsSync(SYNTH_TOOL)) console.log(`synth: no generator at ${SYNTH_TOOL}; skipped.`);
-  else if (spawnSync(py, ['-c', 'import lz4.frame'], { stdio: 'ignore' }).status !== 0) console.log('synth: python3-lz4 missing; skipped.');
+  else if (spawnSync(py, ['-c', 'import lz4.frame'], { stdio: 'ignore' }).status !== 0)
+    console.log('synth: python3-lz4 missing; skipped.');
   else {
     const n = process.env.HEAPSCOPE_BENCH_SYNTH_RECORDS ?? '230000000';
     const out = join(work, 'synth.bin');
@@ -211,11 +243,22 @@ if (process.env.HEAPSCOPE_BENCH_SYNTH === '1') {
       const st = timed('node', runner);
       const s = JSON.parse(st.stdout);
       const ok = haveCli
-        ? s.totalAllocations === exp.total_num_allocations && s.totalBytesAllocated === exp.total_bytes_allocated && s.peakMemory === exp.peak_memory
+        ? s.totalAllocations === exp.total_num_allocations &&
+          s.totalBytesAllocated === exp.total_bytes_allocated &&
+          s.peakMemory === exp.peak_memory
         : s.total === exp.total_num_allocations && s.peak === exp.peak_memory;
       const raw = exp.file.raw_size / 1e6;
-      console.log(`synth ${(statSync(out).size / 1e6).toFixed(0)} MB lz4 / ${raw.toFixed(0)} MB raw: one lz4 -d ${one.cpu.toFixed(2)} s CPU; stats ${st.cpu.toFixed(1)} s CPU (${(st.cpu / one.cpu).toFixed(1)}× one lz4 -d, target ≤ 50×; memray ≈ 250×), ${(raw / st.cpu).toFixed(0)} MB/s, peak RSS ${st.rssMb.toFixed(0)} MB (target ≤ 200 MB); numbers ${ok ? 'equal' : 'DIFFER FROM'} the expectation`);
-      result.synth = { records: Number(n), lz4Cpu: one.cpu, statsCpu: st.cpu, ratio: st.cpu / one.cpu, rssMb: st.rssMb, matches: ok };
+      console.log(
+        `synth ${(statSync(out).size / 1e6).toFixed(0)} MB lz4 / ${raw.toFixed(0)} MB raw: one lz4 -d ${one.cpu.toFixed(2)} s CPU; stats ${st.cpu.toFixed(1)} s CPU (${(st.cpu / one.cpu).toFixed(1)}× one lz4 -d, target ≤ 50×; memray ≈ 250×), ${(raw / st.cpu).toFixed(0)} MB/s, peak RSS ${st.rssMb.toFixed(0)} MB (target ≤ 200 MB); numbers ${ok ? 'equal' : 'DIFFER FROM'} the expectation`,
+      );
+      result.synth = {
+        records: Number(n),
+        lz4Cpu: one.cpu,
+        statsCpu: st.cpu,
+        ratio: st.cpu / one.cpu,
+        rssMb: st.rssMb,
+        matches: ok,
+      };
     }
   }
 }

@@ -132,8 +132,8 @@ export function buildFindings(input: FindingsInput, thresholds: Partial<FindingT
       code: 'tracebacks-truncated',
       text:
         `tracemalloc kept at most ${limit} frame${limit === 1 ? '' : 's'} per traceback and ${atLimit} of ${total} ` +
-        `tracebacks reached that limit, so their outer callers are missing. Start tracing with ` +
-        `tracemalloc.start(25) (or PYTHONTRACEMALLOC=25) to see full stacks.`,
+        `tracebacks reached that limit, so their outer callers are missing. Start tracing with a higher ` +
+        `limit, e.g. tracemalloc.start(${suggestedLimit(limit)}) (or PYTHONTRACEMALLOC=${suggestedLimit(limit)}), to see full stacks.`,
     });
   }
 
@@ -176,4 +176,9 @@ export function countStacksAtDepth(snapshot: Snapshot, limit: number): { atLimit
     if (leaf > 0 && snapshot.stacks.depth(leaf) >= limit) atLimit++;
   }
   return { atLimit, total: seen.size };
+}
+
+/** A traceback limit worth suggesting: clearly above the one that truncated stacks. */
+function suggestedLimit(limit: number): number {
+  return Math.max(25, limit * 2);
 }

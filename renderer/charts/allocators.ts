@@ -9,14 +9,23 @@ function donutData(rows: FamilyRow[], palette: ChartPalette) {
   return rows
     .filter((r) => r.bytes > 0)
     .sort((a, b) => b.bytes - a.bytes)
-    .map((r) => ({ name: r.family, value: r.bytes, count: r.count, itemStyle: { color: familyColor(palette, r.family) } }));
+    .map((r) => ({
+      name: r.family,
+      value: r.bytes,
+      count: r.count,
+      itemStyle: { color: familyColor(palette, r.family) },
+    }));
 }
 
 /**
  * Two donuts: families in the chosen snapshot, and over every allocation made. They answer
  * different questions (what holds memory vs what churns), so they are side by side, not summed.
  */
-export function buildFamilyOption(b: AllocatorBreakdown, snapshotLabel: string, palette: ChartPalette): ChartOption {
+export function buildFamilyOption(
+  b: AllocatorBreakdown,
+  snapshotLabel: string,
+  palette: ChartPalette,
+): ChartOption {
   const withAll = !!b.byFamilyAll?.length;
   const pie = (name: string, rows: FamilyRow[], center: [string, string]) => ({
     type: 'pie' as const,
@@ -24,15 +33,35 @@ export function buildFamilyOption(b: AllocatorBreakdown, snapshotLabel: string, 
     radius: ['38%', '62%'] as [string, string],
     center,
     avoidLabelOverlap: true,
-    label: { color: palette.text, lineHeight: 16, formatter: (p: { name: string; percent?: number }) => `${p.name}\n${(p.percent ?? 0).toFixed(1)}%` },
+    label: {
+      color: palette.text,
+      lineHeight: 16,
+      formatter: (p: { name: string; percent?: number }) => `${p.name}\n${(p.percent ?? 0).toFixed(1)}%`,
+    },
     labelLine: { lineStyle: { color: palette.axis } },
     data: donutData(rows, palette),
   });
   return {
     animation: false,
     title: [
-      { text: snapshotLabel, left: withAll ? '25%' : '50%', top: 8, textAlign: 'center', textStyle: { color: palette.text, fontSize: 13 } },
-      ...(withAll ? [{ text: 'All allocations', left: '75%', top: 8, textAlign: 'center' as const, textStyle: { color: palette.text, fontSize: 13 } }] : []),
+      {
+        text: snapshotLabel,
+        left: withAll ? '25%' : '50%',
+        top: 8,
+        textAlign: 'center',
+        textStyle: { color: palette.text, fontSize: 13 },
+      },
+      ...(withAll
+        ? [
+            {
+              text: 'All allocations',
+              left: '75%',
+              top: 8,
+              textAlign: 'center' as const,
+              textStyle: { color: palette.text, fontSize: 13 },
+            },
+          ]
+        : []),
     ],
     tooltip: {
       trigger: 'item',
@@ -40,7 +69,13 @@ export function buildFamilyOption(b: AllocatorBreakdown, snapshotLabel: string, 
       borderColor: palette.axis,
       textStyle: { color: palette.text },
       formatter: (p: unknown) => {
-        const { seriesName, name, value, percent, data } = p as { seriesName: string; name: string; value: number; percent: number; data: { count: number } };
+        const { seriesName, name, value, percent, data } = p as {
+          seriesName: string;
+          name: string;
+          value: number;
+          percent: number;
+          data: { count: number };
+        };
         return `${escapeHtml(seriesName)}<br/><b>${escapeHtml(name)}</b>: ${formatBytes(value)} (${percent.toFixed(1)}%)<br/>${data.count.toLocaleString('en-US')} allocations`;
       },
     },
@@ -85,7 +120,12 @@ export function buildFunctionOption(b: AllocatorBreakdown, palette: ChartPalette
         name: 'bytes',
         barMaxWidth: 28,
         data: rows.map((r) => ({ value: r.bytes, itemStyle: { color: familyColor(palette, r.family) } })),
-        label: { show: true, position: 'right', color: palette.subtext, formatter: (p: { value: unknown }) => formatBytes(Number(p.value)) },
+        label: {
+          show: true,
+          position: 'right',
+          color: palette.subtext,
+          formatter: (p: { value: unknown }) => formatBytes(Number(p.value)),
+        },
       },
     ],
   };

@@ -372,6 +372,11 @@ export function frameColors(frames: readonly FrameInfo[]): string[] {
   return colors;
 }
 
+/** "1 allocation", "2,048 allocations". */
+export function allocations(n: number): string {
+  return `${groupDigits(n)} allocation${Math.round(n) === 1 ? '' : 's'}`;
+}
+
 /** 1234567 → "1,234,567" (toLocaleString is slow enough to show up in hover timings). */
 export function groupDigits(n: number): string {
   const s = Math.round(Math.abs(n)).toString();
@@ -490,7 +495,7 @@ export function defaultTooltip(
   if (visible.merged[k] > 0) {
     return [
       `<b>${visible.merged[k]} small frame${visible.merged[k] === 1 ? '' : 's'} merged</b>`,
-      `${formatBytes(value)} (${formatPercent(pct, 2)}) · ${groupDigits(visible.count[k])} allocations`,
+      `${formatBytes(value)} (${formatPercent(pct, 2)}) · ${allocations(visible.count[k])}`,
       'zoom in to see them',
     ].join('<br>');
   }
@@ -502,7 +507,7 @@ export function defaultTooltip(
     `<b>${escapeHtml(nodeLabel(tree, node))}</b>${kind}`,
     loc ? escapeHtml(loc) : '',
     `${formatBytes(value)} · ${groupDigits(value)} B · ${formatPercent(pct, 2)}`,
-    `${groupDigits(visible.count[k])} allocations`,
+    `${allocations(visible.count[k])}`,
   ]
     .filter(Boolean)
     .join('<br>');
@@ -558,6 +563,9 @@ export function buildFlameOption(input: FlameOptionInput): EChartsOption {
     return {
       type: 'rect',
       shape,
+      // No hover state: highlighting one rectangle repaints all of them. The view draws a DOM
+      // outline over the hovered rectangle instead (rectGeometry).
+      emphasisDisabled: true,
       style: extra
         ? {
             fill,
@@ -603,9 +611,6 @@ export function buildFlameOption(input: FlameOptionInput): EChartsOption {
         progressive: 0,
         animation: false,
         clip: false,
-        // No hover state: highlighting one rectangle would repaint all of them. The view draws
-        // a DOM outline over the hovered rectangle instead (rectGeometry).
-        emphasis: { disabled: true },
       },
     ],
   } as EChartsOption;

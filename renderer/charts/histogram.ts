@@ -4,7 +4,9 @@ import type { ChartOption } from './types';
 import { escapeHtml, formatBytes } from './format';
 
 export function binLabel(bin: SizeBin): string {
-  return bin.minBytes === bin.maxBytes ? formatBytes(bin.minBytes) : `${formatBytes(bin.minBytes)}–${formatBytes(bin.maxBytes)}`;
+  return bin.minBytes === bin.maxBytes
+    ? formatBytes(bin.minBytes)
+    : `${formatBytes(bin.minBytes)}–${formatBytes(bin.maxBytes)}`;
 }
 
 /**
@@ -32,7 +34,11 @@ export function binSide(bin: SizeBin, thresholdBytes: number): 'small' | 'large'
   return 'mixed';
 }
 
-export function buildHistogramOption(bins: SizeBin[], thresholdBytes: number, palette: ChartPalette): ChartOption {
+export function buildHistogramOption(
+  bins: SizeBin[],
+  thresholdBytes: number,
+  palette: ChartPalette,
+): ChartOption {
   const labels = bins.map(binLabel);
   const boundary = boundaryIndex(bins, thresholdBytes);
   const color = (b: SizeBin) => {
@@ -51,7 +57,12 @@ export function buildHistogramOption(bins: SizeBin[], thresholdBytes: number, pa
         const { dataIndex } = p as { dataIndex: number };
         const b = bins[dataIndex];
         const side = binSide(b, thresholdBytes);
-        const note = side === 'small' ? 'pymalloc-sized' : side === 'large' ? 'served by the system allocator' : `straddles the ${formatBytes(thresholdBytes)} limit`;
+        const note =
+          side === 'small'
+            ? 'pymalloc-sized'
+            : side === 'large'
+              ? 'served by the system allocator'
+              : `straddles the ${formatBytes(thresholdBytes)} limit`;
         return `<b>${escapeHtml(labels[dataIndex])}</b><br/>${b.count.toLocaleString('en-US')} allocations<br/>${note}`;
       },
     },
@@ -85,7 +96,11 @@ export function buildHistogramOption(bins: SizeBin[], thresholdBytes: number, pa
                 silent: true,
                 lineStyle: { color: palette.boundary, type: 'dashed', width: 2 },
                 // Above the plot, level: inside it the text runs into the tallest bars.
-                label: { color: palette.boundary, formatter: `pymalloc limit ${formatBytes(thresholdBytes)}`, position: 'end' },
+                label: {
+                  color: palette.boundary,
+                  formatter: `pymalloc limit ${formatBytes(thresholdBytes)}`,
+                  position: 'end',
+                },
                 // Half an index lands on the edge between two category bands, not on a bar's centre.
                 data: [{ xAxis: boundaryCoord(bins, thresholdBytes), name: 'pymalloc threshold' }],
               }

@@ -17,6 +17,8 @@ export interface ChartPalette {
   large: string;
   /** A histogram bin holding sizes on both sides of the pymalloc threshold. */
   mixed: string;
+  /** Per-line samples (Scalene) drawn over the heap. */
+  samples: string;
   snapshot: string;
   all: string;
   families: Record<AllocatorFamily, string>;
@@ -56,6 +58,7 @@ export const PALETTES: Record<'dark' | 'light', ChartPalette> = {
     small: '#5b9cf6',
     large: '#f0a35e',
     mixed: '#9aa3b5',
+    samples: '#e5c07b',
     snapshot: '#5b9cf6',
     all: '#f0a35e',
     families: FAMILIES_DARK,
@@ -75,6 +78,7 @@ export const PALETTES: Record<'dark' | 'light', ChartPalette> = {
     small: '#2f6fd6',
     large: '#d97a1f',
     mixed: '#8a93a6',
+    samples: '#b07d00',
     snapshot: '#2f6fd6',
     all: '#d97a1f',
     families: FAMILIES_LIGHT,

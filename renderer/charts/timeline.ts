@@ -1,14 +1,23 @@
-import type { Timeline } from '@shared/api';
+import type { LineSamples, Timeline } from '@shared/api';
 import type { ChartPalette } from './palette';
 import type { ChartOption } from './types';
 import { escapeHtml, formatBytes, formatMs } from './format';
 
 export interface TimelineOptions {
   palette: ChartPalette;
+  /** A source line's own samples (Scalene), drawn as points on the heap chart. */
+  lineSamples?: LineSamples | null;
+  /** How the picked line is named in the legend. */
+  lineLabel?: string;
 }
 
 /** Series ids, so the component and the tests find series without relying on their order. */
-export const TIMELINE_SERIES = { heap: 'heap', rss: 'rss', rate: 'rate' } as const;
+export const TIMELINE_SERIES = {
+  heap: 'heap',
+  rss: 'rss',
+  rate: 'rate',
+  lineSamples: 'line-samples',
+} as const;
 
 /**
  * Allocation rate in bytes per second for each interval. allocatedBytes[i] covers the interval
@@ -35,10 +44,16 @@ export function allocationRate(t: Pick<Timeline, 'timeMs' | 'allocatedBytes'>): 
 }
 
 /** Heap and RSS over time on top, allocation rate below, brushable along x. */
-export function buildTimelineOption(t: Timeline, { palette }: TimelineOptions): ChartOption {
+export function buildTimelineOption(
+  t: Timeline,
+  { palette, lineSamples, lineLabel }: TimelineOptions,
+): ChartOption {
+  const samplesName = lineSamples ? `Samples at ${lineLabel ?? `line ${lineSamples.line}`}` : null;
   const heap = t.timeMs.map((ms, i) => [ms, t.heapBytes[i]]);
   const hasRss = t.rssBytes.some((v) => v != null);
   const rss = t.rssBytes.map((v, i) => [t.timeMs[i], v]);
+  // Profiles that only sample the footprint (Scalene) carry no allocation volume: no rate grid.
+  const hasRate = t.allocatedBytes.some((v) => v > 0);
   const rateValues = allocationRate(t);
   const rate = t.timeMs.map((ms, i) => [ms, rateValues[i]]);
   const maxX = Math.max(t.durationMs, t.timeMs[t.timeMs.length - 1] ?? 0);
@@ -54,7 +69,11 @@ export function buildTimelineOption(t: Timeline, { palette }: TimelineOptions): 
 
   const markLineData: { xAxis: number; name: string; label: { formatter: string } }[] = [];
   if (t.truncatedAtMs != null) {
-    markLineData.push({ xAxis: t.truncatedAtMs, name: 'truncated', label: { formatter: `capture cut at ${formatMs(t.truncatedAtMs)}` } });
+    markLineData.push({
+      xAxis: t.truncatedAtMs,
+      name: 'truncated',
+      label: { formatter: `capture cut at ${formatMs(t.truncatedAtMs)}` },
+    });
   }
 
   return {
@@ -64,7 +83,12 @@ export function buildTimelineOption(t: Timeline, { palette }: TimelineOptions): 
       top: 4,
       right: 12,
       textStyle: { color: palette.text },
-      data: hasRss ? ['Heap', 'RSS', 'Allocation rate'] : ['Heap', 'Allocation rate'],
+      data: [
+        'Heap',
+        ...(hasRss ? ['RSS'] : []),
+        ...(hasRate ? ['Allocation rate'] : []),
+        ...(samplesName ? [samplesName] : []),
+      ],
     },
     tooltip: {
       trigger: 'axis',
@@ -72,7 +96,11 @@ export function buildTimelineOption(t: Timeline, { palette }: TimelineOptions): 
       borderColor: palette.axis,
       textStyle: { color: palette.text },
       formatter: (params: unknown) => {
-        const items = (Array.isArray(params) ? params : [params]) as { seriesName: string; value: [number, number | null]; color: string }[];
+        const items = (Array.isArray(params) ? params : [params]) as {
+          seriesName: string;
+          value: [number, number | null];
+          color: string;
+        }[];
         if (!items.length) return '';
         const head = `<b>${escapeHtml(formatMs(items[0].value[0]))}</b>`;
         const rows = items
@@ -86,14 +114,18 @@ export function buildTimelineOption(t: Timeline, { palette }: TimelineOptions): 
       },
     },
     axisPointer: { link: [{ xAxisIndex: 'all' }], lineStyle: { color: palette.axis } },
-    grid: [
-      { left: 72, right: 24, top: 36, height: '56%' },
-      { left: 72, right: 24, top: '72%', bottom: 36 },
-    ],
-    xAxis: [
-      { ...axisCommon, gridIndex: 0, axisLabel: { show: false } },
-      { ...axisCommon, gridIndex: 1 },
-    ],
+    grid: hasRate
+      ? [
+          { left: 72, right: 24, top: 36, height: '56%' },
+          { left: 72, right: 24, top: '72%', bottom: 36 },
+        ]
+      : [{ left: 72, right: 24, top: 36, bottom: 36 }],
+    xAxis: hasRate
+      ? [
+          { ...axisCommon, gridIndex: 0, axisLabel: { show: false } },
+          { ...axisCommon, gridIndex: 1 },
+        ]
+      : [{ ...axisCommon, gridIndex: 0 }],
     yAxis: [
       {
         type: 'value',
@@ -103,15 +135,19 @@ export function buildTimelineOption(t: Timeline, { palette }: TimelineOptions): 
         axisLabel: { color: palette.subtext, formatter: (v: number) => formatBytes(v, 0) },
         splitLine: { lineStyle: { color: palette.split } },
       },
-      {
-        type: 'value',
-        gridIndex: 1,
-        name: 'alloc/s',
-        nameTextStyle: { color: palette.subtext },
-        splitNumber: 2,
-        axisLabel: { color: palette.subtext, formatter: (v: number) => `${formatBytes(v, 0)}/s` },
-        splitLine: { lineStyle: { color: palette.split } },
-      },
+      ...(hasRate
+        ? [
+            {
+              type: 'value' as const,
+              gridIndex: 1,
+              name: 'alloc/s',
+              nameTextStyle: { color: palette.subtext },
+              splitNumber: 2,
+              axisLabel: { color: palette.subtext, formatter: (v: number) => `${formatBytes(v, 0)}/s` },
+              splitLine: { lineStyle: { color: palette.split } },
+            },
+          ]
+        : []),
     ],
     brush: {
       xAxisIndex: 'all',
@@ -171,26 +207,50 @@ export function buildTimelineOption(t: Timeline, { palette }: TimelineOptions): 
             },
           ]
         : []),
-      {
-        id: TIMELINE_SERIES.rate,
-        name: 'Allocation rate',
-        type: 'line',
-        xAxisIndex: 1,
-        yAxisIndex: 1,
-        step: 'end',
-        showSymbol: false,
-        sampling: 'max',
-        lineStyle: { width: 1, color: palette.rate },
-        itemStyle: { color: palette.rate },
-        areaStyle: { opacity: 0.25, color: palette.rate },
-        data: rate,
-      },
+      ...(lineSamples && samplesName
+        ? [
+            {
+              id: TIMELINE_SERIES.lineSamples,
+              name: samplesName,
+              type: 'line' as const,
+              xAxisIndex: 0,
+              yAxisIndex: 0,
+              // Points, not a line: samples are where the profiler happened to look.
+              lineStyle: { width: 0 },
+              symbol: 'circle',
+              symbolSize: 6,
+              showSymbol: true,
+              itemStyle: { color: palette.samples },
+              data: lineSamples.timeMs.map((ms, i) => [ms, lineSamples.heapBytes[i]]),
+            },
+          ]
+        : []),
+      ...(hasRate
+        ? [
+            {
+              id: TIMELINE_SERIES.rate,
+              name: 'Allocation rate',
+              type: 'line' as const,
+              xAxisIndex: 1,
+              yAxisIndex: 1,
+              step: 'end' as const,
+              showSymbol: false,
+              sampling: 'max' as const,
+              lineStyle: { width: 1, color: palette.rate },
+              itemStyle: { color: palette.rate },
+              areaStyle: { opacity: 0.25, color: palette.rate },
+              data: rate,
+            },
+          ]
+        : []),
     ],
   };
 }
 
 /** The brush area that shows a range chosen elsewhere (or restored after a re-render). */
-export function brushAreasFor(range: { fromMs: number; toMs: number } | null): { brushType: 'lineX'; xAxisIndex: number; coordRange: [number, number] }[] {
+export function brushAreasFor(
+  range: { fromMs: number; toMs: number } | null,
+): { brushType: 'lineX'; xAxisIndex: number; coordRange: [number, number] }[] {
   return range ? [{ brushType: 'lineX', xAxisIndex: 0, coordRange: [range.fromMs, range.toMs] }] : [];
 }
 
@@ -198,7 +258,10 @@ export function brushAreasFor(range: { fromMs: number; toMs: number } | null): {
  * Reads a brushEnd/brushSelected event's area into a range. ECharts gives coordRange in data
  * units for lineX on a value axis; a vanishingly small drag is a click, not a selection.
  */
-export function rangeFromBrushAreas(areas: { coordRange?: unknown }[] | undefined, durationMs: number): { fromMs: number; toMs: number } | null {
+export function rangeFromBrushAreas(
+  areas: { coordRange?: unknown }[] | undefined,
+  durationMs: number,
+): { fromMs: number; toMs: number } | null {
   const area = areas?.[0];
   const cr = area?.coordRange;
   if (!Array.isArray(cr) || cr.length < 2) return null;

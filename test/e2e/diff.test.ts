@@ -100,6 +100,16 @@ describe('diff view', () => {
       .poll(async () => Number(await page.getByTestId('diff-flame').getAttribute('data-rects')))
       .toBeGreaterThan(1);
     await shot('captures');
+
+    // The diff flamegraph zooms on click and Esc zooms back out.
+    const flame = page.getByTestId('diff-flame');
+    const box = (await flame.boundingBox())!;
+    await page.mouse.click(box.x + 6, box.y + 2 * 18 + 9);
+    await expect.poll(async () => Number(await flame.getAttribute('data-zoom-root'))).toBeGreaterThan(0);
+    await shot('captures-zoomed');
+    await page.locator('body').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('Escape');
+    await expect.poll(async () => Number(await flame.getAttribute('data-zoom-root'))).toBe(0);
   });
 
   it('swap negates every delta', async () => {

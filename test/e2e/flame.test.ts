@@ -93,6 +93,18 @@ describe('flamegraph on a memray capture', () => {
     expect(cli.peakMemory).toBe(ORACLE.metadata.peak_memory);
     await expect.poll(total, { timeout: 30_000 }).toBe(cli.peakMemory);
     await shot('peak');
+
+    // The tooltip of make_big_buffer (row 3: all, <module>, main, make_big_buffer).
+    const box = (await page.getByTestId('flame-chart').boundingBox())!;
+    await page.mouse.move(box.x + 40, box.y + 3 * ROW + ROW / 2);
+    const tip = page.locator('div').filter({ hasText: /^make_big_buffer.*allocations?$/s }).last();
+    await tip.waitFor({ timeout: 10_000 });
+    const text = await tip.innerText();
+    expect(text).toMatch(/basic\.py:\d+/);
+    expect(text).toContain('%');
+    await page.locator('.flame-hover').waitFor();
+    await shot('hover');
+    await page.mouse.move(box.x + 40, box.y + box.height + 200);
   });
 
   it('zooms on click: breadcrumbs appear, the total becomes the node, Esc resets', async () => {

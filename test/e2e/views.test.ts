@@ -1,6 +1,7 @@
 /**
- * The views in a real browser against browser mode on real captures: summary numbers against
- * memray's and tracemalloc's own oracles, brushing the timeline, the allocator and table views,
+ * The views in a real browser against `heapscope serve` on real captures: summary numbers against
+ * memray's, tracemalloc's and Scalene's own outputs, brushing the timeline (checked against
+ * `heapscope stats --range`), the allocator, thread and table views, progress and cancel,
  * shortcuts and themes. Screenshots go to test-results/ for a person to look at.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,7 +28,9 @@ const MEMRAY_STATS = JSON.parse(readFileSync(resolve(ROOT, MEMRAY_DIR, 'basic.st
   metadata: { peak_memory: number; python_allocator: string; command_line: string };
 };
 const TRACEMALLOC = resolve(ROOT, 'test/fixtures/tracemalloc/py311/inventory-after.pickle.gz');
-const TRACEMALLOC_ORACLE = JSON.parse(readFileSync(resolve(ROOT, 'test/fixtures/tracemalloc/py311/inventory-after.oracle.json'), 'utf8')) as {
+const TRACEMALLOC_ORACLE = JSON.parse(
+  readFileSync(resolve(ROOT, 'test/fixtures/tracemalloc/py311/inventory-after.oracle.json'), 'utf8'),
+) as {
   total_size: number;
   total_count: number;
 };
@@ -41,7 +44,11 @@ let baseUrl: string;
 
 /** `heapscope serve FILE… --port 0`, as a user starts it; resolves to the URL it prints. */
 function serve(files: string[]): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [resolve(ROOT, 'bin/heapscope.js'), 'serve', ...files, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [resolve(ROOT, 'bin/heapscope.js'), 'serve', ...files, '--port', '0'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   return new Promise((resolvePromise, reject) => {
     let out = '';
     let err = '';
@@ -96,7 +103,13 @@ beforeAll(async () => {
   baseUrl = served.url;
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+    ],
   });
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -106,10 +119,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  // Any uncaught error in the page during the whole run is a failure.
-  expect(pageErrors).toEqual([]);
   await browser?.close();
   serveProcess?.kill('SIGTERM');
+  // Any uncaught error in the page during the whole run is a failure.
+  expect(pageErrors).toEqual([]);
 });
 
 describe('memray capture', () => {
@@ -118,13 +131,19 @@ describe('memray capture', () => {
 
     const peak = await value('summary-peak');
     expect(peak).toBe(MEMRAY_STATS.metadata.peak_memory);
-    expect(await page.getByTestId('summary-peak').innerText()).toBe(formatBytes(MEMRAY_STATS.metadata.peak_memory));
+    expect(await page.getByTestId('summary-peak').innerText()).toBe(
+      formatBytes(MEMRAY_STATS.metadata.peak_memory),
+    );
     expect(await value('summary-total-allocated')).toBe(MEMRAY_STATS.total_bytes_allocated);
-    expect(await page.getByTestId('summary-total-allocated').innerText()).toBe(formatBytes(MEMRAY_STATS.total_bytes_allocated));
+    expect(await page.getByTestId('summary-total-allocated').innerText()).toBe(
+      formatBytes(MEMRAY_STATS.total_bytes_allocated),
+    );
     expect(await value('summary-total-allocations')).toBe(MEMRAY_STATS.total_num_allocations);
     // basic.py leaks one 5 MiB bytes object on purpose.
     expect(await value('summary-leaked')).toBeGreaterThanOrEqual(5_242_913);
-    expect(await page.getByTestId('fact-python').innerText()).toContain(MEMRAY_STATS.metadata.python_allocator);
+    expect(await page.getByTestId('fact-python').innerText()).toContain(
+      MEMRAY_STATS.metadata.python_allocator,
+    );
     expect(await page.getByTestId('fact-command').innerText()).toBe(MEMRAY_STATS.metadata.command_line);
     await expect.poll(() => page.getByTestId('top-site').count()).toBeGreaterThan(0);
     await shot('summary-dark');
@@ -162,7 +181,11 @@ describe('memray capture', () => {
     expect(await value('summary-peak')).toBeLessThanOrEqual(MEMRAY_STATS.metadata.peak_memory);
     // The CLI answers the same question for the same range.
     const cli = JSON.parse(
-      execFileSync(process.execPath, [resolve(ROOT, 'bin/heapscope.js'), 'stats', MEMRAY, '--json', '--range', `${from}:${to}`], { encoding: 'utf8' }),
+      execFileSync(
+        process.execPath,
+        [resolve(ROOT, 'bin/heapscope.js'), 'stats', MEMRAY, '--json', '--range', `${from}:${to}`],
+        { encoding: 'utf8' },
+      ),
     ) as { totalBytesAllocated: number; peakMemory: number; totalAllocations: number };
     expect(await value('summary-total-allocated')).toBe(cli.totalBytesAllocated);
     expect(await value('summary-total-allocations')).toBe(cli.totalAllocations);
@@ -200,12 +223,21 @@ describe('memray capture', () => {
     const families = await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-family')));
     // No --trace-python-allocators: memray saw only the malloc family and mmap.
     expect(families.every((f) => f === 'malloc' || f === 'mmap')).toBe(true);
-    expect(await page.getByTestId('python-allocator').innerText()).toBe(MEMRAY_STATS.metadata.python_allocator);
+    expect(await page.getByTestId('python-allocator').innerText()).toBe(
+      MEMRAY_STATS.metadata.python_allocator,
+    );
     await shot('allocators-family');
     // The snapshot selector re-aggregates every view: the leaked families add up to "leaked".
     await page.getByTestId('snapshot-select').selectOption('leaks');
     await expect
-      .poll(async () => (await rows.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-bytes'))))).reduce((a, b) => a + b, 0), { timeout: 30_000 })
+      .poll(
+        async () =>
+          (await rows.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-bytes'))))).reduce(
+            (a, b) => a + b,
+            0,
+          ),
+        { timeout: 30_000 },
+      )
       .toBe(leaked);
     await page.getByTestId('snapshot-select').selectOption('peak');
     await expect.poll(() => view.getAttribute('data-mode')).toBe('family');
@@ -219,14 +251,21 @@ describe('memray capture', () => {
     await page.getByTestId('tab-table').click();
     const rows = page.getByTestId('table-row');
     await expect.poll(() => rows.count(), { timeout: 30_000 }).toBeGreaterThan(1);
-    const column = (attr: string) => rows.evaluateAll((els, a) => els.map((e) => Number(e.getAttribute(a))), attr);
+    const column = (attr: string) =>
+      rows.evaluateAll((els, a) => els.map((e) => Number(e.getAttribute(a))), attr);
     const sortedDesc = (xs: number[]) => xs.every((x, i) => i === 0 || xs[i - 1] >= x);
     const sortedAsc = (xs: number[]) => xs.every((x, i) => i === 0 || xs[i - 1] <= x);
     expect(sortedDesc(await column('data-bytes'))).toBe(true);
 
     await page.getByTestId('table-sort-count').click();
-    await expect.poll(() => page.getByTestId('table-sort-count').getAttribute('aria-sort')).toBe('descending');
-    await expect.poll(async () => sortedDesc(await column('data-count')) && !sortedDesc(await column('data-bytes')), { timeout: 30_000 }).toBe(true);
+    await expect
+      .poll(() => page.getByTestId('table-sort-count').getAttribute('aria-sort'))
+      .toBe('descending');
+    await expect
+      .poll(async () => sortedDesc(await column('data-count')) && !sortedDesc(await column('data-bytes')), {
+        timeout: 30_000,
+      })
+      .toBe(true);
     await page.getByTestId('table-sort-count').click();
     await expect.poll(async () => sortedAsc(await column('data-count')), { timeout: 30_000 }).toBe(true);
     await shot('table-sorted');
@@ -238,7 +277,12 @@ describe('memray capture', () => {
     const fn = biggest.location.split(':')[0];
     await page.keyboard.type(fn);
     const view = page.getByTestId('table-view');
-    await expect.poll(async () => `${await view.getAttribute('data-search')}/${await view.getAttribute('data-loading')}`, { timeout: 30_000 }).toBe(`${fn}/false`);
+    await expect
+      .poll(
+        async () => `${await view.getAttribute('data-search')}/${await view.getAttribute('data-loading')}`,
+        { timeout: 30_000 },
+      )
+      .toBe(`${fn}/false`);
     const texts = await rows.allInnerTexts();
     expect(texts.length).toBeGreaterThan(0);
     expect(texts.every((t) => t.toLowerCase().includes(fn.toLowerCase()))).toBe(true);
@@ -272,7 +316,9 @@ describe('memray capture', () => {
 describe('a truncated memray capture', () => {
   it('warns on the summary and marks the cut on the timeline', async () => {
     const dir = resolve(ROOT, MEMRAY_DIR);
-    const killed = JSON.parse(readFileSync(resolve(dir, 'killed.stats.json'), 'utf8')) as { metadata: { peak_memory: number } };
+    const killed = JSON.parse(readFileSync(resolve(dir, 'killed.stats.json'), 'utf8')) as {
+      metadata: { peak_memory: number };
+    };
     await openByPath(resolve(dir, 'killed.bin'));
     await waitReady('killed.bin');
     await page.keyboard.press('1');
@@ -280,22 +326,32 @@ describe('a truncated memray capture', () => {
     expect(await value('summary-peak')).toBe(killed.metadata.peak_memory);
     await shot('killed-summary');
     await page.keyboard.press('3');
-    await expect.poll(() => page.getByTestId('timeline-chart').getAttribute('data-ready'), { timeout: 30_000 }).toBe('true');
+    await expect
+      .poll(() => page.getByTestId('timeline-chart').getAttribute('data-ready'), { timeout: 30_000 })
+      .toBe('true');
     await page.waitForTimeout(300);
     await shot('killed-timeline');
   });
 });
 
 describe('a multi-threaded memray capture', () => {
-  it('the thread selector keeps one thread: the threads partition the peak as memray\'s CSV does', async () => {
+  it("the thread selector keeps one thread: the threads partition the peak as memray's CSV does", async () => {
     const dir = resolve(ROOT, MEMRAY_DIR);
-    const peak = (JSON.parse(readFileSync(resolve(dir, 'threads.stats.json'), 'utf8')) as { metadata: { peak_memory: number } }).metadata.peak_memory;
-    const csv = Papa.parse<{ size: string; thread_name: string }>(gunzipSync(readFileSync(resolve(dir, 'threads.hwm.csv.gz'))).toString('utf8'), {
-      header: true,
-      skipEmptyLines: true,
-    }).data;
+    const peak = (
+      JSON.parse(readFileSync(resolve(dir, 'threads.stats.json'), 'utf8')) as {
+        metadata: { peak_memory: number };
+      }
+    ).metadata.peak_memory;
+    const csv = Papa.parse<{ size: string; thread_name: string }>(
+      gunzipSync(readFileSync(resolve(dir, 'threads.hwm.csv.gz'))).toString('utf8'),
+      {
+        header: true,
+        skipEmptyLines: true,
+      },
+    ).data;
     const csvPerThread = new Map<string, number>();
-    for (const row of csv) csvPerThread.set(row.thread_name, (csvPerThread.get(row.thread_name) ?? 0) + Number(row.size));
+    for (const row of csv)
+      csvPerThread.set(row.thread_name, (csvPerThread.get(row.thread_name) ?? 0) + Number(row.size));
 
     await openByPath(resolve(dir, 'threads.bin'));
     await waitReady('threads.bin');
@@ -307,7 +363,11 @@ describe('a multi-threaded memray capture', () => {
     const labels = (await select.locator('option').allInnerTexts()).slice(1);
     expect(new Set(labels)).toEqual(new Set(csvPerThread.keys()));
     const rows = page.getByTestId('family-row');
-    const familySum = async () => (await rows.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-bytes'))))).reduce((a, b) => a + b, 0);
+    const familySum = async () =>
+      (await rows.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-bytes'))))).reduce(
+        (a, b) => a + b,
+        0,
+      );
     await expect.poll(familySum, { timeout: 30_000 }).toBe(peak);
 
     const view = page.getByTestId('allocators-view');
@@ -330,12 +390,19 @@ describe('a multi-threaded memray capture', () => {
 
 describe('compare with…', () => {
   it('picks a baseline from the summary and lands on the diff view', async () => {
-    await page.getByTestId('capture-tab').filter({ hasText: 'basic.bin' }).getByRole('button').first().click();
+    await page
+      .getByTestId('capture-tab')
+      .filter({ hasText: 'basic.bin' })
+      .getByRole('button')
+      .first()
+      .click();
     await page.keyboard.press('1');
     const select = page.getByTestId('compare-select');
     await select.selectOption({ label: 'killed.bin' });
     await expect.poll(selectedTab).toBe('tab-diff');
-    await expect.poll(() => page.getByTestId('capture-tab').filter({ hasText: 'killed.bin' }).innerText()).toContain('baseline');
+    await expect
+      .poll(() => page.getByTestId('capture-tab').filter({ hasText: 'killed.bin' }).innerText())
+      .toContain('baseline');
     await page.waitForTimeout(500);
     await shot('compare-diff');
   });
@@ -345,7 +412,12 @@ describe('tracemalloc dump', () => {
   it('opens beside the memray capture and shows the snapshot total of its oracle', async () => {
     await openByPath(TRACEMALLOC);
     await waitReady('inventory-after.pickle.gz');
-    await page.getByTestId('capture-tab').filter({ hasText: 'inventory-after' }).getByRole('button').first().click();
+    await page
+      .getByTestId('capture-tab')
+      .filter({ hasText: 'inventory-after' })
+      .getByRole('button')
+      .first()
+      .click();
     await page.keyboard.press('1');
     expect(await value('summary-peak')).toBe(TRACEMALLOC_ORACLE.total_size);
     // A single snapshot has no time axis.
@@ -368,7 +440,11 @@ describe('loading a capture', () => {
 
   beforeAll(async () => {
     slowEngine = new Engine({ workerUrl: pathToFileURL(WORKER), chunkSize: 64 });
-    slowServer = await startServer({ engine: slowEngine, port: 0, rendererDir: resolve(ROOT, 'out/renderer') });
+    slowServer = await startServer({
+      engine: slowEngine,
+      port: 0,
+      rendererDir: resolve(ROOT, 'out/renderer'),
+    });
     slowPage = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await slowPage.goto(slowServer.url);
     await slowPage.getByTestId('open-screen').waitFor();
@@ -381,38 +457,84 @@ describe('loading a capture', () => {
     await slowEngine?.closeAll();
   });
 
+  it('says why a path cannot be opened', async () => {
+    const missing = resolve(ROOT, 'test/fixtures/no-such-capture.bin');
+    await slowPage.getByTestId('path-input').fill(missing);
+    await slowPage.getByTestId('open-button').click();
+    const error = slowPage.getByTestId('open-error');
+    await error.waitFor({ timeout: 30_000 });
+    expect(await error.innerText()).toContain('no-such-capture.bin');
+    await error.getByRole('button', { name: 'Dismiss' }).click();
+    await expect.poll(() => error.count()).toBe(0);
+  });
+
   it('shows bytes, records/s and an ETA while reading, and Cancel stops the open', async () => {
     const file = resolve(ROOT, MEMRAY_DIR, 'pymalloc.bin');
     await slowPage.getByTestId('path-input').fill(file);
     await slowPage.getByTestId('open-button').click();
     const bar = slowPage.getByTestId('progress-bar');
-    await expect.poll(async () => Number(await bar.getAttribute('aria-valuenow')), { timeout: 30_000 }).toBeGreaterThan(0);
-    expect(await slowPage.getByTestId('progress-bytes').innerText()).toContain(`of ${formatBytes(statSync(file).size)}`);
+    await expect
+      .poll(async () => Number(await bar.getAttribute('aria-valuenow')), { timeout: 30_000 })
+      .toBeGreaterThan(0);
+    expect(await slowPage.getByTestId('progress-bytes').innerText()).toContain(
+      `of ${formatBytes(statSync(file).size)}`,
+    );
     expect(await slowPage.getByTestId('progress-records').innerText()).toMatch(/records\/s/);
-    await expect.poll(() => slowPage.getByTestId('progress-eta').innerText(), { timeout: 10_000 }).toMatch(/left|finishing/);
+    await expect
+      .poll(() => slowPage.getByTestId('progress-eta').innerText(), { timeout: 10_000 })
+      .toMatch(/left|finishing/);
     // The header's facts are on screen while the records are still being read.
     expect(await slowPage.getByTestId('capture-tab').getAttribute('data-status')).toBe('loading');
     expect(await slowPage.getByTestId('fact-python').innerText()).toContain('pymalloc');
     await slowPage.screenshot({ path: resolve(SHOTS, 'views-progress.png') });
     await slowPage.getByTestId('cancel-button').click();
-    await expect.poll(() => slowPage.getByTestId('open-error').innerText(), { timeout: 30_000 }).toMatch(/cancel/i);
+    await expect
+      .poll(() => slowPage.getByTestId('open-error').innerText(), { timeout: 30_000 })
+      .toMatch(/cancel/i);
     expect(await slowPage.getByTestId('capture-tab').count()).toBe(0);
     await slowPage.screenshot({ path: resolve(SHOTS, 'views-cancelled.png') });
   });
 });
 
 describe('a Scalene profile', () => {
-  it('shows the peak footprint of the profile and the leak suspect on line 9, labelled as Scalene\'s hint', async () => {
+  it("shows the peak footprint of the profile and the leak suspect on line 9, labelled as Scalene's hint", async () => {
     const file = resolve(ROOT, 'test/fixtures/scalene/leak.json');
     const profile = JSON.parse(readFileSync(file, 'utf8')) as { max_footprint_mb: number };
     await openByPath(file);
     await waitReady('leak.json');
-    await page.getByTestId('capture-tab').filter({ hasText: 'leak.json' }).getByRole('button').first().click();
+    await page
+      .getByTestId('capture-tab')
+      .filter({ hasText: 'leak.json' })
+      .getByRole('button')
+      .first()
+      .click();
     await page.keyboard.press('1');
     expect(await value('summary-peak')).toBe(Math.round(profile.max_footprint_mb * 1024 * 1024));
     const suspect = page.getByTestId('finding').filter({ hasText: 'leak.py:9' }).first();
     await suspect.waitFor();
     expect(await suspect.innerText()).toMatch(/Scalene/);
     await shot('scalene-summary');
+
+    // Picking line 9 in the table puts that line's own samples on the timeline.
+    type Line = { lineno: number; memory_samples?: unknown[] };
+    const full = JSON.parse(readFileSync(file, 'utf8')) as { files: Record<string, { lines: Line[] }> };
+    const line9 = Object.values(full.files)
+      .flatMap((f) => f.lines)
+      .find((l) => l.lineno === 9)!;
+    await page.getByTestId('tab-table').click();
+    await page.getByTestId('search-input').fill('');
+    await page.getByTestId('groupby-line').click();
+    const row = page.locator('[data-testid=table-row][data-line="9"]').first();
+    await row.click();
+    await expect.poll(selectedTab).toBe('tab-flamegraph');
+    await page.keyboard.press('3');
+    const note = page.getByTestId('line-samples');
+    await note.waitFor({ timeout: 30_000 });
+    expect(Number(await note.getAttribute('data-count'))).toBe(line9.memory_samples!.length);
+    expect(await note.innerText()).toMatch(/Scalene's hint: possible leak/);
+    // A sampled footprint has no per-allocation times: no brush, no range to clear.
+    expect(await page.getByTestId('clear-range').count()).toBe(0);
+    await page.waitForTimeout(300);
+    await shot('scalene-line-samples');
   });
 });

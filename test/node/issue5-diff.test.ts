@@ -40,6 +40,8 @@ interface Oracle {
 /** The numeric part every compare_to row shares, in our field names. */
 const numbers = (r: OracleDiffRow) => [r.size, r.size_diff, r.count, r.count_diff];
 const ours = (r: DiffRow) => [r.size, r.sizeDiff, r.count, r.countDiff];
+/** toEqual tells -0 from 0; an unchanged row has no sign. */
+const neg = (n: number) => (n === 0 ? 0 : -n);
 
 let engine: Engine;
 
@@ -53,7 +55,9 @@ afterAll(async () => {
 
 async function openPair(py: string): Promise<{ before: string; after: string; oracle: Oracle }> {
   const dir = `tracemalloc/${py}`;
-  const oracle = JSON.parse(readFileSync(requireFixture(`${dir}/inventory-after.oracle.json`), 'utf8')) as Oracle;
+  const oracle = JSON.parse(
+    readFileSync(requireFixture(`${dir}/inventory-after.oracle.json`), 'utf8'),
+  ) as Oracle;
   // The oracle was computed against this exact "before" dump.
   expect(oracle.compare_to.old_file).toBe('inventory-before.pickle');
   const [before, after] = await Promise.all([
@@ -93,6 +97,17 @@ describe.each(PYTHONS)('tracemalloc %s: Engine.diff equals compare_to', (py) => 
     expect(result.groupCount).toBe(oracle.compare_to.lineno_len);
     expect(result.matching).toBe('exact');
     const expected = oracle.compare_to.lineno_top100;
+    expect(result.rows.slice(0, expected.length).map((r) => [r.file, r.line, ...ours(r)])).toEqual(
+      expected.map((e) => [e.filename, e.lineno, ...numbers(e)]),
+    );
+  });
+
+  it("with the view's default filters (what the diff view sends) the lineno numbers still match", async () => {
+    const { oracle } = ids;
+    const viewDefault: StackFilter = { mergeThreads: true, hideImportSystem: false, hideInternals: true };
+    const result = await diff(ids.before, ids.after, 'line', viewDefault);
+    const expected = oracle.compare_to.lineno_top100;
+    expect(result.groupCount).toBe(oracle.compare_to.lineno_len);
     expect(result.rows.slice(0, expected.length).map((r) => [r.file, r.line, ...ours(r)])).toEqual(
       expected.map((e) => [e.filename, e.lineno, ...numbers(e)]),
     );
@@ -202,7 +217,7 @@ describe('a capture diffed with itself, and swap', () => {
       for (const r of forward.rows) {
         const b = back.get(r.key);
         expect(b, r.key).toBeDefined();
-        expect([b!.sizeDiff, b!.countDiff], r.key).toEqual([-r.sizeDiff, -r.countDiff]);
+        expect([b!.sizeDiff, b!.countDiff], r.key).toEqual([neg(r.sizeDiff), neg(r.countDiff)]);
         // The swapped "now" is the forward "before".
         expect([b!.size, b!.count], r.key).toEqual([r.size - r.sizeDiff, r.count - r.countDiff]);
         expect(b!.status, r.key).toBe(flipped[r.status]);
@@ -239,7 +254,9 @@ describe('two moments of one memray capture', () => {
     expect(moments.new.totalSize).toBeGreaterThan(moments.old.totalSize);
     // Row deltas add up to the change of the totals.
     expect(moments.diff).toHaveLength(moments.groupCount);
-    expect(moments.diff.reduce((s, r) => s + r.sizeDiff, 0)).toBe(moments.new.totalSize - moments.old.totalSize);
+    expect(moments.diff.reduce((s, r) => s + r.sizeDiff, 0)).toBe(
+      moments.new.totalSize - moments.old.totalSize,
+    );
     expect(moments.diff.reduce((s, r) => s + r.size, 0)).toBe(moments.new.totalSize);
   });
 
@@ -289,9 +306,7 @@ describe('two moments of one memray capture', () => {
     }
     // The same numbers as the CLI's two-moment diff.
     const moments = cli<DiffJson>(['diff', KILLED, '--from', String(T1), '--to', String(T2), '--json']);
-    expect(
-      result.rows.map((r) => [r.file, r.line, r.size, r.sizeDiff, r.count, r.countDiff]),
-    ).toEqual(
+    expect(result.rows.map((r) => [r.file, r.line, r.size, r.sizeDiff, r.count, r.countDiff])).toEqual(
       moments.diff.map((r) => [
         'filename' in r ? r.filename : '',
         'lineno' in r ? r.lineno : 0,

@@ -1,13 +1,28 @@
 import { describe, expect, it } from 'vitest';
 import type { AllocatorBreakdown, SizeBin, Timeline } from '@shared/api';
 import { PALETTES } from '../../renderer/charts/palette';
-import { allocationRate, brushAreasFor, buildTimelineOption, rangeFromBrushAreas, TIMELINE_SERIES } from '../../renderer/charts/timeline';
+import {
+  allocationRate,
+  brushAreasFor,
+  buildTimelineOption,
+  rangeFromBrushAreas,
+  TIMELINE_SERIES,
+} from '../../renderer/charts/timeline';
 import { buildFamilyOption, buildFunctionOption, buildMixOption } from '../../renderer/charts/allocators';
 import { binSide, boundaryCoord, boundaryIndex, buildHistogramOption } from '../../renderer/charts/histogram';
 
 const palette = PALETTES.dark;
 
-type AnySeries = { id?: string; name?: string; type?: string; data?: unknown[]; markPoint?: { data?: unknown[] }; markLine?: { data?: unknown[] }; stack?: string; xAxisIndex?: number };
+type AnySeries = {
+  id?: string;
+  name?: string;
+  type?: string;
+  data?: unknown[];
+  markPoint?: { data?: unknown[] };
+  markLine?: { data?: unknown[] };
+  stack?: string;
+  xAxisIndex?: number;
+};
 const seriesOf = (o: { series?: unknown }) => o.series as AnySeries[];
 
 function timeline(patch: Partial<Timeline> = {}): Timeline {
@@ -58,7 +73,9 @@ describe('timeline option', () => {
     const plain = seriesOf(buildTimelineOption(timeline(), { palette })).find((x) => x.id === 'heap')!;
     expect(plain.markPoint?.data).toEqual([expect.objectContaining({ coord: [200, 4000], value: 4000 })]);
     expect(plain.markLine?.data).toEqual([]);
-    const cut = seriesOf(buildTimelineOption(timeline({ truncatedAtMs: 350 }), { palette })).find((x) => x.id === 'heap')!;
+    const cut = seriesOf(buildTimelineOption(timeline({ truncatedAtMs: 350 }), { palette })).find(
+      (x) => x.id === 'heap',
+    )!;
     expect(cut.markLine?.data).toEqual([expect.objectContaining({ xAxis: 350, name: 'truncated' })]);
   });
 
@@ -66,6 +83,15 @@ describe('timeline option', () => {
     const o = buildTimelineOption(timeline({ rssBytes: [null, null, null, null] }), { palette });
     expect(seriesOf(o).map((x) => x.id)).toEqual(['heap', 'rate']);
     expect((o.legend as { data: string[] }).data).not.toContain('RSS');
+  });
+
+  it('draws one grid when the capture records no allocation volume (footprint samples only)', () => {
+    const o = buildTimelineOption(timeline({ allocatedBytes: [0, 0, 0, 0] }), { palette });
+    expect(seriesOf(o).map((x) => x.id)).toEqual(['heap', 'rss']);
+    expect((o.grid as unknown[]).length).toBe(1);
+    expect((o.xAxis as unknown[]).length).toBe(1);
+    expect((o.yAxis as unknown[]).length).toBe(1);
+    expect((o.legend as { data: string[] }).data).toEqual(['Heap', 'RSS']);
   });
 
   it('brushes along x only, across both grids, one range at a time', () => {
@@ -84,12 +110,34 @@ describe('timeline option', () => {
     expect(rangeFromBrushAreas([{ coordRange: [100, 100] }], 400)).toBeNull();
     expect(rangeFromBrushAreas([], 400)).toBeNull();
     expect(rangeFromBrushAreas([{ coordRange: [[1, 2]] }], 400)).toBeNull();
-    expect(brushAreasFor({ fromMs: 1, toMs: 2 })).toEqual([{ brushType: 'lineX', xAxisIndex: 0, coordRange: [1, 2] }]);
+    expect(brushAreasFor({ fromMs: 1, toMs: 2 })).toEqual([
+      { brushType: 'lineX', xAxisIndex: 0, coordRange: [1, 2] },
+    ]);
     expect(brushAreasFor(null)).toEqual([]);
   });
 
+  it("draws a picked line's own samples as points on the heap chart", () => {
+    const samples = { file: '/x/leak.py', line: 9, timeMs: [50, 150], heapBytes: [1000, 3000] };
+    const o = buildTimelineOption(timeline(), { palette, lineSamples: samples, lineLabel: 'leak.py:9' });
+    const s = seriesOf(o).find((x) => x.id === TIMELINE_SERIES.lineSamples)!;
+    expect(s.name).toBe('Samples at leak.py:9');
+    expect(s.xAxisIndex).toBe(0);
+    expect(s.data).toEqual([
+      [50, 1000],
+      [150, 3000],
+    ]);
+    expect((o.legend as { data: string[] }).data).toContain('Samples at leak.py:9');
+    expect(
+      seriesOf(buildTimelineOption(timeline(), { palette, lineSamples: null })).map((x) => x.id),
+    ).not.toContain(TIMELINE_SERIES.lineSamples);
+  });
+
   it('carries bytes of a zero-length interval into the next rate', () => {
-    expect(allocationRate({ timeMs: [0, 0, 50], allocatedBytes: [10, 20, 30] })).toEqual([0, 0, ((10 + 20 + 30) * 1000) / 50]);
+    expect(allocationRate({ timeMs: [0, 0, 50], allocatedBytes: [10, 20, 30] })).toEqual([
+      0,
+      0,
+      ((10 + 20 + 30) * 1000) / 50,
+    ]);
   });
 });
 
@@ -198,11 +246,21 @@ describe('size histogram', () => {
     const o = buildHistogramOption(pow2Bins, 512, palette);
     const [bars] = seriesOf(o);
     expect((bars.data as { value: number }[]).map((d) => d.value)).toEqual([1, 2, 3, 4]);
-    expect((bars.data as { itemStyle: { color: string } }[]).map((d) => d.itemStyle.color)).toEqual([palette.small, palette.small, palette.large, palette.large]);
+    expect((bars.data as { itemStyle: { color: string } }[]).map((d) => d.itemStyle.color)).toEqual([
+      palette.small,
+      palette.small,
+      palette.large,
+      palette.large,
+    ]);
     expect(bars.markLine?.data).toEqual([expect.objectContaining({ xAxis: 1.5 })]);
     const label = (bars as { markLine?: { label?: { formatter?: string } } }).markLine?.label?.formatter;
     expect(label).toBe('pymalloc limit 512 B');
-    expect((o.xAxis as { data: string[] }).data).toEqual(['129 B–256 B', '257 B–512 B', '513 B–1.0 KB', '1.0 KB–2.0 KB']);
+    expect((o.xAxis as { data: string[] }).data).toEqual([
+      '129 B–256 B',
+      '257 B–512 B',
+      '513 B–1.0 KB',
+      '1.0 KB–2.0 KB',
+    ]);
   });
 
   it('draws a bin that straddles the limit as mixed, with the line through it', () => {

@@ -16,8 +16,24 @@ import type { ViewClient } from '../../renderer/src/client';
 export function captureInfo(id: string, patch: Partial<CaptureInfo> = {}): CaptureInfo {
   return {
     id,
-    facts: { format: 'memray', path: `/captures/${id}.bin`, fileName: `${id}.bin`, sizeBytes: 1000, headerVersion: 12, pythonAllocator: 'pymalloc' },
-    capabilities: { timeline: true, ranges: true, threads: true, native: false, peak: true, leaks: true, allAllocations: true, flamegraph: true },
+    facts: {
+      format: 'memray',
+      path: `/captures/${id}.bin`,
+      fileName: `${id}.bin`,
+      sizeBytes: 1000,
+      headerVersion: 12,
+      pythonAllocator: 'pymalloc',
+    },
+    capabilities: {
+      timeline: true,
+      ranges: true,
+      threads: true,
+      native: false,
+      peak: true,
+      leaks: true,
+      allAllocations: true,
+      flamegraph: true,
+    },
     truncated: false,
     warnings: [],
     threads: [
@@ -37,7 +53,20 @@ type Calls = { [M in keyof HeapscopeApi]: Parameters<HeapscopeApi[M]>[0][] };
  * which query a store sent by the answer it shows.
  */
 export class FakeClient implements ViewClient {
-  calls: Calls = { open: [], cancel: [], close: [], list: [], summary: [], flamegraph: [], timeline: [], allocators: [], table: [], diff: [], export: [], lineSamples: [] };
+  calls: Calls = {
+    open: [],
+    cancel: [],
+    close: [],
+    list: [],
+    summary: [],
+    flamegraph: [],
+    timeline: [],
+    allocators: [],
+    table: [],
+    diff: [],
+    export: [],
+    lineSamples: [],
+  };
   listeners = new Set<(p: Progress) => void>();
   infos = new Map<string, CaptureInfo>();
   /** Delay per method, to stage out-of-order answers. */
@@ -64,13 +93,11 @@ export class FakeClient implements ViewClient {
     await this.wait('open', req);
     if (this.openError) throw this.openError;
     const id = `c${this.nextId++}`;
-    const info = captureInfo(id, { facts: { ...captureInfo(id).facts, path: req.path, fileName: req.path.split('/').pop() ?? req.path } });
+    const info = captureInfo(id, {
+      facts: { ...captureInfo(id).facts, path: req.path, fileName: req.path.split('/').pop() ?? req.path },
+    });
     this.infos.set(id, info);
     return info;
-  }
-  async lineSamples(q: { captureId: string; file: string; line: number }): Promise<null> {
-    this.calls.lineSamples.push(q);
-    return null;
   }
   async cancel(id: string): Promise<void> {
     this.calls.cancel.push(id);
@@ -105,27 +132,59 @@ export class FakeClient implements ViewClient {
   }
   async timeline(q: { captureId: string; maxPoints?: number }): Promise<Timeline> {
     this.calls.timeline.push(q);
-    return { timeMs: [0, 1000, 2000], heapBytes: [0, 5000, 100], rssBytes: [null, null, null], allocatedBytes: [0, 6000, 3000], allocationCount: [0, 2, 1], peak: { timeMs: 1000, bytes: 5000 }, durationMs: 2000 };
+    return {
+      timeMs: [0, 1000, 2000],
+      heapBytes: [0, 5000, 100],
+      rssBytes: [null, null, null],
+      allocatedBytes: [0, 6000, 3000],
+      allocationCount: [0, 2, 1],
+      peak: { timeMs: 1000, bytes: 5000 },
+      durationMs: 2000,
+    };
   }
   async allocators(q: { captureId: string }): Promise<AllocatorBreakdown> {
     this.calls.allocators.push(q as never);
-    return { byAllocator: [], byFamily: [{ family: 'malloc', bytes: 10, count: 1 }], histogram: [], pymallocThresholdBytes: 512 };
+    return {
+      byAllocator: [],
+      byFamily: [{ family: 'malloc', bytes: 10, count: 1 }],
+      histogram: [],
+      pymallocThresholdBytes: 512,
+    };
   }
   async table(q: TableQuery): Promise<TableResult> {
     this.calls.table.push(q);
     await this.wait('table', q);
     const total = 120;
-    const rows = Array.from({ length: Math.max(0, Math.min(q.limit ?? 50, total - (q.offset ?? 0))) }, (_, i) => {
-      const n = (q.offset ?? 0) + i;
-      return { key: `k${n}`, function: `f${n}`, file: 'a.py', line: n, ownBytes: n, ownCount: 1, bytes: n, count: 1, share: 0 };
-    });
+    const rows = Array.from(
+      { length: Math.max(0, Math.min(q.limit ?? 50, total - (q.offset ?? 0))) },
+      (_, i) => {
+        const n = (q.offset ?? 0) + i;
+        return {
+          key: `k${n}`,
+          function: `f${n}`,
+          file: 'a.py',
+          line: n,
+          ownBytes: n,
+          ownCount: 1,
+          bytes: n,
+          count: 1,
+          share: 0,
+        };
+      },
+    );
     return { rows, totalRows: q.search ? 1 : total, totalBytes: 0, totalCount: 0 };
   }
   async lineSamples(q: LineSamplesQuery): Promise<LineSamples | null> {
     this.calls.lineSamples.push(q);
     // Only "profile" captures have per-line samples, as only Scalene profiles do.
     if (!q.file.endsWith('.py') || q.line !== 9) return null;
-    return { file: q.file, line: q.line, timeMs: [100, 900], heapBytes: [10, 20], leak: { likelihood: 0.9, velocityBytesPerSec: 5 } };
+    return {
+      file: q.file,
+      line: q.line,
+      timeMs: [100, 900],
+      heapBytes: [10, 20],
+      leak: { likelihood: 0.9, velocityBytesPerSec: 5 },
+    };
   }
   async diff(): Promise<never> {
     throw new Error('not used');

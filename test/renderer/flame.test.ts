@@ -11,6 +11,7 @@ import {
   IMPORT_COLOR,
   MATCH_COLOR,
   UNMATCHED_COLOR,
+  rectGeometry,
 } from '../../renderer/charts/flame';
 
 /** Builds a FlameTree from nested [name, selfBytes, children] tuples, pre-order, children by bytes. */
@@ -347,6 +348,23 @@ describe('buildFlameOption', () => {
     expect(runs).toBe(new Set(fills).size);
   });
 
+  it('draws without hover states and shares its geometry with the hover outline', () => {
+    const opt = buildFlameOption({
+      tree: t,
+      visible: v,
+      orientation: 'flame',
+      rows: 10,
+      totalValue: l.x1[0],
+    });
+    for (let k = 0; k < v.length; k++) {
+      const r = render(opt, k) as Rect & { emphasisDisabled?: boolean };
+      expect(r.emphasisDisabled).toBe(true);
+      expect(r.shape).toEqual(rectGeometry(v, k, 'flame', 10));
+    }
+    // With the whole tree's rows, the root sits on the bottom row whatever the zoom shows.
+    expect(render(opt, 0).shape.y).toBe(9 * 18);
+  });
+
   it('flame orientation puts the root at the bottom', () => {
     const opt = buildFlameOption({ tree: t, visible: v, orientation: 'flame', totalValue: l.x1[0] });
     expect(render(opt, 0).shape.y).toBe(3 * 18);
@@ -400,6 +418,6 @@ describe('buildFlameOption', () => {
     expect(html).not.toContain('<module>');
     expect(html).toContain('100.00%');
     expect(html).toContain('/src/<module>.py:10'.replace('<', '&#60;').replace('>', '&#62;'));
-    expect(html).toMatch(/1 allocations/);
+    expect(html).toMatch(/\b1 allocation\b(?!s)/);
   });
 });

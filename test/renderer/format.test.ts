@@ -3,19 +3,32 @@ import { formatRate, progressStats, baseName, formatTimeAxis } from '../../rende
 import { shortcutFor } from '../../renderer/src/composables/shortcuts';
 import { errorMessage } from '../../renderer/src/lib/errors';
 import { HeapscopeError } from '@shared/api-error';
+import type { Progress } from '@shared/api';
 
 describe('progress numbers', () => {
+  const progress = (patch: Partial<Progress>): Progress => ({
+    captureId: 'c',
+    phase: 'reading',
+    bytesDone: 0,
+    bytesTotal: 100,
+    records: 0,
+    elapsedMs: 0,
+    ...patch,
+  });
+
   it('extrapolates the remaining time from bytes read', () => {
-    const s = progressStats({ captureId: 'c', phase: 'reading', bytesDone: 25, bytesTotal: 100, records: 5000, elapsedMs: 2000 });
+    const s = progressStats(progress({ bytesDone: 25, records: 5000, elapsedMs: 2000 }));
     expect(s.fraction).toBe(0.25);
     expect(s.recordsPerSecond).toBe(2500);
     expect(s.etaMs).toBe(6000);
   });
 
   it('does not guess before there is anything to extrapolate from', () => {
-    expect(progressStats({ captureId: 'c', phase: 'header', bytesDone: 0, bytesTotal: 100, records: 0, elapsedMs: 0 }).etaMs).toBeNull();
-    expect(progressStats({ captureId: 'c', phase: 'reading', bytesDone: 0, bytesTotal: 0, records: 0, elapsedMs: 500 }).fraction).toBe(0);
-    expect(progressStats({ captureId: 'c', phase: 'indexing', bytesDone: 100, bytesTotal: 100, records: 9, elapsedMs: 500 }).etaMs).toBe(0);
+    expect(progressStats(progress({ phase: 'header' })).etaMs).toBeNull();
+    expect(progressStats(progress({ bytesTotal: 0, elapsedMs: 500 })).fraction).toBe(0);
+    expect(
+      progressStats(progress({ phase: 'indexing', bytesDone: 100, records: 9, elapsedMs: 500 })).etaMs,
+    ).toBe(0);
   });
 
   it('formats rates, times and names compactly', () => {
@@ -28,8 +41,12 @@ describe('progress numbers', () => {
   });
 
   it('turns transport errors into a sentence', () => {
-    expect(errorMessage(new HeapscopeError({ code: 'not-found', message: 'no such file' }))).toBe('no such file');
-    expect(errorMessage({ code: 'bad-input', message: 'bad header', file: 'x.bin' })).toBe('bad header (x.bin)');
+    expect(errorMessage(new HeapscopeError({ code: 'not-found', message: 'no such file' }))).toBe(
+      'no such file',
+    );
+    expect(errorMessage({ code: 'bad-input', message: 'bad header', file: 'x.bin' })).toBe(
+      'bad header (x.bin)',
+    );
     expect(errorMessage('boom')).toBe('boom');
   });
 });

@@ -45,7 +45,12 @@ describe('view store', () => {
   it('keeps filter defaults and treats an empty thread list as all threads', () => {
     const view = useViewStore();
     view.setFilter({ threads: [2] });
-    expect(view.filter).toEqual({ mergeThreads: true, hideImportSystem: false, hideInternals: true, threads: [2] });
+    expect(view.filter).toEqual({
+      mergeThreads: true,
+      hideImportSystem: false,
+      hideInternals: true,
+      threads: [2],
+    });
     view.setFilter({ threads: [] });
     expect(view.filter.threads).toBeUndefined();
     view.setFilter({ threads: undefined, pythonOnly: true });
@@ -71,7 +76,14 @@ describe('captures store', () => {
     await captures.init();
     client.delays.open = () => 30;
     const opening = captures.open('/data/big.bin');
-    client.emit({ captureId: 'c1', phase: 'reading', bytesDone: 50, bytesTotal: 100, records: 10, elapsedMs: 100 });
+    client.emit({
+      captureId: 'c1',
+      phase: 'reading',
+      bytesDone: 50,
+      bytesTotal: 100,
+      records: 10,
+      elapsedMs: 100,
+    });
     expect(captures.pending.map((p) => p.path)).toEqual(['/data/big.bin']);
     expect(captures.pendingProgress?.bytesDone).toBe(50);
     await captures.cancel(captures.pendingProgress!.captureId);
@@ -106,7 +118,11 @@ describe('captures store', () => {
   it('reports an engine error as a sentence on the pending open', async () => {
     const captures = useCapturesStore();
     await captures.init();
-    client.openError = new HeapscopeError({ code: 'bad-input', message: 'not a memray file', file: '/data/bad.bin' });
+    client.openError = new HeapscopeError({
+      code: 'bad-input',
+      message: 'not a memray file',
+      file: '/data/bad.bin',
+    });
     expect(await captures.open('/data/bad.bin')).toBeNull();
     expect(captures.pending[0].error).toContain('not a memray file');
     expect(captures.captures).toEqual([]);
@@ -160,8 +176,28 @@ describe('query stores', () => {
     const timeline = useTimelineStore();
     await timeline.load();
     expect(client.calls.timeline).toEqual([{ captureId: 'c1', maxPoints: 1500 }]);
-    captures.captures = captures.captures.map((c) => ({ ...c, capabilities: { ...c.capabilities, timeline: false } }));
+    captures.captures = captures.captures.map((c) => ({
+      ...c,
+      capabilities: { ...c.capabilities, timeline: false },
+    }));
     expect(timeline.query).toBeNull();
+  });
+
+  it("asks for a picked line's samples and forgets the line on another capture", async () => {
+    const { captures } = await openOne();
+    const view = useViewStore();
+    const timeline = useTimelineStore();
+    view.selectedLine = { file: '/src/leak.py', line: 9, label: 'leak.py:9' };
+    await timeline.load();
+    expect(client.calls.lineSamples).toEqual([{ captureId: 'c1', file: '/src/leak.py', line: 9 }]);
+    expect(timeline.lineSamples?.timeMs).toEqual([100, 900]);
+    // A format without per-line samples answers null and nothing is drawn.
+    view.selectedLine = { file: '/src/other.py', line: 3, label: 'other.py:3' };
+    await timeline.load();
+    expect(timeline.lineSamples).toBeNull();
+    await captures.open('/data/b.bin');
+    expect(view.selectedLine).toBeNull();
+    expect(timeline.samplesQuery).toBeNull();
   });
 
   it('allocators query follows the snapshot, range and filters of the toolbar', async () => {
@@ -182,7 +218,7 @@ describe('query stores', () => {
 });
 
 describe('allocators store while a new answer loads', () => {
-  it('keeps drawing the previous answer for the same capture, but never another capture\'s', async () => {
+  it("keeps drawing the previous answer for the same capture, but never another capture's", async () => {
     const { captures } = await openOne('/data/a.bin');
     const view = useViewStore();
     const allocators = useAllocatorsStore();
@@ -213,7 +249,13 @@ describe('table store', () => {
     table.sortOn('count');
     expect([table.sortBy, table.descending]).toEqual(['count', true]);
     await table.load();
-    expect(client.calls.table.at(-1)).toMatchObject({ groupBy: 'function', sortBy: 'count', descending: true, offset: 0, limit: 50 });
+    expect(client.calls.table.at(-1)).toMatchObject({
+      groupBy: 'function',
+      sortBy: 'count',
+      descending: true,
+      offset: 0,
+      limit: 50,
+    });
   });
 
   it('pages through rows and goes back to the first page when the search changes', async () => {

@@ -147,11 +147,22 @@ export const PYTHON_ALLOCATOR_NAMES: Record<number, string> = {
  * Parses the header at buf[pos…end). Returns undefined when more bytes are needed (and
  * `final` is false). Throws InputError for anything that is not a memray 10–13 header.
  */
-export function parseHeader(buf: Uint8Array, pos: number, end: number, final: boolean, file?: string): MemrayHeader | undefined {
+export function parseHeader(
+  buf: Uint8Array,
+  pos: number,
+  end: number,
+  final: boolean,
+  file?: string,
+): MemrayHeader | undefined {
   const c = new Cursor(buf, pos, end);
   for (let i = 0; i < MAGIC.length; i++) {
     if (c.p >= end) {
-      if (final) throw new InputError(`file too short for a memray header: expected magic "memray\\0", got ${i} byte(s)`, file, pos + i);
+      if (final)
+        throw new InputError(
+          `file too short for a memray header: expected magic "memray\\0", got ${i} byte(s)`,
+          file,
+          pos + i,
+        );
       return undefined;
     }
     if (buf[c.p] !== MAGIC[i]) {
@@ -169,7 +180,11 @@ export function parseHeader(buf: Uint8Array, pos: number, end: number, final: bo
     return undefined;
   }
   if (version < 10 || version > 13) {
-    throw new InputError(`unsupported memray header version ${version}: expected 10, 11, 12 or 13`, file, pos + 7);
+    throw new InputError(
+      `unsupported memray header version ${version}: expected 10, 11, 12 or 13`,
+      file,
+      pos + 7,
+    );
   }
   const pythonVersionHex = version >= 12 ? c.u32() : 0;
   const nativeTraces = c.u8() !== 0;
@@ -207,7 +222,11 @@ export function parseHeader(buf: Uint8Array, pos: number, end: number, final: bo
     return undefined;
   }
   if (fileFormat !== 0 && fileFormat !== 1) {
-    throw new InputError(`bad memray file_format ${fileFormat}: expected 0 (all allocations) or 1 (aggregated)`, file, fileFormatAt);
+    throw new InputError(
+      `bad memray file_format ${fileFormat}: expected 0 (all allocations) or 1 (aggregated)`,
+      file,
+      fileFormatAt,
+    );
   }
   return {
     version,

@@ -26,7 +26,12 @@ export async function findForkChildren(path: string): Promise<string[]> {
   }
 }
 
-function headerInfo(path: string, sizeBytes: number, compressed: boolean | undefined, h: MemrayHeader): CaptureInfo {
+function headerInfo(
+  path: string,
+  sizeBytes: number,
+  compressed: boolean | undefined,
+  h: MemrayHeader,
+): CaptureInfo {
   const finalized = h.endTime > h.startTime;
   return {
     id: path,
@@ -73,7 +78,8 @@ function headerInfo(path: string, sizeBytes: number, compressed: boolean | undef
  * Opens a memray capture (header 10–13, raw or LZ4, all-allocations or aggregated) in one
  * streaming pass and returns its indexed model. Fork children (`NAME.bin.PID`) open the same way.
  */
-export const loadMemray: CaptureLoader = async (path: string, options: LoadOptions = {}) => loadMemrayModel(path, options);
+export const loadMemray: CaptureLoader = async (path: string, options: LoadOptions = {}) =>
+  loadMemrayModel(path, options);
 
 export interface MemrayLoadOptions extends LoadOptions {
   /** Decode every record but skip the heap replay (benchmarks only; the model is empty). */
@@ -105,16 +111,22 @@ export async function loadMemrayModel(path: string, options: MemrayLoadOptions =
     info.truncatedAtByte = parser.stopOffset >= 0 ? parser.stopOffset : facts.decodedBytes;
     info.truncationReason =
       parser.stopReason ??
-      (facts.lz4Truncated ? 'the LZ4 frame ends before its end mark' : 'the capture ends without a TRAILER record (the process was killed, or this is a fork child that left through os._exit)');
+      (facts.lz4Truncated
+        ? 'the LZ4 frame ends before its end mark'
+        : 'the capture ends without a TRAILER record (the process was killed, or this is a fork child that left through os._exit)');
     warnings.push(
       `Truncated capture: every record before decoded byte ${info.truncatedAtByte} is used (${info.truncationReason}).`,
     );
   }
   if (h.fileFormat === 1) {
-    warnings.push('Aggregated capture (--aggregate): only the high-water-mark and leak numbers per location exist; no per-allocation history, no time ranges.');
+    warnings.push(
+      'Aggregated capture (--aggregate): only the high-water-mark and leak numbers per location exist; no per-allocation history, no time ranges.',
+    );
   }
   if (m.objectsCreated + m.objectsDestroyed > 0) {
-    warnings.push(`Object-lifetime records: ${m.objectsCreated} created, ${m.objectsDestroyed} destroyed (they do not change heap numbers).`);
+    warnings.push(
+      `Object-lifetime records: ${m.objectsCreated} created, ${m.objectsDestroyed} destroyed (they do not change heap numbers).`,
+    );
   }
   info.warnings = warnings;
   const threads: ThreadInfo[] = m.threadTid.map((tid, slot) => {

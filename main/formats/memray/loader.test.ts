@@ -131,7 +131,13 @@ describe('bad input', () => {
 
   it('a tracemalloc pickle is not a memray capture', async () => {
     const p = join(tmp, 'snapshot.pickle');
-    writeFileSync(p, Buffer.from([0x80, 0x04, 0x95, 0x10, 0, 0, 0, 0, 0, 0, 0, 0x8c, 0x0b, 0x74, 0x72, 0x61, 0x63, 0x65, 0x6d, 0x61, 0x6c, 0x6c, 0x6f, 0x63, 0x2e]));
+    writeFileSync(
+      p,
+      Buffer.from([
+        0x80, 0x04, 0x95, 0x10, 0, 0, 0, 0, 0, 0, 0, 0x8c, 0x0b, 0x74, 0x72, 0x61, 0x63, 0x65, 0x6d, 0x61,
+        0x6c, 0x6c, 0x6f, 0x63, 0x2e,
+      ]),
+    );
     await expectInputError(p, 0, /expected magic "memray\\0"/);
   });
 
@@ -164,7 +170,10 @@ describe('bad input', () => {
 
   it('a header cut short', async () => {
     const p = join(tmp, 'short.bin');
-    writeFileSync(p, readFileSync(find('v12-memray1.19.3-py311', 'basic-nocompress.bin').path).subarray(0, 30));
+    writeFileSync(
+      p,
+      readFileSync(find('v12-memray1.19.3-py311', 'basic-nocompress.bin').path).subarray(0, 30),
+    );
     const err = await loadMemray(p, {}).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
     expect((err as InputError).offset).toBeGreaterThan(0);
@@ -229,9 +238,15 @@ describe('multi-process (--follow-fork)', () => {
       const s = m.statsJson({});
       expect(s.totalAllocations).toBe(po.total_num_allocations + co.total_num_allocations);
       expect(s.totalBytesAllocated).toBe(po.total_bytes_allocated + co.total_bytes_allocated);
-      expect(s.processes.map((p) => p.peakMemory)).toEqual([po.metadata.peak_memory, co.metadata.peak_memory]);
+      expect(s.processes.map((p) => p.peakMemory)).toEqual([
+        po.metadata.peak_memory,
+        co.metadata.peak_memory,
+      ]);
       expect(s.processes.map((p) => p.pid)).toEqual([po.metadata.pid, co.metadata.pid]);
-      expect(m.info().threads.map((t) => t.label)).toEqual([`pid ${po.metadata.pid} · 0x1`, `pid ${co.metadata.pid} · 0x1`]);
+      expect(m.info().threads.map((t) => t.label)).toEqual([
+        `pid ${po.metadata.pid} · 0x1`,
+        `pid ${co.metadata.pid} · 0x1`,
+      ]);
       // the 'all' snapshot holds every allocation of both processes
       const rows = m.snapshot({ kind: 'all' }).rows;
       let count = 0;

@@ -4,11 +4,12 @@ import { InputError } from '../../model/capture-model';
  * Streaming LZ4 *frame* decoder (LZ4F), written for memray captures: linked 64 KiB blocks,
  * decoded straight into the caller's window so the previous output serves as the dictionary.
  *
- * Why hand-written: measured on large.bin (v12, 14.1 MB lz4 → 57 MB raw) on this 2-core box,
- * decode-only: this decoder ~0.10 s (≈570 MB/s of output), lz4js 0.2 `decompress` ~0.40 s
- * (it also needs the whole frame in memory, and its streaming API allocates per block);
- * Debian `lz4 -d` ~0.05 s. See bench/memray-stats.bench.mjs (`decoder` section) for the
- * numbers of the current machine.
+ * Why hand-written: measured on large.bin (v12, 14.1 MB lz4 → 57.1 MB raw) on the 2-core dev
+ * box (loaded, best of 6 in one process): this decoder 158 ms (≈360 MB/s of output, 1 MiB
+ * input chunks into a 4 MiB window), lz4js 0.2 `decompress` 245 ms and it needs the whole
+ * frame and its 57 MB output in memory at once; Debian `lz4 -d` ≈ 15 ms. Native bindings
+ * (lz4-napi) would save at most ~0.15 s of a ~1.8 s `stats` run and need a build step, so the
+ * streaming JS decoder stays. bench/memray-stats.bench.mjs re-measures both on each run.
  */
 
 /** Where decoded bytes go: `buf[wpos…]`, with at least 64 KiB of history before `wpos`. */
@@ -104,7 +105,8 @@ export class Lz4FrameDecoder {
     switch (this.state) {
       case State.Magic: {
         const magic = (s[0] | (s[1] << 8) | (s[2] << 16) | (s[3] << 24)) >>> 0;
-        if (magic !== 0x184d2204) throw new InputError('expected the LZ4 frame magic 04 22 4D 18', undefined, at);
+        if (magic !== 0x184d2204)
+          throw new InputError('expected the LZ4 frame magic 04 22 4D 18', undefined, at);
         this.state = State.Descriptor;
         this.smallNeed = 2;
         return;
@@ -112,7 +114,8 @@ export class Lz4FrameDecoder {
       case State.Descriptor: {
         if (this.smallNeed === 2) {
           const flg = s[0];
-          if (flg >> 6 !== 1) throw new InputError(`unsupported LZ4 frame version in FLG 0x${flg.toString(16)}`, undefined, at);
+          if (flg >> 6 !== 1)
+            throw new InputError(`unsupported LZ4 frame version in FLG 0x${flg.toString(16)}`, undefined, at);
           const contentSize = (flg & 0x08) !== 0;
           const dictId = (flg & 0x01) !== 0;
           this.blockChecksum = (flg & 0x10) !== 0;
@@ -143,7 +146,11 @@ export class Lz4FrameDecoder {
         this.blockStored = (v & 0x80000000) !== 0;
         this.blockSize = v & 0x7fffffff;
         if (this.blockSize > this.maxBlock) {
-          throw new InputError(`LZ4 block of ${this.blockSize} bytes exceeds the frame's ${this.maxBlock}`, undefined, at);
+          throw new InputError(
+            `LZ4 block of ${this.blockSize} bytes exceeds the frame's ${this.maxBlock}`,
+            undefined,
+            at,
+          );
         }
         this.blockLen = 0;
         this.state = State.BlockData;
@@ -188,7 +195,14 @@ export class Lz4FrameDecoder {
  * Decodes one LZ4 block from src[sp, send) into dst at dp; matches may reach back into dst
  * before dp (linked blocks). Returns the new output position, or -1 on malformed input.
  */
-export function decodeBlock(src: Uint8Array, sp: number, send: number, dst: Uint8Array, dp: number, dlimit: number): number {
+export function decodeBlock(
+  src: Uint8Array,
+  sp: number,
+  send: number,
+  dst: Uint8Array,
+  dp: number,
+  dlimit: number,
+): number {
   for (;;) {
     const token = src[sp++];
     let lit = token >>> 4;

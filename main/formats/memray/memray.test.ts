@@ -5,7 +5,14 @@ import { describe, expect, it } from 'vitest';
 import { ALLOCATOR_NAMES } from '../../model/memray/builder';
 import type { MemrayModel } from '../../model/memray/model';
 import { loadMemrayModel } from './index';
-import { isPythonFrame, listCaptures, parseCsv, parseDumpCounts, type CsvRow, type FixtureCapture } from './oracles';
+import {
+  isPythonFrame,
+  listCaptures,
+  parseCsv,
+  parseDumpCounts,
+  type CsvRow,
+  type FixtureCapture,
+} from './oracles';
 
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/memray', import.meta.url));
 /** The full reference set beside the repository (read-only, not shipped); used when present. */
@@ -63,9 +70,17 @@ function oracleTests(list: FixtureCapture[]) {
           expect(m.b.allocationRecords).toBe(o.metadata.total_allocations);
           expect(s.allocatorDistribution).toEqual(o.allocator_type_distribution);
           expect(Object.keys(s.allocatorDistribution)).toEqual(Object.keys(o.allocator_type_distribution));
-          expect(s.sizeHistogram).toEqual(o.allocation_size_histogram.map((b) => ({ minBytes: b.min_bytes, maxBytes: b.max_bytes, count: b.count })));
+          expect(s.sizeHistogram).toEqual(
+            o.allocation_size_histogram.map((b) => ({
+              minBytes: b.min_bytes,
+              maxBytes: b.max_bytes,
+              count: b.count,
+            })),
+          );
           expect(s.topBySize.slice(0, o.top_allocations_by_size.length)).toEqual(o.top_allocations_by_size);
-          expect(s.topByCount.slice(0, o.top_allocations_by_count.length)).toEqual(o.top_allocations_by_count);
+          expect(s.topByCount.slice(0, o.top_allocations_by_count.length)).toEqual(
+            o.top_allocations_by_count,
+          );
         });
       }
       for (const which of ['hwm', 'leaks'] as const) {
@@ -89,15 +104,32 @@ function oracleTests(list: FixtureCapture[]) {
           const cut = (stack: string) => {
             if (!native) return stack;
             const frames = stack.split('|');
-            const at = frames.findIndex((f) => f.startsWith('_run_tracker;') && f.includes('/memray/commands/run.py;'));
+            const at = frames.findIndex(
+              (f) => f.startsWith('_run_tracker;') && f.includes('/memray/commands/run.py;'),
+            );
             return (at >= 0 ? frames.slice(0, at + 1) : frames).join('|');
           };
-          const shape = (n: string | number, size: string | number, stack: string) => `${n},${size},${cut(stack)}`;
+          const shape = (n: string | number, size: string | number, stack: string) =>
+            `${n},${size},${cut(stack)}`;
           const ours = groups.map((g) => ({
-            shape: shape(g.count, g.bytes, m.stackString(g.py, g.nat, g.gen, g.slot, { pythonOnly: native, untrimmed: native })),
-            members: new Set(g.members.map((x) => `${ALLOCATOR_NAMES[x.alloc]}|${m.b.threadTid[x.slot]}|${m.threadLabel(x.slot)}`)),
+            shape: shape(
+              g.count,
+              g.bytes,
+              m.stackString(g.py, g.nat, g.gen, g.slot, { pythonOnly: native, untrimmed: native }),
+            ),
+            members: new Set(
+              g.members.map(
+                (x) => `${ALLOCATOR_NAMES[x.alloc]}|${m.b.threadTid[x.slot]}|${m.threadLabel(x.slot)}`,
+              ),
+            ),
           }));
-          const theirShapes = theirs.map((r) => shape(r.num_allocations, r.size, native ? r.stack_trace.split('|').filter(isPythonFrame).join('|') : r.stack_trace));
+          const theirShapes = theirs.map((r) =>
+            shape(
+              r.num_allocations,
+              r.size,
+              native ? r.stack_trace.split('|').filter(isPythonFrame).join('|') : r.stack_trace,
+            ),
+          );
           expect(ours.map((o) => o.shape).sort()).toEqual([...theirShapes].sort());
           expect(multiset(exported, native)).toEqual(multiset(exported, native));
           // memray takes allocator/tid/thread_name from an arbitrary member of each group (a hash
@@ -152,14 +184,30 @@ describe('synthetic captures (../shared/tools/synth_memray.py, expectations chec
       expect(s.peakMemory).toBe(o.metadata.peak_memory);
       expect(s.leakedBytes).toBe(expect_.leaked_bytes);
       expect(s.allocatorDistribution).toEqual(o.allocator_type_distribution);
-      expect(s.sizeHistogram).toEqual(o.allocation_size_histogram.map((b: { min_bytes: number; max_bytes: number; count: number }) => ({ minBytes: b.min_bytes, maxBytes: b.max_bytes, count: b.count })));
+      expect(s.sizeHistogram).toEqual(
+        o.allocation_size_histogram.map((b: { min_bytes: number; max_bytes: number; count: number }) => ({
+          minBytes: b.min_bytes,
+          maxBytes: b.max_bytes,
+          count: b.count,
+        })),
+      );
       expect(s.topBySize.slice(0, o.top_allocations_by_size.length)).toEqual(o.top_allocations_by_size);
       expect(s.topByCount.slice(0, o.top_allocations_by_count.length)).toEqual(o.top_allocations_by_count);
       expect(s.truncated).toBe(expect_.args.truncate);
       const counts = m.recordCounts() as Record<string, number>;
-      const want = Object.fromEntries(Object.entries(expect_.records_by_type as Record<string, number>).filter(([, v]) => v > 0).map(([k, v]) => [k === 'THREAD_RECORD' ? 'THREAD' : k, v]));
+      const want = Object.fromEntries(
+        Object.entries(expect_.records_by_type as Record<string, number>)
+          .filter(([, v]) => v > 0)
+          .map(([k, v]) => [k === 'THREAD_RECORD' ? 'THREAD' : k, v]),
+      );
       expect(counts).toEqual(want);
-      expect(Object.fromEntries(m.info().threads.map((t) => [String(t.id), t.label.replace(/^0x[0-9a-f]+ ?\(?/, '').replace(/\)$/, '')]))).toEqual(expect_.threads);
+      expect(
+        Object.fromEntries(
+          m
+            .info()
+            .threads.map((t) => [String(t.id), t.label.replace(/^0x[0-9a-f]+ ?\(?/, '').replace(/\)$/, '')]),
+        ),
+      ).toEqual(expect_.threads);
     });
   }
 });

@@ -247,7 +247,15 @@ export class MemrayRecordParser implements StreamConsumer {
         }
         this.nativeId = natChan;
         if (this.decodeOnly) m.allocationRecords++;
-        else m.allocation(a8 | 0, (a8 / 4294967296) | 0, size, ca, kind === 1 ? 0 : this.sd > 0 ? this.st[this.sd - 1] : 0, nat);
+        else
+          m.allocation(
+            a8 | 0,
+            (a8 / 4294967296) | 0,
+            size,
+            ca,
+            kind === 1 ? 0 : this.sd > 0 ? this.st[this.sd - 1] : 0,
+            nat,
+          );
         this.records++;
         continue;
       }
@@ -473,7 +481,14 @@ export class MemrayRecordParser implements StreamConsumer {
         this.nativeId = natChan;
         if (type === 2) m.recordCounts[R.ALLOCATION_WITH_NATIVE]++;
         const a8 = Math.floor(ptr / 8);
-        m.allocation(a8 | 0, (a8 / 4294967296) | 0, size, alloc, kind === 1 ? 0 : this.sd > 0 ? this.st[this.sd - 1] : 0, nat);
+        m.allocation(
+          a8 | 0,
+          (a8 / 4294967296) | 0,
+          size,
+          alloc,
+          kind === 1 ? 0 : this.sd > 0 ? this.st[this.sd - 1] : 0,
+          nat,
+        );
         this.records++;
         continue;
       }
@@ -628,8 +643,16 @@ export class MemrayRecordParser implements StreamConsumer {
             if (c.short) ok = false;
             else {
               const known = code < m.codeName.length && m.codeName[code] !== undefined;
-              const line = known ? decodeLine(m.codeTable[code], offset, m.codeFirstLine[code], this.pyHex) : 0;
-              m.defineFrame(id, known ? m.codeName[code] : '', known ? m.codeFile[code] : '', line, entry !== 0);
+              const line = known
+                ? decodeLine(m.codeTable[code], offset, m.codeFirstLine[code], this.pyHex)
+                : 0;
+              m.defineFrame(
+                id,
+                known ? m.codeName[code] : '',
+                known ? m.codeFile[code] : '',
+                line,
+                entry !== 0,
+              );
             }
           } else {
             const id = c.u64();

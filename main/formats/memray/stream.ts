@@ -78,7 +78,13 @@ function abortError(): Error {
   return e;
 }
 
-async function readAt(fh: FileHandle, buf: Uint8Array, off: number, len: number, pos: number): Promise<number> {
+async function readAt(
+  fh: FileHandle,
+  buf: Uint8Array,
+  off: number,
+  len: number,
+  pos: number,
+): Promise<number> {
   let done = 0;
   while (done < len) {
     const { bytesRead } = await fh.read(buf, off + done, len - done, pos + done);
@@ -118,16 +124,28 @@ export async function streamFile(
   try {
     const size = (await fh.stat()).size;
     if (size === 0) {
-      throw new InputError('empty file: expected a memray capture (magic "memray\\0" or an LZ4 frame)', path, 0);
+      throw new InputError(
+        'empty file: expected a memray capture (magic "memray\\0" or an LZ4 frame)',
+        path,
+        0,
+      );
     }
     const head = new Uint8Array(4);
     const got = await readAt(fh, head, 0, 4, 0);
     const compressed = got === 4 && LZ4_MAGIC.every((b, i) => head[i] === b);
     const effective = compressed ? size : await effectiveRawEnd(fh, size);
     if (effective === 0) {
-      throw new InputError('file holds only zero bytes: expected a memray capture (magic "memray\\0")', path, 0);
+      throw new InputError(
+        'file holds only zero bytes: expected a memray capture (magic "memray\\0")',
+        path,
+        0,
+      );
     }
-    const window = new Window(Math.max(4 << 20, Math.min(chunk, 16 << 20) * 2), compressed ? HISTORY : 0, consumer);
+    const window = new Window(
+      Math.max(4 << 20, Math.min(chunk, 16 << 20) * 2),
+      compressed ? HISTORY : 0,
+      consumer,
+    );
     const decoder = compressed ? new Lz4FrameDecoder() : undefined;
     const inBuf = compressed ? new Uint8Array(Math.min(chunk, 16 << 20)) : undefined;
     const started = performance.now();
@@ -138,7 +156,11 @@ export async function streamFile(
       const now = performance.now();
       if (!force && now - lastProgress < 50) return;
       lastProgress = now;
-      options.onProgress({ bytesDone: filePos, bytesTotal: size, records: onProgressRecords ? onProgressRecords() : consumer.records });
+      options.onProgress({
+        bytesDone: filePos,
+        bytesTotal: size,
+        records: onProgressRecords ? onProgressRecords() : consumer.records,
+      });
     };
     while (filePos < effective && !consumer.stopped) {
       if (options.signal?.aborted) throw abortError();
@@ -150,7 +172,8 @@ export async function streamFile(
         try {
           decoder.push(inBuf.subarray(0, n), window);
         } catch (e) {
-          if (e instanceof InputError) throw new InputError(e.message.replace(/ \(at byte \d+\)$/, ''), path, e.offset);
+          if (e instanceof InputError)
+            throw new InputError(e.message.replace(/ \(at byte \d+\)$/, ''), path, e.offset);
           throw e;
         }
         if (decoder.done) filePos = effective;

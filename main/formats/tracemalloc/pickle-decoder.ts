@@ -33,6 +33,9 @@ const T_UNSET = 255;
 const CLASS_SNAPSHOT = 0;
 const CLASS_TRACES = 1;
 
+/** Longest string/bytes accepted from a gzip stream, whose true length is unknown up front. */
+const STREAM_ITEM_MAX = 64 * 1024 * 1024;
+
 /** pymalloc serves requests up to this size; larger ones go to the raw allocator. */
 export const SMALL_OBJECT_MAX = 512;
 /** log2 size bins: bin 0 holds sizes 0 and 1, bin k holds (2^(k-1), 2^k]. */
@@ -529,6 +532,27 @@ export class TracemallocPickleDecoder {
     this.push(tag, val);
   }
 
+  /**
+   * If memo entry `idx` is a string and `buf[q..]` is `<int> TUPLE2 MEMOIZE`, pushes and memoizes
+   * that frame and returns the position after it; else -1 (nothing consumed).
+   */
+  private frameAt(buf: Uint8Array, q: number, idx: number): number {
+    if (idx >= this.memoLen || this.memoTags[idx] !== T_STR || this.memoLen >= this.memoTags.length)
+      return -1;
+    const b = buf[q];
+    const w = INT_WIDTH[b];
+    if (w === 0 || (INT_NEG[b] & buf[q + 4]) !== 0) return -1;
+    const lineno = buf[q + 1] + buf[q + 2] * INT_M1[b] + buf[q + 3] * INT_M2[b] + buf[q + 4] * INT_M3[b];
+    const e = q + 1 + w;
+    if (buf[e] !== 0x86 || buf[e + 1] !== 0x94) return -1;
+    const frame = this.frame(this.memoVals[idx], lineno, 0);
+    this.push(T_FRAME, frame);
+    this.memoTags[this.memoLen] = T_FRAME;
+    this.memoVals[this.memoLen] = frame;
+    this.memoLen++;
+    return e + 2;
+  }
+
   private frame(stringId: number, lineno: number, at: number): number {
     if (!(lineno >= 0 && lineno < 4294967296 && lineno % 1 === 0))
       this.fail(`invalid line number ${lineno}`, at);
@@ -709,15 +733,21 @@ export class TracemallocPickleDecoder {
           continue;
         }
         case 0x6a: // LONG_BINGET
-          if (p + 5 > n) break loop;
-          this.memoGet(u32(buf, p + 1), base + p);
-          p += 5;
+        case 0x68: {
+          // BINGET. Usually a known filename starting a frame, `<filename> <int> TUPLE2 MEMOIZE`:
+          // that whole frame is taken at once.
+          const width = op === 0x6a ? 5 : 2;
+          if (p + width > n) break loop;
+          const idx = op === 0x6a ? u32(buf, p + 1) : buf[p + 1];
+          const end = p + width + 16 <= n ? this.frameAt(buf, p + width, idx) : -1;
+          if (end >= 0) {
+            p = end;
+            continue;
+          }
+          this.memoGet(idx, base + p);
+          p += width;
           continue;
-        case 0x68: // BINGET
-          if (p + 2 > n) break loop;
-          this.memoGet(buf[p + 1], base + p);
-          p += 2;
-          continue;
+        }
         case 0x86: // TUPLE2
           if (this.sp < 2) this.fail('malformed pickle: stack underflow', base + p);
           this.tuple(this.sp - 2, 2, base + p);
@@ -843,6 +873,12 @@ export class TracemallocPickleDecoder {
             `string length ${len} exceeds file (${this.limit - (base + p + head)} bytes left)`,
             base + p,
           );
+        // A gzip stream's end is unknown: cap what could be buffered (filenames are short).
+        if (len > STREAM_ITEM_MAX && !Number.isFinite(this.limit))
+          this.fail(
+            `string length ${len} exceeds what a compressed dump may declare (${STREAM_ITEM_MAX} bytes)`,
+            base + p,
+          );
         if (p + head + len > n) {
           this.need = head + len;
           this.waiting = { what: 'string', length: len, at: base + p + head };
@@ -868,6 +904,12 @@ export class TracemallocPickleDecoder {
         if (base + p + head + len > this.limit)
           this.fail(
             `bytes length ${len} exceeds file (${this.limit - (base + p + head)} bytes left)`,
+            base + p,
+          );
+        // A gzip stream's end is unknown: cap what could be buffered (filenames are short).
+        if (len > STREAM_ITEM_MAX && !Number.isFinite(this.limit))
+          this.fail(
+            `bytes length ${len} exceeds what a compressed dump may declare (${STREAM_ITEM_MAX} bytes)`,
             base + p,
           );
         if (p + head + len > n) {

@@ -3,7 +3,9 @@
  * dump (test/fixtures/tracemalloc, copied from ../shared/fixtures/tracemalloc; larger dumps are
  * stored gzipped, which the reader opens transparently).
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -384,6 +386,31 @@ describe('bad inputs (bad/MANIFEST rows)', () => {
     for (const row of ps.statistics as { filename: string; size: number; count: number }[]) {
       expect(row.size).toBeLessThanOrEqual(full.get(row.filename)!.size);
       expect(row.count).toBeLessThanOrEqual(full.get(row.filename)!.count);
+    }
+  });
+
+  it('gzip: a cut gzip stream and gzipped text get their own errors', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'heapscope-tm-'));
+    try {
+      const gz = readFileSync(join(ROOT, 'bad/valid-dump.pickle.gz'));
+      const cut = join(dir, 'cut.pickle.gz');
+      writeFileSync(cut, gz.subarray(0, gz.length >> 1));
+      await expect(loadTracemalloc(cut, {})).rejects.toThrow(/gzip data is corrupt or truncated/);
+      const text = join(dir, 'text.gz');
+      writeFileSync(text, gzipSync(readFileSync(join(ROOT, 'bad/text-statistics.txt.pickle'))));
+      await expect(loadTracemalloc(text, {})).rejects.toThrow(
+        /not a pickle \(looks like text inside the gzip data/,
+      );
+      // The 2 GB string length of huge-binunicode-length, gzipped: refused before any buffering.
+      const huge = join(dir, 'huge.pickle.gz');
+      writeFileSync(huge, gzipSync(readFileSync(join(ROOT, 'bad/huge-binunicode-length.pickle'))));
+      await expect(loadTracemalloc(huge, {})).rejects.toMatchObject({
+        name: 'InputError',
+        offset: 90,
+        message: expect.stringMatching(/string length 2147483632 exceeds what a compressed dump may declare/),
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

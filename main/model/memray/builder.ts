@@ -84,6 +84,8 @@ export interface Segment {
 
 /** The most coarse time buckets kept; beyond this, neighbours merge pairwise. */
 export const MAX_BUCKETS = 2048;
+/** Per-key bucket entries (and free intervals) kept before buckets merge: ~35 MB at most. */
+export const ENTRY_BUDGET = 400_000;
 
 export class MemrayIndexBuilder {
   // ---- record counts ----
@@ -369,7 +371,13 @@ export class MemrayIndexBuilder {
   private keyFor(py: number, nat: number, alloc: number): number {
     const thr = this.thread;
     const gen = this.generation;
-    if (py === this.lastPy && nat === this.lastNat && thr === this.lastThr && alloc === this.lastAlloc && gen === this.lastGen) {
+    if (
+      py === this.lastPy &&
+      nat === this.lastNat &&
+      thr === this.lastThr &&
+      alloc === this.lastAlloc &&
+      gen === this.lastGen
+    ) {
       return this.lastKey;
     }
     const k = this.lookupKey(py, nat, thr, alloc, gen);
@@ -383,7 +391,11 @@ export class MemrayIndexBuilder {
   }
 
   lookupKey(py: number, nat: number, thr: number, alloc: number, gen: number): number {
-    let h = Math.imul(py, 0x9e3779b1) ^ Math.imul(nat + 1, 0x85ebca6b) ^ Math.imul(thr + 7, 0xc2b2ae35) ^ Math.imul(alloc * 31 + gen, 0x27d4eb2f);
+    let h =
+      Math.imul(py, 0x9e3779b1) ^
+      Math.imul(nat + 1, 0x85ebca6b) ^
+      Math.imul(thr + 7, 0xc2b2ae35) ^
+      Math.imul(alloc * 31 + gen, 0x27d4eb2f);
     h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
     const mask = this.keyHash.length - 1;
     let i = (h >>> this.keyShift) & mask;
@@ -391,7 +403,14 @@ export class MemrayIndexBuilder {
     for (;;) {
       const k = table[i];
       if (k === -1) break;
-      if (this.keyPy[k] === py && this.keyNat[k] === nat && this.keyThr[k] === thr && this.keyAlloc[k] === alloc && this.keyGen[k] === gen) return k;
+      if (
+        this.keyPy[k] === py &&
+        this.keyNat[k] === nat &&
+        this.keyThr[k] === thr &&
+        this.keyAlloc[k] === alloc &&
+        this.keyGen[k] === gen
+      )
+        return k;
       i = (i + 1) & mask;
     }
     const k = this.newKey(py, nat, thr, alloc, gen);
@@ -411,7 +430,11 @@ export class MemrayIndexBuilder {
       const thr = this.keyThr[k];
       const alloc = this.keyAlloc[k];
       const gen = this.keyGen[k];
-      let h = Math.imul(py, 0x9e3779b1) ^ Math.imul(nat + 1, 0x85ebca6b) ^ Math.imul(thr + 7, 0xc2b2ae35) ^ Math.imul(alloc * 31 + gen, 0x27d4eb2f);
+      let h =
+        Math.imul(py, 0x9e3779b1) ^
+        Math.imul(nat + 1, 0x85ebca6b) ^
+        Math.imul(thr + 7, 0xc2b2ae35) ^
+        Math.imul(alloc * 31 + gen, 0x27d4eb2f);
       h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
       let i = (h >>> this.keyShift) & mask;
       while (this.keyHash[i] !== -1) i = (i + 1) & mask;
@@ -851,128 +874,146 @@ export class MemrayIndexBuilder {
     this.bucketStartHeap = this.current;
     this.bucketStartTime = timeMs;
     this.localPeak = -Infinity;
-    if (this.bStartHeap.length >= this.maxBuckets) this.mergeBuckets();
+    // Bound the index: at most maxBuckets buckets and about ENTRY_BUDGET per-key entries (a
+    // capture with many stacks touched everywhere gets coarser buckets instead of more memory).
+    // Merging needs an even count so the open bucket starts a merged one.
+    while (
+      this.bStartHeap.length >= 2 &&
+      this.bStartHeap.length % 2 === 0 &&
+      (this.bStartHeap.length >= this.maxBuckets || this.eN > ENTRY_BUDGET || this.iN > ENTRY_BUDGET)
+    ) {
+      const before = this.eN + this.iN;
+      this.mergeBuckets();
+      if (this.bStartHeap.length < this.maxBuckets && this.eN + this.iN === before) break;
+    }
   }
 
+  // ×1.5 growth: these are the index's biggest arrays, so less slack beyond the entry budget
   private growEntries(min: number): void {
-    this.eKey = growI32(this.eKey, min);
-    this.eAllocC = growF64(this.eAllocC, min);
-    this.eAllocB = growF64(this.eAllocB, min);
-    this.eDeltaC = growF64(this.eDeltaC, min);
-    this.eDeltaB = growF64(this.eDeltaB, min);
-    this.ePeakC = growF64(this.ePeakC, min);
-    this.ePeakB = growF64(this.ePeakB, min);
+    this.eKey = growI32(this.eKey, min, 1.5);
+    this.eAllocC = growF64(this.eAllocC, min, 1.5);
+    this.eAllocB = growF64(this.eAllocB, min, 1.5);
+    this.eDeltaC = growF64(this.eDeltaC, min, 1.5);
+    this.eDeltaB = growF64(this.eDeltaB, min, 1.5);
+    this.ePeakC = growF64(this.ePeakC, min, 1.5);
+    this.ePeakB = growF64(this.ePeakB, min, 1.5);
   }
 
   private growIntervals(min: number): void {
-    this.iKey = growI32(this.iKey, min);
-    this.iBirth = growI32(this.iBirth, min);
-    this.iC = growF64(this.iC, min);
-    this.iB = growF64(this.iB, min);
+    this.iKey = growI32(this.iKey, min, 1.5);
+    this.iBirth = growI32(this.iBirth, min, 1.5);
+    this.iC = growF64(this.iC, min, 1.5);
+    this.iB = growF64(this.iB, min, 1.5);
   }
 
-  /** Too many buckets: merge neighbours pairwise (bucket 2i and 2i+1 become i). */
+  /**
+   * Too many buckets, or too many per-key entries in them: merge neighbours pairwise (bucket
+   * 2i and 2i+1 become i), in place. A merged bucket's entries never outnumber its two inputs',
+   * so output never overtakes input; each pair is staged in a small scratch first.
+   */
   private mergeBuckets(): void {
     const nb = this.bStartHeap.length;
     const half = nb >> 1;
-    const old = {
-      eKey: this.eKey.slice(0, this.eN),
-      eAllocC: this.eAllocC.slice(0, this.eN),
-      eAllocB: this.eAllocB.slice(0, this.eN),
-      eDeltaC: this.eDeltaC.slice(0, this.eN),
-      eDeltaB: this.eDeltaB.slice(0, this.eN),
-      ePeakC: this.ePeakC.slice(0, this.eN),
-      ePeakB: this.ePeakB.slice(0, this.eN),
-      iKey: this.iKey.slice(0, this.iN),
-      iBirth: this.iBirth.slice(0, this.iN),
-      iC: this.iC.slice(0, this.iN),
-      iB: this.iB.slice(0, this.iN),
-      entOff: this.bEntOff.slice(),
-      ivOff: this.bIvOff.slice(),
-      startHeap: this.bStartHeap.view().slice(),
-      endHeap: this.bEndHeap.view().slice(),
-      peakHeap: this.bPeakHeap.view().slice(),
-      startTime: this.bStartTime.view().slice(),
-      endTime: this.bEndTime.view().slice(),
-    };
-    this.eN = 0;
-    this.iN = 0;
-    this.bEntOff.length = 1;
-    this.bIvOff.length = 1;
-    this.bStartHeap.length = 0;
-    this.bEndHeap.length = 0;
-    this.bPeakHeap.length = 0;
-    this.bStartTime.length = 0;
-    this.bEndTime.length = 0;
+    const sh = this.bStartHeap.data;
+    const eh = this.bEndHeap.data;
+    const ph = this.bPeakHeap.data;
+    const st = this.bStartTime.data;
+    const et = this.bEndTime.data;
     const slot = new Map<number, number>();
-    for (let nbk = 0; nbk < half; nbk++) {
-      const a = 2 * nbk;
+    // scratch for one pair: [key, allocC, allocB, deltaC, deltaB, peakC, peakB]
+    let sk: number[] = [];
+    let sv: number[] = [];
+    let eOut = 0;
+    let iOut = 0;
+    for (let j = 0; j < half; j++) {
+      const a = 2 * j;
       const b = a + 1;
-      const peakInB = old.peakHeap[b] >= old.peakHeap[a];
-      this.bStartHeap.push(old.startHeap[a]);
-      this.bEndHeap.push(old.endHeap[b]);
-      this.bPeakHeap.push(peakInB ? old.peakHeap[b] : old.peakHeap[a]);
-      this.bStartTime.push(old.startTime[a]);
-      this.bEndTime.push(old.endTime[b]);
+      const peakInB = ph[b] >= ph[a];
+      sh[j] = sh[a];
+      eh[j] = eh[b];
+      ph[j] = peakInB ? ph[b] : ph[a];
+      st[j] = st[a];
+      et[j] = et[b];
       slot.clear();
+      sk = [];
+      sv = [];
       for (const src of [a, b]) {
-        for (let e = old.entOff[src]; e < old.entOff[src + 1]; e++) {
-          const k = old.eKey[e];
+        for (let e = this.bEntOff[src]; e < this.bEntOff[src + 1]; e++) {
+          const k = this.eKey[e];
           let d = slot.get(k);
           if (d === undefined) {
-            d = this.eN++;
-            if (d >= this.eKey.length) this.growEntries(d + 1);
+            d = sk.length;
             slot.set(k, d);
-            this.eKey[d] = k;
-            this.eAllocC[d] = 0;
-            this.eAllocB[d] = 0;
-            this.eDeltaC[d] = 0;
-            this.eDeltaB[d] = 0;
-            this.ePeakC[d] = 0;
-            this.ePeakB[d] = 0;
+            sk.push(k);
+            sv.push(0, 0, 0, 0, 0, 0);
           }
-          this.eAllocC[d] += old.eAllocC[e];
-          this.eAllocB[d] += old.eAllocB[e];
+          const o = d * 6;
+          sv[o] += this.eAllocC[e];
+          sv[o + 1] += this.eAllocB[e];
           if (src === a) {
             // The merged peak is in b: everything a changed counts; in a: a's own peak delta.
-            this.ePeakC[d] += peakInB ? old.eDeltaC[e] : old.ePeakC[e];
-            this.ePeakB[d] += peakInB ? old.eDeltaB[e] : old.ePeakB[e];
+            sv[o + 4] += peakInB ? this.eDeltaC[e] : this.ePeakC[e];
+            sv[o + 5] += peakInB ? this.eDeltaB[e] : this.ePeakB[e];
           } else if (peakInB) {
-            this.ePeakC[d] += old.ePeakC[e];
-            this.ePeakB[d] += old.ePeakB[e];
+            sv[o + 4] += this.ePeakC[e];
+            sv[o + 5] += this.ePeakB[e];
           }
-          this.eDeltaC[d] += old.eDeltaC[e];
-          this.eDeltaB[d] += old.eDeltaB[e];
+          sv[o + 2] += this.eDeltaC[e];
+          sv[o + 3] += this.eDeltaB[e];
         }
       }
-      this.bEntOff.push(this.eN);
+      for (let d = 0; d < sk.length; d++) {
+        const o = d * 6;
+        this.eKey[eOut] = sk[d];
+        this.eAllocC[eOut] = sv[o];
+        this.eAllocB[eOut] = sv[o + 1];
+        this.eDeltaC[eOut] = sv[o + 2];
+        this.eDeltaB[eOut] = sv[o + 3];
+        this.ePeakC[eOut] = sv[o + 4];
+        this.ePeakB[eOut] = sv[o + 5];
+        eOut++;
+      }
       slot.clear();
+      sk = [];
+      sv = [];
       for (const src of [a, b]) {
-        for (let e = old.ivOff[src]; e < old.ivOff[src + 1]; e++) {
-          const key = old.iKey[e] * 4096 + (old.iBirth[e] >> 1);
+        for (let e = this.bIvOff[src]; e < this.bIvOff[src + 1]; e++) {
+          const key = this.iKey[e] * 4096 + (this.iBirth[e] >> 1);
           let d = slot.get(key);
           if (d === undefined) {
-            d = this.iN++;
-            if (d >= this.iKey.length) this.growIntervals(d + 1);
+            d = sv.length >> 1;
             slot.set(key, d);
-            this.iKey[d] = old.iKey[e];
-            this.iBirth[d] = old.iBirth[e] >> 1;
-            this.iC[d] = 0;
-            this.iB[d] = 0;
+            sk.push(this.iKey[e], this.iBirth[e] >> 1);
+            sv.push(0, 0);
           }
-          this.iC[d] += old.iC[e];
-          this.iB[d] += old.iB[e];
+          sv[d * 2] += this.iC[e];
+          sv[d * 2 + 1] += this.iB[e];
         }
       }
-      this.bIvOff.push(this.iN);
+      for (let d = 0; d < sv.length >> 1; d++) {
+        this.iKey[iOut] = sk[d * 2];
+        this.iBirth[iOut] = sk[d * 2 + 1];
+        this.iC[iOut] = sv[d * 2];
+        this.iB[iOut] = sv[d * 2 + 1];
+        iOut++;
+      }
+      // offsets of bucket j (read before: bEntOff[a] for a ≥ j is not yet overwritten)
+      this.bEntOff[j + 1] = eOut;
+      this.bIvOff[j + 1] = iOut;
     }
+    this.eN = eOut;
+    this.iN = iOut;
+    this.bEntOff.length = half + 1;
+    this.bIvOff.length = half + 1;
+    this.bStartHeap.length = half;
+    this.bEndHeap.length = half;
+    this.bPeakHeap.length = half;
+    this.bStartTime.length = half;
+    this.bEndTime.length = half;
     this.bucketShift++;
     this.bucketSerial++;
     // pending frees of the open bucket refer to birth buckets at the old resolution
     for (let i = 0; i < this.pN; i++) this.pBirth[i] >>= 1;
-    const rebuilt = new PairMap(8);
-    for (let i = 0; i < this.pN; i++) rebuilt.set(this.pKey[i], this.pBirth[i], i);
-    this.pendingIv = rebuilt;
     this.compactPending();
   }
 

@@ -43,6 +43,7 @@ export class LiveTable {
   size = 0;
   /** Birth word of the entry found by the last insert (when replacing) or remove. */
   lastBirthWord = 0;
+  private readonly scratch = new Int32Array(SEG_SLOTS * 3);
 
   constructor() {
     this.segs.push(LiveTable.emptySegment());
@@ -159,14 +160,16 @@ export class LiveTable {
     this.segDepth[si] = ld + 1;
     // directory entries of si whose next hash bit (at depth ld) is 1 go to the new segment
     const shift = this.depth - ld - 1;
-    for (let i = 0; i < this.dir.length; i++) if (this.dir[i] === si && ((i >>> shift) & 1) === 1) this.dir[i] = ni;
+    for (let i = 0; i < this.dir.length; i++)
+      if (this.dir[i] === si && ((i >>> shift) & 1) === 1) this.dir[i] = ni;
     this.rebuild(si);
   }
 
   /** Takes every entry of segment `si` out (dropping tombstones) and re-inserts it where the directory now says. */
   private rebuild(si: number): void {
     const t = this.segs[si];
-    const moved = new Int32Array(this.segCount[si] * 3);
+    // one scratch buffer for every rebuild: a fresh one each time is 200 KB of garbage per split
+    const moved = this.scratch;
     let m = 0;
     for (let i = 0; i < SEG_SLOTS; i++) {
       const j = i * 3;

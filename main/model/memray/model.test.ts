@@ -43,12 +43,16 @@ describe('memray snapshots and the time index against memray’s oracles', () =>
       const stats = JSON.parse(c.oracle('stats.json')!);
       const hwm = csvTotals(c.oracle('hwm.csv')!);
       const leaks = csvTotals(c.oracle('leaks.csv')!);
-      const totals = (s: Parameters<typeof m.snapshot>[0], f?: Parameters<typeof m.snapshot>[1]) => snapshotTotals(m.snapshot(s, f).rows);
+      const totals = (s: Parameters<typeof m.snapshot>[0], f?: Parameters<typeof m.snapshot>[1]) =>
+        snapshotTotals(m.snapshot(s, f).rows);
       const end = m.info().durationMs + 1e6;
 
       expect(totals({ kind: 'peak' })).toEqual(hwm);
       expect(totals({ kind: 'leaks' })).toEqual(leaks);
-      expect(totals({ kind: 'all' })).toEqual({ count: stats.total_num_allocations, bytes: stats.total_bytes_allocated });
+      expect(totals({ kind: 'all' })).toEqual({
+        count: stats.total_num_allocations,
+        bytes: stats.total_bytes_allocated,
+      });
       if ('maxBuckets' in opts) expect(m.b.bStartHeap.length).toBeLessThanOrEqual(opts.maxBuckets);
 
       // whole-capture ranges answer from the time index alone
@@ -86,7 +90,9 @@ describe('memray snapshots and the time index against memray’s oracles', () =>
       }
       const alloc = m.allocators({ kind: 'all' });
       expect(alloc.byAllocator.reduce((s, a) => s + a.count, 0)).toBe(stats.total_num_allocations);
-      expect(alloc.histogram.map((h) => h.count)).toEqual(stats.allocation_size_histogram.map((h: { count: number }) => h.count));
+      expect(alloc.histogram.map((h) => h.count)).toEqual(
+        stats.allocation_size_histogram.map((h: { count: number }) => h.count),
+      );
 
       const tl = m.timeline(64)!;
       expect(tl.timeMs.length).toBeLessThanOrEqual(64);
@@ -106,7 +112,9 @@ describe('memray snapshots and the time index against memray’s oracles', () =>
     // survivors of [0,t] that are still alive at the end, plus survivors of (t,end], are the
     // leak set; survivors of [0,t] at t include some freed later, so only the sum over the whole
     // range is exact. The whole range equals the oracle.
-    const whole = snapshotTotals(m.snapshot({ kind: 'range', fromMs: 0, toMs: end, measure: 'live-at-end' }).rows);
+    const whole = snapshotTotals(
+      m.snapshot({ kind: 'range', fromMs: 0, toMs: end, measure: 'live-at-end' }).rows,
+    );
     expect(whole).toEqual(leaks);
   });
 
@@ -114,9 +122,15 @@ describe('memray snapshots and the time index against memray’s oracles', () =>
     const c = find('v13', 'threads.bin');
     const m = await loadMemrayModel(c.path, {});
     const stats = JSON.parse(c.oracle('stats.json')!);
-    expect(m.info().threads.map((t) => t.label)).toEqual(['0x1', '0x2 (loader)', '0x3 (parser)', '0x4 (writer)']);
+    expect(m.info().threads.map((t) => t.label)).toEqual([
+      '0x1',
+      '0x2 (loader)',
+      '0x3 (parser)',
+      '0x4 (writer)',
+    ]);
     let count = 0;
-    for (const t of m.info().threads) count += snapshotTotals(m.snapshot({ kind: 'all' }, { threads: [t.id] }).rows).count;
+    for (const t of m.info().threads)
+      count += snapshotTotals(m.snapshot({ kind: 'all' }, { threads: [t.id] }).rows).count;
     expect(count).toBe(stats.total_num_allocations);
     // the loader thread allocates 8 × 1 MiB, all alive at the peak (MANIFEST)
     const loader = snapshotTotals(m.snapshot({ kind: 'peak' }, { threads: [2] }).rows);
@@ -155,12 +169,16 @@ describe('memray snapshots and the time index against memray’s oracles', () =>
     const m = await loadMemrayModel(c.path, {});
     expect(m.info().facts.fileFormat).toBe('aggregated');
     expect(snapshotTotals(m.snapshot({ kind: 'leaks' }).rows)).toEqual(csvTotals(c.oracle('leaks.csv')!));
-    expect(() => m.snapshot({ kind: 'range', fromMs: 0, toMs: 10, measure: 'peak' })).toThrow(UnsupportedQuery);
+    expect(() => m.snapshot({ kind: 'range', fromMs: 0, toMs: 10, measure: 'peak' })).toThrow(
+      UnsupportedQuery,
+    );
     expect(() => m.snapshot({ kind: 'all' })).toThrow(UnsupportedQuery);
     // MANIFEST: the same workload peaks a little over 50 MiB (basic.py's 50 MiB bytearray)
     const s = m.statsJson({});
     expect(s.fileFormat).toBe('aggregated');
-    expect(s.peakMemory).toBe(JSON.parse(find('v12-memray1.19.3-py311', 'basic.bin').oracle('stats.json')!).metadata.peak_memory);
+    expect(s.peakMemory).toBe(
+      JSON.parse(find('v12-memray1.19.3-py311', 'basic.bin').oracle('stats.json')!).metadata.peak_memory,
+    );
     expect(m.timeline(10)!.heapBytes.length).toBeGreaterThan(0);
   });
 });

@@ -14,7 +14,15 @@ import { UnsupportedQuery, type CaptureModel, type StatsOptions } from '../captu
 import { FrameTable } from '../frame-table';
 import { SnapshotBuilder, type Snapshot } from '../snapshot';
 import { StackTrie } from '../stack-trie';
-import { A_MMAP, ALLOCATOR_NAMES, FAMILIES, MemrayIndexBuilder, R, RECORD_TYPES, type RecordTypeName } from './builder';
+import {
+  A_MMAP,
+  ALLOCATOR_NAMES,
+  FAMILIES,
+  MemrayIndexBuilder,
+  R,
+  RECORD_TYPES,
+  type RecordTypeName,
+} from './builder';
 
 export interface MemrayModelMeta {
   headerVersion: number;
@@ -96,7 +104,8 @@ export class MemrayModel implements CaptureModel {
   /** Native (ip) nodes of a native stack id, innermost first. */
   nativeIps(nat: number): number[] {
     const out: number[] = [];
-    for (let n = nat, guard = 0; n > 0 && guard < 4096; n = this.b.natParent[n], guard++) out.push(this.b.natIp[n]);
+    for (let n = nat, guard = 0; n > 0 && guard < 4096; n = this.b.natParent[n], guard++)
+      out.push(this.b.natIp[n]);
     return out;
   }
 
@@ -146,7 +155,8 @@ export class MemrayModel implements CaptureModel {
     for (let i = py.length - 1; i >= 0; i--) node = this.stacks.child(node, this.pythonFrameId(py[i]));
     if (!pythonOnly && b.keyNat[k] > 0) {
       const ips = this.nativeIps(b.keyNat[k]);
-      for (let i = ips.length - 1; i >= 0; i--) node = this.stacks.child(node, this.nativeFrameId(b.keyGen[k], ips[i]));
+      for (let i = ips.length - 1; i >= 0; i--)
+        node = this.stacks.child(node, this.nativeFrameId(b.keyGen[k], ips[i]));
     }
     memo[k] = node;
     return node;
@@ -160,7 +170,9 @@ export class MemrayModel implements CaptureModel {
 
   private requireTime(what: string): void {
     if (this.b.aggregated || this.bucketCount === 0) {
-      throw new UnsupportedQuery(`${what} needs an all-allocations memray capture with memory records (this one has no time index)`);
+      throw new UnsupportedQuery(
+        `${what} needs an all-allocations memray capture with memory records (this one has no time index)`,
+      );
     }
   }
 
@@ -200,12 +212,25 @@ export class MemrayModel implements CaptureModel {
     const n = b.keyCount;
     switch (spec.kind) {
       case 'peak':
-        return { count: b.peakCount.subarray(0, n), bytes: b.peakBytes.subarray(0, n), label: `peak (${fmtBytes(this.peakBytes())})` };
+        return {
+          count: b.peakCount.subarray(0, n),
+          bytes: b.peakBytes.subarray(0, n),
+          label: `peak (${fmtBytes(this.peakBytes())})`,
+        };
       case 'leaks':
-        return { count: b.liveCount.subarray(0, n), bytes: b.liveBytes.subarray(0, n), label: 'alive at end of tracking' };
+        return {
+          count: b.liveCount.subarray(0, n),
+          bytes: b.liveBytes.subarray(0, n),
+          label: 'alive at end of tracking',
+        };
       case 'all':
-        if (b.aggregated) throw new UnsupportedQuery('aggregated memray captures do not hold every allocation');
-        return { count: b.allCount.subarray(0, n), bytes: b.allBytes.subarray(0, n), label: 'all allocations' };
+        if (b.aggregated)
+          throw new UnsupportedQuery('aggregated memray captures do not hold every allocation');
+        return {
+          count: b.allCount.subarray(0, n),
+          bytes: b.allBytes.subarray(0, n),
+          label: 'all allocations',
+        };
       case 'at': {
         this.requireTime('a snapshot at a moment');
         const bk = this.bucketAt(spec.timeMs);
@@ -217,7 +242,8 @@ export class MemrayModel implements CaptureModel {
         const [b1, b2] = this.rangeBuckets(spec.fromMs, spec.toMs);
         const label = `${(b.bStartTime.get(b1) / 1000).toFixed(3)}–${(b.bEndTime.get(b2) / 1000).toFixed(3)} s`;
         if (spec.measure === 'allocated') return { ...this.allocatedIn(b1, b2), label: `allocated ${label}` };
-        if (spec.measure === 'live-at-end') return { ...this.survivorsIn(b1, b2), label: `allocated ${label}, alive at its end` };
+        if (spec.measure === 'live-at-end')
+          return { ...this.survivorsIn(b1, b2), label: `allocated ${label}, alive at its end` };
         const { bucket } = this.rangePeak(b1, b2);
         const live = this.liveAtBucketStart(bucket);
         for (let e = b.bEntOff[bucket]; e < b.bEntOff[bucket + 1]; e++) {
@@ -369,7 +395,9 @@ export class MemrayModel implements CaptureModel {
       peak: { timeMs: this.peakTimeMs(), bytes: this.peakBytes() },
       durationMs: this.meta.durationMs,
     };
-    const fam = b.aggregated ? undefined : FAMILIES.map((f, i) => ({ family: f, src: b.tFam[i].view(), bytes: [] as number[] }));
+    const fam = b.aggregated
+      ? undefined
+      : FAMILIES.map((f, i) => ({ family: f, src: b.tFam[i].view(), bytes: [] as number[] }));
     for (let s = 0; s < n; s += per) {
       const e = Math.min(n, s + per);
       // keep the sample with the highest heap in each pixel bucket so the peak survives
@@ -389,7 +417,9 @@ export class MemrayModel implements CaptureModel {
       if (fam) for (const f of fam) f.bytes.push(f.src[best]);
     }
     if (fam) {
-      out.byFamily = fam.filter((f) => f.bytes.some((x) => x !== 0)).map((f) => ({ family: f.family, bytes: f.bytes }));
+      out.byFamily = fam
+        .filter((f) => f.bytes.some((x) => x !== 0))
+        .map((f) => ({ family: f.family, bytes: f.bytes }));
     }
     if (this.captureInfo.truncated) out.truncatedAtMs = b.lastTimeMs;
     return out;
@@ -400,7 +430,10 @@ export class MemrayModel implements CaptureModel {
     const v = this.values(spec);
     const threads = filter?.threads ? new Set(filter.threads) : undefined;
     const allowed = filter?.allocators ? new Set(filter.allocators) : undefined;
-    const byAlloc = new Map<string, { name: string; family: AllocatorFamily; bytes: number; count: number }>();
+    const byAlloc = new Map<
+      string,
+      { name: string; family: AllocatorFamily; bytes: number; count: number }
+    >();
     const famBytes = new Float64Array(FAMILIES.length);
     const famCount = new Float64Array(FAMILIES.length);
     const famAllBytes = new Float64Array(FAMILIES.length);
@@ -423,13 +456,19 @@ export class MemrayModel implements CaptureModel {
       famCount[fam] += v.count[k];
     }
     const families = (bytes: Float64Array, count: Float64Array) =>
-      FAMILIES.map((family, i) => ({ family, bytes: bytes[i], count: count[i] })).filter((f) => f.count !== 0 || f.bytes !== 0);
+      FAMILIES.map((family, i) => ({ family, bytes: bytes[i], count: count[i] })).filter(
+        (f) => f.count !== 0 || f.bytes !== 0,
+      );
     return {
       pythonAllocator: this.captureInfo.facts.pythonAllocator,
       byAllocator: [...byAlloc.values()].sort((x, y) => y.bytes - x.bytes),
       byFamily: families(famBytes, famCount),
       byFamilyAll: b.aggregated ? undefined : families(famAllBytes, famAllCount),
-      histogram: this.histogram().map((h): SizeBin => ({ minBytes: h.minBytes, maxBytes: h.maxBytes, count: h.count })),
+      histogram: this.histogram().map((h): SizeBin => ({
+        minBytes: h.minBytes,
+        maxBytes: h.maxBytes,
+        count: h.count,
+      })),
       pymallocThresholdBytes: PYMALLOC_THRESHOLD,
       attributionNote: this.captureInfo.facts.nativeTraces
         ? 'mmap records whose native stack passes through libjemalloc / libmimalloc (by the capture’s segment file names) count as jemalloc / mimalloc; the histogram covers every allocation of the capture.'
@@ -466,11 +505,19 @@ export class MemrayModel implements CaptureModel {
     };
     for (let s = 0; s < 65536; s++) if (b.smallSizes[s] > 0) add(s, b.smallSizes[s]);
     for (const [s, c] of b.largeSizes) add(s, c);
-    return counts.map((count, i) => ({ minBytes: i === 0 ? 0 : bounds[i - 1], maxBytes: i === 9 ? bounds[9] : bounds[i] - 1, count }));
+    return counts.map((count, i) => ({
+      minBytes: i === 0 ? 0 : bounds[i - 1],
+      maxBytes: i === 9 ? bounds[9] : bounds[i] - 1,
+      count,
+    }));
   }
 
   /** memray stats' top locations: innermost Python frame, ties to the later-seen location. */
-  topLocations(count: Float64Array, bytes: Float64Array, n: number): { bySize: { location: string; size: number }[]; byCount: { location: string; count: number }[] } {
+  topLocations(
+    count: Float64Array,
+    bytes: Float64Array,
+    n: number,
+  ): { bySize: { location: string; size: number }[]; byCount: { location: string; count: number }[] } {
     const b = this.b;
     const v12 = this.meta.headerVersion >= 12;
     const groups = new Map<number, { id: number; size: number; count: number }>();
@@ -517,7 +564,8 @@ export class MemrayModel implements CaptureModel {
     const distribution = (counts: Float64Array): Record<string, number> => {
       const entries: [string, number][] = [];
       for (let a = 1; a < 16; a++) if (counts[a] > 0) entries.push([ALLOCATOR_NAMES[a], counts[a]]);
-      const seen = (name: string) => b.allocatorOrder.indexOf(ALLOCATOR_NAMES.indexOf(name as (typeof ALLOCATOR_NAMES)[number]));
+      const seen = (name: string) =>
+        b.allocatorOrder.indexOf(ALLOCATOR_NAMES.indexOf(name as (typeof ALLOCATOR_NAMES)[number]));
       entries.sort((x, y) => y[1] - x[1] || seen(y[0]) - seen(x[0]));
       return Object.fromEntries(entries);
     };
@@ -582,7 +630,12 @@ export class MemrayModel implements CaptureModel {
   exportTable(kind: 'memray-csv', options: { leaks: boolean }): string {
     if (kind !== 'memray-csv') throw new UnsupportedQuery(`unknown table export ${String(kind)}`);
     const rows = this.csvRows(options.leaks);
-    return Papa.unparse({ fields: ['allocator', 'num_allocations', 'size', 'tid', 'thread_name', 'stack_trace'], data: rows }, { newline: '\r\n' }) + '\r\n';
+    return (
+      Papa.unparse(
+        { fields: ['allocator', 'num_allocations', 'size', 'tid', 'thread_name', 'stack_trace'], data: rows },
+        { newline: '\r\n' },
+      ) + '\r\n'
+    );
   }
 
   /**
@@ -592,16 +645,47 @@ export class MemrayModel implements CaptureModel {
    * allocation's key (memray visits simple allocations before mmap ranges); `members` lists
    * every (allocator, thread) the group holds.
    */
-  csvGroups(leaks: boolean): { alloc: number; slot: number; py: number; nat: number; gen: number; count: number; bytes: number; members: { alloc: number; slot: number }[] }[] {
+  csvGroups(
+    leaks: boolean,
+  ): {
+    alloc: number;
+    slot: number;
+    py: number;
+    nat: number;
+    gen: number;
+    count: number;
+    bytes: number;
+    members: { alloc: number; slot: number }[];
+  }[] {
     const b = this.b;
-    type G = { alloc: number; slot: number; py: number; nat: number; gen: number; count: number; bytes: number; ranged: boolean; members: { alloc: number; slot: number }[] };
+    type G = {
+      alloc: number;
+      slot: number;
+      py: number;
+      nat: number;
+      gen: number;
+      count: number;
+      bytes: number;
+      ranged: boolean;
+      members: { alloc: number; slot: number }[];
+    };
     const groups = new Map<string, G>();
     const add = (k: number, c: number, by: number, aggQuirk: boolean) => {
       const id = `${b.keyPy[k]}:${b.keyNat[k]}`;
       const ranged = b.keyAlloc[k] === A_MMAP;
       const g = groups.get(id);
       if (!g) {
-        groups.set(id, { alloc: b.keyAlloc[k], slot: b.keyThr[k], py: b.keyPy[k], nat: b.keyNat[k], gen: b.keyGen[k], count: c, bytes: by, ranged, members: [{ alloc: b.keyAlloc[k], slot: b.keyThr[k] }] });
+        groups.set(id, {
+          alloc: b.keyAlloc[k],
+          slot: b.keyThr[k],
+          py: b.keyPy[k],
+          nat: b.keyNat[k],
+          gen: b.keyGen[k],
+          count: c,
+          bytes: by,
+          ranged,
+          members: [{ alloc: b.keyAlloc[k], slot: b.keyThr[k] }],
+        });
         return;
       }
       // memray re-aggregating an aggregated file adds 1 per merged record, not its count
@@ -643,7 +727,13 @@ export class MemrayModel implements CaptureModel {
     ]);
   }
 
-  stackString(py: number, nat: number, gen: number, slot: number, opts: { pythonOnly?: boolean; untrimmed?: boolean }): string {
+  stackString(
+    py: number,
+    nat: number,
+    gen: number,
+    slot: number,
+    opts: { pythonOnly?: boolean; untrimmed?: boolean },
+  ): string {
     const b = this.b;
     const parts: string[] = [];
     if (nat > 0 && !opts.pythonOnly) {

@@ -1,4 +1,13 @@
-import type { AllocatorBreakdown, AllocatorFamily, CaptureInfo, SnapshotSpec, StackFilter, Summary, ThreadInfo, Timeline } from '../../../shared/api';
+import type {
+  AllocatorBreakdown,
+  AllocatorFamily,
+  CaptureInfo,
+  SnapshotSpec,
+  StackFilter,
+  Summary,
+  ThreadInfo,
+  Timeline,
+} from '../../../shared/api';
 import type { MemrayStatsJson } from '../../../shared/stats';
 import { UnsupportedQuery, type CaptureModel, type LoadOptions, type StatsOptions } from '../capture-model';
 import { FrameTable } from '../frame-table';
@@ -7,7 +16,9 @@ import { StackTrie } from '../stack-trie';
 import type { MemrayModel } from './model';
 
 /** `stats --json` of a parent opened with its fork children: the sum, plus each process. */
-export type MemrayMultiStatsJson = MemrayStatsJson & { processes: (MemrayStatsJson & { pid: number; path: string })[] };
+export type MemrayMultiStatsJson = MemrayStatsJson & {
+  processes: (MemrayStatsJson & { pid: number; path: string })[];
+};
 
 /**
  * A parent capture and its `--follow-fork` children as one capture. Threads are relabelled by
@@ -38,7 +49,9 @@ export class MemrayMultiProcessModel implements CaptureModel {
     this.captureInfo = {
       ...parent,
       id: `${parent.id}+${processes.length - 1}`,
-      truncated: processes.some((p) => p.info().truncated && p !== processes[0]) ? parent.truncated : parent.truncated,
+      truncated: processes.some((p) => p.info().truncated && p !== processes[0])
+        ? parent.truncated
+        : parent.truncated,
       warnings: [
         ...parent.warnings,
         `Multi-process capture: ${processes.length} processes (pids ${processes.map((p) => p.info().facts.pid).join(', ')}); the peak is each process at its own high-water mark.`,
@@ -65,12 +78,19 @@ export class MemrayMultiProcessModel implements CaptureModel {
 
   private subFilter(proc: number, filter?: StackFilter): StackFilter | undefined {
     if (!filter?.threads) return filter;
-    const tids = filter.threads.map((id) => this.threadMap[id]).filter((t) => t && t.proc === proc).map((t) => t.tid);
+    const tids = filter.threads
+      .map((id) => this.threadMap[id])
+      .filter((t) => t && t.proc === proc)
+      .map((t) => t.tid);
     return { ...filter, threads: tids };
   }
 
   /** Per process, skipping those a thread filter excludes entirely or a time range misses. */
-  private each<T>(spec: SnapshotSpec, filter: StackFilter | undefined, fn: (p: MemrayModel, proc: number, spec: SnapshotSpec, filter?: StackFilter) => T): T[] {
+  private each<T>(
+    spec: SnapshotSpec,
+    filter: StackFilter | undefined,
+    fn: (p: MemrayModel, proc: number, spec: SnapshotSpec, filter?: StackFilter) => T,
+  ): T[] {
     const out: T[] = [];
     this.processes.forEach((p, proc) => {
       const f = this.subFilter(proc, filter);
@@ -123,8 +143,11 @@ export class MemrayMultiProcessModel implements CaptureModel {
   }
 
   summary(range?: { fromMs: number; toMs: number }): Omit<Summary, 'info' | 'topSites' | 'findings'> {
-    const parts = this.processes.map((p, i) => p.summary(range && { fromMs: range.fromMs - this.offsets[i], toMs: range.toMs - this.offsets[i] }));
-    const sum = (f: (s: (typeof parts)[number]) => number | undefined) => parts.reduce((a, s) => a + (f(s) ?? 0), 0);
+    const parts = this.processes.map((p, i) =>
+      p.summary(range && { fromMs: range.fromMs - this.offsets[i], toMs: range.toMs - this.offsets[i] }),
+    );
+    const sum = (f: (s: (typeof parts)[number]) => number | undefined) =>
+      parts.reduce((a, s) => a + (f(s) ?? 0), 0);
     const peakAt = parts.reduce((best, s, i) => (s.peakBytes >= parts[best].peakBytes ? i : best), 0);
     return {
       peakBytes: sum((s) => s.peakBytes),
@@ -142,7 +165,9 @@ export class MemrayMultiProcessModel implements CaptureModel {
   timeline(maxPoints: number): Timeline | undefined {
     const lines = this.processes.map((p) => p.timeline(Number.MAX_SAFE_INTEGER));
     const events: { t: number; proc: number; i: number }[] = [];
-    lines.forEach((l, proc) => l?.timeMs.forEach((t, i) => events.push({ t: t + this.offsets[proc], proc, i })));
+    lines.forEach((l, proc) =>
+      l?.timeMs.forEach((t, i) => events.push({ t: t + this.offsets[proc], proc, i })),
+    );
     if (events.length === 0) return undefined;
     events.sort((a, b) => a.t - b.t || a.proc - b.proc);
     const heap = lines.map(() => 0);
@@ -167,7 +192,14 @@ export class MemrayMultiProcessModel implements CaptureModel {
       full.allocationCount.push(l.allocationCount[e.i]);
     }
     const per = Math.max(1, Math.ceil(full.timeMs.length / Math.max(1, maxPoints)));
-    const out: Timeline = { ...full, timeMs: [], heapBytes: [], rssBytes: [], allocatedBytes: [], allocationCount: [] };
+    const out: Timeline = {
+      ...full,
+      timeMs: [],
+      heapBytes: [],
+      rssBytes: [],
+      allocatedBytes: [],
+      allocationCount: [],
+    };
     for (let s = 0; s < full.timeMs.length; s += per) {
       let best = s;
       let c = 0;
@@ -191,8 +223,14 @@ export class MemrayMultiProcessModel implements CaptureModel {
 
   allocators(spec: SnapshotSpec, filter?: StackFilter): AllocatorBreakdown {
     const parts = this.each(spec, filter, (p, _proc, s, f) => p.allocators(s, f));
-    const byAlloc = new Map<string, { name: string; family: AllocatorFamily; bytes: number; count: number }>();
-    const fam = (list: { family: AllocatorFamily; bytes: number; count: number }[] | undefined, into: Map<AllocatorFamily, { family: AllocatorFamily; bytes: number; count: number }>) => {
+    const byAlloc = new Map<
+      string,
+      { name: string; family: AllocatorFamily; bytes: number; count: number }
+    >();
+    const fam = (
+      list: { family: AllocatorFamily; bytes: number; count: number }[] | undefined,
+      into: Map<AllocatorFamily, { family: AllocatorFamily; bytes: number; count: number }>,
+    ) => {
       for (const f of list ?? []) {
         const r = into.get(f.family) ?? { family: f.family, bytes: 0, count: 0 };
         r.bytes += f.bytes;
@@ -221,7 +259,8 @@ export class MemrayMultiProcessModel implements CaptureModel {
       byAllocator: [...byAlloc.values()].sort((a, b) => b.bytes - a.bytes),
       byFamily: [...byFamily.values()],
       byFamilyAll: [...byFamilyAll.values()],
-      histogram: parts.length === 1 ? parts[0].histogram : [...hist.values()].sort((a, b) => a.minBytes - b.minBytes),
+      histogram:
+        parts.length === 1 ? parts[0].histogram : [...hist.values()].sort((a, b) => a.minBytes - b.minBytes),
       pymallocThresholdBytes: parts[0]?.pymallocThresholdBytes ?? 512,
       attributionNote: parts[0]?.attributionNote,
     };
@@ -229,14 +268,26 @@ export class MemrayMultiProcessModel implements CaptureModel {
 
   statsJson(options: StatsOptions): MemrayMultiStatsJson {
     const each = this.processes.map((p, i) => ({
-      ...p.statsJson(options.range ? { ...options, range: { fromMs: options.range.fromMs - this.offsets[i], toMs: options.range.toMs - this.offsets[i] } } : options),
+      ...p.statsJson(
+        options.range
+          ? {
+              ...options,
+              range: {
+                fromMs: options.range.fromMs - this.offsets[i],
+                toMs: options.range.toMs - this.offsets[i],
+              },
+            }
+          : options,
+      ),
       pid: p.info().facts.pid ?? 0,
       path: p.info().facts.path,
     }));
     const first = each[0];
-    const sumOrNull = (f: (s: MemrayStatsJson) => number | null) => (each.every((s) => f(s) !== null) ? each.reduce((a, s) => a + (f(s) ?? 0), 0) : null);
+    const sumOrNull = (f: (s: MemrayStatsJson) => number | null) =>
+      each.every((s) => f(s) !== null) ? each.reduce((a, s) => a + (f(s) ?? 0), 0) : null;
     const dist: Record<string, number> = {};
-    for (const s of each) for (const [k, v] of Object.entries(s.allocatorDistribution)) dist[k] = (dist[k] ?? 0) + v;
+    for (const s of each)
+      for (const [k, v] of Object.entries(s.allocatorDistribution)) dist[k] = (dist[k] ?? 0) + v;
     const sizeTop = new Map<string, number>();
     const countTop = new Map<string, number>();
     for (const s of each) {
@@ -255,8 +306,14 @@ export class MemrayMultiProcessModel implements CaptureModel {
       leakedBytes: each.reduce((a, s) => a + s.leakedBytes, 0),
       allocatorDistribution: Object.fromEntries(Object.entries(dist).sort((a, b) => b[1] - a[1])),
       // Merged from each process's own top list (exact when every process fits in `top`).
-      topBySize: [...sizeTop].sort((a, b) => b[1] - a[1]).slice(0, top).map(([location, size]) => ({ location, size })),
-      topByCount: [...countTop].sort((a, b) => b[1] - a[1]).slice(0, top).map(([location, count]) => ({ location, count })),
+      topBySize: [...sizeTop]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, top)
+        .map(([location, size]) => ({ location, size })),
+      topByCount: [...countTop]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, top)
+        .map(([location, count]) => ({ location, count })),
       threads: this.captureInfo.threads.map((t) => ({ id: t.id, label: t.label })),
       durationMs: this.captureInfo.durationMs,
       processes: each,
@@ -272,7 +329,12 @@ export class MemrayMultiProcessModel implements CaptureModel {
         .slice(i === 0 ? 0 : 1)
         .filter((l) => l !== '')
         .join('\r\n');
-    return parts.map((c, i) => pidLabel(i, c)).filter((c) => c !== '').join('\r\n') + '\r\n';
+    return (
+      parts
+        .map((c, i) => pidLabel(i, c))
+        .filter((c) => c !== '')
+        .join('\r\n') + '\r\n'
+    );
   }
 }
 
@@ -280,11 +342,20 @@ export class MemrayMultiProcessModel implements CaptureModel {
  * Opens a parent capture and its fork children (`NAME.bin.PID`) as one multi-process capture.
  * Each file streams through the same loader; progress covers all files in order.
  */
-export async function loadMemrayMultiProcess(parentPath: string, childPaths: string[], options: LoadOptions = {}): Promise<MemrayMultiProcessModel> {
+export async function loadMemrayMultiProcess(
+  parentPath: string,
+  childPaths: string[],
+  options: LoadOptions = {},
+): Promise<MemrayMultiProcessModel> {
   const { loadMemrayModel } = await import('../../formats/memray/index');
   const models: MemrayModel[] = [];
   for (const path of [parentPath, ...childPaths]) {
-    models.push(await loadMemrayModel(path, { ...options, onHeader: models.length === 0 ? options.onHeader : undefined }));
+    models.push(
+      await loadMemrayModel(path, {
+        ...options,
+        onHeader: models.length === 0 ? options.onHeader : undefined,
+      }),
+    );
   }
   return new MemrayMultiProcessModel(models);
 }

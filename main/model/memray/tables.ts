@@ -1,15 +1,15 @@
 /** Small growable typed-array helpers and an (int, int) → int hash map that allocates nothing per lookup. */
 
-export function growF64(a: Float64Array<ArrayBuffer>, min: number): Float64Array<ArrayBuffer> {
+export function growF64(a: Float64Array<ArrayBuffer>, min: number, factor = 2): Float64Array<ArrayBuffer> {
   if (min <= a.length) return a;
-  const b = new Float64Array(Math.max(min, a.length * 2));
+  const b = new Float64Array(Math.max(min, Math.ceil(a.length * factor)));
   b.set(a);
   return b;
 }
 
-export function growI32(a: Int32Array<ArrayBuffer>, min: number): Int32Array<ArrayBuffer> {
+export function growI32(a: Int32Array<ArrayBuffer>, min: number, factor = 2): Int32Array<ArrayBuffer> {
   if (min <= a.length) return a;
-  const b = new Int32Array(Math.max(min, a.length * 2));
+  const b = new Int32Array(Math.max(min, Math.ceil(a.length * factor)));
   b.set(a);
   return b;
 }

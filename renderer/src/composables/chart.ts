@@ -11,7 +11,10 @@ export function usePalette(): ComputedRef<ChartPalette> {
  * Keeps a query store in step with the toolbar while the view that needs it is mounted.
  * `extra` names further inputs of load() beyond store.query.
  */
-export function useAutoLoad(store: { query: unknown; load: () => Promise<void> }, extra?: () => unknown): void {
+export function useAutoLoad(
+  store: { query: unknown; load: () => Promise<void> },
+  extra?: () => unknown,
+): void {
   watch(
     () => JSON.stringify([store.query, extra?.()]),
     () => void store.load(),

@@ -1,6 +1,7 @@
 import { onBeforeUnmount, onMounted } from 'vue';
 import { useSettingsStore, TABS, type TabName } from '../stores/settings';
 import { useViewStore } from '../stores/view';
+import { useCapturesStore } from '../stores/captures';
 
 export type ShortcutAction =
   | { type: 'tab'; index: number }
@@ -50,7 +51,8 @@ const VIEWS_OWNING_ESCAPE: ReadonlySet<TabName> = new Set(['flamegraph', 'diff']
 function isTextField(el: Element | null): boolean {
   if (!el) return false;
   if (el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement) return true;
-  if (el instanceof HTMLInputElement) return !['checkbox', 'radio', 'button', 'submit', 'range'].includes(el.type);
+  if (el instanceof HTMLInputElement)
+    return !['checkbox', 'radio', 'button', 'submit', 'range'].includes(el.type);
   return (el as HTMLElement).isContentEditable;
 }
 
@@ -62,6 +64,7 @@ function visible(el: HTMLElement): boolean {
 export function useShortcuts(): void {
   const settings = useSettingsStore();
   const view = useViewStore();
+  const captures = useCapturesStore();
 
   function focusSearch(): void {
     // Views mark their search box; one that does not still has a search input in the main area.
@@ -79,7 +82,13 @@ export function useShortcuts(): void {
   }
 
   function onKey(e: KeyboardEvent): void {
-    const action = shortcutFor({ key: e.key, ctrlKey: e.ctrlKey, metaKey: e.metaKey, altKey: e.altKey, inTextField: isTextField(document.activeElement) });
+    const action = shortcutFor({
+      key: e.key,
+      ctrlKey: e.ctrlKey,
+      metaKey: e.metaKey,
+      altKey: e.altKey,
+      inTextField: isTextField(document.activeElement),
+    });
     if (!action) return;
     switch (action.type) {
       case 'tab':
@@ -99,9 +108,14 @@ export function useShortcuts(): void {
       case 'open':
         settings.openOverlay = true;
         break;
-      case 'snapshot':
-        view.setSnapshotKind(action.kind);
+      case 'snapshot': {
+        const caps = captures.active?.capabilities;
+        const allowed =
+          !caps ||
+          (action.kind === 'peak' ? caps.peak : action.kind === 'leaks' ? caps.leaks : caps.allAllocations);
+        if (allowed) view.setSnapshotKind(action.kind);
         break;
+      }
       case 'escape':
         if (settings.shortcutsOpen || settings.openOverlay) {
           settings.shortcutsOpen = false;

@@ -33,7 +33,11 @@ export function progressStats(p: Progress): ProgressStats {
   const recordsPerSecond = seconds > 0 ? p.records / seconds : 0;
   const bytesPerSecond = seconds > 0 ? p.bytesDone / seconds : 0;
   const etaMs =
-    fraction > 0.01 && fraction < 1 && p.elapsedMs > 200 ? (p.elapsedMs * (1 - fraction)) / fraction : fraction >= 1 ? 0 : null;
+    fraction > 0.01 && fraction < 1 && p.elapsedMs > 200
+      ? (p.elapsedMs * (1 - fraction)) / fraction
+      : fraction >= 1
+        ? 0
+        : null;
   return { fraction, recordsPerSecond, bytesPerSecond, etaMs };
 }
 

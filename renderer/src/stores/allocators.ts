@@ -21,18 +21,32 @@ export const useAllocatorsStore = defineStore('allocators', () => {
       : null,
   );
 
-  const breakdown = computed(() => (query.value && slot.loadedKey.value === JSON.stringify(query.value) ? slot.data.value : null));
+  const breakdown = computed(() =>
+    query.value && slot.loadedKey.value === JSON.stringify(query.value) ? slot.data.value : null,
+  );
   /** The answer to the current question is on screen. */
   const settled = computed(() => !!breakdown.value && !slot.loading.value);
   /**
    * What the charts draw: the current answer, or while it loads the previous one for the same
    * capture, so changing a filter does not blank the page.
    */
-  const shown = computed(() => breakdown.value ?? (slot.dataQuery.value?.captureId === view.captureId ? slot.data.value : null));
+  const shown = computed(
+    () => breakdown.value ?? (slot.dataQuery.value?.captureId === view.captureId ? slot.data.value : null),
+  );
 
   async function load(force = false): Promise<void> {
     if (query.value) await slot.run(query.value, force);
   }
 
-  return { mode, breakdown, shown, settled, query, loading: slot.loading, error: slot.error, load, clear: slot.clear };
+  return {
+    mode,
+    breakdown,
+    shown,
+    settled,
+    query,
+    loading: slot.loading,
+    error: slot.error,
+    load,
+    clear: slot.clear,
+  };
 });

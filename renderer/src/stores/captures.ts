@@ -38,7 +38,9 @@ export const useCapturesStore = defineStore('captures', () => {
    */
   const pendingProgress = computed<Progress | null>(() => {
     const known = new Set(captures.value.map((c) => c.id));
-    const orphan = Object.values(progress.value).filter((p) => !known.has(p.captureId) && !TERMINAL.has(p.phase));
+    const orphan = Object.values(progress.value).filter(
+      (p) => !known.has(p.captureId) && !TERMINAL.has(p.phase),
+    );
     return orphan.length ? orphan[orphan.length - 1] : null;
   });
 
@@ -61,7 +63,8 @@ export const useCapturesStore = defineStore('captures', () => {
 
   function upsert(info: CaptureInfo): void {
     const i = captures.value.findIndex((c) => c.id === info.id);
-    captures.value = i < 0 ? [...captures.value, info] : captures.value.map((c) => (c.id === info.id ? info : c));
+    captures.value =
+      i < 0 ? [...captures.value, info] : captures.value.map((c) => (c.id === info.id ? info : c));
   }
 
   function onProgress(p: Progress): void {
@@ -75,7 +78,9 @@ export const useCapturesStore = defineStore('captures', () => {
   function onHeader(info: CaptureInfo): void {
     if (loaded.value.has(info.id)) return;
     upsert(info);
-    const ours = pending.value.some((p) => p.path === info.facts.path || info.facts.path.endsWith(p.path.replace(/^\.\//, '')));
+    const ours = pending.value.some(
+      (p) => p.path === info.facts.path || info.facts.path.endsWith(p.path.replace(/^\.\//, '')),
+    );
     if (ours || !view.captureId) view.captureId = info.id;
   }
 
@@ -134,7 +139,11 @@ export const useCapturesStore = defineStore('captures', () => {
     } catch (e) {
       const message = isCancelled(e) ? 'Opening was cancelled.' : errorMessage(e);
       // A header shown early belongs to a capture that no longer exists.
-      const orphan = captures.value.find((c) => !loaded.value.has(c.id) && (c.facts.path === trimmed || c.facts.path.endsWith(trimmed.replace(/^\.\//, ''))));
+      const orphan = captures.value.find(
+        (c) =>
+          !loaded.value.has(c.id) &&
+          (c.facts.path === trimmed || c.facts.path.endsWith(trimmed.replace(/^\.\//, ''))),
+      );
       if (orphan) forget(orphan.id);
       pending.value = pending.value.map((p) => (p.path === trimmed ? { ...p, error: message } : p));
       lastError.value = message;

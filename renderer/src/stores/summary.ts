@@ -13,11 +13,15 @@ export const useSummaryStore = defineStore('summary', () => {
 
   const query = computed<SummaryQuery | null>(() => {
     if (!view.captureId || !captures.activeReady) return null;
-    return view.range ? { captureId: view.captureId, range: { ...view.range } } : { captureId: view.captureId };
+    return view.range
+      ? { captureId: view.captureId, range: { ...view.range } }
+      : { captureId: view.captureId };
   });
 
   /** Only show numbers that belong to the capture and range being looked at. */
-  const summary = computed(() => (query.value && slot.loadedKey.value === JSON.stringify(query.value) ? slot.data.value : null));
+  const summary = computed(() =>
+    query.value && slot.loadedKey.value === JSON.stringify(query.value) ? slot.data.value : null,
+  );
 
   async function load(force = false): Promise<void> {
     if (query.value) await slot.run(query.value, force);

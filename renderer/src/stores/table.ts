@@ -40,13 +40,24 @@ export const useTableStore = defineStore('table', () => {
 
   // A new question starts on its first page; otherwise a narrowed search can land past the end.
   watch(
-    () => [view.captureId, JSON.stringify(view.effectiveSnapshot), JSON.stringify(view.filter), groupBy.value, search.value.trim(), sortBy.value, descending.value, pageSize.value],
+    () => [
+      view.captureId,
+      JSON.stringify(view.effectiveSnapshot),
+      JSON.stringify(view.filter),
+      groupBy.value,
+      search.value.trim(),
+      sortBy.value,
+      descending.value,
+      pageSize.value,
+    ],
     () => {
       page.value = 0;
     },
   );
 
-  const result = computed(() => (query.value && slot.loadedKey.value === JSON.stringify(query.value) ? slot.data.value : null));
+  const result = computed(() =>
+    query.value && slot.loadedKey.value === JSON.stringify(query.value) ? slot.data.value : null,
+  );
   /** Rows stay on screen while the next page or sort loads, so the table does not flicker. */
   const shownRows = computed(() => (result.value ?? slot.data.value)?.rows ?? []);
   const pageCount = computed(() => {

@@ -17,10 +17,14 @@ export const useTimelineStore = defineStore('timeline', () => {
   const available = computed(() => captures.active?.capabilities.timeline !== false);
 
   const query = computed<TimelineQuery | null>(() =>
-    view.captureId && captures.activeReady && available.value ? { captureId: view.captureId, maxPoints: TIMELINE_POINTS } : null,
+    view.captureId && captures.activeReady && available.value
+      ? { captureId: view.captureId, maxPoints: TIMELINE_POINTS }
+      : null,
   );
 
-  const timeline = computed(() => (query.value && slot.loadedKey.value === JSON.stringify(query.value) ? slot.data.value : null));
+  const timeline = computed(() =>
+    query.value && slot.loadedKey.value === JSON.stringify(query.value) ? slot.data.value : null,
+  );
 
   const samplesSlot = latestQuery<LineSamplesQuery, LineSamples | null>((q) => useClient().lineSamples(q));
   const samplesQuery = computed<LineSamplesQuery | null>(() => {
@@ -29,7 +33,9 @@ export const useTimelineStore = defineStore('timeline', () => {
   });
   /** Samples of the line picked in the table; null when none is picked or the format has none. */
   const lineSamples = computed(() =>
-    samplesQuery.value && samplesSlot.loadedKey.value === JSON.stringify(samplesQuery.value) ? samplesSlot.data.value : null,
+    samplesQuery.value && samplesSlot.loadedKey.value === JSON.stringify(samplesQuery.value)
+      ? samplesSlot.data.value
+      : null,
   );
 
   async function load(force = false): Promise<void> {
@@ -37,5 +43,15 @@ export const useTimelineStore = defineStore('timeline', () => {
     if (samplesQuery.value) await samplesSlot.run(samplesQuery.value, force);
   }
 
-  return { timeline, lineSamples, available, query, samplesQuery, loading: slot.loading, error: slot.error, load, clear: slot.clear };
+  return {
+    timeline,
+    lineSamples,
+    available,
+    query,
+    samplesQuery,
+    loading: slot.loading,
+    error: slot.error,
+    load,
+    clear: slot.clear,
+  };
 });

@@ -31,7 +31,8 @@ export const useViewStore = defineStore('view', () => {
   const effectiveSnapshot = computed<SnapshotSpec>(() => {
     const r = range.value;
     if (!r) return snapshot.value;
-    const measure = snapshot.value.kind === 'all' ? 'allocated' : snapshot.value.kind === 'leaks' ? 'live-at-end' : 'peak';
+    const measure =
+      snapshot.value.kind === 'all' ? 'allocated' : snapshot.value.kind === 'leaks' ? 'live-at-end' : 'peak';
     return { kind: 'range', fromMs: r.fromMs, toMs: r.toMs, measure };
   });
 
