@@ -1,6 +1,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import vue from 'eslint-plugin-vue';
+import globals from 'globals';
 
 export default tseslint.config(
   { ignores: ['out/**', 'node_modules/**', 'test/fixtures/**', 'test-results/**'] },
@@ -9,7 +10,12 @@ export default tseslint.config(
   ...vue.configs['flat/recommended'],
   {
     files: ['**/*.vue'],
-    languageOptions: { parserOptions: { parser: tseslint.parser } },
+    languageOptions: { parserOptions: { parser: tseslint.parser }, globals: globals.browser },
+  },
+  { files: ['renderer/**/*.ts'], languageOptions: { globals: globals.browser } },
+  {
+    files: ['main/**', 'preload/**', 'scripts/**', 'bench/**', 'bin/**', 'test/**', '*.config.*'],
+    languageOptions: { globals: globals.node },
   },
   {
     rules: {

@@ -54,7 +54,13 @@ export function allocatorFamiliesToCsv(b: AllocatorBreakdown): string {
   return Papa.unparse(
     {
       fields: ['family', 'bytes', 'count', 'all_bytes', 'all_count'],
-      data: b.byFamily.map((f) => {
+      // A family seen only over the whole run (e.g. mmap freed before the peak) keeps its row.
+      data: [
+        ...b.byFamily,
+        ...(b.byFamilyAll ?? [])
+          .filter((a) => !b.byFamily.some((f) => f.family === a.family))
+          .map((a) => ({ family: a.family, bytes: 0, count: 0 })),
+      ].map((f) => {
         const all = b.byFamilyAll?.find((x) => x.family === f.family);
         return [f.family, f.bytes, f.count, all?.bytes ?? '', all?.count ?? ''];
       }),

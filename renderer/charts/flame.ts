@@ -574,9 +574,8 @@ export function buildFlameOption(input: FlameOptionInput): EChartsOption {
             lineDash: extra.lineDash,
           }
         : { fill },
-      textContent: label
-        ? { type: 'text', style: { text: label, fill: textColor, fontSize: 11 } }
-        : undefined,
+      // Elements are reused across zooms: `false` removes a label the element had before.
+      textContent: label ? { type: 'text', style: { text: label, fill: textColor, fontSize: 11 } } : false,
       textConfig: label ? { position: 'insideLeft', distance: 4 } : undefined,
     } as CustomSeriesRenderItemReturn;
   };

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import Papa from 'papaparse';
 import type { Download, Page } from 'playwright-core';
 import { ROOT, SHOTS, startHarness, type Harness } from './harness';
 
@@ -178,6 +179,27 @@ describe('export from the app', () => {
       await harness.context.setOffline(false);
       await report.close();
     }
+  });
+
+  it('exports speedscope and CSV from the app as well', async () => {
+    const oracle = JSON.parse(
+      readFileSync(resolve(ROOT, 'test/fixtures/tracemalloc/py312/inventory-after.oracle.json'), 'utf8'),
+    ) as { total_size: number };
+    const speedscope = await exportVia('speedscope', 'export-after.speedscope.json');
+    expect(speedscope.download.suggestedFilename()).toBe('inventory-after.speedscope.json');
+    await page.getByTestId('export-close').click();
+    const file = JSON.parse(readFileSync(speedscope.path, 'utf8')) as { profiles: { weights: number[] }[] };
+    expect(file.profiles[0].weights.reduce((a, b) => a + b, 0)).toBe(oracle.total_size);
+
+    const csv = await exportVia('csv', 'export-after-diff.csv');
+    await page.getByTestId('export-close').click();
+    const text = readFileSync(csv.path, 'utf8');
+    expect(text).toMatch(/^# sites\n/);
+    // The baseline is on, so the diff rows come along, led by the app's top row.
+    const diffBlock = text.slice(text.indexOf('# diff\n') + '# diff\n'.length).split('\n\n')[0];
+    const rows = Papa.parse<Record<string, string>>(diffBlock, { header: true, skipEmptyLines: true }).data;
+    expect(Number(rows[0].size_diff)).toBe(app.sizeDiff);
+    expect(`${rows[0].file}:${rows[0].line}`).toBe(app.site);
   });
 
   it('saves a PNG of a chart on the view', async () => {

@@ -86,12 +86,15 @@ export interface MemrayLoadOptions extends LoadOptions {
   decodeOnly?: boolean;
   /** Time-index resolution: buckets kept before neighbours merge (default 2048; even). */
   maxBuckets?: number;
+  /** Per-key time-index entries kept before buckets merge (default 400 000). */
+  entryBudget?: number;
 }
 
 export async function loadMemrayModel(path: string, options: MemrayLoadOptions = {}): Promise<MemrayModel> {
   let sizeForHeader = 0;
   const parser = new MemrayRecordParser(path, (h) => {
     if (options.maxBuckets) parser.model!.maxBuckets = Math.max(2, options.maxBuckets & ~1);
+    if (options.entryBudget) parser.model!.entryBudget = options.entryBudget;
     options.onHeader?.(headerInfo(path, sizeForHeader, undefined, h));
   });
   parser.decodeOnly = options.decodeOnly === true;

@@ -251,6 +251,8 @@ export class MemrayIndexBuilder {
   fineCount = 0;
   /** Coarse buckets kept before neighbours merge (even; lowered by tests to exercise merging). */
   maxBuckets = MAX_BUCKETS;
+  /** Per-key entries kept before buckets merge (lowered by tests). */
+  entryBudget = ENTRY_BUDGET;
   /** Set for aggregated captures (no replay; peak/leak numbers given per key). */
   aggregated = false;
 
@@ -880,7 +882,7 @@ export class MemrayIndexBuilder {
     while (
       this.bStartHeap.length >= 2 &&
       this.bStartHeap.length % 2 === 0 &&
-      (this.bStartHeap.length >= this.maxBuckets || this.eN > ENTRY_BUDGET || this.iN > ENTRY_BUDGET)
+      (this.bStartHeap.length >= this.maxBuckets || this.eN > this.entryBudget || this.iN > this.entryBudget)
     ) {
       const before = this.eN + this.iN;
       this.mergeBuckets();

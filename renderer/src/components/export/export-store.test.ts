@@ -39,6 +39,8 @@ class Fake {
   saveNames: string[] = [];
   savePath: string | null = 'exports/chosen.html';
   fail = false;
+  /** When set, exports wait for this before answering (to see the store while busy). */
+  gate: Promise<void> | null = null;
   client(desktop: boolean): ViewClient {
     const byPath: Record<string, CaptureInfo> = {
       'a.bin': info('c1', 'memray', 'a.bin'),
@@ -50,6 +52,7 @@ class Fake {
       list: async () => [],
       export: async (req): Promise<ExportResult> => {
         this.exports.push(structuredClone(req));
+        if (this.gate) await this.gate;
         if (this.fail) throw { code: 'internal', message: 'disk full' };
         const content = `content of ${req.format}`;
         return req.outputPath
@@ -160,6 +163,24 @@ describe('export store', () => {
     exp.withBaseline = false;
     expect(exp.request?.baseline).toBeUndefined();
     expect(exp.fileName).toBe('b-report.html');
+  });
+
+  it('is busy while the engine works, and ignores a second click meanwhile', async () => {
+    const { exp } = await setup(false, 'a.bin');
+    let open!: () => void;
+    fake.gate = new Promise((resolve) => (open = resolve));
+    exp.show();
+    const first = exp.run(() => undefined);
+    await Promise.resolve();
+    expect(exp.busy).toBe(true);
+    expect(await exp.run(() => undefined)).toBeNull();
+    // The dialog stays up until the export is done.
+    exp.hide();
+    expect(exp.open).toBe(true);
+    open();
+    expect(await first).not.toBeNull();
+    expect(exp.busy).toBe(false);
+    expect(fake.exports).toHaveLength(1);
   });
 
   it('offers memray CSV only for memray data, and reports a failed export', async () => {
