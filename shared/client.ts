@@ -36,11 +36,20 @@ export function wrapBridgeClient(bridge: HeapscopeClient): HeapscopeClient {
     const fn = bridge[method] as (...args: unknown[]) => Promise<unknown>;
     client[method] = async (...args: unknown[]) => {
       try {
-        return await fn(...args);
+        return await fn(...args.map(toPlainData));
       } catch (error) {
         throw decodeBridgeError(error);
       }
     };
   }
   return client as unknown as HeapscopeClient;
+}
+
+/**
+ * Electron's IPC uses structured clone, which rejects Vue's reactive proxies (a filter's thread
+ * array, a snapshot spec from a store). Every argument is JSON-shaped by contract (the HTTP
+ * transport sends the same values as JSON), so a JSON round trip yields plain data.
+ */
+export function toPlainData<T>(value: T): T {
+  return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
 }

@@ -251,6 +251,8 @@ export class MemrayIndexBuilder {
   fineCount = 0;
   /** Coarse buckets kept before neighbours merge (even; lowered by tests to exercise merging). */
   maxBuckets = MAX_BUCKETS;
+  private mergeScratch = new Float64Array(1024);
+  private mergeKeys = new Int32Array(1024);
   /** Per-key entries kept before buckets merge (lowered by tests). */
   entryBudget = ENTRY_BUDGET;
   /** Set for aggregated captures (no replay; peak/leak numbers given per key). */
@@ -921,10 +923,11 @@ export class MemrayIndexBuilder {
     const ph = this.bPeakHeap.data;
     const st = this.bStartTime.data;
     const et = this.bEndTime.data;
-    const slot = new Map<number, number>();
-    // scratch for one pair: [key, allocC, allocB, deltaC, deltaB, peakC, peakB]
-    let sk: number[] = [];
-    let sv: number[] = [];
+    // (key, pair) → staged index; typed-array hash and scratch, so a merge of ~10^5 entries
+    // makes no JS-heap garbage
+    const slot = new PairMap(12);
+    let sv = this.mergeScratch;
+    let sk = this.mergeKeys;
     let eOut = 0;
     let iOut = 0;
     for (let j = 0; j < half; j++) {
@@ -936,18 +939,19 @@ export class MemrayIndexBuilder {
       ph[j] = peakInB ? ph[b] : ph[a];
       st[j] = st[a];
       et[j] = et[b];
-      slot.clear();
-      sk = [];
-      sv = [];
-      for (const src of [a, b]) {
+      let n = 0;
+      const need = this.bEntOff[b + 1] - this.bEntOff[a];
+      if (need * 6 > sv.length) sv = this.mergeScratch = new Float64Array(need * 6 * 2);
+      if (need > sk.length) sk = this.mergeKeys = new Int32Array(need * 2);
+      for (let src = a; src <= b; src++) {
         for (let e = this.bEntOff[src]; e < this.bEntOff[src + 1]; e++) {
           const k = this.eKey[e];
-          let d = slot.get(k);
-          if (d === undefined) {
-            d = sk.length;
-            slot.set(k, d);
-            sk.push(k);
-            sv.push(0, 0, 0, 0, 0, 0);
+          let d = slot.get(k, j);
+          if (d < 0) {
+            d = n++;
+            slot.set(k, j, d);
+            sk[d] = k;
+            sv.fill(0, d * 6, d * 6 + 6);
           }
           const o = d * 6;
           sv[o] += this.eAllocC[e];
@@ -964,7 +968,7 @@ export class MemrayIndexBuilder {
           sv[o + 3] += this.eDeltaB[e];
         }
       }
-      for (let d = 0; d < sk.length; d++) {
+      for (let d = 0; d < n; d++) {
         const o = d * 6;
         this.eKey[eOut] = sk[d];
         this.eAllocC[eOut] = sv[o];
@@ -975,24 +979,28 @@ export class MemrayIndexBuilder {
         this.ePeakB[eOut] = sv[o + 5];
         eOut++;
       }
-      slot.clear();
-      sk = [];
-      sv = [];
-      for (const src of [a, b]) {
+      n = 0;
+      const needI = this.bIvOff[b + 1] - this.bIvOff[a];
+      if (needI * 6 > sv.length) sv = this.mergeScratch = new Float64Array(needI * 6 * 2);
+      if (needI * 2 > sk.length) sk = this.mergeKeys = new Int32Array(needI * 4);
+      for (let src = a; src <= b; src++) {
         for (let e = this.bIvOff[src]; e < this.bIvOff[src + 1]; e++) {
-          const key = this.iKey[e] * 4096 + (this.iBirth[e] >> 1);
-          let d = slot.get(key);
-          if (d === undefined) {
-            d = sv.length >> 1;
-            slot.set(key, d);
-            sk.push(this.iKey[e], this.iBirth[e] >> 1);
-            sv.push(0, 0);
+          const birth = this.iBirth[e] >> 1;
+          // pair j and birth (both < 2048) share one int: births ≤ j < maxBuckets
+          let d = slot.get(this.iKey[e], 0x400000 + birth * 2048 + j);
+          if (d < 0) {
+            d = n++;
+            slot.set(this.iKey[e], 0x400000 + birth * 2048 + j, d);
+            sk[d * 2] = this.iKey[e];
+            sk[d * 2 + 1] = birth;
+            sv[d * 2] = 0;
+            sv[d * 2 + 1] = 0;
           }
           sv[d * 2] += this.iC[e];
           sv[d * 2 + 1] += this.iB[e];
         }
       }
-      for (let d = 0; d < sv.length >> 1; d++) {
+      for (let d = 0; d < n; d++) {
         this.iKey[iOut] = sk[d * 2];
         this.iBirth[iOut] = sk[d * 2 + 1];
         this.iC[iOut] = sv[d * 2];
