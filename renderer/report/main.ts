@@ -21,11 +21,14 @@ type Attrs = Record<string, string>;
 function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
   attrs: Attrs = {},
-  ...children: (Node | string)[]
+  ...children: (Node | string | false)[]
 ): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  for (const c of children) node.append(typeof c === 'string' ? document.createTextNode(c) : c);
+  for (const c of children) {
+    if (c === false) continue;
+    node.append(typeof c === 'string' ? document.createTextNode(c) : c);
+  }
   return node;
 }
 
@@ -567,29 +570,37 @@ function render(data: ReportData, app: HTMLElement): void {
   fact('Baseline', data.frozen.baseline);
   app.append(dl);
 
+  const caps = info.capabilities;
   const sum = section('Summary', 'summary');
   sum.append(
     el(
       'div',
       { class: 'cards' },
-      card('Peak memory', formatBytes(summary.peakBytes), 'summary-peak', {
+      card(caps.timeline ? 'Peak memory' : 'Traced memory', formatBytes(summary.peakBytes), 'summary-peak', {
         'data-bytes': String(summary.peakBytes),
       }),
-      card('Peak at', formatDuration(summary.peakTimeMs), 'summary-peak-time', {
-        'data-ms': String(summary.peakTimeMs),
-      }),
-      card('Total allocated', formatBytes(summary.totalBytesAllocated), 'summary-allocated', {
-        'data-bytes': String(summary.totalBytesAllocated),
-      }),
-      card('Allocations', summary.totalAllocations.toLocaleString('en-US'), 'summary-allocations', {
-        'data-count': String(summary.totalAllocations),
-      }),
-      card(
-        'Leaked',
-        `${formatBytes(summary.leakedBytes)} in ${summary.leakedCount.toLocaleString('en-US')}`,
-        'summary-leaked',
-        { 'data-bytes': String(summary.leakedBytes) },
-      ),
+      // A snapshot-only capture (tracemalloc dump, memray CSV) has no time axis and no record of
+      // what was allocated and freed, so those cards would show made-up zeros.
+      caps.timeline &&
+        card('Peak at', formatDuration(summary.peakTimeMs), 'summary-peak-time', {
+          'data-ms': String(summary.peakTimeMs),
+        }),
+      caps.allAllocations &&
+        card('Total allocated', formatBytes(summary.totalBytesAllocated), 'summary-allocated', {
+          'data-bytes': String(summary.totalBytesAllocated),
+        }),
+      caps.allAllocations &&
+        card('Allocations', summary.totalAllocations.toLocaleString('en-US'), 'summary-allocations', {
+          'data-count': String(summary.totalAllocations),
+        }),
+      caps.leaks &&
+        caps.timeline &&
+        card(
+          'Leaked',
+          `${formatBytes(summary.leakedBytes)} in ${summary.leakedCount.toLocaleString('en-US')}`,
+          'summary-leaked',
+          { 'data-bytes': String(summary.leakedBytes) },
+        ),
     ),
   );
   if (summary.rssAtEndBytes !== undefined)
