@@ -92,6 +92,7 @@ const draw = (zoomRoot) => {
   const rows = layout.maxDepth + 1;
   const h = flameHeight(rows);
   if (chart.getHeight() !== h) chart.resize({ width, height: h });
+  chart.clear();
   chart.setOption(buildFlameOption({ tree, visible, orientation: 'icicle', rows, totalValue: tree.totalBytes }), { notMerge: true });
 };
 const outline = document.createElement('div');

@@ -24,7 +24,6 @@
  * Without the shared fixtures, lz4 or GNU time it says so and exits 0. Needs `npm run build:node`
  * for the CLI rows (they are skipped with a note otherwise).
  */
-/* global process, console */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -3,7 +3,6 @@
  * Runs every bench/*.bench.mjs in name order, one after the other (benchmarks must not share
  * the two cores), passing the command-line arguments through. Exits non-zero if any failed.
  */
-/* global process, console */
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -574,8 +574,9 @@ export function buildFlameOption(input: FlameOptionInput): EChartsOption {
             lineDash: extra.lineDash,
           }
         : { fill },
-      // Elements are reused across zooms: `false` removes a label the element had before.
-      textContent: label ? { type: 'text', style: { text: label, fill: textColor, fontSize: 11 } } : false,
+      textContent: label
+        ? { type: 'text', style: { text: label, fill: textColor, fontSize: 11 } }
+        : undefined,
       textConfig: label ? { position: 'insideLeft', distance: 4 } : undefined,
     } as CustomSeriesRenderItemReturn;
   };

@@ -106,6 +106,27 @@ describe('diff view', () => {
     const box = (await flame.boundingBox())!;
     await page.mouse.click(box.x + 6, box.y + 2 * 18 + 9);
     await expect.poll(async () => Number(await flame.getAttribute('data-zoom-root'))).toBeGreaterThan(0);
+    // ECharts reuses elements across renders and once kept labels of the previous zoom on
+    // rectangles too narrow for any: every label must sit on a rectangle wide enough for it.
+    const labels = await flame.evaluate((el) => {
+      type Drawn = {
+        shape?: { width: number };
+        getTextContent?: () => { ignore?: boolean; style: { text?: string } } | undefined;
+      };
+      const chart = (
+        el as HTMLElement & {
+          __flameChart?: { getZr(): { storage: { getDisplayList(u: boolean): Drawn[] } } };
+        }
+      ).__flameChart!;
+      const out: { width: number; text: string }[] = [];
+      for (const d of chart.getZr().storage.getDisplayList(true)) {
+        const t = d.getTextContent?.();
+        if (d.shape && t && !t.ignore && t.style.text) out.push({ width: d.shape.width, text: t.style.text });
+      }
+      return out;
+    });
+    expect(labels.length).toBeGreaterThan(0);
+    for (const l of labels) expect(l.width, l.text).toBeGreaterThanOrEqual(20);
     await shot('captures-zoomed');
     await page.locator('body').click({ position: { x: 5, y: 5 } });
     await page.keyboard.press('Escape');

@@ -13,22 +13,23 @@ import { ROOT, SHOTS, startHarness, type Harness } from './harness';
 
 const DIR = resolve(ROOT, 'test/fixtures/memray/v12-memray1.19.3-py311');
 const CAPTURE = resolve(DIR, 'basic.bin');
+const THREADS = resolve(DIR, 'threads.bin');
 const ORACLE = JSON.parse(readFileSync(resolve(DIR, 'basic.stats.json'), 'utf8')) as {
   metadata: { peak_memory: number };
 };
 const ROW = 18;
 
 /** memray's own high-water-mark rows: allocator,num_allocations,size,tid,thread_name,stack_trace. */
-function hwmRows(): { size: number; stack: string[] }[] {
-  const text = gunzipSync(readFileSync(resolve(DIR, 'basic.hwm.csv.gz'))).toString('utf8');
+function hwmRows(name = 'basic'): { size: number; thread: string; stack: string[] }[] {
+  const text = gunzipSync(readFileSync(resolve(DIR, `${name}.hwm.csv.gz`))).toString('utf8');
   return text
     .trim()
-    .split('\n')
+    .split(/\r?\n/)
     .slice(1)
     .map((line) => {
       const cols = line.split(',');
-      // The stack is the last column and may itself contain commas.
-      return { size: Number(cols[2]), stack: cols.slice(5).join(',').split('|') };
+      // The stack is the last column and may itself contain commas; memray writes CRLF lines.
+      return { size: Number(cols[2]), thread: cols[4], stack: cols.slice(5).join(',').split('|') };
     });
 }
 
@@ -68,7 +69,7 @@ async function resetZoom(): Promise<void> {
 }
 
 beforeAll(async () => {
-  harness = await startHarness({ files: [CAPTURE] });
+  harness = await startHarness({ files: [CAPTURE, THREADS] });
   page = harness.page;
   await page.goto(harness.baseUrl);
   // expect.poll only works inside tests; wait on the DOM directly here.
@@ -97,7 +98,10 @@ describe('flamegraph on a memray capture', () => {
     // The tooltip of make_big_buffer (row 3: all, <module>, main, make_big_buffer).
     const box = (await page.getByTestId('flame-chart').boundingBox())!;
     await page.mouse.move(box.x + 40, box.y + 3 * ROW + ROW / 2);
-    const tip = page.locator('div').filter({ hasText: /^make_big_buffer.*allocations?$/s }).last();
+    const tip = page
+      .locator('div')
+      .filter({ hasText: /^make_big_buffer.*allocations?$/s })
+      .last();
     await tip.waitFor({ timeout: 10_000 });
     const text = await tip.innerText();
     expect(text).toMatch(/basic\.py:\d+/);
@@ -264,6 +268,40 @@ describe('flamegraph on a memray capture', () => {
     await chartReady();
     await shot('leaks');
     await page.getByTestId('snapshot-select').selectOption('peak');
+    expect(harness.pageErrors).toEqual([]);
+  });
+
+  it('threads kept apart: one root child per thread, each with the bytes memray gives it', async () => {
+    await resetZoom();
+    await page.getByTestId('capture-tab').filter({ hasText: 'threads.bin' }).click();
+    await page.getByTestId('tab-flamegraph').click();
+    const rows = hwmRows('threads');
+    const perThread = new Map<string, number>();
+    for (const r of rows) perThread.set(r.thread, (perThread.get(r.thread) ?? 0) + r.size);
+    const all = [...perThread.values()].reduce((a, b) => a + b, 0);
+    await expect.poll(total, { timeout: 30_000 }).toBe(all);
+
+    await page.getByTestId('filter-merge-threads').click();
+    await chartReady();
+    // Splitting threads moves bytes between subtrees; it never changes the total.
+    await expect.poll(total, { timeout: 30_000 }).toBe(all);
+    await shot('threads');
+    // The leftmost root child is the heaviest thread: the writer's 32 MiB list.
+    const [heaviest, bytes] = [...perThread].sort((a, b) => b[1] - a[1])[0];
+    const box = (await page.getByTestId('flame-chart').boundingBox())!;
+    await page.mouse.click(box.x + 6, box.y + ROW + ROW / 2);
+    await page.getByTestId('flame-breadcrumbs').waitFor();
+    expect(await page.getByTestId('flame-breadcrumbs').innerText()).toContain(heaviest);
+    // memray's CSV has a few allocations without any stack (parser thread, 49,248 B); the
+    // engine places them on other threads' nodes (reported to the engine owner), so the
+    // writer's node is its stacks' bytes plus at most those.
+    const stackless = rows.filter((r) => r.stack.join('') === '').reduce((a, r) => a + r.size, 0);
+    const zoomed = await total();
+    expect(zoomed).toBeGreaterThanOrEqual(bytes);
+    expect(zoomed).toBeLessThanOrEqual(bytes + stackless);
+    await shot('thread-zoomed');
+    await page.getByTestId('filter-merge-threads').click();
+    await page.getByTestId('capture-tab').filter({ hasText: 'basic.bin' }).click();
     expect(harness.pageErrors).toEqual([]);
   });
 });

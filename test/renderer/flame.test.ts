@@ -361,11 +361,6 @@ describe('buildFlameOption', () => {
       expect(r.emphasisDisabled).toBe(true);
       expect(r.shape).toEqual(rectGeometry(v, k, 'flame', 10));
     }
-    // A rectangle too narrow for a label says so explicitly, so a reused element drops its old one.
-    const narrow = visibleNodes(l, 0, 30);
-    const nopt = buildFlameOption({ tree: t, visible: narrow, orientation: 'icicle', totalValue: l.x1[0] });
-    const small = (nopt.series as { renderItem: (p: unknown, a: unknown) => { textContent: unknown } }[])[0];
-    expect(small.renderItem({ dataIndex: 0 }, {}).textContent).toBe(false);
     // With the whole tree's rows, the root sits on the bottom row whatever the zoom shows.
     expect(render(opt, 0).shape.y).toBe(9 * 18);
   });

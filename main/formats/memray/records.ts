@@ -49,6 +49,8 @@ export class MemrayRecordParser implements StreamConsumer {
   private sd = 0;
   private haveThread = false;
   private pyHex = 0;
+  /** (parent node, code id, offset/entry) → child node, 4096 direct-mapped entries. */
+  private readonly pushCache = new Int32Array(4096 * 4).fill(-1);
 
   constructor(
     private readonly file: string | undefined,
@@ -285,12 +287,27 @@ export class MemrayRecordParser implements StreamConsumer {
         const offset = zigzag(z);
         const entry = t & 1;
         const sub = (offset + 1) * 2 + entry;
-        let frame = m.frameIntern.get(code, sub);
-        if (frame < 0) {
-          frame = this.newFrameV12(code, offset, entry);
-          m.frameIntern.set(code, sub, frame);
+        const parent = this.sd > 0 ? this.st[this.sd - 1] : 0;
+        // Loops push the same (parent, code, offset) again and again: a direct-mapped cache of
+        // the resulting tree node skips both hash lookups (frame interning, trie child).
+        const ci = (Math.imul(parent ^ Math.imul(code, 0x9e3779b1) ^ Math.imul(sub, 0x85ebca6b), 0x27d4eb2f) >>> 20) * 4;
+        const pc = this.pushCache;
+        let node: number;
+        if (pc[ci] === parent && pc[ci + 1] === code && pc[ci + 2] === sub) {
+          node = pc[ci + 3];
+        } else {
+          let frame = m.frameIntern.get(code, sub);
+          if (frame < 0) {
+            frame = this.newFrameV12(code, offset, entry);
+            m.frameIntern.set(code, sub, frame);
+          }
+          node = m.pyChild(parent, frame);
+          pc[ci] = parent;
+          pc[ci + 1] = code;
+          pc[ci + 2] = sub;
+          pc[ci + 3] = node;
         }
-        this.push(m.pyChild(this.top(), frame));
+        this.push(node);
         m.recordCounts[R.FRAME_PUSH]++;
         this.records++;
         continue;

@@ -14,6 +14,7 @@ import { UnsupportedQuery, type CaptureModel, type StatsOptions } from '../captu
 import { FrameTable } from '../frame-table';
 import { SnapshotBuilder, type Snapshot } from '../snapshot';
 import { StackTrie } from '../stack-trie';
+import { elfSymbols, symbolAt, type ElfSymbols } from '../../formats/memray/elf';
 import {
   A_MMAP,
   ALLOCATOR_NAMES,
@@ -109,16 +110,46 @@ export class MemrayModel implements CaptureModel {
     return out;
   }
 
-  /** `libfoo.so+0x1a2b` for an ip in a generation's mappings. */
+  /**
+   * A native frame's label: the function from the library's ELF symbols when that library exists
+   * here with the very segments the capture recorded, else `libfoo.so+0x1a2b` (offset from the
+   * load address); `0x…` when no mapping contains the ip.
+   */
   nativeLabel(gen: number, ip: number): { name: string; file: string } {
     const segs = this.b.generations[gen] ?? [];
     for (const s of segs) {
       if (ip >= s.start && ip < s.end) {
+        const offset = ip - s.loadAddr;
+        const elf = this.symbolsFor(gen, s.file);
+        // memray symbolizes ip - 1: a return address points just past the call
+        const sym = elf ? symbolAt(elf, offset - 1) : undefined;
+        if (sym) return { name: sym, file: s.file };
         const base = s.file.slice(s.file.lastIndexOf('/') + 1) || s.file;
-        return { name: `${base}+0x${(ip - s.loadAddr).toString(16)}`, file: s.file };
+        return { name: `${base}+0x${offset.toString(16)}`, file: s.file };
       }
     }
     return { name: `0x${ip.toString(16)}`, file: '<unknown>' };
+  }
+
+  private readonly elfVerdict = new Map<string, ElfSymbols | null>();
+
+  /** The library's symbols, if its PT_LOAD segments equal what the capture recorded for it. */
+  private symbolsFor(gen: number, file: string): ElfSymbols | null {
+    const k = `${gen}\0${file}`;
+    let v = this.elfVerdict.get(k);
+    if (v !== undefined) return v;
+    v = null;
+    if (file.startsWith('/')) {
+      const elf = elfSymbols(file);
+      if (elf && elf.start.length > 0) {
+        const recorded = (this.b.generations[gen] ?? []).filter((s) => s.file === file).map((s) => [s.start - s.loadAddr, s.end - s.start]);
+        const same =
+          recorded.length === elf.loads.length && recorded.every(([va, sz], i) => va === elf.loads[i][0] && sz === elf.loads[i][1]);
+        if (same) v = elf;
+      }
+    }
+    this.elfVerdict.set(k, v);
+    return v;
   }
 
   private nativeFrameId(gen: number, ip: number): number {
@@ -645,9 +676,7 @@ export class MemrayModel implements CaptureModel {
    * allocation's key (memray visits simple allocations before mmap ranges); `members` lists
    * every (allocator, thread) the group holds.
    */
-  csvGroups(
-    leaks: boolean,
-  ): {
+  csvGroups(leaks: boolean): {
     alloc: number;
     slot: number;
     py: number;

@@ -112,6 +112,12 @@ export class PairMap {
     }
   }
 
+  /** Empties the map, keeping its capacity (no new allocation). */
+  clear(): void {
+    this.ka.fill(-1);
+    this.size = 0;
+  }
+
   private rehash(): void {
     const oa = this.ka;
     const ob = this.kb;
