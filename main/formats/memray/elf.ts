@@ -76,7 +76,8 @@ function load(path: string): ElfSymbols | null {
     }
     // prefer the full symbol table when it is there (unstripped builds), else the dynamic one
     const symtab = sections.find((s) => s.type === 2) ?? sections.find((s) => s.type === 11);
-    if (!symtab || symtab.entsize < 24) return { start: new Float64Array(0), size: new Float64Array(0), name: [], loads };
+    if (!symtab || symtab.entsize < 24)
+      return { start: new Float64Array(0), size: new Float64Array(0), name: [], loads };
     const strtab = sections[symtab.link];
     if (!strtab || symtab.size > 64 << 20 || strtab.size > 64 << 20) return null;
     const syms = readAt(fd, symtab.offset, symtab.size);

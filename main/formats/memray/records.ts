@@ -290,7 +290,9 @@ export class MemrayRecordParser implements StreamConsumer {
         const parent = this.sd > 0 ? this.st[this.sd - 1] : 0;
         // Loops push the same (parent, code, offset) again and again: a direct-mapped cache of
         // the resulting tree node skips both hash lookups (frame interning, trie child).
-        const ci = (Math.imul(parent ^ Math.imul(code, 0x9e3779b1) ^ Math.imul(sub, 0x85ebca6b), 0x27d4eb2f) >>> 20) * 4;
+        const ci =
+          (Math.imul(parent ^ Math.imul(code, 0x9e3779b1) ^ Math.imul(sub, 0x85ebca6b), 0x27d4eb2f) >>> 20) *
+          4;
         const pc = this.pushCache;
         let node: number;
         if (pc[ci] === parent && pc[ci + 1] === code && pc[ci + 2] === sub) {

@@ -128,10 +128,21 @@ export class LiveTable {
       if (w === EMPTY_SLOT) return EMPTY_SLOT;
       if (w !== TOMB && t[j] === lo && (t[j + 1] & 8191) === hi) {
         this.lastBirthWord = t[j + 1];
-        t[j + 2] = TOMB;
         this.segCount[si]--;
-        this.segTomb[si]++;
         this.size--;
+        if (t[((i + 1) & SEG_MASK) * 3 + 2] === EMPTY_SLOT) {
+          // end of a chain: no tombstone needed, and the tombstones just before it go too
+          t[j + 2] = EMPTY_SLOT;
+          let b = (i - 1) & SEG_MASK;
+          while (t[b * 3 + 2] === TOMB) {
+            t[b * 3 + 2] = EMPTY_SLOT;
+            this.segTomb[si]--;
+            b = (b - 1) & SEG_MASK;
+          }
+        } else {
+          t[j + 2] = TOMB;
+          this.segTomb[si]++;
+        }
         return w;
       }
       i = (i + 1) & SEG_MASK;

@@ -142,9 +142,12 @@ export class MemrayModel implements CaptureModel {
     if (file.startsWith('/')) {
       const elf = elfSymbols(file);
       if (elf && elf.start.length > 0) {
-        const recorded = (this.b.generations[gen] ?? []).filter((s) => s.file === file).map((s) => [s.start - s.loadAddr, s.end - s.start]);
+        const recorded = (this.b.generations[gen] ?? [])
+          .filter((s) => s.file === file)
+          .map((s) => [s.start - s.loadAddr, s.end - s.start]);
         const same =
-          recorded.length === elf.loads.length && recorded.every(([va, sz], i) => va === elf.loads[i][0] && sz === elf.loads[i][1]);
+          recorded.length === elf.loads.length &&
+          recorded.every(([va, sz], i) => va === elf.loads[i][0] && sz === elf.loads[i][1]);
         if (same) v = elf;
       }
     }
