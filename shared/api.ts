@@ -85,6 +85,8 @@ export interface CaptureInfo {
   records: number;
   /** Fork children (`NAME.bin.PID`) found beside a memray parent. */
   forkChildren?: string[];
+  /** More than 1 when a parent and its fork children were opened as one multi-process capture. */
+  processes?: number;
 }
 
 /** Which live set (or allocation set) a query aggregates. */

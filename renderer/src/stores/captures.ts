@@ -121,13 +121,17 @@ export const useCapturesStore = defineStore('captures', () => {
     writeStored(RECENT_KEY, recent.value);
   }
 
-  async function open(path: string): Promise<CaptureInfo | null> {
+  /** Opens a capture; `withForkChildren` merges a memray parent with its `NAME.bin.PID` children. */
+  async function open(path: string, options: { withForkChildren?: boolean } = {}): Promise<CaptureInfo | null> {
     const trimmed = path.trim();
     if (!trimmed) return null;
     pending.value = [...pending.value.filter((p) => p.path !== trimmed), { path: trimmed }];
     lastError.value = null;
     try {
-      const info = await useClient().open({ path: trimmed });
+      const info = await useClient().open({
+        path: trimmed,
+        ...(options.withForkChildren && { withForkChildren: true }),
+      });
       upsert(info);
       markLoaded(info.id);
       view.captureId = info.id;
