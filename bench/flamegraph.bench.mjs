@@ -9,7 +9,7 @@
  * --strict exits 1 when a target is missed; FLAME_BENCH_RAW=1 also prints every sample.
  * Without Chromium it says so and exits 0. Results go to bench/results/flamegraph.json.
  */
-/* global process, console, window */
+/* global window */
 import { existsSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';

@@ -15,7 +15,7 @@
  * --strict exits 1 when a target is missed (≥ 2× faster than CPython, peak RSS ≤ CPython's).
  * Without the shared fixtures or python3 it says so and exits 0. Needs `npm run build:node`.
  */
-/* global process, console */
+
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

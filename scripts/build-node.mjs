@@ -11,7 +11,9 @@ const common = {
   sourcemap: true,
   logLevel: 'warning',
   // Bundled CommonJS dependencies (papaparse) need require() inside an ES module.
-  banner: { js: "import { createRequire as __hsCreateRequire } from 'node:module'; const require = __hsCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __hsCreateRequire } from 'node:module'; const require = __hsCreateRequire(import.meta.url);",
+  },
 };
 
 // The exported HTML report's page script: one browser IIFE that html-report.ts inlines. It is

@@ -19,7 +19,12 @@ describe('wrapBridgeClient', () => {
     expect(() => structuredClone(filter)).toThrow();
     await client.table({ captureId: 'c1', snapshot: { kind: 'peak' }, groupBy: 'line', filter });
     expect(received).toEqual([
-      { captureId: 'c1', snapshot: { kind: 'peak' }, groupBy: 'line', filter: { threads: [1, 2], mergeThreads: false } },
+      {
+        captureId: 'c1',
+        snapshot: { kind: 'peak' },
+        groupBy: 'line',
+        filter: { threads: [1, 2], mergeThreads: false },
+      },
     ]);
   });
 });

@@ -26,8 +26,10 @@ export interface CaptureModel {
   snapshot(spec: SnapshotSpec, filter?: StackFilter): Snapshot;
 
   /** Summary numbers (top sites and findings are filled in by the generic layer when absent). */
-  summary(range?: { fromMs: number; toMs: number }): Omit<Summary, 'info' | 'topSites' | 'findings'> &
-    Partial<Pick<Summary, 'topSites' | 'findings'>>;
+  summary(range?: {
+    fromMs: number;
+    toMs: number;
+  }): Omit<Summary, 'info' | 'topSites' | 'findings'> & Partial<Pick<Summary, 'topSites' | 'findings'>>;
 
   /** Heap/RSS over time, at most `maxPoints` points; undefined when the capture has no time axis. */
   timeline(maxPoints: number): Timeline | undefined;

@@ -113,7 +113,10 @@ export class SnapshotBuilder {
 }
 
 function rowHash(stack: number, thread: number, allocator: number): number {
-  let h = Math.imul(stack, 0x9e3779b1) ^ Math.imul(thread + 0x632be5ab, 0x85ebca6b) ^ Math.imul(allocator + 1, 0xc2b2ae35);
+  let h =
+    Math.imul(stack, 0x9e3779b1) ^
+    Math.imul(thread + 0x632be5ab, 0x85ebca6b) ^
+    Math.imul(allocator + 1, 0xc2b2ae35);
   h ^= h >>> 16;
   return Math.imul(h, 0x7feb352d) >>> 0;
 }

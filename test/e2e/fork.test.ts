@@ -21,7 +21,9 @@ describe('fork children', () => {
     await h.page.goto(h.baseUrl);
     const peak = h.page.getByTestId('summary-peak');
     await peak.waitFor({ timeout: 30_000 });
-    await h.page.waitForFunction("document.querySelector('[data-testid=summary-peak]')?.dataset.value !== undefined");
+    await h.page.waitForFunction(
+      "document.querySelector('[data-testid=summary-peak]')?.dataset.value !== undefined",
+    );
     expect(Number(await peak.getAttribute('data-value'))).toBe(oraclePeak('fork'));
 
     await h.page.getByTestId('open-with-children').click();

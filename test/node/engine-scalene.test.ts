@@ -16,7 +16,9 @@ afterEach(async () => {
 /** leak.py:9 as Scalene itself wrote it in the profile. */
 async function line9(): Promise<{ file: string; peakMb: number; line: string; samples: number }> {
   const profile = JSON.parse(await readFile(LEAK, 'utf8'));
-  for (const [file, data] of Object.entries<{ lines: { lineno: number; n_peak_mb: number; line: string; memory_samples: unknown[] }[] }>(profile.files)) {
+  for (const [file, data] of Object.entries<{
+    lines: { lineno: number; n_peak_mb: number; line: string; memory_samples: unknown[] }[];
+  }>(profile.files)) {
     const row = data.lines.find((l) => l.lineno === 9);
     if (row && file.endsWith('leak.py'))
       return { file, peakMb: row.n_peak_mb, line: row.line, samples: row.memory_samples.length };
@@ -34,7 +36,7 @@ describe('Scalene through the engine', () => {
     expect(row).toBeDefined();
     expect(row!.peakBytes).toBe(Math.round(expected.peakMb * MIB));
     // The table shows the line without its trailing newline.
-    expect(row!.sourceLine).toBe(expected.line.replace(/\r?\n$/, ""));
+    expect(row!.sourceLine).toBe(expected.line.replace(/\r?\n$/, ''));
   });
 
   it("answers a selected line's memory samples, and null for formats without them", async () => {

@@ -52,7 +52,10 @@ export class MemrayMultiProcessModel implements CaptureModel {
       // Fork children always end without a trailer (os._exit), so only the parent's cut counts.
       truncated: parent.truncated,
       processes: processes.length,
-      facts: { ...parent.facts, fileName: `${parent.facts.fileName} + ${processes.length - 1} fork child${processes.length === 2 ? '' : 'ren'}` },
+      facts: {
+        ...parent.facts,
+        fileName: `${parent.facts.fileName} + ${processes.length - 1} fork child${processes.length === 2 ? '' : 'ren'}`,
+      },
       warnings: [
         ...parent.warnings,
         `Multi-process capture: ${processes.length} processes (pids ${processes.map((p) => p.info().facts.pid).join(', ')}); the peak is each process at its own high-water mark.`,

@@ -122,7 +122,10 @@ export const useCapturesStore = defineStore('captures', () => {
   }
 
   /** Opens a capture; `withForkChildren` merges a memray parent with its `NAME.bin.PID` children. */
-  async function open(path: string, options: { withForkChildren?: boolean } = {}): Promise<CaptureInfo | null> {
+  async function open(
+    path: string,
+    options: { withForkChildren?: boolean } = {},
+  ): Promise<CaptureInfo | null> {
     const trimmed = path.trim();
     if (!trimmed) return null;
     pending.value = [...pending.value.filter((p) => p.path !== trimmed), { path: trimmed }];
