@@ -10,8 +10,9 @@ import { toSpeedscope } from '../export/speedscope';
 import type { Engine } from './engine';
 import { renderHtmlReport } from '../export/html-report';
 import { REPORT_MAX_NODES, type ReportData, type ReportFlame } from '../../shared/report';
-import { formatBytes, formatDuration } from '../../shared/units';
+import { formatBytes } from '../../shared/units';
 import { version } from '../../package.json';
+import { describeSnapshot } from '../../shared/snapshot-label';
 
 /** The snapshot an export describes: the explicit one, else the range's peak, else the peak. */
 export function exportSnapshot(req: Pick<ExportRequest, 'snapshot' | 'range'>): SnapshotSpec {
@@ -93,21 +94,6 @@ export async function renderExport(engine: Engine, req: ExportRequest): Promise<
     code: 'bad-input',
     message: `unknown export format ${JSON.stringify(req.format)}`,
   });
-}
-
-export function describeSnapshot(spec: SnapshotSpec): string {
-  switch (spec.kind) {
-    case 'peak':
-      return 'peak';
-    case 'leaks':
-      return 'leaks (alive at the end)';
-    case 'all':
-      return 'all allocations';
-    case 'at':
-      return `live at ${formatDuration(spec.timeMs)}`;
-    case 'range':
-      return `range ${formatDuration(spec.fromMs)} – ${formatDuration(spec.toMs)} (${spec.measure})`;
-  }
 }
 
 /** Everything the HTML report shows, from the same queries the app makes. */

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { DiffSide, ExportFormat, ExportRequest, SnapshotSpec, StackFilter } from '@shared/api';
+import type { DiffSide, ExportFormat, ExportRequest, StackFilter } from '@shared/api';
 import { formatBytes, formatDuration } from '@shared/units';
 import { useClient } from '../client';
 import { errorMessage } from '../lib/errors';
@@ -8,6 +8,7 @@ import { useCapturesStore } from './captures';
 import { useDiffStore } from './diff';
 import { useSettingsStore } from './settings';
 import { useViewStore } from './view';
+import { describeSnapshot } from '@shared/snapshot-label';
 
 export interface ExportFormatInfo {
   value: ExportFormat;
@@ -66,21 +67,6 @@ export interface ExportOutcome {
   path?: string;
   bytes: number;
   ms: number;
-}
-
-export function describeSnapshot(spec: SnapshotSpec): string {
-  switch (spec.kind) {
-    case 'peak':
-      return 'peak';
-    case 'leaks':
-      return 'leaks (alive at the end)';
-    case 'all':
-      return 'all allocations';
-    case 'at':
-      return `live at ${formatDuration(spec.timeMs)}`;
-    case 'range':
-      return `range ${formatDuration(spec.fromMs)} – ${formatDuration(spec.toMs)} (${spec.measure})`;
-  }
 }
 
 export function describeFilter(f: StackFilter): string {
