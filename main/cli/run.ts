@@ -301,12 +301,15 @@ export function formatSummary(
   lines.push(
     `  peak memory:    ${formatBytes(summary.peakBytes)}${summary.peakTimeMs > 0 ? ` at ${formatDuration(summary.peakTimeMs)}` : ''}`,
   );
-  lines.push(
-    `  allocations:    ${summary.totalAllocations.toLocaleString('en-US')} (${formatBytes(summary.totalBytesAllocated)} allocated)`,
-  );
-  lines.push(
-    `  leaked:         ${formatBytes(summary.leakedBytes)} in ${summary.leakedCount.toLocaleString('en-US')} allocations`,
-  );
+  // Aggregated captures and snapshot dumps keep no allocation history, and some formats no leaks.
+  if (info.capabilities.allAllocations)
+    lines.push(
+      `  allocations:    ${summary.totalAllocations.toLocaleString('en-US')} (${formatBytes(summary.totalBytesAllocated)} allocated)`,
+    );
+  if (info.capabilities.leaks && info.capabilities.timeline)
+    lines.push(
+      `  leaked:         ${formatBytes(summary.leakedBytes)} in ${summary.leakedCount.toLocaleString('en-US')} allocations`,
+    );
   if (summary.rssAtEndBytes !== undefined)
     lines.push(`  RSS at end:     ${formatBytes(summary.rssAtEndBytes)}`);
   if (info.truncated)
