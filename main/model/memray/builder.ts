@@ -216,6 +216,13 @@ export class MemrayIndexBuilder {
   readonly bStartHeap = new F64List();
   readonly bEndHeap = new F64List();
   readonly bPeakHeap = new F64List();
+  /**
+   * Where each bucket's peak (bPeakHeap) happened, at memory-record resolution: v ≥ 0, an
+   * ALLOCATION record in fine interval v (after memory record v-1, at or before memory record v;
+   * the last such record, memray's `>=` rule); v < 0, the heap at the bucket's start, which is
+   * the heap at memory record -v-2 (-1: the capture start).
+   */
+  readonly bPeakFine = new F64List();
   readonly bEndTime = new F64List();
   readonly bStartTime = new F64List();
   readonly bEntOff: number[] = [0];
@@ -236,6 +243,10 @@ export class MemrayIndexBuilder {
   private bucketStartHeap = 0;
   private bucketStartTime = 0;
   private localPeak = -Infinity;
+  /** Fine interval of the last record that reached localPeak. */
+  private localPeakFine = 0;
+  /** First fine interval of the open bucket. */
+  private bucketStartFine = 0;
   /** Frees in the open bucket: (key, birth bucket) → index into the pending arrays. */
   private pendingIv = new PairMap(8);
   private pKey = new Int32Array(256);
@@ -550,6 +561,7 @@ export class MemrayIndexBuilder {
     }
     if (cur >= this.localPeak) {
       this.localPeak = cur;
+      this.localPeakFine = this.fineCount;
       const list = this.lList;
       for (let i = 0; i < this.lN; i++) {
         const k = list[i];
@@ -840,6 +852,7 @@ export class MemrayIndexBuilder {
     this.bStartHeap.push(startHeap);
     this.bEndHeap.push(this.current);
     this.bPeakHeap.push(usePeak ? this.localPeak : startHeap);
+    this.bPeakFine.push(usePeak ? this.localPeakFine : -this.bucketStartFine - 1);
     this.bStartTime.push(this.bucketStartTime);
     this.bEndTime.push(timeMs);
     const n = this.tN;
@@ -878,6 +891,7 @@ export class MemrayIndexBuilder {
     this.bIvOff.push(this.iN);
     this.bucketStartHeap = this.current;
     this.bucketStartTime = timeMs;
+    this.bucketStartFine = this.fineCount;
     this.localPeak = -Infinity;
     // Bound the index: at most maxBuckets buckets and about ENTRY_BUDGET per-key entries (a
     // capture with many stacks touched everywhere gets coarser buckets instead of more memory).
@@ -934,6 +948,7 @@ export class MemrayIndexBuilder {
     const sh = this.bStartHeap.data;
     const eh = this.bEndHeap.data;
     const ph = this.bPeakHeap.data;
+    const pf = this.bPeakFine.data;
     const st = this.bStartTime.data;
     const et = this.bEndTime.data;
     // (key, pair) → staged index; typed-array hash and scratch, so a merge of ~10^5 entries
@@ -951,6 +966,8 @@ export class MemrayIndexBuilder {
       sh[j] = sh[a];
       eh[j] = eh[b];
       ph[j] = peakInB ? ph[b] : ph[a];
+      // b's start heap is a's end heap (≤ a's peak): an equal start-heap peak in b is reached in a
+      pf[j] = peakInB && pf[b] >= 0 ? pf[b] : pf[a];
       st[j] = st[a];
       et[j] = et[b];
       let n = 0;
@@ -1032,6 +1049,7 @@ export class MemrayIndexBuilder {
     this.bStartHeap.length = half;
     this.bEndHeap.length = half;
     this.bPeakHeap.length = half;
+    this.bPeakFine.length = half;
     this.bStartTime.length = half;
     this.bEndTime.length = half;
     this.bucketShift++;

@@ -278,7 +278,7 @@ export class MemrayModel implements CaptureModel {
         if (spec.measure === 'allocated') return { ...this.allocatedIn(b1, b2), label: `allocated ${label}` };
         if (spec.measure === 'live-at-end')
           return { ...this.survivorsIn(b1, b2), label: `allocated ${label}, alive at its end` };
-        const { bucket } = this.rangePeak(b1, b2);
+        const { bucket } = this.rangePeak(b1, b2, spec.fromMs, spec.toMs);
         const live = this.liveAtBucketStart(bucket);
         for (let e = b.bEntOff[bucket]; e < b.bEntOff[bucket + 1]; e++) {
           live.count[b.eKey[e]] += b.ePeakC[e];
@@ -313,11 +313,42 @@ export class MemrayModel implements CaptureModel {
     return v;
   }
 
-  private rangePeak(b1: number, b2: number): { bucket: number; heap: number } {
+  /**
+   * The peak of a range, at bucket granularity. A range [T1, T2] resolves to the whole buckets
+   * b1..b2 that overlap it (`rangeBuckets`; reported as `range` by stats --range): every number
+   * of a range query, its peak included, covers those whole buckets. The peak is the largest
+   * bucket peak (heap after any record of the buckets, or the heap at b1's start); ties go to the
+   * latest bucket whose peak a record reached (memray's `>=` rule on records), so a range that
+   * covers the capture has the whole capture's peak, time and snapshot.
+   *
+   * `timeMs` is when that peak happened, at memory-record resolution (like `peakTimeMs()`: the
+   * memory record that ends the interval holding the peak record), clamped into [T1, T2]: the
+   * record's own time is unknown within its interval, which overlaps the range unless merged
+   * (coarse) buckets put it in the part of an edge bucket outside [T1, T2]; either way the
+   * reported moment lies inside the requested range.
+   */
+  private rangePeak(
+    b1: number,
+    b2: number,
+    fromMs: number,
+    toMs: number,
+  ): { bucket: number; heap: number; timeMs: number } {
     const peaks = this.b.bPeakHeap.view();
+    const where = this.b.bPeakFine.view();
     let best = b1;
-    for (let i = b1; i <= b2; i++) if (peaks[i] >= peaks[best]) best = i;
-    return { bucket: best, heap: peaks[best] };
+    for (let i = b1 + 1; i <= b2; i++) {
+      if (peaks[i] > peaks[best] || (peaks[i] === peaks[best] && where[i] >= 0)) best = i;
+    }
+    const v = where[best];
+    const t = this.fineTimeMs(v >= 0 ? v : -v - 2);
+    return { bucket: best, heap: peaks[best], timeMs: Math.min(toMs, Math.max(fromMs, t)) };
+  }
+
+  /** Time of memory record `f` (-1: the capture start; past the last one: the last one's). */
+  private fineTimeMs(f: number): number {
+    const b = this.b;
+    if (f < 0) return 0;
+    return f < b.tTime.length ? b.tTime.get(f) : b.lastTimeMs;
   }
 
   // ------------------------------------------------------------------ CaptureModel
@@ -387,11 +418,11 @@ export class MemrayModel implements CaptureModel {
       const [b1, b2] = this.rangeBuckets(range.fromMs, range.toMs);
       const alloc = this.allocatedIn(b1, b2);
       const surv = this.survivorsIn(b1, b2);
-      const p = this.rangePeak(b1, b2);
+      const p = this.rangePeak(b1, b2, range.fromMs, range.toMs);
       return {
         ...base,
         peakBytes: p.heap,
-        peakTimeMs: b.bEndTime.get(p.bucket),
+        peakTimeMs: p.timeMs,
         totalAllocations: this.sum(alloc.count, n),
         totalBytesAllocated: this.sum(alloc.bytes, n),
         leakedBytes: this.sum(surv.bytes, n),
@@ -608,7 +639,7 @@ export class MemrayModel implements CaptureModel {
       const [b1, b2] = this.rangeBuckets(options.range.fromMs, options.range.toMs);
       const alloc = this.allocatedIn(b1, b2);
       const surv = this.survivorsIn(b1, b2);
-      const p = this.rangePeak(b1, b2);
+      const p = this.rangePeak(b1, b2, options.range.fromMs, options.range.toMs);
       const perAlloc = new Float64Array(16);
       for (let k = 0; k < n; k++) perAlloc[b.keyAlloc[k]] += alloc.count[k];
       const t = this.topLocations(alloc.count, alloc.bytes, top);
@@ -617,10 +648,12 @@ export class MemrayModel implements CaptureModel {
         totalAllocations: this.sum(alloc.count, n),
         totalBytesAllocated: this.sum(alloc.bytes, n),
         peakMemory: p.heap,
-        peakTimeMs: b.bEndTime.get(p.bucket),
+        peakTimeMs: p.timeMs,
         leakedBytes: this.sum(surv.bytes, n),
         allocatorDistribution: distribution(perAlloc),
-        // Sizes are not kept per bucket; the histogram stays the whole capture's.
+        // Sizes are not kept per bucket (memray's bins span the range's own smallest to largest
+        // size, so an exact range histogram needs every distinct size per bucket: up to buckets ×
+        // distinct sizes of index); the histogram stays the whole capture's.
         sizeHistogram: this.histogram(),
         topBySize: t.bySize,
         topByCount: t.byCount,
