@@ -27,11 +27,8 @@ afterAll(async () => {
 describe('aggregated memray capture', () => {
   it("shows memray's high-water mark and leaks, and no made-up totals", async () => {
     await h.page.goto(h.baseUrl);
-    await h.page.waitForFunction(
-      "document.querySelector('[data-testid=summary-peak]')?.dataset.value !== undefined",
-      undefined,
-      { timeout: 30_000 },
-    );
+    // A locator rather than a string predicate: the app's CSP forbids eval.
+    await h.page.locator('[data-testid=summary-peak][data-value]').waitFor({ timeout: 30_000 });
     const value = async (id: string) => Number(await h.page.getByTestId(id).getAttribute('data-value'));
     expect(await value('summary-peak')).toBe(csvTotal('basic-aggregate.hwm.csv.gz'));
     expect(await value('summary-leaked')).toBe(csvTotal('basic-aggregate.leaks.csv.gz'));

@@ -69,11 +69,16 @@ async function openOffline(path: string): Promise<{ report: Page; requests: stri
     return route.abort();
   });
   await harness.context.setOffline(true);
-  await report.goto(pathToFileURL(path).href);
-  // A string: this file is type-checked without the DOM library.
-  await report.waitForFunction('document.documentElement.dataset.ready === "1"', undefined, {
-    timeout: 30_000,
-  });
+  try {
+    await report.goto(pathToFileURL(path).href);
+    // A locator, not a waitForFunction predicate: the report's CSP forbids the eval that a string
+    // predicate needs, which made that wait flaky.
+    await report.locator('html[data-ready="1"]').waitFor({ state: 'attached', timeout: 30_000 });
+  } catch (error) {
+    // Leave the shared context online for the tests that follow.
+    await harness.context.setOffline(false);
+    throw error;
+  }
   return { report, requests };
 }
 

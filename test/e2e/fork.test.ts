@@ -20,20 +20,16 @@ describe('fork children', () => {
   it('offers to open the parent with its child, and the merged peak adds each process at its own peak', async () => {
     await h.page.goto(h.baseUrl);
     const peak = h.page.getByTestId('summary-peak');
-    await peak.waitFor({ timeout: 30_000 });
-    await h.page.waitForFunction(
-      "document.querySelector('[data-testid=summary-peak]')?.dataset.value !== undefined",
-    );
+    // Locators and polling rather than string predicates: the app's CSP forbids eval.
+    await h.page.locator('[data-testid=summary-peak][data-value]').waitFor({ timeout: 30_000 });
     expect(Number(await peak.getAttribute('data-value'))).toBe(oraclePeak('fork'));
 
     await h.page.getByTestId('open-with-children').click();
     await h.page.getByText('fork.bin + 1 fork child').first().waitFor({ timeout: 30_000 });
     const expected = oraclePeak('fork') + oraclePeak('fork.bin.15708');
-    await h.page.waitForFunction(
-      `Number(document.querySelector('[data-testid=summary-peak]')?.dataset.value) === ${expected}`,
-      undefined,
-      { timeout: 30_000 },
-    );
+    await expect
+      .poll(async () => Number(await peak.getAttribute('data-value')), { timeout: 30_000 })
+      .toBe(expected);
     // The merged capture does not offer merging again, and names each process's threads.
     expect(await h.page.getByTestId('open-with-children').count()).toBe(0);
     expect(await h.page.getByTestId('summary-facts').innerText()).toMatch(/pid \d+ · 0x1/);

@@ -20,10 +20,8 @@ describe('browser mode smoke', () => {
     expect(response?.status()).toBe(200);
     expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
     // Mounted: Vue replaced the empty #app with the app's own elements.
-    // A string, so this Node-typed file needs no DOM types.
-    await h.page.waitForFunction("(document.querySelector('#app')?.children.length ?? 0) > 0", undefined, {
-      timeout: 30_000,
-    });
+    // A locator, not a string predicate: the page's CSP forbids the eval one needs.
+    await h.page.locator('#app > *').first().waitFor({ state: 'attached', timeout: 30_000 });
     // The capture opened by `serve` reaches the page through the HTTP transport (list + SSE).
     await h.page.getByText('leak.json').first().waitFor({ timeout: 30_000 });
     await h.screenshot('smoke-mounted');
