@@ -86,6 +86,13 @@ describe('buildFindings', () => {
     expect(text).toContain('leak_5mb at /srv/app/service/workloads/basic.py:35');
   });
 
+  it('does not call a snapshot-only capture (one live set, no history) a leak', () => {
+    const base = captureInfo({ format: 'tracemalloc' });
+    const info = { ...base, capabilities: { ...base.capabilities, timeline: false, ranges: false } };
+    const f = buildFindings({ info, peakBytes: 6_600_000, leakedBytes: 6_600_000, leakedCount: 79_912 });
+    expect(codes(f)).not.toContain('large-leaks');
+  });
+
   it('says when tracemalloc tracebacks were cut at the frame limit', () => {
     const snap = syntheticSnapshot([
       { stack: [['a', 'x.py', 1]], bytes: 10 },

@@ -111,7 +111,10 @@ export function buildFindings(input: FindingsInput, thresholds: Partial<FindingT
   }
 
   const leaked = input.leakedBytes ?? 0;
-  if (leaked >= t.leakBytes && (peak === 0 || leaked >= t.leakShare * peak)) {
+  // A snapshot-only capture (tracemalloc dump, memray CSV) is one live set: "leaked" would just
+  // restate its size, so only captures with a history of allocations and frees get this finding.
+  const hasHistory = info.capabilities.timeline && info.capabilities.leaks;
+  if (hasHistory && leaked >= t.leakBytes && (peak === 0 || leaked >= t.leakShare * peak)) {
     const leakTop = input.topLeakSites && [...input.topLeakSites].sort((a, b) => b.ownBytes - a.ownBytes)[0];
     const count = input.leakedCount ? ` in ${input.leakedCount.toLocaleString('en-US')} allocations` : '';
     out.push({
