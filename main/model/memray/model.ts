@@ -25,6 +25,9 @@ import {
   type RecordTypeName,
 } from './builder';
 
+/** CPython's eval loop (3.14's tail-calling interpreter names its handlers _TAIL_CALL_*). */
+const EVAL_LOOP_FRAME = /^(_PyEval_EvalFrameDefault|_PyEval_EvalFrame|PyEval_EvalFrameEx|_TAIL_CALL_)/;
+
 export interface MemrayModelMeta {
   headerVersion: number;
   pythonVersion?: string;
@@ -189,8 +192,16 @@ export class MemrayModel implements CaptureModel {
     for (let i = py.length - 1; i >= 0; i--) node = this.stacks.child(node, this.pythonFrameId(py[i]));
     if (!pythonOnly && b.keyNat[k] > 0) {
       const ips = this.nativeIps(b.keyNat[k]);
-      for (let i = ips.length - 1; i >= 0; i--)
-        node = this.stacks.child(node, this.nativeFrameId(b.keyGen[k], ips[i]));
+      const ids = ips.map((ip) => this.nativeFrameId(b.keyGen[k], ip));
+      // The Python frames already stand for the interpreter's own native frames (memray's hybrid
+      // stacks replace the eval loop with them), so below a Python stack keep only what the
+      // innermost eval-loop frame called. Without symbols no eval frame is known: keep them all.
+      let kept = ids.length;
+      if (py.length > 0) {
+        const evalFrame = ids.findIndex((id) => EVAL_LOOP_FRAME.test(this.frames.names[id]));
+        if (evalFrame >= 0) kept = evalFrame;
+      }
+      for (let i = kept - 1; i >= 0; i--) node = this.stacks.child(node, ids[i]);
     }
     memo[k] = node;
     return node;
