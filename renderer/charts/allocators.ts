@@ -30,15 +30,19 @@ export function buildFamilyOption(
   const pie = (name: string, rows: FamilyRow[], center: [string, string]) => ({
     type: 'pie' as const,
     name,
-    radius: ['38%', '62%'] as [string, string],
+    radius: ['38%', '66%'] as [string, string],
     center,
-    avoidLabelOverlap: true,
+    // Two donuts share one canvas, so outside labels of their facing sides collide: the share goes
+    // inside the ring, and the names are in the table beneath (same colours) and the tooltip.
     label: {
-      color: palette.text,
-      lineHeight: 16,
-      formatter: (p: { name: string; percent?: number }) => `${p.name}\n${(p.percent ?? 0).toFixed(1)}%`,
+      position: 'inside' as const,
+      color: '#fff',
+      fontSize: 11,
+      fontWeight: 'bold' as const,
+      formatter: (p: { percent?: number }) => `${(p.percent ?? 0).toFixed(0)}%`,
     },
-    labelLine: { lineStyle: { color: palette.axis } },
+    minShowLabelAngle: 18,
+    labelLine: { show: false },
     data: donutData(rows, palette),
   });
   return {
