@@ -18,16 +18,16 @@ export function formatBytes(bytes: number, digits = 1): string {
 const SIZE_PATTERN = /^\s*(\d+(?:\.\d+)?)\s*([kmgtp]?)(i?)(b?)\s*$/i;
 
 /**
- * Parses "1.5GB", "512MiB", "10kb", "4096". A plain number is bytes. Decimal (GB = 1e9) and
- * binary (GiB = 2^30) units are both accepted because CI configs use both.
+ * Parses "1.5GB", "512MiB", "10kb", "4096". A plain number is bytes. Units are binary whether
+ * or not they carry the "i" (1MB = 1MiB = 1,048,576 bytes), as pytest-memray's limits and memray's
+ * reports use them, so a limit typed as "100MB" is printed back as "100.0 MB".
  */
 export function parseSize(text: string): number {
   const match = SIZE_PATTERN.exec(text);
   if (!match) throw new Error(`not a size: "${text}" (expected e.g. 1.5GB, 512MiB or a number of bytes)`);
-  const [, number, prefix, binary] = match;
+  const [, number, prefix] = match;
   const power = ' kmgtp'.indexOf(prefix.toLowerCase() || ' ');
-  const base = binary ? 1024 : 1000;
-  return Math.round(Number(number) * base ** power);
+  return Math.round(Number(number) * 1024 ** power);
 }
 
 export function formatPercent(fraction: number, digits = 1): string {

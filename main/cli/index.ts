@@ -1,6 +1,14 @@
 /** Entry of the `heapscope` command (bundled to out/node/cli.js). */
 import { runCli } from './run';
 
+// `heapscope stats … | head` closes the pipe early: that is the reader's choice, not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 const code = await runCli(
   process.argv.slice(2),
   {

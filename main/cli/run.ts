@@ -29,7 +29,7 @@ Usage:
   heapscope FILE            same as \`heapscope stats FILE\` (a readable summary; use \`serve\` to browse)
   heapscope --help | --version
 
-Times (T1, T2) are milliseconds from the start of the capture. Sizes take units: 1.5GB, 512MiB, 10kb, or bytes.
+Times (T1, T2) are milliseconds from the start of the capture. Sizes take units: 1.5GB, 512MiB, 10kb, or bytes (binary, as memray prints them: 1MB = 1MiB).
 Exit codes: 0 ok, 1 a \`check\` limit was exceeded, 2 bad usage or unreadable input.
 `;
 
