@@ -308,7 +308,7 @@ export function formatSummary(
     );
   if (info.capabilities.leaks && info.capabilities.timeline)
     lines.push(
-      `  leaked:         ${formatBytes(summary.leakedBytes)} in ${summary.leakedCount.toLocaleString('en-US')} allocations`,
+      `  ${range ? 'alive at end:  ' : 'leaked:        '} ${formatBytes(summary.leakedBytes)} in ${summary.leakedCount.toLocaleString('en-US')} allocations${range ? ' made in the range' : ''}`,
     );
   if (summary.rssAtEndBytes !== undefined)
     lines.push(`  RSS at end:     ${formatBytes(summary.rssAtEndBytes)}`);

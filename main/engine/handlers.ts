@@ -72,7 +72,16 @@ export const handlers: Handlers = {
     const topSites = base.topSites ?? topTable(model, summarySnapshot(args.range)) ?? [];
     let findings = base.findings;
     if (!findings) {
-      const extra: Parameters<typeof q.findingsFromSummary>[1] = {};
+      // Over a range, "leaked" means alive at the range's end and the end values are the range's:
+      // the leak and RSS-vs-heap findings speak of the end of tracking, so they are left out.
+      const extra: Parameters<typeof q.findingsFromSummary>[1] = args.range
+        ? {
+            leakedBytes: undefined,
+            leakedCount: undefined,
+            heapAtEndBytes: undefined,
+            rssAtEndBytes: undefined,
+          }
+        : {};
       const leakSites = args.range ? undefined : topTable(model, { kind: 'leaks' });
       if (leakSites) extra.topLeakSites = leakSites;
       const limit = info.facts.tracebackLimit;

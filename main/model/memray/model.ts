@@ -249,6 +249,13 @@ export class MemrayModel implements CaptureModel {
 
   private rangeBuckets(fromMs: number, toMs: number): [number, number] {
     if (!(toMs >= fromMs)) throw new UnsupportedQuery(`bad range ${fromMs}:${toMs}`);
+    // The last bucket runs to the end of the capture; a range wholly after that holds nothing,
+    // and answering with the last bucket's numbers would invent them.
+    const end = Math.max(this.meta.durationMs, this.b.bEndTime.get(this.bucketCount - 1));
+    if (fromMs > end)
+      throw new UnsupportedQuery(
+        `the range ${fromMs}:${toMs} ms starts after the capture ends (${Math.round(end)} ms)`,
+      );
     return [this.bucketAt(fromMs), this.bucketAt(toMs)];
   }
 
