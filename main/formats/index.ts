@@ -34,8 +34,8 @@ const SCALENE_KEYS = [
 ];
 
 export const EXPECTED_FORMATS =
-  'a memray capture (LZ4 frame 04 22 4D 18 or "memray\\0"), a tracemalloc dump (pickle 80 02–05, ' +
-  'protocol-0 text, or gzip of either), memray "transform csv" output ' +
+  'a memray capture (LZ4 frame 04 22 4D 18 or "memray\\0"), a tracemalloc dump (pickle protocol 2–5, ' +
+  'or its gzip), memray "transform csv" output ' +
   `(first line "${MEMRAY_CSV_HEADER}") or a Scalene JSON profile`;
 
 export interface SniffResult {

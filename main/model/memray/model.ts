@@ -715,12 +715,13 @@ export class MemrayModel implements CaptureModel {
   exportTable(kind: 'memray-csv', options: { leaks: boolean }): string {
     if (kind !== 'memray-csv') throw new UnsupportedQuery(`unknown table export ${String(kind)}`);
     const rows = this.csvRows(options.leaks);
-    return (
-      Papa.unparse(
-        { fields: ['allocator', 'num_allocations', 'size', 'tid', 'thread_name', 'stack_trace'], data: rows },
-        { newline: '\r\n' },
-      ) + '\r\n'
+    const text = Papa.unparse(
+      { fields: ['allocator', 'num_allocations', 'size', 'tid', 'thread_name', 'stack_trace'], data: rows },
+      { newline: '\r\n' },
     );
+    // memray ends every row, the header of an empty table included, with exactly one CRLF;
+    // papaparse already ends a header-only table with one.
+    return text.endsWith('\r\n') ? text : `${text}\r\n`;
   }
 
   /**
