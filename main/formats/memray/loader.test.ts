@@ -147,6 +147,13 @@ describe('bad input', () => {
     await expectInputError(p, 0, /empty file/);
   });
 
+  it('a compressed capture cut inside its first LZ4 block says so, at the cut', async () => {
+    const p = join(tmp, 'cut-lz4.bin');
+    const bytes = readFileSync(find('v13-memray1.20.0-py313', 'basic.bin').path).subarray(0, 3000);
+    writeFileSync(p, bytes);
+    await expectInputError(p, 3000, /cut short inside its first block/);
+  });
+
   it('a wrong header version names the offset of the version field', async () => {
     const p = join(tmp, 'v9.bin');
     const bytes = Buffer.from(readFileSync(find('v12-memray1.19.3-py311', 'basic-nocompress.bin').path));

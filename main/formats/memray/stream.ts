@@ -188,6 +188,13 @@ export async function streamFile(
       report(false);
     }
     if (options.signal?.aborted) throw abortError();
+    // A compressed file cut inside its first block decodes to nothing; say that, not "too short".
+    if (decoder && !decoder.done && window.base + window.wpos === 0)
+      throw new InputError(
+        'the LZ4-compressed capture is cut short inside its first block, so no record can be read',
+        path,
+        filePos,
+      );
     if (!consumer.stopped) {
       window.rpos = consumer.parse(window.buf, window.rpos, window.wpos, true, window.base);
     }
