@@ -249,10 +249,11 @@ export class MemrayModel implements CaptureModel {
 
   private rangeBuckets(fromMs: number, toMs: number): [number, number] {
     if (!(toMs >= fromMs)) throw new UnsupportedQuery(`bad range ${fromMs}:${toMs}`);
-    // The last bucket runs to the end of the capture; a range wholly after that holds nothing,
-    // and answering with the last bucket's numbers would invent them.
+    // A finished capture ends at its header's end time: a range wholly after that holds nothing,
+    // and answering with the last bucket's numbers would invent them. A capture cut short (killed,
+    // fork child) has records after its last timestamp, so its end is not known.
     const end = Math.max(this.meta.durationMs, this.b.bEndTime.get(this.bucketCount - 1));
-    if (fromMs > end)
+    if (!this.captureInfo.truncated && fromMs > end)
       throw new UnsupportedQuery(
         `the range ${fromMs}:${toMs} ms starts after the capture ends (${Math.round(end)} ms)`,
       );
