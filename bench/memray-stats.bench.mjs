@@ -29,6 +29,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchArgs, skipper } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
@@ -39,19 +40,11 @@ const SYNTH_TOOL = resolve(root, '..', 'shared', 'tools', 'synth_memray.py');
 const CLI = join(root, 'bin', 'heapscope.js');
 const GNU_TIME = '/usr/bin/time';
 
-const args = process.argv.slice(2);
-const RUNS = (() => {
-  const i = args.indexOf('--runs');
-  return i >= 0 ? Math.max(1, Number(args[i + 1])) : 3;
-})();
-const STRICT = args.includes('--strict');
+const { runs: RUNS, strict: STRICT } = benchArgs(3);
 const TARGET_RATIO = 1.8;
 const TARGET_RSS_MB = 150;
 
-function skip(why) {
-  console.log(`memray bench: ${why}; skipped.`);
-  process.exit(0);
-}
+const skip = skipper('memray');
 
 if (!existsSync(LARGE)) skip(`no large capture at ${LARGE}`);
 if (spawnSync('lz4', ['--version'], { stdio: 'ignore' }).status !== 0)

@@ -21,6 +21,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchArgs, skipper } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
@@ -30,18 +31,10 @@ const NEW = join(LARGE, 'large-after.pickle');
 const CLI = join(root, 'bin', 'heapscope.js');
 const GNU_TIME = '/usr/bin/time';
 
-const args = process.argv.slice(2);
-const RUNS = (() => {
-  const i = args.indexOf('--runs');
-  return i >= 0 ? Math.max(1, Number(args[i + 1])) : 5;
-})();
-const STRICT = args.includes('--strict');
+const { runs: RUNS, strict: STRICT } = benchArgs(5);
 const TARGET_SPEEDUP = 2;
 
-function skip(why) {
-  console.log(`tracemalloc bench: ${why}; skipped.`);
-  process.exit(0);
-}
+const skip = skipper('tracemalloc');
 
 if (!existsSync(OLD) || !existsSync(NEW)) skip(`no large pair at ${LARGE}`);
 if (spawnSync('python3', ['-c', 'import tracemalloc'], { stdio: 'ignore' }).status !== 0)
