@@ -1,5 +1,6 @@
 import type {
   AllocatorBreakdown,
+  Capabilities,
   CaptureInfo,
   LineSamples,
   SnapshotSpec,
@@ -51,6 +52,21 @@ export interface CaptureModel {
   /** Per-line samples for a selected row; undefined when the format has none. */
   lineSamples?(file: string, line: number): LineSamples | undefined;
 }
+
+/**
+ * A capture that is one live set and nothing else (a tracemalloc dump, a memray CSV): no time
+ * axis, no history of what was allocated and freed. Findings and reports key off this shape.
+ */
+export const SNAPSHOT_ONLY_CAPABILITIES: Readonly<Capabilities> = {
+  timeline: false,
+  ranges: false,
+  threads: false,
+  native: false,
+  peak: true,
+  leaks: true,
+  allAllocations: false,
+  flamegraph: true,
+};
 
 export interface StatsOptions {
   range?: { fromMs: number; toMs: number };

@@ -1,5 +1,5 @@
 import type { AllocatorBreakdown, AllocatorFamily, Timeline } from '@shared/api';
-import { familyColor, type ChartPalette } from './palette';
+import { familyColor, tooltipStyle, type ChartPalette } from './palette';
 import type { ChartOption } from './types';
 import { escapeHtml, formatBytes, formatMs } from './format';
 
@@ -69,9 +69,7 @@ export function buildFamilyOption(
     ],
     tooltip: {
       trigger: 'item',
-      backgroundColor: palette.tooltipBg,
-      borderColor: palette.axis,
-      textStyle: { color: palette.text },
+      ...tooltipStyle(palette),
       formatter: (p: unknown) => {
         const { seriesName, name, value, percent, data } = p as {
           seriesName: string;
@@ -98,9 +96,7 @@ export function buildFunctionOption(b: AllocatorBreakdown, palette: ChartPalette
     grid: { left: 150, right: 90, top: 16, bottom: 28 },
     tooltip: {
       trigger: 'item',
-      backgroundColor: palette.tooltipBg,
-      borderColor: palette.axis,
-      textStyle: { color: palette.text },
+      ...tooltipStyle(palette),
       formatter: (p: unknown) => {
         const { name, value, dataIndex } = p as { name: string; value: number; dataIndex: number };
         return `<b>${escapeHtml(name)}</b> (${rows[dataIndex].family})<br/>${formatBytes(value)}<br/>${rows[dataIndex].count.toLocaleString('en-US')} allocations`;
@@ -145,9 +141,7 @@ export function buildMixOption(t: Timeline, palette: ChartPalette): ChartOption 
     grid: { left: 72, right: 24, top: 36, bottom: 32 },
     tooltip: {
       trigger: 'axis',
-      backgroundColor: palette.tooltipBg,
-      borderColor: palette.axis,
-      textStyle: { color: palette.text },
+      ...tooltipStyle(palette),
       valueFormatter: (v: unknown) => formatBytes(Number(v)),
     },
     xAxis: {

@@ -1,5 +1,5 @@
 import type { SizeBin } from '@shared/api';
-import type { ChartPalette } from './palette';
+import { tooltipStyle, type ChartPalette } from './palette';
 import type { ChartOption } from './types';
 import { escapeHtml, formatBytes } from './format';
 
@@ -50,9 +50,7 @@ export function buildHistogramOption(
     grid: { left: 64, right: 24, top: 44, bottom: 64 },
     tooltip: {
       trigger: 'item',
-      backgroundColor: palette.tooltipBg,
-      borderColor: palette.axis,
-      textStyle: { color: palette.text },
+      ...tooltipStyle(palette),
       formatter: (p: unknown) => {
         const { dataIndex } = p as { dataIndex: number };
         const b = bins[dataIndex];

@@ -88,3 +88,12 @@ export const PALETTES: Record<'dark' | 'light', ChartPalette> = {
 export function familyColor(palette: ChartPalette, family: AllocatorFamily): string {
   return palette.families[family] ?? palette.families.other;
 }
+
+/** The themed look every chart's tooltip shares. */
+export function tooltipStyle(palette: ChartPalette) {
+  return {
+    backgroundColor: palette.tooltipBg,
+    borderColor: palette.axis,
+    textStyle: { color: palette.text },
+  };
+}

@@ -1,5 +1,5 @@
 import type { LineSamples, Timeline } from '@shared/api';
-import type { ChartPalette } from './palette';
+import { tooltipStyle, type ChartPalette } from './palette';
 import type { ChartOption } from './types';
 import { escapeHtml, formatBytes, formatMs } from './format';
 
@@ -92,9 +92,7 @@ export function buildTimelineOption(
     },
     tooltip: {
       trigger: 'axis',
-      backgroundColor: palette.tooltipBg,
-      borderColor: palette.axis,
-      textStyle: { color: palette.text },
+      ...tooltipStyle(palette),
       formatter: (params: unknown) => {
         const items = (Array.isArray(params) ? params : [params]) as {
           seriesName: string;

@@ -23,6 +23,7 @@ import type {
 import type { MemrayCsvStatsJson } from '../../../shared/stats';
 import {
   InputError,
+  SNAPSHOT_ONLY_CAPABILITIES,
   UnsupportedQuery,
   type CaptureLoader,
   type CaptureModel,
@@ -243,16 +244,7 @@ export const loadMemrayCsv: CaptureLoader = async (path: string, options: LoadOp
   const info: CaptureInfo = {
     id: path,
     facts: { format: 'memray-csv', path, fileName: basename(path), sizeBytes: size },
-    capabilities: {
-      timeline: false,
-      ranges: false,
-      threads: false,
-      native: false,
-      peak: true,
-      leaks: true,
-      allAllocations: false,
-      flamegraph: true,
-    },
+    capabilities: { ...SNAPSHOT_ONLY_CAPABILITIES },
     truncated: false,
     warnings: [],
     threads: [],

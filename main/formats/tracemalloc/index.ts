@@ -8,7 +8,12 @@ import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import type { CaptureInfo } from '../../../shared/api';
-import { InputError, type CaptureLoader, type LoadOptions } from '../../model/capture-model';
+import {
+  InputError,
+  SNAPSHOT_ONLY_CAPABILITIES,
+  type CaptureLoader,
+  type LoadOptions,
+} from '../../model/capture-model';
 import { TracemallocModel } from '../../model/tracemalloc/model';
 import { abortIf, TracemallocPickleDecoder, TruncatedDumpError } from './pickle-decoder';
 
@@ -68,16 +73,7 @@ function makeInfo(path: string, sizeBytes: number, compressed: boolean): Capture
       sizeBytes,
       ...(compressed && { compressed: true }),
     },
-    capabilities: {
-      timeline: false,
-      ranges: false,
-      threads: false,
-      native: false,
-      peak: true,
-      leaks: true,
-      allAllocations: false,
-      flamegraph: true,
-    },
+    capabilities: { ...SNAPSHOT_ONLY_CAPABILITIES },
     truncated: false,
     warnings: [],
     threads: [],
