@@ -407,6 +407,12 @@ export interface OpenRequest {
   path: string;
   /** memray: also open `NAME.bin.PID` fork children as one multi-process capture. */
   withForkChildren?: boolean;
+  /**
+   * 'totals': build only what `stats --json` (whole capture) reports, which memray captures
+   * replay in a fraction of the time and memory; every other query on it is refused.
+   * Formats without a cheaper pass ignore it. Default 'full'.
+   */
+  detail?: 'full' | 'totals';
 }
 
 /** The engine interface, with two transports: worker/IPC (Electron) and HTTP (browser mode). */

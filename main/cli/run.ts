@@ -241,8 +241,8 @@ function expectFiles(ctx: Context, command: string, min: number, max: number, wh
   return ctx.args;
 }
 
-async function openOne(engine: Engine, path: string): Promise<CaptureInfo> {
-  return engine.open({ path });
+async function openOne(engine: Engine, path: string, detail?: 'totals'): Promise<CaptureInfo> {
+  return engine.open({ path, ...(detail && { detail }) });
 }
 
 async function output(
@@ -263,8 +263,9 @@ async function output(
 
 async function stats(ctx: Context): Promise<number> {
   const [file] = expectFiles(ctx, 'stats', 1, 1, 'one FILE');
-  const info = await openOne(ctx.engine, file);
   const range = ctx.values.range !== undefined ? parseRange(ctx.values.range) : undefined;
+  // The whole capture's JSON numbers need no time index or per-stack journals: a lighter replay.
+  const info = await openOne(ctx.engine, file, ctx.values.json && !range ? 'totals' : undefined);
   const groupBy = parseGroupBy(ctx.values['group-by']);
   const top = ctx.values.top !== undefined ? parsePositiveInt('top', ctx.values.top) : undefined;
   if (ctx.values.json) {

@@ -169,7 +169,7 @@ export class Engine implements HeapscopeApi {
       throw new HeapscopeError({ code: 'bad-input', message: 'open needs a file path' });
     }
     const path = resolvePath(req.path);
-    const key = `${path}\0${req.withForkChildren ? 'forks' : ''}`;
+    const key = `${path}\0${req.withForkChildren ? 'forks' : ''}\0${req.detail ?? 'full'}`;
     for (const handle of this.captures.values()) {
       if (handle.key === key && !handle.dead) return handle.info ?? handle.opening!;
     }
@@ -183,6 +183,7 @@ export class Engine implements HeapscopeApi {
       captureId: id,
       path,
       ...(req.withForkChildren !== undefined && { withForkChildren: req.withForkChildren }),
+      ...(req.detail !== undefined && { detail: req.detail }),
       ...(this.options.chunkSize !== undefined && { chunkSize: this.options.chunkSize }),
     };
     handle.opening = handle.request<CaptureInfo>(openMessage).catch(async (error: HeapscopeError) => {

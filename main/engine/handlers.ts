@@ -154,5 +154,7 @@ export function runQuery(
 ): unknown {
   const handler = handlers[method] as (model: CaptureModel, args: unknown, ctx: QueryContext) => unknown;
   if (!handler) throw new UnsupportedQuery(`unknown query ${String(method)}`);
+  if (model.totalsOnly && method !== 'statsJson')
+    throw new UnsupportedQuery(`${method}: the capture was opened for totals only (detail 'totals')`);
   return handler(model, args ?? {}, ctx);
 }

@@ -75,6 +75,7 @@ export type ToWorker =
       path: string;
       withForkChildren?: boolean;
       chunkSize?: number;
+      detail?: 'full' | 'totals';
     }
   | { type: 'query'; id: number; method: WorkerMethod; args: unknown }
   | { type: 'cancel' };

@@ -55,6 +55,7 @@ async function open(msg: Extract<ToWorker, { type: 'open' }>): Promise<void> {
       signal,
       ...(msg.chunkSize !== undefined && { chunkSize: msg.chunkSize }),
       withForkChildren: msg.withForkChildren ?? false,
+      ...(msg.detail !== undefined && { detail: msg.detail }),
       onHeader: (info: CaptureInfo) => post({ type: 'header', info: { ...info, id: msg.captureId } }),
       onProgress: (p) => {
         last = p;

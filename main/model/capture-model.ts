@@ -19,6 +19,9 @@ import type { Snapshot } from './snapshot';
 export interface CaptureModel {
   info(): CaptureInfo;
 
+  /** Set when opened with detail 'totals': only `statsJson` without a range is answered. */
+  readonly totalsOnly?: boolean;
+
   /**
    * Aggregated rows for a snapshot kind. Thread and allocator filters may be applied here (the
    * model knows its keys); frame-level filters are applied by the generic queries.
@@ -109,6 +112,8 @@ export interface LoadOptions {
   signal?: AbortSignal;
   /** Read size for streaming; tests force tiny chunks to exercise boundaries. */
   chunkSize?: number;
+  /** See OpenRequest.detail. */
+  detail?: 'full' | 'totals';
 }
 
 /** Every format exposes one entry function of this shape (speedscope's `src/import/*` style). */

@@ -98,6 +98,7 @@ export async function loadMemrayModel(path: string, options: MemrayLoadOptions =
     options.onHeader?.(headerInfo(path, sizeForHeader, undefined, h));
   });
   parser.decodeOnly = options.decodeOnly === true;
+  parser.totalsOnly = options.detail === 'totals';
   const { stat } = await import('node:fs/promises');
   sizeForHeader = (await stat(path)).size;
   const facts = await streamFile(path, options, parser);

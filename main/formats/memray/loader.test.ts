@@ -48,6 +48,16 @@ describe('chunk boundaries', () => {
       const tiny = await fingerprint(c.path, 7);
       expect(tiny).toEqual(big);
       expect(big.stats.totalAllocations === null || big.stats.totalAllocations > 0).toBe(true);
+      // the totals-only replay, read 7 bytes at a time, reports what the full model does
+      const totals = await loadMemrayModel(c.path, { chunkSize: 7, detail: 'totals' });
+      const info = totals.info();
+      // no time index, so no ranges; everything else the same
+      expect({
+        ...info,
+        id: '',
+        capabilities: { ...info.capabilities, ranges: big.info.capabilities.ranges },
+      }).toEqual(big.info);
+      expect(totals.statsJson({ top: 10 })).toEqual(big.stats);
     });
   }
   it('a 4093-byte read size over a 1 MB LZ4 capture gives the same model', async () => {
@@ -267,4 +277,14 @@ describe('multi-process (--follow-fork)', () => {
       expect(m.timeline(100)?.timeMs.length).toBeGreaterThan(0);
     });
   }
+});
+
+describe('totals-only models', () => {
+  it('answer stats --json and refuse what needs the full index', async () => {
+    const c = find('v12-memray1.19.3-py311', 'basic.bin');
+    const m = await loadMemrayModel(c.path, { detail: 'totals' });
+    expect(m.totalsOnly).toBe(true);
+    expect(m.info().capabilities.ranges).toBe(false);
+    expect(() => m.statsJson({ range: { fromMs: 0, toMs: 10 } })).toThrow(/totals only/);
+  });
 });

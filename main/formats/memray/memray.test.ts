@@ -43,10 +43,13 @@ function multiset(rows: CsvRow[], pythonOnly: boolean): string[] {
   return rows.map((r) => rowKey(r, pythonOnly)).sort();
 }
 
+type Detail = 'full' | 'totals';
+const DETAILS: Detail[] = ['full', 'totals'];
+
 const models = new Map<string, Promise<MemrayModel>>();
-function model(c: FixtureCapture): Promise<MemrayModel> {
-  let m = models.get(c.path);
-  if (!m) models.set(c.path, (m = loadMemrayModel(c.path, {})));
+function model(c: FixtureCapture, detail: Detail = 'full'): Promise<MemrayModel> {
+  let m = models.get(`${detail}:${c.path}`);
+  if (!m) models.set(`${detail}:${c.path}`, (m = loadMemrayModel(c.path, { detail })));
   return m;
 }
 
@@ -59,11 +62,21 @@ function oracleTests(list: FixtureCapture[]) {
     if (!c.oracle('stats.json') && !c.oracle('hwm.csv') && !c.oracle('parse.txt')) continue;
     describe(`${c.folder}/${c.name}`, () => {
       const stats = c.oracle('stats.json');
-      if (stats) {
-        it('stats equal memray stats --json', async () => {
-          const o = JSON.parse(stats) as StatsOracle;
-          const m = await model(c);
+      const leaksCsv = c.oracle('leaks.csv');
+      for (const detail of stats ? DETAILS : []) {
+        it(`stats equal memray stats --json (${detail} replay)`, async () => {
+          const o = JSON.parse(stats!) as StatsOracle;
+          const m = await model(c, detail);
+          expect(m.totalsOnly).toBe(detail === 'totals' && m.info().facts.fileFormat === 'all');
           const s = m.statsJson({ top: 10 });
+          if (leaksCsv)
+            expect(s.leakedBytes).toBe(parseCsv(leaksCsv).reduce((sum, r) => sum + Number(r.size), 0));
+          if (detail === 'totals') {
+            const full = (await model(c, 'full')).statsJson({ top: 10 });
+            expect(s.peakTimeMs).toBe(full.peakTimeMs);
+            expect(s.leakedBytes).toBe(full.leakedBytes);
+            expect(s.threads).toEqual(full.threads);
+          }
           expect(s.totalAllocations).toBe(o.total_num_allocations);
           expect(s.totalBytesAllocated).toBe(o.total_bytes_allocated);
           expect(s.peakMemory).toBe(o.metadata.peak_memory);
@@ -177,10 +190,12 @@ if (extra.length > 0) {
 
 describe('synthetic captures (../shared/tools/synth_memray.py, expectations checked against memray 1.19.3)', () => {
   const dir = join(FIXTURES, 'synth');
-  for (const name of readdirSync(dir).filter((n) => n.endsWith('.bin'))) {
-    it(name, async () => {
+  for (const [name, detail] of readdirSync(dir)
+    .filter((n) => n.endsWith('.bin'))
+    .flatMap((n) => DETAILS.map((d) => [n, d] as const))) {
+    it(`${name} (${detail} replay)`, async () => {
       const expect_ = JSON.parse(readFileSync(join(dir, name.replace(/\.bin$/, '.expect.json')), 'utf8'));
-      const m = await loadMemrayModel(join(dir, name), {});
+      const m = await loadMemrayModel(join(dir, name), { detail });
       const s = m.statsJson({ top: 10 });
       const o = expect_.memray_stats_json;
       expect(s.totalAllocations).toBe(o.total_num_allocations);

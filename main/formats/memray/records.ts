@@ -1,5 +1,6 @@
 import { InputError } from '../../model/capture-model';
 import { ALLOCATOR_KIND, MemrayIndexBuilder, R, V12_TO_CANONICAL } from '../../model/memray/builder';
+import { MemrayTotalsBuilder } from '../../model/memray/totals-builder';
 import { Cursor, parseHeader, type MemrayHeader } from './header';
 import { decodeLine } from './lines';
 import type { StreamConsumer } from './stream';
@@ -27,6 +28,8 @@ export class MemrayRecordParser implements StreamConsumer {
   records = 0;
   /** Decode records but skip the heap replay (the bench's decode-only pass). */
   decodeOnly = false;
+  /** Replay only what `stats` reports (totals, peak, leaks; no time index or per-key journals). */
+  totalsOnly = false;
   sawTrailer = false;
   /** Decoded-stream offset of the first record that could not be read. */
   stopOffset = -1;
@@ -72,7 +75,11 @@ export class MemrayRecordParser implements StreamConsumer {
       if (!h) return pos;
       this.header = h;
       this.pyHex = h.pythonVersionHex;
-      this.model = new MemrayIndexBuilder(h.nativeTraces);
+      // aggregated files hold no allocation history to replay: the full builder is as cheap
+      this.model =
+        this.totalsOnly && h.fileFormat !== 1
+          ? new MemrayTotalsBuilder(h.nativeTraces)
+          : new MemrayIndexBuilder(h.nativeTraces);
       this.model.aggregated = h.fileFormat === 1;
       pos += h.length;
       this.onHeader(h);

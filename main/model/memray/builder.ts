@@ -384,7 +384,7 @@ export class MemrayIndexBuilder {
 
   // ======================= keys =======================
 
-  private keyFor(py: number, nat: number, alloc: number): number {
+  protected keyFor(py: number, nat: number, alloc: number): number {
     const thr = this.thread;
     const gen = this.generation;
     if (
@@ -1121,6 +1121,13 @@ export class MemrayIndexBuilder {
 
   /** Aggregated records in file order: key, hwm count, hwm bytes, leak count, leak bytes. */
   readonly aggRecords: number[] = [];
+
+  /** Bytes alive now (at the end of the stream: memray's leaked bytes). */
+  leakedBytes(): number {
+    let sum = 0;
+    for (let k = 0; k < this.keyCount; k++) sum += this.liveBytes[k];
+    return sum;
+  }
 
   /** Live simple allocations now (for tests and sanity checks). */
   get liveAllocations(): number {

@@ -14,6 +14,7 @@ import { UnsupportedQuery, type CaptureModel, type StatsOptions } from '../captu
 import { FrameTable } from '../frame-table';
 import { SnapshotBuilder, type Snapshot } from '../snapshot';
 import { StackTrie } from '../stack-trie';
+import { MemrayTotalsBuilder } from './totals-builder';
 import { elfSymbols, symbolAt, type ElfSymbols } from '../../formats/memray/elf';
 import {
   A_MMAP,
@@ -66,6 +67,10 @@ export class MemrayModel implements CaptureModel {
 
   info(): CaptureInfo {
     return this.captureInfo;
+  }
+
+  get totalsOnly(): boolean {
+    return this.b instanceof MemrayTotalsBuilder;
   }
 
   /** Record counts by `memray parse` type name (ALLOCATION excludes ALLOCATION_WITH_NATIVE). */
@@ -654,6 +659,8 @@ export class MemrayModel implements CaptureModel {
       return Object.fromEntries(entries);
     };
     if (options.range) {
+      if (this.totalsOnly)
+        throw new UnsupportedQuery('stats --range: the capture was opened for totals only');
       this.requireTime('stats --range');
       const [b1, b2] = this.rangeBuckets(options.range.fromMs, options.range.toMs);
       const alloc = this.allocatedIn(b1, b2);
@@ -704,7 +711,7 @@ export class MemrayModel implements CaptureModel {
       totalBytesAllocated: b.totalBytes,
       peakMemory: b.peak,
       peakTimeMs: this.peakTimeMs(),
-      leakedBytes: this.sum(b.liveBytes, n),
+      leakedBytes: b.leakedBytes(),
       allocatorDistribution: distribution(b.allocatorCount),
       sizeHistogram: this.histogram(),
       topBySize: t.bySize,

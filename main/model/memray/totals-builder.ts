@@ -1,0 +1,143 @@
+import { ALLOCATOR_KIND, MemrayIndexBuilder } from './builder';
+import { NOT_FOUND, SIZE_TABLE_MAX_HI, SIZE_TABLE_MAX_SIZE, SizeTable } from './size-table';
+
+/**
+ * The replay `heapscope stats` needs and nothing more: totals per key, the size histogram, the
+ * heap, its peak and when, and what is alive at the end. No time index, no per-key peak or
+ * leak journals, no key or birth per live allocation: a live allocation is an address and a
+ * size (size-table.ts). Same heap rules as the full builder (memray's, format doc §13.2–13.3),
+ * checked against the same oracles; queries that need more than totals are refused by the model.
+ */
+function wideBit(lo: number, hi: number): number {
+  return Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) >>> 16;
+}
+
+export class MemrayTotalsBuilder extends MemrayIndexBuilder {
+  private readonly sizes = new SizeTable(16);
+  /** Live allocations too wide for the table (size ≥ 256 KiB or address ≥ 2^48): address → size. */
+  private readonly wide = new Map<number, number>();
+  /** Counting filter over `wide`'s addresses, so the common miss never boxes a Map key. */
+  private readonly wideFilter = new Uint16Array(1 << 16);
+  /** Live mmap ranges as [begin, end) pairs. */
+  private ranges: number[] = [];
+  /** Bytes alive now (differs from `current` after memray's overwrite quirk). */
+  liveTotal = 0;
+
+  override allocation(
+    lo: number,
+    hi: number,
+    size: number,
+    allocator: number,
+    py: number,
+    nat: number,
+  ): void {
+    this.allocationRecords++;
+    const kind = ALLOCATOR_KIND[allocator];
+    if (kind === 0) {
+      const k = this.keyFor(py, nat, allocator);
+      this.allCount[k]++;
+      this.allBytes[k] += size;
+      if (size < 65536) this.smallSizes[size]++;
+      else this.largeSizes.set(size, (this.largeSizes.get(size) ?? 0) + 1);
+      let old: number;
+      if (size < SIZE_TABLE_MAX_SIZE && hi < SIZE_TABLE_MAX_HI) {
+        old = this.sizes.insert(lo, hi, size);
+        if (old === NOT_FOUND && this.wide.size > 0) old = this.takeWide(lo, hi);
+      } else {
+        old = this.sizes.remove(lo, hi);
+        const w = this.takeWide(lo, hi);
+        if (w !== NOT_FOUND) old = w;
+        this.wide.set((hi * 4294967296 + (lo >>> 0)) * 8, size);
+        this.wideFilter[wideBit(lo, hi)]++;
+      }
+      // memray overwrites a live address without taking it off the heap; it leaves the live set
+      if (old !== NOT_FOUND) this.liveTotal -= old;
+      this.liveTotal += size;
+      this.current += size;
+    } else if (kind === 1) {
+      let s = this.sizes.remove(lo, hi);
+      if (s === NOT_FOUND && this.wide.size > 0) s = this.takeWide(lo, hi);
+      if (s !== NOT_FOUND) {
+        this.current -= s;
+        this.liveTotal -= s;
+      }
+    } else if (kind === 2) {
+      const k = this.keyFor(py, nat, allocator);
+      this.allCount[k]++;
+      this.allBytes[k] += size;
+      if (size < 65536) this.smallSizes[size]++;
+      else this.largeSizes.set(size, (this.largeSizes.get(size) ?? 0) + 1);
+      if (size > 0) {
+        const address = (hi * 4294967296 + (lo >>> 0)) * 8;
+        this.ranges.push(address, address + size);
+        this.current += size;
+        this.liveTotal += size;
+      }
+    } else {
+      this.unmapRange((hi * 4294967296 + (lo >>> 0)) * 8, size);
+    }
+    if (this.current >= this.peak) {
+      this.peak = this.current;
+      this.peakIndex = this.allocationRecords - 1;
+      this.peakFine = this.fineCount;
+    }
+  }
+
+  private takeWide(lo: number, hi: number): number {
+    const bit = wideBit(lo, hi);
+    if (this.wideFilter[bit] === 0) return NOT_FOUND;
+    const address = (hi * 4294967296 + (lo >>> 0)) * 8;
+    const s = this.wide.get(address);
+    if (s === undefined) return NOT_FOUND;
+    this.wide.delete(address);
+    this.wideFilter[bit]--;
+    return s;
+  }
+
+  /** munmap: shrink, split or drop every live mmap range it overlaps (§13.1). */
+  private unmapRange(lo: number, size: number): void {
+    const hi = lo + size;
+    const r = this.ranges;
+    const next: number[] = [];
+    for (let i = 0; i < r.length; i += 2) {
+      const b = r[i];
+      const e = r[i + 1];
+      const ob = Math.max(b, lo);
+      const oe = Math.min(e, hi);
+      if (oe <= ob) {
+        next.push(b, e);
+        continue;
+      }
+      this.current -= oe - ob;
+      this.liveTotal -= oe - ob;
+      if (b < ob) next.push(b, ob);
+      if (oe < e) next.push(oe, e);
+    }
+    this.ranges = next;
+  }
+
+  override memoryRecord(rss: number, timeMs: number): void {
+    this.lastTimeMs = timeMs;
+    this.tTime.push(timeMs);
+    this.tRss.push(rss);
+    this.tHeap.push(this.current);
+    this.fineCount++;
+  }
+
+  override finish(): void {
+    for (let k = 0; k < this.keyCount; k++) {
+      this.totalAllocations += this.allCount[k];
+      this.totalBytes += this.allBytes[k];
+      this.allocatorCount[this.keyAlloc[k]] += this.allCount[k];
+      this.allocatorBytes[this.keyAlloc[k]] += this.allBytes[k];
+    }
+  }
+
+  override leakedBytes(): number {
+    return this.liveTotal;
+  }
+
+  override get liveAllocations(): number {
+    return this.sizes.size + this.wide.size + this.ranges.length / 2;
+  }
+}
