@@ -42,7 +42,9 @@ export class MemrayRecordParser implements StreamConsumer {
   private pyFrameId = 0;
   private pyLine = 0;
   private firstLineChan = 0;
-  private readonly cache = new Float64Array(15);
+  /** v12 pointer cache (format doc §5.3): 15 addresses/8, newest at ringHead. */
+  private readonly ring = new Float64Array(16);
+  private ringHead = 0;
   private aggTraceIndex = 0;
 
   // per-thread Python stacks of tree nodes
@@ -185,15 +187,28 @@ export class MemrayRecordParser implements StreamConsumer {
   private parseV12(buf: Uint8Array, pos: number, end: number, final: boolean, base: number): number {
     const m = this.model!;
     const native = this.header!.nativeTraces;
-    const cache = this.cache;
+    const ring = this.ring;
+    const counts = m.recordCounts;
+    const pc = this.pushCache;
+    // Hot state lives in locals for the loop and is written back once, at the single exit.
+    let head = this.ringHead;
+    let dataPtr = this.dataPtr;
+    let nativeId = this.nativeId;
+    let st = this.st;
+    let sd = this.sd;
+    let records = 0;
+    let pushes = 0;
+    let pops = 0;
+    let objects = 0;
+    let result = -1;
     let p = pos;
-    while (p < end) {
+    loop: while (p < end) {
       const start = p;
       const t = buf[p++];
       if (t >= 0x80) {
-        // ALLOCATION: hot path, hand-inlined varints, side effects only after the bounds check
+        // ALLOCATION: hand-inlined varints, side effects only after the bounds check
         const idx = (t >> 3) & 15;
-        let ptr = this.dataPtr;
+        let ptr = dataPtr;
         // address / 8: the channel already holds it, and the cache stores it
         let a8: number;
         if (idx === 15) {
@@ -208,19 +223,22 @@ export class MemrayRecordParser implements StreamConsumer {
           ptr = wrapU64(ptr + (z % 2 === 0 ? z / 2 : -(z + 1) / 2));
           a8 = ptr;
         } else {
-          a8 = cache[idx];
+          a8 = ring[(head + idx) & 15];
         }
         let a = t & 7;
         if (a === 0) a = buf[p++];
         if (a > 15 || a === 0) {
-          if (p > end) return this.incomplete(start, final, base, 'ALLOCATION');
-          this.stop(base + start, `invalid allocator id ${a} in an ALLOCATION record`);
-          return start;
+          if (p > end) result = this.incomplete(start, final, base, 'ALLOCATION');
+          else {
+            this.stop(base + start, `invalid allocator id ${a} in an ALLOCATION record`);
+            result = start;
+          }
+          break;
         }
         const ca = V12_TO_CANONICAL[a];
         const kind = ALLOCATOR_KIND[ca];
         let nat = 0;
-        let natChan = this.nativeId;
+        let natChan = nativeId;
         let size = 0;
         if (kind !== 1) {
           if (native) {
@@ -244,28 +262,26 @@ export class MemrayRecordParser implements StreamConsumer {
             s *= 128;
           }
         }
-        if (p > end) return this.incomplete(start, final, base, 'ALLOCATION');
+        if (p > end) {
+          result = this.incomplete(start, final, base, 'ALLOCATION');
+          break;
+        }
         if (!this.haveThread) {
           this.stop(base + start, 'ALLOCATION record before any CONTEXT_SWITCH');
-          return start;
+          result = start;
+          break;
         }
         if (idx === 15) {
-          this.dataPtr = ptr;
-          cache.copyWithin(1, 0, 14);
-          cache[0] = a8;
+          // pointer cache (format doc §5.3): a miss goes to the front, hits keep their place
+          dataPtr = ptr;
+          head = (head + 15) & 15;
+          ring[head] = a8;
         }
-        this.nativeId = natChan;
+        nativeId = natChan;
         if (this.decodeOnly) m.allocationRecords++;
         else
-          m.allocation(
-            a8 | 0,
-            (a8 / 4294967296) | 0,
-            size,
-            ca,
-            kind === 1 ? 0 : this.sd > 0 ? this.st[this.sd - 1] : 0,
-            nat,
-          );
-        this.records++;
+          m.allocation(a8 | 0, (a8 / 4294967296) | 0, size, ca, kind === 1 ? 0 : sd > 0 ? st[sd - 1] : 0, nat);
+        records++;
         continue;
       }
       if (t >= 0x40) {
@@ -286,21 +302,24 @@ export class MemrayRecordParser implements StreamConsumer {
           z += (b & 0x7f) * s;
           s *= 128;
         }
-        if (p > end) return this.incomplete(start, final, base, 'FRAME_PUSH');
+        if (p > end) {
+          result = this.incomplete(start, final, base, 'FRAME_PUSH');
+          break;
+        }
         if (!this.haveThread) {
           this.stop(base + start, 'FRAME_PUSH record before any CONTEXT_SWITCH');
-          return start;
+          result = start;
+          break;
         }
         const offset = zigzag(z);
         const entry = t & 1;
         const sub = (offset + 1) * 2 + entry;
-        const parent = this.sd > 0 ? this.st[this.sd - 1] : 0;
+        const parent = sd > 0 ? st[sd - 1] : 0;
         // Loops push the same (parent, code, offset) again and again: a direct-mapped cache of
         // the resulting tree node skips both hash lookups (frame interning, trie child).
         const ci =
           (Math.imul(parent ^ Math.imul(code, 0x9e3779b1) ^ Math.imul(sub, 0x85ebca6b), 0x27d4eb2f) >>> 20) *
           4;
-        const pc = this.pushCache;
         let node: number;
         if (pc[ci] === parent && pc[ci + 1] === code && pc[ci + 2] === sub) {
           node = pc[ci + 3];
@@ -316,16 +335,21 @@ export class MemrayRecordParser implements StreamConsumer {
           pc[ci + 2] = sub;
           pc[ci + 3] = node;
         }
-        this.push(node);
-        m.recordCounts[R.FRAME_PUSH]++;
-        this.records++;
+        if (sd === st.length) {
+          const g = new Int32Array(st.length * 2);
+          g.set(st);
+          st = g;
+        }
+        st[sd++] = node;
+        pushes++;
+        records++;
         continue;
       }
       if (t >= 0x20) {
         // OBJECT_RECORD
         const created = t & 1;
         const idx = (t >> 1) & 15;
-        let ptr = this.dataPtr;
+        let ptr = dataPtr;
         let a8 = 0;
         if (idx === 15) {
           let b = buf[p++];
@@ -338,8 +362,8 @@ export class MemrayRecordParser implements StreamConsumer {
           }
           ptr = wrapU64(ptr + zigzag(z));
           a8 = ptr;
-        } else a8 = cache[idx];
-        let natChan = this.nativeId;
+        } else a8 = ring[(head + idx) & 15];
+        let natChan = nativeId;
         if (native && created) {
           let b = buf[p++];
           let z = b & 0x7f;
@@ -351,48 +375,57 @@ export class MemrayRecordParser implements StreamConsumer {
           }
           natChan = wrapU64(natChan + zigzag(z));
         }
-        if (p > end) return this.incomplete(start, final, base, 'OBJECT_RECORD');
-        if (idx === 15) {
-          this.dataPtr = ptr;
-          cache.copyWithin(1, 0, 14);
-          cache[0] = a8;
+        if (p > end) {
+          result = this.incomplete(start, final, base, 'OBJECT_RECORD');
+          break;
         }
-        this.nativeId = natChan;
+        if (idx === 15) {
+          dataPtr = ptr;
+          head = (head + 15) & 15;
+          ring[head] = a8;
+        }
+        nativeId = natChan;
         if (created) m.objectsCreated++;
         else m.objectsDestroyed++;
-        m.recordCounts[R.OBJECT_RECORD]++;
-        this.records++;
+        objects++;
+        records++;
         continue;
       }
       if (t >= 0x10) {
         // FRAME_POP
         if (!this.haveThread) {
           this.stop(base + start, 'FRAME_POP record before any CONTEXT_SWITCH');
-          return start;
+          result = start;
+          break;
         }
         const n = (t & 0x0f) + 1;
-        this.sd = this.sd > n ? this.sd - n : 0;
-        m.recordCounts[R.FRAME_POP]++;
-        this.records++;
+        sd = sd > n ? sd - n : 0;
+        pops++;
+        records++;
         continue;
       }
-      // plain record types (cold)
+      // plain record types (cold): they may switch threads, so the stack goes back to `this`
+      this.st = st;
+      this.sd = sd;
+      this.dataPtr = dataPtr;
+      this.nativeId = nativeId;
       const c = new Cursor(buf, p, end);
       let ok = true;
       switch (t) {
         case 1:
-          m.recordCounts[R.TRAILER]++;
+          counts[R.TRAILER]++;
           this.sawTrailer = true;
           this.stopped = true;
-          this.records++;
-          return p;
+          records++;
+          result = p;
+          break loop;
         case 2: {
           const rss = c.varint();
           const ms = c.varint();
           if (c.short) ok = false;
           else {
             m.memoryRecord(rss, ms);
-            m.recordCounts[R.MEMORY_RECORD]++;
+            counts[R.MEMORY_RECORD]++;
           }
           break;
         }
@@ -410,7 +443,7 @@ export class MemrayRecordParser implements StreamConsumer {
             m.codeFile[id] = file;
             m.codeFirstLine[id] = first | 0;
             m.codeTable[id] = table;
-            m.recordCounts[R.CODE_OBJECT]++;
+            counts[R.CODE_OBJECT]++;
           }
           break;
         }
@@ -424,18 +457,36 @@ export class MemrayRecordParser implements StreamConsumer {
           } catch (e) {
             if (!(e instanceof SegmentError)) throw e;
             this.stop(base + start, 'SEGMENT_HEADER not followed by its SEGMENT records');
-            return start;
+            result = start;
+            break loop;
           }
           break;
         default:
           this.stop(base + start, `unknown record type 0x${t.toString(16).padStart(2, '0')}`);
-          return start;
+          result = start;
+          break loop;
       }
-      if (!ok) return this.incomplete(start, final, base, 'record');
+      st = this.st;
+      sd = this.sd;
+      dataPtr = this.dataPtr;
+      nativeId = this.nativeId;
+      if (!ok) {
+        result = this.incomplete(start, final, base, 'record');
+        break;
+      }
       p = c.p;
-      this.records++;
+      records++;
     }
-    return p;
+    this.ringHead = head;
+    this.dataPtr = dataPtr;
+    this.nativeId = nativeId;
+    this.st = st;
+    this.sd = sd;
+    this.records += records;
+    counts[R.FRAME_PUSH] += pushes;
+    counts[R.FRAME_POP] += pops;
+    counts[R.OBJECT_RECORD] += objects;
+    return result >= 0 ? result : p;
   }
 
   private newFrameV12(code: number, offset: number, entry: number): number {
