@@ -18,37 +18,35 @@ export class MemrayTotalsBuilder extends MemrayIndexBuilder {
   private readonly wide = new Map<number, number>();
   /** Counting filter over `wide`'s addresses, so the common miss never boxes a Map key. */
   private readonly wideFilter = new Uint16Array(1 << 16);
+  private wideCount = 0;
+  /**
+   * Allocations per Python stack node and per allocator: all `stats` reports per location
+   * (memray groups by the innermost Python frame), without a (stack, thread, allocator) key
+   * lookup per record. finish() turns them into one key per node for the model.
+   */
+  private nodeCountAll = new Float64Array(4096);
+  private nodeBytesAll = new Float64Array(4096);
   /** Live mmap ranges as [begin, end) pairs. */
   private ranges: number[] = [];
   /** Bytes alive now (differs from `current` after memray's overwrite quirk). */
   liveTotal = 0;
 
-  override allocation(
-    lo: number,
-    hi: number,
-    size: number,
-    allocator: number,
-    py: number,
-    nat: number,
-  ): void {
+  override allocation(lo: number, hi: number, size: number, allocator: number, py: number): void {
     this.allocationRecords++;
     const kind = ALLOCATOR_KIND[allocator];
     if (kind === 0) {
-      const k = this.keyFor(py, nat, allocator);
-      this.allCount[k]++;
-      this.allBytes[k] += size;
-      if (size < 65536) this.smallSizes[size]++;
-      else this.largeSizes.set(size, (this.largeSizes.get(size) ?? 0) + 1);
+      this.count(py, allocator, size);
       let old: number;
       if (size < SIZE_TABLE_MAX_SIZE && hi < SIZE_TABLE_MAX_HI) {
         old = this.sizes.insert(lo, hi, size);
-        if (old === NOT_FOUND && this.wide.size > 0) old = this.takeWide(lo, hi);
+        if (old === NOT_FOUND && this.wideCount > 0) old = this.takeWide(lo, hi);
       } else {
         old = this.sizes.remove(lo, hi);
         const w = this.takeWide(lo, hi);
         if (w !== NOT_FOUND) old = w;
         this.wide.set((hi * 4294967296 + (lo >>> 0)) * 8, size);
         this.wideFilter[wideBit(lo, hi)]++;
+        this.wideCount = this.wide.size;
       }
       // memray overwrites a live address without taking it off the heap; it leaves the live set
       if (old !== NOT_FOUND) this.liveTotal -= old;
@@ -56,17 +54,13 @@ export class MemrayTotalsBuilder extends MemrayIndexBuilder {
       this.current += size;
     } else if (kind === 1) {
       let s = this.sizes.remove(lo, hi);
-      if (s === NOT_FOUND && this.wide.size > 0) s = this.takeWide(lo, hi);
+      if (s === NOT_FOUND && this.wideCount > 0) s = this.takeWide(lo, hi);
       if (s !== NOT_FOUND) {
         this.current -= s;
         this.liveTotal -= s;
       }
     } else if (kind === 2) {
-      const k = this.keyFor(py, nat, allocator);
-      this.allCount[k]++;
-      this.allBytes[k] += size;
-      if (size < 65536) this.smallSizes[size]++;
-      else this.largeSizes.set(size, (this.largeSizes.get(size) ?? 0) + 1);
+      this.count(py, allocator, size);
       if (size > 0) {
         const address = (hi * 4294967296 + (lo >>> 0)) * 8;
         this.ranges.push(address, address + size);
@@ -83,6 +77,25 @@ export class MemrayTotalsBuilder extends MemrayIndexBuilder {
     }
   }
 
+  private count(py: number, allocator: number, size: number): void {
+    if (py >= this.nodeCountAll.length) {
+      const n = Math.max(py + 1, this.nodeCountAll.length * 2);
+      const c = new Float64Array(n);
+      c.set(this.nodeCountAll);
+      this.nodeCountAll = c;
+      const b = new Float64Array(n);
+      b.set(this.nodeBytesAll);
+      this.nodeBytesAll = b;
+    }
+    this.nodeCountAll[py]++;
+    this.nodeBytesAll[py] += size;
+    if (this.allocatorCount[allocator] === 0) this.allocatorOrder.push(allocator);
+    this.allocatorCount[allocator]++;
+    this.allocatorBytes[allocator] += size;
+    if (size < 65536) this.smallSizes[size]++;
+    else this.largeSizes.set(size, (this.largeSizes.get(size) ?? 0) + 1);
+  }
+
   private takeWide(lo: number, hi: number): number {
     const bit = wideBit(lo, hi);
     if (this.wideFilter[bit] === 0) return NOT_FOUND;
@@ -91,6 +104,7 @@ export class MemrayTotalsBuilder extends MemrayIndexBuilder {
     if (s === undefined) return NOT_FOUND;
     this.wide.delete(address);
     this.wideFilter[bit]--;
+    this.wideCount = this.wide.size;
     return s;
   }
 
@@ -125,11 +139,16 @@ export class MemrayTotalsBuilder extends MemrayIndexBuilder {
   }
 
   override finish(): void {
-    for (let k = 0; k < this.keyCount; k++) {
-      this.totalAllocations += this.allCount[k];
-      this.totalBytes += this.allBytes[k];
-      this.allocatorCount[this.keyAlloc[k]] += this.allCount[k];
-      this.allocatorBytes[this.keyAlloc[k]] += this.allBytes[k];
+    // One key per Python stack node that allocated: what topLocations() reads.
+    const nodes: number[] = [];
+    for (let py = 0; py < this.nodeCountAll.length; py++) if (this.nodeCountAll[py] > 0) nodes.push(py);
+    this.keyCount = nodes.length;
+    this.keyPy = Int32Array.from(nodes);
+    this.allCount = Float64Array.from(nodes, (py) => this.nodeCountAll[py]);
+    this.allBytes = Float64Array.from(nodes, (py) => this.nodeBytesAll[py]);
+    for (let a = 0; a < 16; a++) {
+      this.totalAllocations += this.allocatorCount[a];
+      this.totalBytes += this.allocatorBytes[a];
     }
   }
 
