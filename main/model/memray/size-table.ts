@@ -1,19 +1,20 @@
 /**
  * address → size, for the totals-only replay (`heapscope stats`), where nothing but the size
  * of a live allocation is ever asked for. Two int32 words a slot (8 bytes, against the full
- * model's 12 in live-table.ts): [ (address/8) low 32 bits, (address/8) high 13 bits << 18 | size ].
+ * model's 12 in live-table.ts): [ (address/8) low 32 bits, ~((address/8) high 13 bits << 18 | size) ].
  * 2.6 M live allocations fit in 2^22 slots = 32 MiB, about the last-level cache of this
  * kind of machine, where the 12-byte table needs ~50 MB.
  *
- * word 1 = -1 marks an empty slot, -2 a removed one. Sizes ≥ 2^18 and addresses ≥ 2^48 are the
- * caller's business (it keeps them in a map; they are few).
+ * Word 1 is negative for an entry, 0 for an empty slot (so a new table is the allocator's
+ * zeroed memory, no fill pass) and 1 for a removed one. Sizes ≥ 2^18 and addresses ≥ 2^48 are
+ * the caller's business (it keeps them in a map; they are few).
  */
 
 export const SIZE_TABLE_MAX_SIZE = 1 << 18;
 export const SIZE_TABLE_MAX_HI = 1 << 13;
 export const NOT_FOUND = -1;
-const EMPTY = -1;
-const TOMB = -2;
+const EMPTY = 0;
+const TOMB = 1;
 const SIZE_MASK = SIZE_TABLE_MAX_SIZE - 1;
 
 export class SizeTable {
@@ -28,13 +29,8 @@ export class SizeTable {
   constructor(bits = 16) {
     this.bits = bits;
     this.mask = (1 << bits) - 1;
-    this.t = SizeTable.empty(bits);
+    this.t = new Int32Array(2 << bits);
     this.limit = ((1 << bits) * 3) >>> 2;
-  }
-
-  private static empty(bits: number): Int32Array {
-    // every word -1: word 0 is ignored for empty slots, word 1 = EMPTY
-    return new Int32Array(2 << bits).fill(-1);
   }
 
   get bytes(): number {
@@ -54,7 +50,7 @@ export class SizeTable {
   insert(lo: number, hi: number, size: number): number {
     const t = this.t;
     const mask = this.mask;
-    const w1 = (hi << 18) | size;
+    const w1 = ~((hi << 18) | size);
     let i = this.home(lo, hi);
     let reuse = -1;
     for (;;) {
@@ -63,9 +59,9 @@ export class SizeTable {
       if (w === EMPTY) break;
       if (w === TOMB) {
         if (reuse < 0) reuse = j;
-      } else if (t[j] === lo && w >>> 18 === hi) {
+      } else if (t[j] === lo && ~w >>> 18 === hi) {
         t[j + 1] = w1;
-        return w & SIZE_MASK;
+        return ~w & SIZE_MASK;
       }
       i = (i + 1) & mask;
     }
@@ -93,7 +89,7 @@ export class SizeTable {
       const j = i << 1;
       const w = t[j + 1];
       if (w === EMPTY) return NOT_FOUND;
-      if (w !== TOMB && t[j] === lo && w >>> 18 === hi) {
+      if (w !== TOMB && t[j] === lo && ~w >>> 18 === hi) {
         this.size--;
         if (t[(((i + 1) & mask) << 1) + 1] === EMPTY) {
           // end of a chain: no tombstone needed, and the tombstones just before it go too
@@ -108,7 +104,7 @@ export class SizeTable {
           t[j + 1] = TOMB;
           this.tombs++;
         }
-        return w & SIZE_MASK;
+        return ~w & SIZE_MASK;
       }
       i = (i + 1) & mask;
     }
@@ -122,14 +118,14 @@ export class SizeTable {
       this.mask = (1 << this.bits) - 1;
       this.limit = ((1 << this.bits) * 3) >>> 2;
     }
-    const t = (this.t = SizeTable.empty(this.bits));
+    const t = (this.t = new Int32Array(2 << this.bits));
     this.tombs = 0;
     const mask = this.mask;
     for (let j = 0; j < old.length; j += 2) {
       const w = old[j + 1];
-      if (w < 0) continue;
+      if (w >= 0) continue;
       const lo = old[j];
-      let i = this.home(lo, w >>> 18);
+      let i = this.home(lo, ~w >>> 18);
       while (t[(i << 1) + 1] !== EMPTY) i = (i + 1) & mask;
       t[i << 1] = lo;
       t[(i << 1) + 1] = w;
