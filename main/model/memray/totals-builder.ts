@@ -8,17 +8,17 @@ import { NOT_FOUND, SIZE_TABLE_MAX_HI, SIZE_TABLE_MAX_SIZE, SizeTable } from './
  * size (size-table.ts). Same heap rules as the full builder (memray's, format doc §13.2–13.3),
  * checked against the same oracles; queries that need more than totals are refused by the model.
  */
-function wideBit(lo: number, hi: number): number {
-  return Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) >>> 16;
-}
+/** Table size standing for "the size is in `wide`" (sizes from here up live there). */
+const WIDE = SIZE_TABLE_MAX_SIZE - 1;
 
 export class MemrayTotalsBuilder extends MemrayIndexBuilder {
   private readonly sizes = new SizeTable(16);
-  /** Live allocations too wide for the table (size ≥ 256 KiB or address ≥ 2^48): address → size. */
+  /**
+   * Sizes too wide for the table (≥ WIDE), by address; the table holds WIDE for them, so the
+   * common lookup never touches this map. Addresses ≥ 2^48 (none on x86-64 or arm64 user
+   * space) live only here.
+   */
   private readonly wide = new Map<number, number>();
-  /** Counting filter over `wide`'s addresses, so the common miss never boxes a Map key. */
-  private readonly wideFilter = new Uint16Array(1 << 16);
-  private wideCount = 0;
   /**
    * Allocations per Python stack node and per allocator: all `stats` reports per location
    * (memray groups by the innermost Python frame), without a (stack, thread, allocator) key
@@ -37,24 +37,21 @@ export class MemrayTotalsBuilder extends MemrayIndexBuilder {
     if (kind === 0) {
       this.count(py, allocator, size);
       let old: number;
-      if (size < SIZE_TABLE_MAX_SIZE && hi < SIZE_TABLE_MAX_HI) {
-        old = this.sizes.insert(lo, hi, size);
-        if (old === NOT_FOUND && this.wideCount > 0) old = this.takeWide(lo, hi);
+      if (hi < SIZE_TABLE_MAX_HI) {
+        old = this.sizes.insert(lo, hi, size < WIDE ? size : WIDE);
+        if (old === WIDE) old = this.takeWide(lo, hi);
+        if (size >= WIDE) this.wide.set((hi * 4294967296 + (lo >>> 0)) * 8, size);
       } else {
-        old = this.sizes.remove(lo, hi);
-        const w = this.takeWide(lo, hi);
-        if (w !== NOT_FOUND) old = w;
+        old = this.takeWide(lo, hi);
         this.wide.set((hi * 4294967296 + (lo >>> 0)) * 8, size);
-        this.wideFilter[wideBit(lo, hi)]++;
-        this.wideCount = this.wide.size;
       }
       // memray overwrites a live address without taking it off the heap; it leaves the live set
       if (old !== NOT_FOUND) this.liveTotal -= old;
       this.liveTotal += size;
       this.current += size;
     } else if (kind === 1) {
-      let s = this.sizes.remove(lo, hi);
-      if (s === NOT_FOUND && this.wideCount > 0) s = this.takeWide(lo, hi);
+      let s = hi < SIZE_TABLE_MAX_HI ? this.sizes.remove(lo, hi) : WIDE;
+      if (s === WIDE) s = this.takeWide(lo, hi);
       if (s !== NOT_FOUND) {
         this.current -= s;
         this.liveTotal -= s;
@@ -97,14 +94,10 @@ export class MemrayTotalsBuilder extends MemrayIndexBuilder {
   }
 
   private takeWide(lo: number, hi: number): number {
-    const bit = wideBit(lo, hi);
-    if (this.wideFilter[bit] === 0) return NOT_FOUND;
     const address = (hi * 4294967296 + (lo >>> 0)) * 8;
     const s = this.wide.get(address);
     if (s === undefined) return NOT_FOUND;
     this.wide.delete(address);
-    this.wideFilter[bit]--;
-    this.wideCount = this.wide.size;
     return s;
   }
 
