@@ -101,6 +101,7 @@ export async function loadMemrayModel(path: string, options: MemrayLoadOptions =
   parser.totalsOnly = options.detail === 'totals';
   const { stat } = await import('node:fs/promises');
   sizeForHeader = (await stat(path)).size;
+  parser.fileBytes = sizeForHeader;
   const facts = await streamFile(path, options, parser);
   const h = parser.header;
   const m = parser.model;

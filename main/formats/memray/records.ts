@@ -35,6 +35,8 @@ export class MemrayRecordParser implements StreamConsumer {
   decodeOnly = false;
   /** Replay only what `stats` reports (totals, peak, leaks; no time index or per-key journals). */
   totalsOnly = false;
+  /** File size, to size the totals replay's tables up front. */
+  fileBytes = 0;
   sawTrailer = false;
   /** Decoded-stream offset of the first record that could not be read. */
   stopOffset = -1;
@@ -85,7 +87,7 @@ export class MemrayRecordParser implements StreamConsumer {
       // aggregated files hold no allocation history to replay: the full builder is as cheap
       this.model =
         this.totalsOnly && h.fileFormat !== 1
-          ? new MemrayTotalsBuilder(h.nativeTraces)
+          ? new MemrayTotalsBuilder(h.nativeTraces, this.fileBytes)
           : new MemrayIndexBuilder(h.nativeTraces);
       this.model.aggregated = h.fileFormat === 1;
       pos += h.length;
@@ -285,7 +287,14 @@ export class MemrayRecordParser implements StreamConsumer {
         nativeId = natChan;
         if (this.decodeOnly) m.allocationRecords++;
         else
-          m.allocation(a8 | 0, (a8 / 4294967296) | 0, size, ca, kind === 1 ? 0 : sd > 0 ? st[sd - 1] : 0, nat);
+          m.allocation(
+            a8 | 0,
+            (a8 / 4294967296) | 0,
+            size,
+            ca,
+            kind === 1 ? 0 : sd > 0 ? st[sd - 1] : 0,
+            nat,
+          );
         records++;
         continue;
       }

@@ -12,7 +12,7 @@ import { NOT_FOUND, SIZE_TABLE_MAX_HI, SIZE_TABLE_MAX_SIZE, SizeTable } from './
 const WIDE = SIZE_TABLE_MAX_SIZE - 1;
 
 export class MemrayTotalsBuilder extends MemrayIndexBuilder {
-  private readonly sizes = new SizeTable(16);
+  private readonly sizes: SizeTable;
   /**
    * Sizes too wide for the table (≥ WIDE), by address; the table holds WIDE for them, so the
    * common lookup never touches this map. Addresses ≥ 2^48 (none on x86-64 or arm64 user
@@ -30,6 +30,16 @@ export class MemrayTotalsBuilder extends MemrayIndexBuilder {
   private ranges: number[] = [];
   /** Bytes alive now (differs from `current` after memray's overwrite quirk). */
   liveTotal = 0;
+
+  /**
+   * `fileBytes` sizes the table up front, so a big capture never copies it while growing:
+   * one slot per 4 bytes of file (≈ 16 decoded bytes), 2^16 to 2^22 slots (512 KiB to
+   * 32 MiB). The memory is the allocator's zeroed pages, touched only where entries land.
+   */
+  constructor(nativeTraces: boolean, fileBytes = 0) {
+    super(nativeTraces);
+    this.sizes = new SizeTable(Math.min(22, Math.max(16, Math.ceil(Math.log2(Math.max(1, fileBytes / 4))))));
+  }
 
   override allocation(lo: number, hi: number, size: number, allocator: number, py: number): void {
     this.allocationRecords++;
