@@ -43,8 +43,12 @@ export class MemrayRecordParser implements StreamConsumer {
   stopReason?: string;
 
   // delta channels (§3)
-  private dataPtr = 0;
-  private nativeId = 0;
+  /**
+   * The data-pointer and native-id delta channels. A Float64Array, not fields or locals: their
+   * values pass 2^31, and a double in a JS variable or field that V8 keeps tagged is a fresh
+   * heap number on each write (78 MB of garbage per large.bin load when they were locals).
+   */
+  private readonly chan = new Float64Array(2);
   private ipChan = 0;
   private pyFrameId = 0;
   private pyLine = 0;
@@ -143,10 +147,10 @@ export class MemrayRecordParser implements StreamConsumer {
       case 5: {
         // NATIVE_TRACE_INDEX
         const ip = wrapU64(this.ipChan + c.svarint());
-        const parent = wrapU64(this.nativeId + c.svarint());
+        const parent = wrapU64(this.chan[1] + c.svarint());
         if (c.short) return false;
         this.ipChan = ip;
-        this.nativeId = parent;
+        this.chan[1] = parent;
         m.nativeNode(ip, parent);
         m.recordCounts[R.NATIVE_FRAME_ID]++;
         return true;
@@ -199,8 +203,7 @@ export class MemrayRecordParser implements StreamConsumer {
     const pc = this.pushCache;
     // Hot state lives in locals for the loop and is written back once, at the single exit.
     let head = this.ringHead;
-    let dataPtr = this.dataPtr;
-    let nativeId = this.nativeId;
+    const chan = this.chan;
     let st = this.st;
     let sd = this.sd;
     let records = 0;
@@ -215,7 +218,7 @@ export class MemrayRecordParser implements StreamConsumer {
       if (t >= 0x80) {
         // ALLOCATION: hand-inlined varints, side effects only after the bounds check
         const idx = (t >> 3) & 15;
-        let ptr = dataPtr;
+        let ptr = chan[0];
         // address / 8: the channel already holds it, and the cache stores it
         let a8: number;
         if (idx === 15) {
@@ -245,7 +248,7 @@ export class MemrayRecordParser implements StreamConsumer {
         const ca = V12_TO_CANONICAL[a];
         const kind = ALLOCATOR_KIND[ca];
         let nat = 0;
-        let natChan = nativeId;
+        let natChan = chan[1];
         let size = 0;
         if (kind !== 1) {
           if (native) {
@@ -280,11 +283,11 @@ export class MemrayRecordParser implements StreamConsumer {
         }
         if (idx === 15) {
           // pointer cache (format doc §5.3): a miss goes to the front, hits keep their place
-          dataPtr = ptr;
+          chan[0] = ptr;
           head = (head + 15) & 15;
           ring[head] = a8;
         }
-        nativeId = natChan;
+        chan[1] = natChan;
         if (this.decodeOnly) m.allocationRecords++;
         else
           m.allocation(
@@ -363,7 +366,7 @@ export class MemrayRecordParser implements StreamConsumer {
         // OBJECT_RECORD
         const created = t & 1;
         const idx = (t >> 1) & 15;
-        let ptr = dataPtr;
+        let ptr = chan[0];
         let a8 = 0;
         if (idx === 15) {
           let b = buf[p++];
@@ -377,7 +380,7 @@ export class MemrayRecordParser implements StreamConsumer {
           ptr = wrapU64(ptr + zigzag(z));
           a8 = ptr;
         } else a8 = ring[(head + idx) & 15];
-        let natChan = nativeId;
+        let natChan = chan[1];
         if (native && created) {
           let b = buf[p++];
           let z = b & 0x7f;
@@ -394,11 +397,11 @@ export class MemrayRecordParser implements StreamConsumer {
           break;
         }
         if (idx === 15) {
-          dataPtr = ptr;
+          chan[0] = ptr;
           head = (head + 15) & 15;
           ring[head] = a8;
         }
-        nativeId = natChan;
+        chan[1] = natChan;
         if (created) m.objectsCreated++;
         else m.objectsDestroyed++;
         objects++;
@@ -421,8 +424,6 @@ export class MemrayRecordParser implements StreamConsumer {
       // plain record types (cold): they may switch threads, so the stack goes back to `this`
       this.st = st;
       this.sd = sd;
-      this.dataPtr = dataPtr;
-      this.nativeId = nativeId;
       const c = new Cursor(buf, p, end);
       let ok = true;
       switch (t) {
@@ -482,8 +483,6 @@ export class MemrayRecordParser implements StreamConsumer {
       }
       st = this.st;
       sd = this.sd;
-      dataPtr = this.dataPtr;
-      nativeId = this.nativeId;
       if (!ok) {
         result = this.incomplete(start, final, base, 'record');
         break;
@@ -492,8 +491,6 @@ export class MemrayRecordParser implements StreamConsumer {
       records++;
     }
     this.ringHead = head;
-    this.dataPtr = dataPtr;
-    this.nativeId = nativeId;
     this.st = st;
     this.sd = sd;
     this.records += records;
@@ -537,7 +534,7 @@ export class MemrayRecordParser implements StreamConsumer {
           z += (b & 0x7f) * s;
           s *= 128;
         }
-        const ptr = wrapU64(this.dataPtr + zigzag(z));
+        const ptr = wrapU64(this.chan[0] + zigzag(z));
         let size = 0;
         if (type === 2 || kind !== 1) {
           b = buf[p++];
@@ -549,7 +546,7 @@ export class MemrayRecordParser implements StreamConsumer {
             s *= 128;
           }
         }
-        let natChan = this.nativeId;
+        let natChan = this.chan[1];
         let nat = 0;
         if (type === 2) {
           b = buf[p++];
@@ -568,8 +565,8 @@ export class MemrayRecordParser implements StreamConsumer {
           this.stop(base + start, 'ALLOCATION record before any CONTEXT_SWITCH');
           return start;
         }
-        this.dataPtr = ptr;
-        this.nativeId = natChan;
+        this.chan[0] = ptr;
+        this.chan[1] = natChan;
         if (type === 2) m.recordCounts[R.ALLOCATION_WITH_NATIVE]++;
         const a8 = Math.floor(ptr / 8);
         m.allocation(
