@@ -4,6 +4,7 @@ import { MemrayTotalsBuilder } from '../../model/memray/totals-builder';
 import { Cursor, parseHeader, type MemrayHeader } from './header';
 import { decodeLine } from './lines';
 import type { StreamConsumer } from './stream';
+import { ERR, STATUS, instantiateTotals, type TotalsExports } from './wasm/totals-wasm';
 
 const TWO64 = 18446744073709551616;
 
@@ -37,6 +38,11 @@ export class MemrayRecordParser implements StreamConsumer {
   totalsOnly = false;
   /** File size, to size the totals replay's tables up front. */
   fileBytes = 0;
+  /** The v12/v13 totals replay's WebAssembly loop (see wasm/), once started. */
+  private wasm?: TotalsExports;
+  private wasmView = new Uint8Array(0);
+  /** Stream offset of the wasm input's byte 0 during a parse call. */
+  private wasmBase = 0;
   sawTrailer = false;
   /** Decoded-stream offset of the first record that could not be read. */
   stopOffset = -1;
@@ -98,7 +104,11 @@ export class MemrayRecordParser implements StreamConsumer {
       this.onHeader(h);
     }
     if (this.header.fileFormat === 1) return this.parseAggregated(buf, pos, end, final, base);
-    if (this.header.version >= 12) return this.parseV12(buf, pos, end, final, base);
+    if (this.header.version >= 12) {
+      if (this.model instanceof MemrayTotalsBuilder && !this.decodeOnly)
+        return this.parseV12Wasm(buf, pos, end, final, base);
+      return this.parseV12(buf, pos, end, final, base);
+    }
     return this.parseV10(buf, pos, end, final, base);
   }
 
@@ -498,6 +508,192 @@ export class MemrayRecordParser implements StreamConsumer {
     counts[R.FRAME_POP] += pops;
     counts[R.OBJECT_RECORD] += objects;
     return result >= 0 ? result : p;
+  }
+
+  // ------------------------------------------------------------------ v12 / v13, totals, WebAssembly
+
+  /** The module's memory as bytes (a fresh view after the module grew its memory). */
+  private wasmBytes(): Uint8Array {
+    const buffer = this.wasm!.memory.buffer;
+    if (this.wasmView.buffer !== buffer) this.wasmView = new Uint8Array(buffer);
+    return this.wasmView;
+  }
+
+  private startWasm(): TotalsExports {
+    const m = this.model as MemrayTotalsBuilder;
+    const w = instantiateTotals({
+      pushNode: (parent, code, offset, entry) => {
+        const sub = (offset + 1) * 2 + entry;
+        let frame = m.frameIntern.get(code, sub);
+        if (frame < 0) {
+          frame = this.newFrameV12(code, offset, entry);
+          m.frameIntern.set(code, sub, frame);
+        }
+        return m.pyChild(parent, frame);
+      },
+      coldRecord: (type, pos, end) => this.wasmColdRecord(type, pos, end),
+      switchThread: (tid) => this.wasmSwitchThread(tid),
+      memoryRecord: (rss, ms, heap) => {
+        m.timelinePoint(rss, ms, heap);
+        m.recordCounts[R.MEMORY_RECORD]++;
+      },
+      wideTake: (lo, hi) => m.takeWide(lo, hi),
+      wideSet: (lo, hi, size) => m.setWide(lo, hi, size),
+      rangeAdd: (address, size) => m.addRange(address, size),
+      rangeFree: (address, size) => m.freeRange(address, size),
+      largeSize: (size) => m.addLargeSize(size),
+      newAllocator: (allocator) => {
+        m.allocatorOrder.push(allocator);
+      },
+    });
+    w.init(this.header!.nativeTraces ? 1 : 0, m.tableBits, 1 << 20);
+    m.external = () => this.adoptWasm(w, m);
+    return w;
+  }
+
+  private wasmSwitchThread(tid: number): void {
+    const m = this.model!;
+    const w = this.wasm!;
+    if (this.haveThread) {
+      const d = w.stackDepth();
+      this.stacks[m.thread] = new Int32Array(this.wasmBytes().buffer, w.stackPtr(), d).slice();
+      this.depths[m.thread] = d;
+    }
+    m.setThread(tid);
+    const st = this.stacks[m.thread];
+    const d = this.depths[m.thread] ?? 0;
+    w.ensureStack(d);
+    if (st && d > 0) new Int32Array(this.wasmBytes().buffer, w.stackPtr(), d).set(st.subarray(0, d));
+    w.setStack(d);
+    this.haveThread = true;
+    m.recordCounts[R.CONTEXT_SWITCH]++;
+  }
+
+  /**
+   * A record the module hands back (type byte at pos-1; positions within its input): the
+   * position after it, -1 if cut, -2 to stop.
+   */
+  private wasmColdRecord(type: number, pos: number, end: number): number {
+    const at = this.wasm!.inputPtr();
+    const next = this.wasmColdAt(type, new Cursor(this.wasmBytes(), at + pos, at + end), pos);
+    return next < 0 ? next : next - at;
+  }
+
+  private wasmColdAt(type: number, c: Cursor, pos: number): number {
+    const m = this.model!;
+    switch (type) {
+      case 5: {
+        // NATIVE_TRACE_INDEX: the native-id channel lives in the module
+        const ip = wrapU64(this.ipChan + c.svarint());
+        const parent = wrapU64(this.wasm!.getNativeId() + c.svarint());
+        if (c.short) return -1;
+        this.ipChan = ip;
+        this.wasm!.setNativeId(parent);
+        m.nativeNode(ip, parent);
+        m.recordCounts[R.NATIVE_FRAME_ID]++;
+        return c.p;
+      }
+      case 14: {
+        const id = c.varint();
+        const name = c.cstring();
+        const file = c.cstring();
+        const first = this.firstLineChan + c.svarint();
+        const len = c.varint();
+        const table = c.short ? new Uint8Array(0) : c.bytes(len);
+        if (c.short) return -1;
+        this.firstLineChan = first | 0;
+        m.codeName[id] = name;
+        m.codeFile[id] = file;
+        m.codeFirstLine[id] = first | 0;
+        m.codeTable[id] = table;
+        m.recordCounts[R.CODE_OBJECT]++;
+        return c.p;
+      }
+      default:
+        try {
+          return this.commonRecord(type, c) ? c.p : -1;
+        } catch (e) {
+          if (!(e instanceof SegmentError)) throw e;
+          this.stop(this.wasmBase + pos - 1, 'SEGMENT_HEADER not followed by its SEGMENT records');
+          return -2;
+        }
+    }
+  }
+
+  private parseV12Wasm(buf: Uint8Array, pos: number, end: number, final: boolean, base: number): number {
+    const w = (this.wasm ??= this.startWasm());
+    const n = end - pos;
+    if (n <= 0) return pos;
+    w.ensureInput(n);
+    this.wasmBytes().set(buf.subarray(pos, end), w.inputPtr());
+    this.wasmBase = base + pos;
+    const q = w.parse(0, n);
+    const at = pos + q;
+    this.records = w.getRecords();
+    switch (w.getStatus()) {
+      case STATUS.MORE:
+        return at;
+      case STATUS.INCOMPLETE: {
+        const t = w.getWhat();
+        const what =
+          t === 0x80 ? 'ALLOCATION' : t === 0x40 ? 'FRAME_PUSH' : t === 0x20 ? 'OBJECT_RECORD' : 'record';
+        return this.incomplete(at, final, base, what);
+      }
+      case STATUS.TRAILER:
+        this.model!.recordCounts[R.TRAILER]++;
+        this.sawTrailer = true;
+        this.stopped = true;
+        return at;
+      case STATUS.COLD_STOP:
+        return at;
+      default: {
+        const code = w.getError();
+        const arg = w.getErrorArg();
+        const reason =
+          code === ERR.BAD_ALLOCATOR
+            ? `invalid allocator id ${arg} in an ALLOCATION record`
+            : code === ERR.NO_THREAD_ALLOCATION
+              ? 'ALLOCATION record before any CONTEXT_SWITCH'
+              : code === ERR.NO_THREAD_PUSH
+                ? 'FRAME_PUSH record before any CONTEXT_SWITCH'
+                : code === ERR.NO_THREAD_POP
+                  ? 'FRAME_POP record before any CONTEXT_SWITCH'
+                  : `unknown record type 0x${arg.toString(16).padStart(2, '0')}`;
+        this.stop(base + at, reason);
+        return at;
+      }
+    }
+  }
+
+  private adoptWasm(w: TotalsExports, m: MemrayTotalsBuilder): void {
+    const mem = w.memory.buffer;
+    const cap = w.nodeCapacity();
+    const f64 = (ptr: number, n: number) => new Float64Array(mem, ptr, n).slice();
+    const counts = new Float64Array(16);
+    const bytes = new Float64Array(16);
+    for (let a = 0; a < 16; a++) {
+      counts[a] = w.allocatorCountAt(a);
+      bytes[a] = w.allocatorBytesAt(a);
+    }
+    m.adopt({
+      nodeCount: f64(w.nodeCountPtr(), cap),
+      nodeBytes: f64(w.nodeBytesPtr(), cap),
+      smallSizes: new Float64Array(mem, w.smallSizesPtr(), 65536),
+      allocatorCount: counts,
+      allocatorBytes: bytes,
+      current: w.getCurrent(),
+      peak: w.getPeak(),
+      liveTotal: w.getLiveTotal(),
+      allocationRecords: w.getAllocationRecords(),
+      peakIndex: w.getPeakIndex(),
+      peakFine: w.getPeakFine(),
+      fineCount: w.getFineCount(),
+    });
+    m.recordCounts[R.FRAME_PUSH] += w.getPushes();
+    m.recordCounts[R.FRAME_POP] += w.getPops();
+    m.recordCounts[R.OBJECT_RECORD] += w.getObjects();
+    m.objectsCreated += w.getObjectsCreated();
+    m.objectsDestroyed += w.getObjectsDestroyed();
   }
 
   private newFrameV12(code: number, offset: number, entry: number): number {

@@ -13,6 +13,10 @@ const WIDE = SIZE_TABLE_MAX_SIZE - 1;
 
 export class MemrayTotalsBuilder extends MemrayIndexBuilder {
   private readonly sizes: SizeTable;
+  /** log2 of the table's starting slots (the WebAssembly loop sizes its own table the same). */
+  readonly tableBits: number;
+  /** Set by a parser whose own loop keeps the numbers (the WebAssembly one); run by finish(). */
+  external?: () => void;
   /**
    * Sizes too wide for the table (≥ WIDE), by address; the table holds WIDE for them, so the
    * common lookup never touches this map. Addresses ≥ 2^48 (none on x86-64 or arm64 user
@@ -38,7 +42,8 @@ export class MemrayTotalsBuilder extends MemrayIndexBuilder {
    */
   constructor(nativeTraces: boolean, fileBytes = 0) {
     super(nativeTraces);
-    this.sizes = new SizeTable(Math.min(22, Math.max(16, Math.ceil(Math.log2(Math.max(1, fileBytes / 4))))));
+    this.tableBits = Math.min(22, Math.max(16, Math.ceil(Math.log2(Math.max(1, fileBytes / 4)))));
+    this.sizes = new SizeTable(this.tableBits);
   }
 
   override allocation(lo: number, hi: number, size: number, allocator: number, py: number): void {
@@ -103,7 +108,8 @@ export class MemrayTotalsBuilder extends MemrayIndexBuilder {
     else this.largeSizes.set(size, (this.largeSizes.get(size) ?? 0) + 1);
   }
 
-  private takeWide(lo: number, hi: number): number {
+  /** The host side of the WebAssembly loop (formats/memray/wasm): what it keeps in JS. */
+  takeWide(lo: number, hi: number): number {
     const address = (hi * 4294967296 + (lo >>> 0)) * 8;
     const s = this.wide.get(address);
     if (s === undefined) return NOT_FOUND;
@@ -111,8 +117,34 @@ export class MemrayTotalsBuilder extends MemrayIndexBuilder {
     return s;
   }
 
-  /** munmap: shrink, split or drop every live mmap range it overlaps (§13.1). */
+  setWide(lo: number, hi: number, size: number): void {
+    this.wide.set((hi * 4294967296 + (lo >>> 0)) * 8, size);
+  }
+
+  addRange(address: number, size: number): void {
+    this.ranges.push(address, address + size);
+  }
+
+  addLargeSize(size: number): void {
+    this.largeSizes.set(size, (this.largeSizes.get(size) ?? 0) + 1);
+  }
+
+  timelinePoint(rss: number, timeMs: number, heap: number): void {
+    this.lastTimeMs = timeMs;
+    this.tTime.push(timeMs);
+    this.tRss.push(rss);
+    this.tHeap.push(heap);
+  }
+
   private unmapRange(lo: number, size: number): void {
+    const removed = this.freeRange(lo, size);
+    this.current -= removed;
+    this.liveTotal -= removed;
+  }
+
+  /** munmap: shrink, split or drop every live mmap range it overlaps (§13.1); returns the bytes taken. */
+  freeRange(lo: number, size: number): number {
+    let removed = 0;
     const hi = lo + size;
     const r = this.ranges;
     const next: number[] = [];
@@ -125,23 +157,53 @@ export class MemrayTotalsBuilder extends MemrayIndexBuilder {
         next.push(b, e);
         continue;
       }
-      this.current -= oe - ob;
-      this.liveTotal -= oe - ob;
+      removed += oe - ob;
       if (b < ob) next.push(b, ob);
       if (oe < e) next.push(oe, e);
     }
     this.ranges = next;
+    return removed;
   }
 
   override memoryRecord(rss: number, timeMs: number): void {
-    this.lastTimeMs = timeMs;
-    this.tTime.push(timeMs);
-    this.tRss.push(rss);
-    this.tHeap.push(this.current);
+    this.timelinePoint(rss, timeMs, this.current);
     this.fineCount++;
   }
 
+  /**
+   * The WebAssembly loop's numbers, taken in once at the end: per-node and per-allocator
+   * totals, the histogram, the heap and its peak.
+   */
+  adopt(w: {
+    nodeCount: Float64Array<ArrayBuffer>;
+    nodeBytes: Float64Array<ArrayBuffer>;
+    smallSizes: Float64Array;
+    allocatorCount: Float64Array;
+    allocatorBytes: Float64Array;
+    current: number;
+    peak: number;
+    liveTotal: number;
+    allocationRecords: number;
+    peakIndex: number;
+    peakFine: number;
+    fineCount: number;
+  }): void {
+    this.nodeCountAll = w.nodeCount;
+    this.nodeBytesAll = w.nodeBytes;
+    this.smallSizes.set(w.smallSizes);
+    this.allocatorCount.set(w.allocatorCount);
+    this.allocatorBytes.set(w.allocatorBytes);
+    this.current = w.current;
+    this.peak = w.peak;
+    this.liveTotal = w.liveTotal;
+    this.allocationRecords = w.allocationRecords;
+    this.peakIndex = w.peakIndex;
+    this.peakFine = w.peakFine;
+    this.fineCount = w.fineCount;
+  }
+
   override finish(): void {
+    this.external?.();
     // One key per Python stack node that allocated: what topLocations() reads.
     const nodes: number[] = [];
     for (let py = 0; py < this.nodeCountAll.length; py++) if (this.nodeCountAll[py] > 0) nodes.push(py);

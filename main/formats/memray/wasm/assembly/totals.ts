@@ -1,0 +1,707 @@
+// AssemblyScript: the v12/v13 record loop of the totals-only replay (`heapscope stats`), compiled
+// to WebAssembly (see ../README.md). It mirrors records.ts parseV12 + model/memray/totals-builder.ts
+// for the hot records (ALLOCATION, FRAME_PUSH, FRAME_POP, OBJECT_RECORD, MEMORY_RECORD) and hands
+// every other record to JavaScript through the imports below. u64 varints and channels, and an
+// 8-byte address → size table (model/memray/size-table.ts, same layout and hash).
+
+// ---------------------------------------------------------------- imports (host callbacks)
+
+/** A FRAME_PUSH the push cache did not know: the host interns the frame and returns the node. */
+@external("host", "pushNode")
+declare function hostPushNode(parent: i32, code: f64, offset: f64, entry: i32): i32;
+/** A record type the loop does not parse; returns the position after it, -1 if incomplete. */
+@external("host", "coldRecord")
+declare function hostColdRecord(type: i32, pos: i32, end: i32): i32;
+/** CONTEXT_SWITCH: the host swaps the stack in (stackPtr/depth) for thread `tid`. */
+@external("host", "switchThread")
+declare function hostSwitchThread(tid: f64): void;
+@external("host", "memoryRecord")
+declare function hostMemoryRecord(rss: f64, ms: f64, heap: f64): void;
+/** Sizes ≥ WIDE: the host keeps them by address. Returns the size taken, or -1. */
+@external("host", "wideTake")
+declare function hostWideTake(lo: u32, hi: u32): f64;
+@external("host", "wideSet")
+declare function hostWideSet(lo: u32, hi: u32, size: f64): void;
+/** mmap ranges (rare): add one; munmap returns the bytes it took off live ranges. */
+@external("host", "rangeAdd")
+declare function hostRangeAdd(address: f64, size: f64): void;
+@external("host", "rangeFree")
+declare function hostRangeFree(address: f64, size: f64): f64;
+/** Histogram sizes ≥ 65536 (rare). */
+@external("host", "largeSize")
+declare function hostLargeSize(size: f64): void;
+/** First record of an allocator (memray's distribution ties follow first sight). */
+@external("host", "newAllocator")
+declare function hostNewAllocator(allocator: i32): void;
+
+// ---------------------------------------------------------------- constants
+
+// v12/v13 allocator id → canonical (v10) id, and canonical id → kind (records.ts / builder.ts)
+const V12_TO_CANONICAL: StaticArray<u8> = [0, 15, 12, 13, 14, 2, 1, 4, 3, 5, 6, 7, 8, 9, 10, 11];
+const ALLOCATOR_KIND: StaticArray<u8> = [1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2, 3, 0, 0, 0, 1];
+const SIZE_MASK: u32 = (1 << 18) - 1;
+const WIDE: u32 = SIZE_MASK;
+const MAX_HI: u32 = 1 << 13;
+
+// stop reasons (status)
+export const STATUS_MORE: i32 = 0; // consumed everything that is complete; `pos` is the next record
+export const STATUS_INCOMPLETE: i32 = 1; // the record at `pos` runs past the end (`what` = its type)
+export const STATUS_ERROR: i32 = 2; // `error` says which, at `pos`
+export const STATUS_TRAILER: i32 = 3; // TRAILER read; `pos` is after it
+export const STATUS_COLD_STOP: i32 = 4; // the host stopped at a cold record (its own error)
+
+export const ERR_BAD_ALLOCATOR: i32 = 1;
+export const ERR_NO_THREAD_ALLOCATION: i32 = 2;
+export const ERR_NO_THREAD_PUSH: i32 = 3;
+export const ERR_NO_THREAD_POP: i32 = 4;
+export const ERR_UNKNOWN_TYPE: i32 = 5;
+
+// ---------------------------------------------------------------- state
+
+let native = false;
+let haveThread = false;
+let dataPtr: u64 = 0;
+let nativeId: u64 = 0;
+let ringHead: i32 = 0;
+const ring = new StaticArray<u64>(16);
+let pushCache: usize = 0; // 4096 × (parent, code, sub, node) i32
+
+let stack: usize = 0;
+let stackCap: i32 = 0;
+let depth: i32 = 0;
+
+let table: usize = 0;
+let tableBits: i32 = 0;
+let tableMask: u32 = 0;
+let tableSize: i32 = 0;
+let tableTombs: i32 = 0;
+let tableLimit: i32 = 0;
+
+let nodeCount: usize = 0; // f64 per Python stack node: allocations
+let nodeBytes: usize = 0; // f64 per node: bytes
+let nodeCap: i32 = 0;
+let smallSizes: usize = 0; // f64 × 65536
+const allocatorCount = new StaticArray<f64>(16);
+const allocatorBytes = new StaticArray<f64>(16);
+
+let current: f64 = 0;
+let peak: f64 = 0;
+let liveTotal: f64 = 0;
+let allocationRecords: f64 = 0;
+let peakIndex: f64 = -1;
+let fineCount: i32 = 0;
+let peakFine: i32 = 0;
+let records: f64 = 0;
+let pushes: f64 = 0;
+let pops: f64 = 0;
+let objects: f64 = 0;
+let objectsCreated: f64 = 0;
+let objectsDestroyed: f64 = 0;
+
+let status: i32 = 0;
+let errorCode: i32 = 0;
+let errorArg: i32 = 0;
+let what: i32 = 0;
+
+let input: usize = 0;
+let inputCap: i32 = 0;
+
+// ---------------------------------------------------------------- set-up and results
+
+export function init(nativeTraces: bool, bits: i32, inCap: i32): void {
+  native = nativeTraces;
+  inputCap = inCap;
+  // 16 bytes of slack: a record cut at `end` may read a few bytes past it before it is
+  // found incomplete (varint loops stop one byte past `end`)
+  input = heap.alloc(<usize>inCap + 16);
+  pushCache = heap.alloc(4096 * 16);
+  memory.fill(pushCache, 0xff, 4096 * 16);
+  stackCap = 256;
+  stack = heap.alloc(<usize>stackCap << 2);
+  nodeCap = 4096;
+  nodeCount = zeroed(<usize>nodeCap << 3);
+  nodeBytes = zeroed(<usize>nodeCap << 3);
+  smallSizes = zeroed(65536 << 3);
+  tableBits = bits;
+  tableMask = (1 << bits) - 1;
+  tableLimit = ((1 << bits) * 3) >>> 2;
+  table = zeroed(<usize>8 << bits);
+}
+
+function zeroed(bytes: usize): usize {
+  const p = heap.alloc(bytes);
+  memory.fill(p, 0, bytes);
+  return p;
+}
+
+/** Room for `n` input bytes (the host passes its whole unread window at once). */
+export function ensureInput(n: i32): void {
+  if (n <= inputCap) return;
+  heap.free(input);
+  inputCap = n;
+  input = heap.alloc(<usize>n + 16);
+}
+export function inputPtr(): usize {
+  return input;
+}
+export function stackPtr(): usize {
+  return stack;
+}
+export function stackDepth(): i32 {
+  return depth;
+}
+/** The host swapped a stack in: `d` entries at stackPtr() (after ensureStack(d)). */
+export function setStack(d: i32): void {
+  depth = d;
+  haveThread = true;
+}
+export function ensureStack(n: i32): void {
+  if (n > stackCap) growStack(n);
+}
+export function getStatus(): i32 {
+  return status;
+}
+export function getError(): i32 {
+  return errorCode;
+}
+export function getErrorArg(): i32 {
+  return errorArg;
+}
+export function getWhat(): i32 {
+  return what;
+}
+export function getNativeId(): f64 {
+  return <f64>nativeId;
+}
+export function setNativeId(v: f64): void {
+  nativeId = <u64>v;
+}
+export function nodeCountPtr(): usize {
+  return nodeCount;
+}
+export function nodeBytesPtr(): usize {
+  return nodeBytes;
+}
+export function nodeCapacity(): i32 {
+  return nodeCap;
+}
+export function smallSizesPtr(): usize {
+  return smallSizes;
+}
+export function allocatorCountAt(a: i32): f64 {
+  return allocatorCount[a];
+}
+export function allocatorBytesAt(a: i32): f64 {
+  return allocatorBytes[a];
+}
+export function getCurrent(): f64 {
+  return current;
+}
+export function getPeak(): f64 {
+  return peak;
+}
+export function getLiveTotal(): f64 {
+  return liveTotal;
+}
+export function getAllocationRecords(): f64 {
+  return allocationRecords;
+}
+export function getPeakIndex(): f64 {
+  return peakIndex;
+}
+export function getPeakFine(): i32 {
+  return peakFine;
+}
+export function getFineCount(): i32 {
+  return fineCount;
+}
+export function getRecords(): f64 {
+  return records;
+}
+export function getPushes(): f64 {
+  return pushes;
+}
+export function getPops(): f64 {
+  return pops;
+}
+export function getObjects(): f64 {
+  return objects;
+}
+export function getObjectsCreated(): f64 {
+  return objectsCreated;
+}
+export function getObjectsDestroyed(): f64 {
+  return objectsDestroyed;
+}
+export function tableEntries(): i32 {
+  return tableSize;
+}
+
+// ---------------------------------------------------------------- helpers
+
+function growStack(n: i32): void {
+  let cap = stackCap * 2;
+  while (cap < n) cap *= 2;
+  const next = heap.alloc(<usize>cap << 2);
+  memory.copy(next, stack, <usize>depth << 2);
+  heap.free(stack);
+  stack = next;
+  stackCap = cap;
+}
+
+function growNodes(py: i32): void {
+  let cap = nodeCap * 2;
+  while (cap <= py) cap *= 2;
+  const c = zeroed(<usize>cap << 3);
+  const b = zeroed(<usize>cap << 3);
+  memory.copy(c, nodeCount, <usize>nodeCap << 3);
+  memory.copy(b, nodeBytes, <usize>nodeCap << 3);
+  heap.free(nodeCount);
+  heap.free(nodeBytes);
+  nodeCount = c;
+  nodeBytes = b;
+  nodeCap = cap;
+}
+
+@inline
+function count(py: i32, allocator: i32, size: u64): void {
+  if (py >= nodeCap) growNodes(py);
+  const fsize = <f64>size;
+  const pc = nodeCount + (<usize>py << 3);
+  store<f64>(pc, load<f64>(pc) + 1);
+  const pb = nodeBytes + (<usize>py << 3);
+  store<f64>(pb, load<f64>(pb) + fsize);
+  const ac = unchecked(allocatorCount[allocator]);
+  if (ac == 0) hostNewAllocator(allocator);
+  unchecked((allocatorCount[allocator] = ac + 1));
+  unchecked((allocatorBytes[allocator] = unchecked(allocatorBytes[allocator]) + fsize));
+  if (size < 65536) {
+    const ps = smallSizes + (<usize>size << 3);
+    store<f64>(ps, load<f64>(ps) + 1);
+  } else hostLargeSize(fsize);
+}
+
+@inline
+function home(lo: u32, hi: u32): u32 {
+  const h = ((lo >>> 8) ^ (hi * 0x85ebca6b)) * 0x9e3779b1;
+  return ((h >>> (40 - tableBits)) << 8) | (lo & 255);
+}
+
+/** Inserts or replaces; returns the old size, or -1. (size-table.ts insert) */
+function tableInsert(lo: u32, hi: u32, size: u32): i32 {
+  const w1: i32 = ~((hi << 18) | size);
+  let i = home(lo, hi);
+  let reuse: i32 = -1;
+  while (true) {
+    const a = table + (<usize>i << 3);
+    const w = load<i32>(a, 4);
+    if (w == 0) break;
+    if (w == 1) {
+      if (reuse < 0) reuse = <i32>i;
+    } else if (load<u32>(a) == lo && <u32>~w >>> 18 == hi) {
+      store<i32>(a, w1, 4);
+      return ~w & <i32>SIZE_MASK;
+    }
+    i = (i + 1) & tableMask;
+  }
+  if (reuse >= 0) {
+    const a = table + (<usize>reuse << 3);
+    store<u32>(a, lo);
+    store<i32>(a, w1, 4);
+    tableTombs--;
+    tableSize++;
+    return -1;
+  }
+  const a = table + (<usize>i << 3);
+  store<u32>(a, lo);
+  store<i32>(a, w1, 4);
+  tableSize++;
+  if (tableSize + tableTombs > tableLimit) tableResize();
+  return -1;
+}
+
+/** Removes; returns the size, or -1. (size-table.ts remove) */
+function tableRemove(lo: u32, hi: u32): i32 {
+  let i = home(lo, hi);
+  while (true) {
+    const a = table + (<usize>i << 3);
+    const w = load<i32>(a, 4);
+    if (w == 0) return -1;
+    if (w != 1 && load<u32>(a) == lo && <u32>~w >>> 18 == hi) {
+      tableSize--;
+      if (load<i32>(table + (<usize>((i + 1) & tableMask) << 3), 4) == 0) {
+        store<i32>(a, 0, 4);
+        let b = (i - 1) & tableMask;
+        while (load<i32>(table + (<usize>b << 3), 4) == 1) {
+          store<i32>(table + (<usize>b << 3), 0, 4);
+          tableTombs--;
+          b = (b - 1) & tableMask;
+        }
+      } else {
+        store<i32>(a, 1, 4);
+        tableTombs++;
+      }
+      return ~w & <i32>SIZE_MASK;
+    }
+    i = (i + 1) & tableMask;
+  }
+}
+
+function tableResize(): void {
+  const old = table;
+  const oldSlots: u32 = tableMask + 1;
+  if (tableSize * 2 > tableLimit) {
+    tableBits++;
+    tableMask = (1 << tableBits) - 1;
+    tableLimit = ((1 << tableBits) * 3) >>> 2;
+  }
+  table = zeroed(<usize>8 << tableBits);
+  tableTombs = 0;
+  for (let j: u32 = 0; j < oldSlots; j++) {
+    const a = old + (<usize>j << 3);
+    const w = load<i32>(a, 4);
+    if (w >= 0) continue;
+    const lo = load<u32>(a);
+    let i = home(lo, <u32>~w >>> 18);
+    while (load<i32>(table + (<usize>i << 3), 4) != 0) i = (i + 1) & tableMask;
+    store<u32>(table + (<usize>i << 3), lo);
+    store<i32>(table + (<usize>i << 3), w, 4);
+  }
+  heap.free(old);
+}
+
+@inline
+function afterAllocation(): void {
+  if (current >= peak) {
+    peak = current;
+    peakIndex = allocationRecords - 1;
+    peakFine = fineCount;
+  }
+}
+
+// ---------------------------------------------------------------- the loop
+
+/**
+ * Parses records in input[pos, end). Returns where it stopped; getStatus() says why.
+ * `final`: no more bytes will come (an incomplete record is then the truncation point; the host
+ * decides).
+ */
+export function parse(pos: i32, end: i32): i32 {
+  const buf = input;
+  let p = pos;
+  status = STATUS_MORE;
+  while (p < end) {
+    const start = p;
+    const t: u32 = load<u8>(buf + p++);
+    if (t >= 0x80) {
+      // ALLOCATION
+      const idx = (t >> 3) & 15;
+      let ptr = dataPtr;
+      let a8: u64;
+      if (idx == 15) {
+        let b: u32 = load<u8>(buf + p++);
+        let z: u64 = b & 0x7f;
+        let s: u64 = 7;
+        while (b & 0x80) {
+          b = load<u8>(buf + p++);
+          if (s < 64) z |= <u64>(b & 0x7f) << s;
+          s += 7;
+          if (p > end) break;
+        }
+        ptr += (z >>> 1) ^ (0 - (z & 1));
+        a8 = ptr;
+      } else {
+        a8 = unchecked(ring[(ringHead + <i32>idx) & 15]);
+      }
+      let a: u32 = t & 7;
+      if (a == 0) a = load<u8>(buf + p++);
+      if (a > 15 || a == 0) {
+        if (p > end) {
+          status = STATUS_INCOMPLETE;
+          what = 0x80;
+        } else {
+          status = STATUS_ERROR;
+          errorCode = ERR_BAD_ALLOCATOR;
+          errorArg = a;
+        }
+        return start;
+      }
+      const ca: i32 = unchecked(V12_TO_CANONICAL[a]);
+      const kind = unchecked(ALLOCATOR_KIND[ca]);
+      let nat: u64 = 0;
+      let natChan = nativeId;
+      let size: u64 = 0;
+      if (kind != 1) {
+        if (native) {
+          let b: u32 = load<u8>(buf + p++);
+          let z: u64 = b & 0x7f;
+          let s: u64 = 7;
+          while (b & 0x80) {
+            b = load<u8>(buf + p++);
+            if (s < 64) z |= <u64>(b & 0x7f) << s;
+            s += 7;
+            if (p > end) break;
+          }
+          natChan += (z >>> 1) ^ (0 - (z & 1));
+          nat = natChan;
+        }
+        let b: u32 = load<u8>(buf + p++);
+        size = b & 0x7f;
+        let s: u64 = 7;
+        while (b & 0x80) {
+          b = load<u8>(buf + p++);
+          if (s < 64) size |= <u64>(b & 0x7f) << s;
+          s += 7;
+          if (p > end) break;
+        }
+      }
+      if (p > end) {
+        status = STATUS_INCOMPLETE;
+        what = 0x80;
+        return start;
+      }
+      if (!haveThread) {
+        status = STATUS_ERROR;
+        errorCode = ERR_NO_THREAD_ALLOCATION;
+        return start;
+      }
+      if (idx == 15) {
+        dataPtr = ptr;
+        ringHead = (ringHead + 15) & 15;
+        unchecked((ring[ringHead] = a8));
+      }
+      nativeId = natChan;
+      records++;
+      allocationRecords++;
+      const lo = <u32>a8;
+      const hi = <u32>(a8 >>> 32);
+      if (kind == 0) {
+        count(depth > 0 ? load<i32>(stack + (<usize>(depth - 1) << 2)) : 0, ca, size);
+        let old: f64;
+        if (hi < MAX_HI) {
+          const o = tableInsert(lo, hi, size < <u64>WIDE ? <u32>size : WIDE);
+          old = o == <i32>WIDE ? hostWideTake(lo, hi) : <f64>o;
+          if (size >= <u64>WIDE) hostWideSet(lo, hi, <f64>size);
+        } else {
+          old = hostWideTake(lo, hi);
+          hostWideSet(lo, hi, <f64>size);
+        }
+        // memray overwrites a live address without taking it off the heap
+        if (old >= 0) liveTotal -= old;
+        liveTotal += <f64>size;
+        current += <f64>size;
+      } else if (kind == 1) {
+        let s: f64 = -1;
+        if (hi < MAX_HI) {
+          const o = tableRemove(lo, hi);
+          s = o == <i32>WIDE ? hostWideTake(lo, hi) : <f64>o;
+        } else s = hostWideTake(lo, hi);
+        if (s >= 0) {
+          current -= s;
+          liveTotal -= s;
+        }
+      } else if (kind == 2) {
+        count(depth > 0 ? load<i32>(stack + (<usize>(depth - 1) << 2)) : 0, ca, size);
+        if (size > 0) {
+          hostRangeAdd(<f64>a8 * 8, <f64>size);
+          current += <f64>size;
+          liveTotal += <f64>size;
+        }
+      } else {
+        const freed = hostRangeFree(<f64>a8 * 8, <f64>size);
+        current -= freed;
+        liveTotal -= freed;
+      }
+      afterAllocation();
+      continue;
+    }
+    if (t >= 0x40) {
+      // FRAME_PUSH
+      let b: u32 = load<u8>(buf + p++);
+      let code: u64 = b & 0x7f;
+      let s: u64 = 7;
+      while (b & 0x80) {
+        b = load<u8>(buf + p++);
+        if (s < 64) code |= <u64>(b & 0x7f) << s;
+        s += 7;
+        if (p > end) break;
+      }
+      b = load<u8>(buf + p++);
+      let z: u64 = b & 0x7f;
+      s = 7;
+      while (b & 0x80) {
+        b = load<u8>(buf + p++);
+        if (s < 64) z |= <u64>(b & 0x7f) << s;
+        s += 7;
+        if (p > end) break;
+      }
+      if (p > end) {
+        status = STATUS_INCOMPLETE;
+        what = 0x40;
+        return start;
+      }
+      if (!haveThread) {
+        status = STATUS_ERROR;
+        errorCode = ERR_NO_THREAD_PUSH;
+        return start;
+      }
+      const offset = <i64>((z >>> 1) ^ (0 - (z & 1)));
+      const entry: i32 = t & 1;
+      const parent: i32 = depth > 0 ? load<i32>(stack + (<usize>(depth - 1) << 2)) : 0;
+      let node: i32;
+      if (code < 0x80000000 && offset > -0x40000000 && offset < 0x40000000) {
+        const c = <i32>code;
+        const sub = (<i32>offset + 1) * 2 + entry;
+        const ci = <usize>(((parent ^ (c * 0x9e3779b1) ^ (sub * 0x85ebca6b)) * 0x27d4eb2f) >>> 20) << 4;
+        const pc = pushCache + ci;
+        if (load<i32>(pc) == parent && load<i32>(pc, 4) == c && load<i32>(pc, 8) == sub) {
+          node = load<i32>(pc, 12);
+        } else {
+          node = hostPushNode(parent, <f64>code, <f64>offset, entry);
+          store<i32>(pc, parent);
+          store<i32>(pc, c, 4);
+          store<i32>(pc, sub, 8);
+          store<i32>(pc, node, 12);
+        }
+      } else {
+        node = hostPushNode(parent, <f64>code, <f64>offset, entry);
+      }
+      if (depth == stackCap) growStack(depth + 1);
+      store<i32>(stack + (<usize>depth << 2), node);
+      depth++;
+      pushes++;
+      records++;
+      continue;
+    }
+    if (t >= 0x20) {
+      // OBJECT_RECORD
+      const created = t & 1;
+      const idx = (t >> 1) & 15;
+      let ptr = dataPtr;
+      let a8: u64 = 0;
+      if (idx == 15) {
+        let b: u32 = load<u8>(buf + p++);
+        let z: u64 = b & 0x7f;
+        let s: u64 = 7;
+        while (b & 0x80) {
+          b = load<u8>(buf + p++);
+          if (s < 64) z |= <u64>(b & 0x7f) << s;
+          s += 7;
+          if (p > end) break;
+        }
+        ptr += (z >>> 1) ^ (0 - (z & 1));
+        a8 = ptr;
+      } else a8 = unchecked(ring[(ringHead + <i32>idx) & 15]);
+      let natChan = nativeId;
+      if (native && created) {
+        let b: u32 = load<u8>(buf + p++);
+        let z: u64 = b & 0x7f;
+        let s: u64 = 7;
+        while (b & 0x80) {
+          b = load<u8>(buf + p++);
+          if (s < 64) z |= <u64>(b & 0x7f) << s;
+          s += 7;
+          if (p > end) break;
+        }
+        natChan += (z >>> 1) ^ (0 - (z & 1));
+      }
+      if (p > end) {
+        status = STATUS_INCOMPLETE;
+        what = 0x20;
+        return start;
+      }
+      if (idx == 15) {
+        dataPtr = ptr;
+        ringHead = (ringHead + 15) & 15;
+        unchecked((ring[ringHead] = a8));
+      }
+      nativeId = natChan;
+      if (created) objectsCreated++;
+      else objectsDestroyed++;
+      objects++;
+      records++;
+      continue;
+    }
+    if (t >= 0x10) {
+      // FRAME_POP
+      if (!haveThread) {
+        status = STATUS_ERROR;
+        errorCode = ERR_NO_THREAD_POP;
+        return start;
+      }
+      const n: i32 = (t & 0x0f) + 1;
+      depth = depth > n ? depth - n : 0;
+      pops++;
+      records++;
+      continue;
+    }
+    if (t == 1) {
+      records++;
+      status = STATUS_TRAILER;
+      return p;
+    }
+    if (t == 2) {
+      // MEMORY_RECORD: rss, ms
+      let b: u32 = load<u8>(buf + p++);
+      let rss: u64 = b & 0x7f;
+      let s: u64 = 7;
+      while (b & 0x80) {
+        b = load<u8>(buf + p++);
+        if (s < 64) rss |= <u64>(b & 0x7f) << s;
+        s += 7;
+        if (p > end) break;
+      }
+      b = load<u8>(buf + p++);
+      let ms: u64 = b & 0x7f;
+      s = 7;
+      while (b & 0x80) {
+        b = load<u8>(buf + p++);
+        if (s < 64) ms |= <u64>(b & 0x7f) << s;
+        s += 7;
+        if (p > end) break;
+      }
+      if (p > end) {
+        status = STATUS_INCOMPLETE;
+        what = 2;
+        return start;
+      }
+      hostMemoryRecord(<f64>rss, <f64>ms, current);
+      fineCount++;
+      records++;
+      continue;
+    }
+    if (t == 12) {
+      // CONTEXT_SWITCH: u64 tid
+      if (p + 8 > end) {
+        status = STATUS_INCOMPLETE;
+        what = 12;
+        return start;
+      }
+      const tid = load<u64>(buf + p);
+      p += 8;
+      hostSwitchThread(<f64>tid);
+      records++;
+      continue;
+    }
+    if (t == 5 || t == 6 || t == 7 || t == 10 || t == 14) {
+      const next = hostColdRecord(t, p, end);
+      if (next == -1) {
+        status = STATUS_INCOMPLETE;
+        what = t;
+        return start;
+      }
+      if (next < 0) {
+        status = STATUS_COLD_STOP;
+        return start;
+      }
+      p = next;
+      records++;
+      continue;
+    }
+    status = STATUS_ERROR;
+    errorCode = ERR_UNKNOWN_TYPE;
+    errorArg = t;
+    return start;
+  }
+  return p;
+}
