@@ -14,10 +14,12 @@ import { InputError } from '../../model/capture-model';
 
 /** Where decoded bytes go: `buf[wpos…]`, with at least 64 KiB of history before `wpos`. */
 export interface DecodeWindow {
-  buf: Uint8Array;
+  readonly buf: Uint8Array;
   wpos: number;
   /** Makes room for `n` more bytes after `wpos` (may move data and replace `buf`). */
   reserve(n: number): void;
+  /** Decodes one block into buf[wpos…] (limit: the last writable index + 1); new wpos or -1. */
+  decodeBlock?(src: Uint8Array, start: number, end: number, limit: number): number;
 }
 
 const enum State {
@@ -185,7 +187,9 @@ export class Lz4FrameDecoder {
       out.wpos += end - start;
       return;
     }
-    const dp = decodeBlock(src, start, end, out.buf, out.wpos, out.wpos + this.maxBlock);
+    const dp = out.decodeBlock
+      ? out.decodeBlock(src, start, end, out.wpos + this.maxBlock)
+      : decodeBlock(src, start, end, out.buf, out.wpos, out.wpos + this.maxBlock);
     if (dp < 0) throw new InputError('corrupt LZ4 block', undefined, this.consumed);
     out.wpos = dp;
   }

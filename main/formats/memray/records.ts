@@ -3,8 +3,8 @@ import { ALLOCATOR_KIND, MemrayIndexBuilder, R, V12_TO_CANONICAL } from '../../m
 import { MemrayTotalsBuilder } from '../../model/memray/totals-builder';
 import { Cursor, parseHeader, type MemrayHeader } from './header';
 import { decodeLine } from './lines';
-import type { StreamConsumer } from './stream';
-import { ERR, STATUS, instantiateTotals, type TotalsExports } from './wasm/totals-wasm';
+import type { StreamConsumer, WindowMemory } from './stream';
+import { ERR, STATUS, WasmWindowMemory, instantiateTotals, type TotalsExports } from './wasm/totals-wasm';
 
 const TWO64 = 18446744073709551616;
 
@@ -41,8 +41,11 @@ export class MemrayRecordParser implements StreamConsumer {
   /** The v12/v13 totals replay's WebAssembly loop (see wasm/), once started. */
   private wasm?: TotalsExports;
   private wasmView = new Uint8Array(0);
-  /** Stream offset of the wasm input's byte 0 during a parse call. */
+  /** Stream offset of memory address 0 during a parse call (address + wasmBase = offset). */
   private wasmBase = 0;
+  /** Input copied in when the window is not in the module's memory (tests' own buffers). */
+  private wasmScratch = 0;
+  private wasmScratchSize = 0;
   sawTrailer = false;
   /** Decoded-stream offset of the first record that could not be read. */
   stopOffset = -1;
@@ -519,10 +522,19 @@ export class MemrayRecordParser implements StreamConsumer {
     return this.wasmView;
   }
 
+  /** The totals replay decodes into its WebAssembly memory (see stream.ts WindowMemory). */
+  windowMemory(): WindowMemory | undefined {
+    if (!this.totalsOnly || this.decodeOnly) return undefined;
+    this.wasm ??= this.startWasm();
+    return new WasmWindowMemory(this.wasm);
+  }
+
   private startWasm(): TotalsExports {
-    const m = this.model as MemrayTotalsBuilder;
+    // created before the header is read (the window needs it); the model comes with the header
+    const tm = () => this.model as MemrayTotalsBuilder;
     const w = instantiateTotals({
       pushNode: (parent, code, offset, entry) => {
+        const m = tm();
         const sub = (offset + 1) * 2 + entry;
         let frame = m.frameIntern.get(code, sub);
         if (frame < 0) {
@@ -534,20 +546,19 @@ export class MemrayRecordParser implements StreamConsumer {
       coldRecord: (type, pos, end) => this.wasmColdRecord(type, pos, end),
       switchThread: (tid) => this.wasmSwitchThread(tid),
       memoryRecord: (rss, ms, heap) => {
-        m.timelinePoint(rss, ms, heap);
-        m.recordCounts[R.MEMORY_RECORD]++;
+        tm().timelinePoint(rss, ms, heap);
+        tm().recordCounts[R.MEMORY_RECORD]++;
       },
-      wideTake: (lo, hi) => m.takeWide(lo, hi),
-      wideSet: (lo, hi, size) => m.setWide(lo, hi, size),
-      rangeAdd: (address, size) => m.addRange(address, size),
-      rangeFree: (address, size) => m.freeRange(address, size),
-      largeSize: (size) => m.addLargeSize(size),
+      wideTake: (lo, hi) => tm().takeWide(lo, hi),
+      wideSet: (lo, hi, size) => tm().setWide(lo, hi, size),
+      rangeAdd: (address, size) => tm().addRange(address, size),
+      rangeFree: (address, size) => tm().freeRange(address, size),
+      largeSize: (size) => tm().addLargeSize(size),
       newAllocator: (allocator) => {
-        m.allocatorOrder.push(allocator);
+        tm().allocatorOrder.push(allocator);
       },
     });
-    w.init(this.header!.nativeTraces ? 1 : 0, m.tableBits, 1 << 20);
-    m.external = () => this.adoptWasm(w, m);
+    w.init(MemrayTotalsBuilder.tableBitsFor(this.fileBytes));
     return w;
   }
 
@@ -570,17 +581,12 @@ export class MemrayRecordParser implements StreamConsumer {
   }
 
   /**
-   * A record the module hands back (type byte at pos-1; positions within its input): the
-   * position after it, -1 if cut, -2 to stop.
+   * A record the module hands back (type byte at pos-1; memory addresses): the address after
+   * it, -1 if cut, -2 to stop.
    */
   private wasmColdRecord(type: number, pos: number, end: number): number {
-    const at = this.wasm!.inputPtr();
-    const next = this.wasmColdAt(type, new Cursor(this.wasmBytes(), at + pos, at + end), pos);
-    return next < 0 ? next : next - at;
-  }
-
-  private wasmColdAt(type: number, c: Cursor, pos: number): number {
     const m = this.model!;
+    const c = new Cursor(this.wasmBytes(), pos, end);
     switch (type) {
       case 5: {
         // NATIVE_TRACE_INDEX: the native-id channel lives in the module
@@ -622,13 +628,27 @@ export class MemrayRecordParser implements StreamConsumer {
 
   private parseV12Wasm(buf: Uint8Array, pos: number, end: number, final: boolean, base: number): number {
     const w = (this.wasm ??= this.startWasm());
+    const m = this.model as MemrayTotalsBuilder;
+    if (!m.external) {
+      w.setNative(this.header!.nativeTraces ? 1 : 0);
+      m.external = () => this.adoptWasm(w, m);
+    }
     const n = end - pos;
     if (n <= 0) return pos;
-    w.ensureInput(n);
-    this.wasmBytes().set(buf.subarray(pos, end), w.inputPtr());
-    this.wasmBase = base + pos;
-    const q = w.parse(0, n);
-    const at = pos + q;
+    // buf[i] is at address i + delta: the window itself when it lives in the module's memory
+    let delta: number;
+    if (buf.buffer === w.memory.buffer) delta = buf.byteOffset;
+    else {
+      if (this.wasmScratchSize < n) {
+        if (this.wasmScratch) w.free(this.wasmScratch);
+        this.wasmScratch = w.alloc(n + 16);
+        this.wasmScratchSize = n;
+      }
+      this.wasmBytes().set(buf.subarray(pos, end), this.wasmScratch);
+      delta = this.wasmScratch - pos;
+    }
+    this.wasmBase = base - delta;
+    const at = w.parse(pos + delta, end + delta) - delta;
     this.records = w.getRecords();
     switch (w.getStatus()) {
       case STATUS.MORE:

@@ -1,6 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { InputError, type LoadOptions } from '../../model/capture-model';
-import { Lz4FrameDecoder, type DecodeWindow } from './lz4';
+import { Lz4FrameDecoder, decodeBlock, type DecodeWindow } from './lz4';
 
 /** A consumer of the decoded record stream (the record parsers). */
 export interface StreamConsumer {
@@ -14,6 +14,36 @@ export interface StreamConsumer {
   readonly stopped: boolean;
   /** Records parsed so far (for progress). */
   readonly records: number;
+  /** Where the decoded stream should live (default: a JS buffer). */
+  windowMemory?(): WindowMemory | undefined;
+}
+
+/**
+ * The storage of the decoded-stream window. The totals replay keeps it inside its WebAssembly
+ * memory, so its loop and its LZ4 decoder work in place (no copy per chunk).
+ */
+export interface WindowMemory {
+  /** The window's bytes (a fresh view each call: the memory behind it may have moved). */
+  bytes(): Uint8Array;
+  /** Replaces the storage by one of at least `size` bytes holding the first `keep` bytes. */
+  grow(size: number, keep: number): void;
+  /** Decodes one LZ4 block src[start, end) to bytes()[wpos…]; returns the new wpos, or -1. */
+  decodeBlock?(src: Uint8Array, start: number, end: number, wpos: number, limit: number): number;
+}
+
+class ArrayWindowMemory implements WindowMemory {
+  private buf: Uint8Array;
+  constructor(size: number) {
+    this.buf = new Uint8Array(size);
+  }
+  bytes(): Uint8Array {
+    return this.buf;
+  }
+  grow(size: number, keep: number): void {
+    const grown = new Uint8Array(size);
+    grown.set(this.buf.subarray(0, keep));
+    this.buf = grown;
+  }
 }
 
 export interface StreamFacts {
@@ -31,17 +61,18 @@ const HISTORY = 65536;
 const DEFAULT_CHUNK = 1 << 20;
 
 class Window implements DecodeWindow {
-  buf: Uint8Array;
   wpos = 0;
   rpos = 0;
   base = 0;
 
   constructor(
-    size: number,
+    private readonly memory: WindowMemory,
     private readonly history: number,
     private readonly consumer: StreamConsumer,
-  ) {
-    this.buf = new Uint8Array(size);
+  ) {}
+
+  get buf(): Uint8Array {
+    return this.memory.bytes();
   }
 
   drain(): void {
@@ -49,26 +80,28 @@ class Window implements DecodeWindow {
       this.rpos = this.wpos;
       return;
     }
-    this.rpos = this.consumer.parse(this.buf, this.rpos, this.wpos, false, this.base);
+    this.rpos = this.consumer.parse(this.memory.bytes(), this.rpos, this.wpos, false, this.base);
     if (this.consumer.stopped) this.rpos = this.wpos;
   }
 
   reserve(n: number): void {
-    if (this.wpos + n <= this.buf.length) return;
+    if (this.wpos + n <= this.memory.bytes().length) return;
     this.drain();
     let keep = this.rpos;
     if (this.history > 0) keep = Math.min(keep, this.wpos - this.history);
     if (keep > 0) {
-      this.buf.copyWithin(0, keep, this.wpos);
+      this.memory.bytes().copyWithin(0, keep, this.wpos);
       this.base += keep;
       this.rpos -= keep;
       this.wpos -= keep;
     }
-    if (this.wpos + n > this.buf.length) {
-      const grown = new Uint8Array(Math.max(this.buf.length * 2, this.wpos + n));
-      grown.set(this.buf.subarray(0, this.wpos));
-      this.buf = grown;
-    }
+    const size = this.memory.bytes().length;
+    if (this.wpos + n > size) this.memory.grow(Math.max(size * 2, this.wpos + n), this.wpos);
+  }
+
+  decodeBlock(src: Uint8Array, start: number, end: number, limit: number): number {
+    if (this.memory.decodeBlock) return this.memory.decodeBlock(src, start, end, this.wpos, limit);
+    return decodeBlock(src, start, end, this.memory.bytes(), this.wpos, limit);
   }
 }
 
@@ -141,11 +174,10 @@ export async function streamFile(
         0,
       );
     }
-    const window = new Window(
-      Math.max(4 << 20, Math.min(chunk, 16 << 20) * 2),
-      compressed ? HISTORY : 0,
-      consumer,
-    );
+    const windowSize = Math.max(4 << 20, Math.min(chunk, 16 << 20) * 2);
+    const memory = consumer.windowMemory?.() ?? new ArrayWindowMemory(windowSize);
+    if (memory.bytes().length < windowSize) memory.grow(windowSize, 0);
+    const window = new Window(memory, compressed ? HISTORY : 0, consumer);
     const decoder = compressed ? new Lz4FrameDecoder() : undefined;
     const inBuf = compressed ? new Uint8Array(Math.min(chunk, 16 << 20)) : undefined;
     const started = performance.now();
@@ -179,6 +211,7 @@ export async function streamFile(
         if (decoder.done) filePos = effective;
       } else {
         window.reserve(want);
+        // (a view of the window's memory stays valid over the await: it moves only while parsing)
         const n = await readAt(fh, window.buf, window.wpos, want, filePos);
         if (n === 0) break;
         window.wpos += n;

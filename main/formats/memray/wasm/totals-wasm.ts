@@ -4,6 +4,7 @@
  * spent its time in 53-bit-double varints and bounds-checked table probes; the same loop on
  * u64s and raw memory is ~2× faster (bench/memray-stats.bench.mjs measures both).
  */
+import type { WindowMemory } from '../stream';
 import { WASM_BASE64 } from './totals.wasm';
 
 /** Callbacks the module makes for rare records and values (see assembly/totals.ts imports). */
@@ -22,10 +23,12 @@ export interface TotalsHost {
 
 export interface TotalsExports {
   memory: { buffer: ArrayBuffer };
-  init(nativeTraces: number, bits: number, inputCap: number): void;
-  ensureInput(n: number): void;
-  inputPtr(): number;
+  init(bits: number): void;
+  setNative(nativeTraces: number): void;
+  alloc(bytes: number): number;
+  free(ptr: number): void;
   parse(pos: number, end: number): number;
+  lz4Block(sp: number, send: number, dp: number, dlimit: number, dstart: number): number;
   getStatus(): number;
   getError(): number;
   getErrorArg(): number;
@@ -102,4 +105,43 @@ function bind(host: TotalsHost): Record<keyof TotalsHost, (...args: number[]) =>
     largeSize: (a) => host.largeSize(a),
     newAllocator: (a) => host.newAllocator(a),
   };
+}
+
+/** The decoded-stream window inside the module's memory, with the module's LZ4 block decoder. */
+export class WasmWindowMemory implements WindowMemory {
+  private ptr = 0;
+  private size = 0;
+  private view = new Uint8Array(0);
+  private scratch = 0;
+  private scratchSize = 0;
+
+  constructor(private readonly w: TotalsExports) {}
+
+  bytes(): Uint8Array {
+    const buffer = this.w.memory.buffer;
+    if (this.view.buffer !== buffer) this.view = new Uint8Array(buffer, this.ptr, this.size);
+    return this.view;
+  }
+
+  grow(size: number, keep: number): void {
+    // 16 bytes of slack after the window: the record loop may read a little past a cut record
+    const next = this.w.alloc(size + 16);
+    if (keep > 0) new Uint8Array(this.w.memory.buffer).copyWithin(next, this.ptr, this.ptr + keep);
+    if (this.ptr) this.w.free(this.ptr);
+    this.ptr = next;
+    this.size = size;
+    this.view = new Uint8Array(0);
+  }
+
+  decodeBlock(src: Uint8Array, start: number, end: number, wpos: number, limit: number): number {
+    const n = end - start;
+    if (this.scratchSize < n) {
+      if (this.scratch) this.w.free(this.scratch);
+      this.scratch = this.w.alloc(n);
+      this.scratchSize = n;
+    }
+    new Uint8Array(this.w.memory.buffer, this.scratch, n).set(src.subarray(start, end));
+    const at = this.w.lz4Block(this.scratch, this.scratch + n, this.ptr + wpos, this.ptr + limit, this.ptr);
+    return at === 0 ? -1 : at - this.ptr;
+  }
 }

@@ -103,17 +103,10 @@ let errorCode: i32 = 0;
 let errorArg: i32 = 0;
 let what: i32 = 0;
 
-let input: usize = 0;
-let inputCap: i32 = 0;
 
 // ---------------------------------------------------------------- set-up and results
 
-export function init(nativeTraces: bool, bits: i32, inCap: i32): void {
-  native = nativeTraces;
-  inputCap = inCap;
-  // 16 bytes of slack: a record cut at `end` may read a few bytes past it before it is
-  // found incomplete (varint loops stop one byte past `end`)
-  input = heap.alloc(<usize>inCap + 16);
+export function init(bits: i32): void {
   pushCache = heap.alloc(4096 * 16);
   memory.fill(pushCache, 0xff, 4096 * 16);
   stackCap = 256;
@@ -134,15 +127,19 @@ function zeroed(bytes: usize): usize {
   return p;
 }
 
-/** Room for `n` input bytes (the host passes its whole unread window at once). */
-export function ensureInput(n: i32): void {
-  if (n <= inputCap) return;
-  heap.free(input);
-  inputCap = n;
-  input = heap.alloc(<usize>n + 16);
+export function setNative(nativeTraces: bool): void {
+  native = nativeTraces;
 }
-export function inputPtr(): usize {
-  return input;
+/**
+ * Memory for the host: the decoded-stream window and the LZ4 block scratch. A region the
+ * loop reads must have 16 bytes of slack after its end: a record cut at `end` may read a few
+ * bytes past it before it is found incomplete (varint loops stop one byte past `end`).
+ */
+export function alloc(bytes: usize): usize {
+  return heap.alloc(bytes);
+}
+export function free(ptr: usize): void {
+  heap.free(ptr);
 }
 export function stackPtr(): usize {
   return stack;
@@ -382,12 +379,11 @@ function afterAllocation(): void {
 // ---------------------------------------------------------------- the loop
 
 /**
- * Parses records in input[pos, end). Returns where it stopped; getStatus() says why.
- * `final`: no more bytes will come (an incomplete record is then the truncation point; the host
- * decides).
+ * Parses the records in memory [pos, end) (addresses). Returns where it stopped; getStatus()
+ * says why. An incomplete record at the end is the host's to judge (more input, or the cut).
  */
-export function parse(pos: i32, end: i32): i32 {
-  const buf = input;
+export function parse(pos: usize, end: usize): usize {
+  const buf: usize = 0;
   let p = pos;
   status = STATUS_MORE;
   while (p < end) {
@@ -684,7 +680,7 @@ export function parse(pos: i32, end: i32): i32 {
       continue;
     }
     if (t == 5 || t == 6 || t == 7 || t == 10 || t == 14) {
-      const next = hostColdRecord(t, p, end);
+      const next = hostColdRecord(t, <i32>p, <i32>end);
       if (next == -1) {
         status = STATUS_INCOMPLETE;
         what = t;
@@ -694,7 +690,7 @@ export function parse(pos: i32, end: i32): i32 {
         status = STATUS_COLD_STOP;
         return start;
       }
-      p = next;
+      p = <usize>next;
       records++;
       continue;
     }
@@ -704,4 +700,52 @@ export function parse(pos: i32, end: i32): i32 {
     return start;
   }
   return p;
+}
+
+// ---------------------------------------------------------------- LZ4
+
+/**
+ * Decodes one LZ4 block from [sp, send) to dp; matches may reach back before dp (linked blocks,
+ * the window keeps 64 KiB of history). Returns the new output address, or 0 when malformed.
+ * Same checks as lz4.ts decodeBlock.
+ */
+export function lz4Block(sp: usize, send: usize, dp: usize, dlimit: usize, dstart: usize): usize {
+  while (true) {
+    const token: u32 = load<u8>(sp++);
+    let lit: usize = token >>> 4;
+    if (lit == 15) {
+      let b: u32;
+      do {
+        b = load<u8>(sp++);
+        lit += b;
+      } while (b == 255 && sp < send);
+    }
+    if (lit > 0) {
+      if (sp + lit > send || dp + lit > dlimit) return 0;
+      memory.copy(dp, sp, lit);
+      sp += lit;
+      dp += lit;
+    }
+    if (sp >= send) return sp == send ? dp : 0;
+    const off: usize = <usize>load<u8>(sp) | (<usize>load<u8>(sp + 1) << 8);
+    sp += 2;
+    let ml: usize = token & 15;
+    if (ml == 15) {
+      let b: u32;
+      do {
+        b = load<u8>(sp++);
+        ml += b;
+      } while (b == 255 && sp < send);
+    }
+    ml += 4;
+    if (off == 0 || off > dp - dstart || dp + ml > dlimit) return 0;
+    const mp = dp - off;
+    if (off >= ml) {
+      memory.copy(dp, mp, ml);
+    } else {
+      // overlapping: byte by byte repeats the pattern
+      for (let i: usize = 0; i < ml; i++) store<u8>(dp + i, load<u8>(mp + i));
+    }
+    dp += ml;
+  }
 }
