@@ -688,7 +688,13 @@ export class MemrayRecordParser implements StreamConsumer {
   private adoptWasm(w: TotalsExports, m: MemrayTotalsBuilder): void {
     const mem = w.memory.buffer;
     const cap = w.nodeCapacity();
-    const f64 = (ptr: number, n: number) => new Float64Array(mem, ptr, n).slice();
+    const stats = new Float64Array(mem, w.nodeStatsPtr(), cap * 2);
+    const nodeCount = new Float64Array(cap);
+    const nodeBytes = new Float64Array(cap);
+    for (let i = 0; i < cap; i++) {
+      nodeCount[i] = stats[2 * i];
+      nodeBytes[i] = stats[2 * i + 1];
+    }
     const counts = new Float64Array(16);
     const bytes = new Float64Array(16);
     for (let a = 0; a < 16; a++) {
@@ -696,9 +702,9 @@ export class MemrayRecordParser implements StreamConsumer {
       bytes[a] = w.allocatorBytesAt(a);
     }
     m.adopt({
-      nodeCount: f64(w.nodeCountPtr(), cap),
-      nodeBytes: f64(w.nodeBytesPtr(), cap),
-      smallSizes: new Float64Array(mem, w.smallSizesPtr(), 65536),
+      nodeCount,
+      nodeBytes,
+      smallSizes: Float64Array.from(new Uint32Array(mem, w.smallSizesPtr(), 65536)),
       allocatorCount: counts,
       allocatorBytes: bytes,
       current: w.getCurrent(),

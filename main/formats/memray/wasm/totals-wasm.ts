@@ -39,8 +39,7 @@ export interface TotalsExports {
   stackDepth(): number;
   setStack(depth: number): void;
   ensureStack(n: number): void;
-  nodeCountPtr(): number;
-  nodeBytesPtr(): number;
+  nodeStatsPtr(): number;
   nodeCapacity(): number;
   smallSizesPtr(): number;
   allocatorCountAt(a: number): number;
@@ -137,7 +136,7 @@ export class WasmWindowMemory implements WindowMemory {
     const n = end - start;
     if (this.scratchSize < n) {
       if (this.scratch) this.w.free(this.scratch);
-      this.scratch = this.w.alloc(n);
+      this.scratch = this.w.alloc(n + 16); // slack: the decoder reads in 8-byte steps
       this.scratchSize = n;
     }
     new Uint8Array(this.w.memory.buffer, this.scratch, n).set(src.subarray(start, end));

@@ -77,10 +77,9 @@ let tableSize: i32 = 0;
 let tableTombs: i32 = 0;
 let tableLimit: i32 = 0;
 
-let nodeCount: usize = 0; // f64 per Python stack node: allocations
-let nodeBytes: usize = 0; // f64 per node: bytes
+let nodeStats: usize = 0; // per Python stack node: allocations (f64), bytes (f64), side by side
 let nodeCap: i32 = 0;
-let smallSizes: usize = 0; // f64 × 65536
+let smallSizes: usize = 0; // u32 × 65536 (counts per size; a u32 holds 4 G records of one size)
 const allocatorCount = new StaticArray<f64>(16);
 const allocatorBytes = new StaticArray<f64>(16);
 
@@ -112,13 +111,14 @@ export function init(bits: i32): void {
   stackCap = 256;
   stack = heap.alloc(<usize>stackCap << 2);
   nodeCap = 4096;
-  nodeCount = zeroed(<usize>nodeCap << 3);
-  nodeBytes = zeroed(<usize>nodeCap << 3);
-  smallSizes = zeroed(65536 << 3);
+  // Fresh memory (init runs first, on a new instance) is zero already: no fill, so the table's
+  // pages are touched only where entries land.
+  nodeStats = heap.alloc(<usize>nodeCap << 4);
+  smallSizes = heap.alloc(65536 << 2);
   tableBits = bits;
   tableMask = (1 << bits) - 1;
   tableLimit = ((1 << bits) * 3) >>> 2;
-  table = zeroed(<usize>8 << bits);
+  table = heap.alloc(<usize>8 << bits);
 }
 
 function zeroed(bytes: usize): usize {
@@ -173,11 +173,8 @@ export function getNativeId(): f64 {
 export function setNativeId(v: f64): void {
   nativeId = <u64>v;
 }
-export function nodeCountPtr(): usize {
-  return nodeCount;
-}
-export function nodeBytesPtr(): usize {
-  return nodeBytes;
+export function nodeStatsPtr(): usize {
+  return nodeStats;
 }
 export function nodeCapacity(): i32 {
   return nodeCap;
@@ -249,14 +246,10 @@ function growStack(n: i32): void {
 function growNodes(py: i32): void {
   let cap = nodeCap * 2;
   while (cap <= py) cap *= 2;
-  const c = zeroed(<usize>cap << 3);
-  const b = zeroed(<usize>cap << 3);
-  memory.copy(c, nodeCount, <usize>nodeCap << 3);
-  memory.copy(b, nodeBytes, <usize>nodeCap << 3);
-  heap.free(nodeCount);
-  heap.free(nodeBytes);
-  nodeCount = c;
-  nodeBytes = b;
+  const next = zeroed(<usize>cap << 4);
+  memory.copy(next, nodeStats, <usize>nodeCap << 4);
+  heap.free(nodeStats);
+  nodeStats = next;
   nodeCap = cap;
 }
 
@@ -264,17 +257,16 @@ function growNodes(py: i32): void {
 function count(py: i32, allocator: i32, size: u64): void {
   if (py >= nodeCap) growNodes(py);
   const fsize = <f64>size;
-  const pc = nodeCount + (<usize>py << 3);
-  store<f64>(pc, load<f64>(pc) + 1);
-  const pb = nodeBytes + (<usize>py << 3);
-  store<f64>(pb, load<f64>(pb) + fsize);
+  const pn = nodeStats + (<usize>py << 4);
+  store<f64>(pn, load<f64>(pn) + 1);
+  store<f64>(pn, load<f64>(pn, 8) + fsize, 8);
   const ac = unchecked(allocatorCount[allocator]);
   if (ac == 0) hostNewAllocator(allocator);
   unchecked((allocatorCount[allocator] = ac + 1));
   unchecked((allocatorBytes[allocator] = unchecked(allocatorBytes[allocator]) + fsize));
   if (size < 65536) {
-    const ps = smallSizes + (<usize>size << 3);
-    store<f64>(ps, load<f64>(ps) + 1);
+    const ps = smallSizes + (<usize>size << 2);
+    store<u32>(ps, load<u32>(ps) + 1);
   } else hostLargeSize(fsize);
 }
 
@@ -722,7 +714,12 @@ export function lz4Block(sp: usize, send: usize, dp: usize, dlimit: usize, dstar
     }
     if (lit > 0) {
       if (sp + lit > send || dp + lit > dlimit) return 0;
-      memory.copy(dp, sp, lit);
+      // 8 bytes at a time, up to 7 past the end on both sides (the regions have 16 bytes of
+      // slack, and what lands past dp is overwritten or never read): short runs are the common
+      // case, where a memory.copy call costs more than the copy
+      if (lit <= 64) {
+        for (let i: usize = 0; i < lit; i += 8) store<u64>(dp + i, load<u64>(sp + i));
+      } else memory.copy(dp, sp, lit);
       sp += lit;
       dp += lit;
     }
@@ -740,10 +737,11 @@ export function lz4Block(sp: usize, send: usize, dp: usize, dlimit: usize, dstar
     ml += 4;
     if (off == 0 || off > dp - dstart || dp + ml > dlimit) return 0;
     const mp = dp - off;
-    if (off >= ml) {
-      memory.copy(dp, mp, ml);
+    if (off >= 8) {
+      // each 8-byte step reads only bytes before the one it writes: it repeats the pattern
+      // exactly as the byte-wise definition does
+      for (let i: usize = 0; i < ml; i += 8) store<u64>(dp + i, load<u64>(mp + i));
     } else {
-      // overlapping: byte by byte repeats the pattern
       for (let i: usize = 0; i < ml; i++) store<u8>(dp + i, load<u8>(mp + i));
     }
     dp += ml;
