@@ -118,7 +118,10 @@ export class MemrayRecordParser implements StreamConsumer {
   /** An incomplete record: wait for more input, or (at the end) it is the truncation point. */
   private incomplete(start: number, final: boolean, base: number, what: string): number {
     if (!final) return start;
-    this.stop(base + start, `the data ends inside a ${what} record`);
+    this.stop(
+      base + start,
+      what === 'record' ? 'the data ends inside a record' : `the data ends inside a ${what} record`,
+    );
     return start;
   }
 
