@@ -5,7 +5,9 @@
  *
  *   yardstick     twenty `lz4 -d -c FILE >/dev/null` in a row (Debian lz4)
  *   cli stats     `node bin/heapscope.js stats FILE --json`, the whole process (engine worker included)
- *   direct stats  the loader + statsJson in one thread (no CLI / worker set-up)
+ *   direct        the loader + statsJson in one thread (no CLI / worker set-up): the totals
+ *                 replay `stats` uses, and the full index the app builds
+ *   start-up      `heapscope stats` on an 8 KB capture (node, CLI, worker, WebAssembly)
  *   decode only   every record decoded, no heap replay
  *   lz4 decoders  our streaming LZ4 frame decoder vs lz4js, decode only
  *   mid           `heapscope stats` on mid.bin (1.96 M records), to show throughput stays flat
@@ -63,12 +65,13 @@ const direct = join(work, 'direct.mjs');
     `import { readFileSync } from 'node:fs';
 import { loadMemrayModel } from ${JSON.stringify(join(root, 'main/formats/memray/index.ts'))};
 import { Lz4FrameDecoder } from ${JSON.stringify(join(root, 'main/formats/memray/lz4.ts'))};
+import { WasmWindowMemory, instantiateTotals } from ${JSON.stringify(join(root, 'main/formats/memray/wasm/totals-wasm.ts'))};
 import lz4js from 'lz4js';
 const [mode, file] = process.argv.slice(2);
 const t0 = performance.now();
 let out = {};
-if (mode === 'stats') {
-  const m = await loadMemrayModel(file, {});
+if (mode === 'totals' || mode === 'full') {
+  const m = await loadMemrayModel(file, { detail: mode });
   const s = m.statsJson({ top: 10 });
   out = { records: m.info().records, allocationRecords: m.b.allocationRecords, peak: s.peakMemory, total: s.totalAllocations, maxLive: m.b.maxLive };
 } else if (mode === 'decode') {
@@ -78,6 +81,17 @@ if (mode === 'stats') {
   // streaming: 1 MiB input chunks into a 4 MiB window, like the loader
   const input = readFileSync(file);
   const win = { buf: new Uint8Array(4 << 20), wpos: 0, total: 0, reserve(n) { if (this.wpos + n > this.buf.length) { this.buf.copyWithin(0, this.wpos - 65536, this.wpos); this.total += this.wpos - 65536; this.wpos = 65536; } } };
+  const d = new Lz4FrameDecoder();
+  for (let p = 0; p < input.length; p += 1 << 20) d.push(input.subarray(p, Math.min(input.length, p + (1 << 20))), win);
+  out = { decodedBytes: win.total + win.wpos };
+} else if (mode === 'lz4-wasm') {
+  // the same stream, decoded by the WebAssembly block decoder into the module's memory
+  const input = readFileSync(file);
+  const w = instantiateTotals(new Proxy({}, { get: () => () => 0 }));
+  w.init(16);
+  const mem = new WasmWindowMemory(w);
+  mem.grow(4 << 20, 0);
+  const win = { get buf() { return mem.bytes(); }, wpos: 0, total: 0, reserve(n) { if (this.wpos + n > (4 << 20)) { mem.bytes().copyWithin(0, this.wpos - 65536, this.wpos); this.total += this.wpos - 65536; this.wpos = 65536; } }, decodeBlock(src, start, end, limit) { return mem.decodeBlock(src, start, end, this.wpos, limit); } };
   const d = new Lz4FrameDecoder();
   for (let p = 0; p < input.length; p += 1 << 20) d.push(input.subarray(p, Math.min(input.length, p + (1 << 20))), win);
   out = { decodedBytes: win.total + win.wpos };
@@ -162,15 +176,33 @@ if (haveCli) {
     'note: out/node/cli.js missing (npm run build:node); CLI rows skipped, the direct run stands in.',
   );
 }
-const dstats = best('direct: loadMemray + statsJson', () => timed('node', [direct, 'stats', LARGE]));
-const dj = JSON.parse(dstats.stdout);
+const dstats = best('direct: totals replay (what stats uses)', () =>
+  timed('node', [direct, 'totals', LARGE]),
+);
 rows.push({ ...dstats, mb: largeMb, records: allocRecords });
+const dfull = best('direct: full index (what the app opens)', () => timed('node', [direct, 'full', LARGE]));
+const dj = JSON.parse(dfull.stdout);
+rows.push({ ...dfull, mb: largeMb, records: allocRecords });
 const dec = best('decode only (no heap replay)', () => timed('node', [direct, 'decode', LARGE]));
 rows.push({ ...dec, mb: largeMb, records: allocRecords });
-const lz4ours = best('LZ4 only: our streaming decoder', () => timed('node', [direct, 'lz4-ours', LARGE]));
+const lz4ours = best('LZ4 only: our JS decoder (app)', () => timed('node', [direct, 'lz4-ours', LARGE]));
 rows.push({ ...lz4ours, mb: largeMb, records: 0, inProcessMs: JSON.parse(lz4ours.stdout).ms });
+const lz4wasm = best('LZ4 only: WebAssembly decoder (stats)', () =>
+  timed('node', [direct, 'lz4-wasm', LARGE]),
+);
+rows.push({ ...lz4wasm, mb: largeMb, records: 0, inProcessMs: JSON.parse(lz4wasm.stdout).ms });
+if (Math.abs(JSON.parse(lz4wasm.stdout).decodedBytes - largeMb * 1e6) > 0.5)
+  throw new Error('the WebAssembly LZ4 decoder produced a different length');
 const lz4js = best('LZ4 only: lz4js 0.2 decompress', () => timed('node', [direct, 'lz4js', LARGE]));
 rows.push({ ...lz4js, mb: largeMb, records: 0, inProcessMs: JSON.parse(lz4js.stdout).ms });
+// Start-up (node, CLI, engine worker, WebAssembly) measured on the smallest v12 capture, to
+// compare per-record throughput between captures of different sizes net of it.
+const TINY = resolve(root, 'test', 'fixtures', 'memray', 'v12-memray1.19.3-py311', 'fork.bin.15708');
+let startup;
+if (existsSync(TINY) && haveCli) {
+  startup = best('start-up: stats on an 8 KB capture', () => timed('node', [CLI, 'stats', TINY, '--json']));
+  rows.push({ ...startup, mb: 0, records: 0 });
+}
 if (existsSync(MID) && haveCli) {
   const midOracle = JSON.parse(readFileSync(join(FIX, 'mid.stats.json'), 'utf8'));
   const mid = best('mid.bin: heapscope stats --json (CLI)', () =>
@@ -202,6 +234,15 @@ if (cliOk !== undefined)
     `CLI numbers ${cliOk ? 'equal' : 'DIFFER FROM'} memray's large.stats.json (total_num_allocations, total_bytes_allocated, peak_memory)`,
   );
 console.log(`peak live allocations: ${dj.maxLive.toLocaleString('en-US')}`);
+const midRow = rows.find((r) => r.label.startsWith('mid.bin'));
+let netThroughput;
+if (startup && midRow) {
+  const net = (r) => r.records / Math.max(1e-3, r.cpu - startup.cpu) / 1e6;
+  netThroughput = { mid: net(midRow), large: net(stats) };
+  console.log(
+    `throughput net of start-up (${startup.cpu.toFixed(2)} s CPU): mid ${netThroughput.mid.toFixed(1)} M ALLOCATION records/s, large ${netThroughput.large.toFixed(1)} M/s (${netThroughput.large >= 0.9 * netThroughput.mid ? 'flat or better' : 'NOT flat'})`,
+  );
+}
 
 const result = {
   date: new Date().toISOString(),
@@ -213,6 +254,7 @@ const result = {
     return copy;
   }),
   ratio,
+  netThroughput,
   cliMatchesOracle: cliOk,
 };
 
@@ -231,7 +273,7 @@ if (process.env.HEAPSCOPE_BENCH_SYNTH === '1') {
     else {
       const exp = JSON.parse(readFileSync(out.replace(/\.bin$/, '.expect.json'), 'utf8'));
       const one = timed('bash', ['-c', `lz4 -d -c '${out}' >/dev/null`]);
-      const runner = haveCli ? [CLI, 'stats', out, '--json'] : [direct, 'stats', out];
+      const runner = haveCli ? [CLI, 'stats', out, '--json'] : [direct, 'totals', out];
       const st = timed('node', runner);
       const s = JSON.parse(st.stdout);
       const ok = haveCli

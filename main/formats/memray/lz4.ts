@@ -8,8 +8,10 @@ import { InputError } from '../../model/capture-model';
  * box (loaded, best of 6 in one process): this decoder 158 ms (≈360 MB/s of output, 1 MiB
  * input chunks into a 4 MiB window), lz4js 0.2 `decompress` 245 ms and it needs the whole
  * frame and its 57 MB output in memory at once; Debian `lz4 -d` ≈ 15 ms. Native bindings
- * (lz4-napi) would save at most ~0.15 s of a ~1.8 s `stats` run and need a build step, so the
- * streaming JS decoder stays. bench/memray-stats.bench.mjs re-measures both on each run.
+ * (lz4-napi) would need a native build step. `stats --json` decodes its blocks with the
+ * WebAssembly twin of decodeBlock (wasm/assembly/totals.ts lz4Block: 39 ms in-process on
+ * large.bin), straight into the memory its record loop reads; this frame parser drives both.
+ * bench/memray-stats.bench.mjs re-measures all three on each run.
  */
 
 /** Where decoded bytes go: `buf[wpos…]`, with at least 64 KiB of history before `wpos`. */
