@@ -38,12 +38,14 @@ export class SizeTable {
   }
 
   /**
-   * Addresses within one 2 KiB block share a 256-slot region, at their offset in it: a pool of
-   * small objects allocated and freed together touches few cache lines and pages of the table.
+   * Addresses within one 2 KiB block share a 128-slot region, at their offset in it (one slot
+   * per 16 bytes, the alignment of malloc and pymalloc): a pool of small objects allocated and
+   * freed together touches few cache lines and pages of the table. (One slot per 8 bytes
+   * left most slots of a pool's region empty: measured 10 % slower on large.bin.)
    */
   private home(lo: number, hi: number): number {
     const h = Math.imul((lo >>> 8) ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1);
-    return ((h >>> (40 - this.bits)) << 8) | (lo & 255);
+    return ((h >>> (39 - this.bits)) << 7) | ((lo & 255) >>> 1);
   }
 
   /** Inserts or replaces; returns the size the address had when it was live, else NOT_FOUND. */

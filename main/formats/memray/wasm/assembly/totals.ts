@@ -270,10 +270,11 @@ function count(py: i32, allocator: i32, size: u64): void {
   } else hostLargeSize(fsize);
 }
 
+/** size-table.ts home(): a 2 KiB address block → a 128-slot region, one slot per 16 bytes. */
 @inline
 function home(lo: u32, hi: u32): u32 {
   const h = ((lo >>> 8) ^ (hi * 0x85ebca6b)) * 0x9e3779b1;
-  return ((h >>> (40 - tableBits)) << 8) | (lo & 255);
+  return ((h >>> (39 - tableBits)) << 7) | ((lo & 255) >>> 1);
 }
 
 /** Inserts or replaces; returns the old size, or -1. (size-table.ts insert) */
