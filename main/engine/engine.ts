@@ -168,6 +168,9 @@ export class Engine implements HeapscopeApi {
     if (!req || typeof req.path !== 'string' || req.path.length === 0) {
       throw new HeapscopeError({ code: 'bad-input', message: 'open needs a file path' });
     }
+    if (req.detail !== undefined && req.detail !== 'full' && req.detail !== 'totals') {
+      throw new HeapscopeError({ code: 'bad-input', message: `open: detail must be 'full' or 'totals'` });
+    }
     const path = resolvePath(req.path);
     const key = `${path}\0${req.withForkChildren ? 'forks' : ''}\0${req.detail ?? 'full'}`;
     for (const handle of this.captures.values()) {

@@ -140,6 +140,23 @@ describe('Engine', () => {
     expect((await engine.summary({ captureId: info.id })).info.id).toBe(info.id);
   });
 
+  it('a totals-only open answers stats --json through the worker and refuses the rest', async () => {
+    engine = new Engine({ workerUrl: WORKER_URL });
+    const full = await engine.open({ path: MEMRAY_BASIC });
+    const totals = await engine.open({ path: MEMRAY_BASIC, detail: 'totals' });
+    // a different detail is a different capture (its own worker), not the full one reused
+    expect(totals.id).not.toBe(full.id);
+    expect(await engine.statsJson(totals.id, { top: 10 })).toEqual(
+      await engine.statsJson(full.id, { top: 10 }),
+    );
+    expect((await rejection(engine.summary({ captureId: totals.id }))).code).toBe('unsupported');
+    expect((await rejection(engine.statsJson(totals.id, { range: { fromMs: 0, toMs: 10 } }))).code).toBe(
+      'unsupported',
+    );
+    const bad = await rejection(engine.open({ path: MEMRAY_BASIC, detail: 'some' as 'full' }));
+    expect(bad.code).toBe('bad-input');
+  });
+
   it('close terminates the worker and forgets the capture', async () => {
     engine = new Engine({ workerUrl: WORKER_URL });
     const info = await engine.open({ path: SCALENE });
