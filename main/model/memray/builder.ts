@@ -631,26 +631,34 @@ export class MemrayIndexBuilder {
    */
   private liveInsert(lo: number, hi: number, k: number, size: number): void {
     if (hi >= 8192 || size >= 65536 || k >= 65535) {
+      // a wide allocation replacing a packed one at the same address takes it out too
+      if (hi < 8192) this.replaced(this.live.remove(lo, hi));
       this.overflowInsert((hi * 4294967296 + (lo >>> 0)) * 8, k, size);
       return;
     }
     if (this.overflowMayHave(lo, hi)) this.overflowRemove((hi * 4294967296 + (lo >>> 0)) * 8, true);
     const old = this.live.insert(lo, hi, (k << 16) | size, (this.fineCount & 0x7ffff) << 13);
-    if (old !== EMPTY_SLOT) {
-      // memray overwrites a live address without subtracting it from the heap (parity quirk);
-      // the old allocation leaves the live set.
-      const ok = old >>> 16;
-      const os = old & 65535;
-      this.liveCount[ok]--;
-      this.liveBytes[ok] -= os;
-      this.famLive[this.keyFam[ok]] -= os;
-      this.mark(ok);
-      this.recordFree(ok, this.birthOf(this.live.lastBirthWord >>> 13), 1, os);
-    } else if (this.live.size > this.maxLive) this.maxLive = this.live.size;
+    if (old !== EMPTY_SLOT) this.replaced(old);
+    else if (this.live.size > this.maxLive) this.maxLive = this.live.size;
     this.liveCount[k]++;
     this.liveBytes[k] += size;
     this.famLive[this.keyFam[k]] += size;
     this.mark(k);
+  }
+
+  /**
+   * memray overwrites a live address without subtracting it from the heap (parity quirk); the
+   * old allocation (packed payload `old`, its birth in live.lastBirthWord) leaves the live set.
+   */
+  private replaced(old: number): void {
+    if (old === EMPTY_SLOT) return;
+    const ok = old >>> 16;
+    const os = old & 65535;
+    this.liveCount[ok]--;
+    this.liveBytes[ok] -= os;
+    this.famLive[this.keyFam[ok]] -= os;
+    this.mark(ok);
+    this.recordFree(ok, this.birthOf(this.live.lastBirthWord >>> 13), 1, os);
   }
 
   /** Fine bucket from its low 19 bits (the most recent one with those bits). */
