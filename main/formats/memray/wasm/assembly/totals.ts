@@ -371,6 +371,28 @@ function afterAllocation(): void {
 
 // ---------------------------------------------------------------- the loop
 
+/** Where the last varint() ended. */
+let cursor: usize = 0;
+
+/**
+ * A LEB128 varint at p (up to 64 bits kept); the position after it goes to `cursor`. Reads at
+ * most one byte past `end`, so a record cut at `end` is found incomplete (p > end).
+ */
+@inline
+function varint(p: usize, end: usize): u64 {
+  let b: u32 = load<u8>(p++);
+  let z: u64 = b & 0x7f;
+  let s: u64 = 7;
+  while (b & 0x80) {
+    b = load<u8>(p++);
+    if (s < 64) z |= <u64>(b & 0x7f) << s;
+    s += 7;
+    if (p > end) break;
+  }
+  cursor = p;
+  return z;
+}
+
 /**
  * Parses the records in memory [pos, end) (addresses). Returns where it stopped; getStatus()
  * says why. An incomplete record at the end is the host's to judge (more input, or the cut).
@@ -388,15 +410,8 @@ export function parse(pos: usize, end: usize): usize {
       let ptr = dataPtr;
       let a8: u64;
       if (idx == 15) {
-        let b: u32 = load<u8>(buf + p++);
-        let z: u64 = b & 0x7f;
-        let s: u64 = 7;
-        while (b & 0x80) {
-          b = load<u8>(buf + p++);
-          if (s < 64) z |= <u64>(b & 0x7f) << s;
-          s += 7;
-          if (p > end) break;
-        }
+        const z = varint(p, end);
+        p = cursor;
         ptr += (z >>> 1) ^ (0 - (z & 1));
         a8 = ptr;
       } else {
@@ -422,27 +437,13 @@ export function parse(pos: usize, end: usize): usize {
       let size: u64 = 0;
       if (kind != 1) {
         if (native) {
-          let b: u32 = load<u8>(buf + p++);
-          let z: u64 = b & 0x7f;
-          let s: u64 = 7;
-          while (b & 0x80) {
-            b = load<u8>(buf + p++);
-            if (s < 64) z |= <u64>(b & 0x7f) << s;
-            s += 7;
-            if (p > end) break;
-          }
+          const z = varint(p, end);
+          p = cursor;
           natChan += (z >>> 1) ^ (0 - (z & 1));
           nat = natChan;
         }
-        let b: u32 = load<u8>(buf + p++);
-        size = b & 0x7f;
-        let s: u64 = 7;
-        while (b & 0x80) {
-          b = load<u8>(buf + p++);
-          if (s < 64) size |= <u64>(b & 0x7f) << s;
-          s += 7;
-          if (p > end) break;
-        }
+        size = varint(p, end);
+        p = cursor;
       }
       if (p > end) {
         status = STATUS_INCOMPLETE;
@@ -506,24 +507,10 @@ export function parse(pos: usize, end: usize): usize {
     }
     if (t >= 0x40) {
       // FRAME_PUSH
-      let b: u32 = load<u8>(buf + p++);
-      let code: u64 = b & 0x7f;
-      let s: u64 = 7;
-      while (b & 0x80) {
-        b = load<u8>(buf + p++);
-        if (s < 64) code |= <u64>(b & 0x7f) << s;
-        s += 7;
-        if (p > end) break;
-      }
-      b = load<u8>(buf + p++);
-      let z: u64 = b & 0x7f;
-      s = 7;
-      while (b & 0x80) {
-        b = load<u8>(buf + p++);
-        if (s < 64) z |= <u64>(b & 0x7f) << s;
-        s += 7;
-        if (p > end) break;
-      }
+      const code = varint(p, end);
+      p = cursor;
+      const z = varint(p, end);
+      p = cursor;
       if (p > end) {
         status = STATUS_INCOMPLETE;
         what = 0x40;
@@ -569,29 +556,15 @@ export function parse(pos: usize, end: usize): usize {
       let ptr = dataPtr;
       let a8: u64 = 0;
       if (idx == 15) {
-        let b: u32 = load<u8>(buf + p++);
-        let z: u64 = b & 0x7f;
-        let s: u64 = 7;
-        while (b & 0x80) {
-          b = load<u8>(buf + p++);
-          if (s < 64) z |= <u64>(b & 0x7f) << s;
-          s += 7;
-          if (p > end) break;
-        }
+        const z = varint(p, end);
+        p = cursor;
         ptr += (z >>> 1) ^ (0 - (z & 1));
         a8 = ptr;
       } else a8 = unchecked(ring[(ringHead + <i32>idx) & 15]);
       let natChan = nativeId;
       if (native && created) {
-        let b: u32 = load<u8>(buf + p++);
-        let z: u64 = b & 0x7f;
-        let s: u64 = 7;
-        while (b & 0x80) {
-          b = load<u8>(buf + p++);
-          if (s < 64) z |= <u64>(b & 0x7f) << s;
-          s += 7;
-          if (p > end) break;
-        }
+        const z = varint(p, end);
+        p = cursor;
         natChan += (z >>> 1) ^ (0 - (z & 1));
       }
       if (p > end) {
@@ -631,24 +604,10 @@ export function parse(pos: usize, end: usize): usize {
     }
     if (t == 2) {
       // MEMORY_RECORD: rss, ms
-      let b: u32 = load<u8>(buf + p++);
-      let rss: u64 = b & 0x7f;
-      let s: u64 = 7;
-      while (b & 0x80) {
-        b = load<u8>(buf + p++);
-        if (s < 64) rss |= <u64>(b & 0x7f) << s;
-        s += 7;
-        if (p > end) break;
-      }
-      b = load<u8>(buf + p++);
-      let ms: u64 = b & 0x7f;
-      s = 7;
-      while (b & 0x80) {
-        b = load<u8>(buf + p++);
-        if (s < 64) ms |= <u64>(b & 0x7f) << s;
-        s += 7;
-        if (p > end) break;
-      }
+      const rss = varint(p, end);
+      p = cursor;
+      const ms = varint(p, end);
+      p = cursor;
       if (p > end) {
         status = STATUS_INCOMPLETE;
         what = 2;
