@@ -156,6 +156,25 @@ export class MemrayRecordParser implements StreamConsumer {
     return this.sd > 0 ? this.st[this.sd - 1] : 0;
   }
 
+  /** CODE_OBJECT (v12+, both formats): false when the record is cut short. */
+  private codeObject(c: Cursor): boolean {
+    const m = this.model!;
+    const id = c.varint();
+    const name = c.cstring();
+    const file = c.cstring();
+    const first = this.firstLineChan + c.svarint();
+    const len = c.varint();
+    const table = c.short ? new Uint8Array(0) : c.bytes(len);
+    if (c.short) return false;
+    this.firstLineChan = first | 0;
+    m.codeName[id] = name;
+    m.codeFile[id] = file;
+    m.codeFirstLine[id] = first | 0;
+    m.codeTable[id] = table;
+    m.recordCounts[R.CODE_OBJECT]++;
+    return true;
+  }
+
   /** Records that are the same in both stream encodings (cold path, bounds-checked). */
   private commonRecord(type: number, c: Cursor): boolean {
     const m = this.model!;
@@ -460,24 +479,9 @@ export class MemrayRecordParser implements StreamConsumer {
           }
           break;
         }
-        case 14: {
-          const id = c.varint();
-          const name = c.cstring();
-          const file = c.cstring();
-          const first = this.firstLineChan + c.svarint();
-          const len = c.varint();
-          const table = c.short ? new Uint8Array(0) : c.bytes(len);
-          if (c.short) ok = false;
-          else {
-            this.firstLineChan = first | 0;
-            m.codeName[id] = name;
-            m.codeFile[id] = file;
-            m.codeFirstLine[id] = first | 0;
-            m.codeTable[id] = table;
-            counts[R.CODE_OBJECT]++;
-          }
+        case 14:
+          ok = this.codeObject(c);
           break;
-        }
         case 5:
         case 6:
         case 7:
@@ -602,22 +606,8 @@ export class MemrayRecordParser implements StreamConsumer {
         m.recordCounts[R.NATIVE_FRAME_ID]++;
         return c.p;
       }
-      case 14: {
-        const id = c.varint();
-        const name = c.cstring();
-        const file = c.cstring();
-        const first = this.firstLineChan + c.svarint();
-        const len = c.varint();
-        const table = c.short ? new Uint8Array(0) : c.bytes(len);
-        if (c.short) return -1;
-        this.firstLineChan = first | 0;
-        m.codeName[id] = name;
-        m.codeFile[id] = file;
-        m.codeFirstLine[id] = first | 0;
-        m.codeTable[id] = table;
-        m.recordCounts[R.CODE_OBJECT]++;
-        return c.p;
-      }
+      case 14:
+        return this.codeObject(c) ? c.p : -1;
       default:
         try {
           return this.commonRecord(type, c) ? c.p : -1;
@@ -986,24 +976,9 @@ export class MemrayRecordParser implements StreamConsumer {
           else m.recordCounts[R.SURVIVING_OBJECT]++;
           break;
         }
-        case 14: {
-          const id = c.varint();
-          const name = c.cstring();
-          const file = c.cstring();
-          const first = this.firstLineChan + c.svarint();
-          const len = c.varint();
-          const table = c.short ? new Uint8Array(0) : c.bytes(len);
-          if (c.short) ok = false;
-          else {
-            this.firstLineChan = first | 0;
-            m.codeName[id] = name;
-            m.codeFile[id] = file;
-            m.codeFirstLine[id] = first | 0;
-            m.codeTable[id] = table;
-            m.recordCounts[R.CODE_OBJECT]++;
-          }
+        case 14:
+          ok = this.codeObject(c);
           break;
-        }
         case 15:
           m.recordCounts[R.AGGREGATED_TRAILER]++;
           this.sawTrailer = true;
