@@ -371,6 +371,33 @@ function afterAllocation(): void {
 
 // ---------------------------------------------------------------- the loop
 
+@inline
+function unzigzag(z: u64): u64 {
+  return (z >>> 1) ^ (0 - (z & 1));
+}
+
+/** Pointer cache miss (format doc §5.3): the address goes to the front; hits keep their place. */
+@inline
+function cachePushFront(a8: u64): void {
+  ringHead = (ringHead + 15) & 15;
+  unchecked((ring[ringHead] = a8));
+}
+
+/** The record at `start` runs past the end of the input. */
+function cut(start: usize, type: i32): usize {
+  status = STATUS_INCOMPLETE;
+  what = type;
+  return start;
+}
+
+/** The record at `start` cannot be read (`code`: one of ERR_*). */
+function failed(start: usize, code: i32, arg: i32): usize {
+  status = STATUS_ERROR;
+  errorCode = code;
+  errorArg = arg;
+  return start;
+}
+
 /** Where the last varint() ended. */
 let cursor: usize = 0;
 
@@ -412,24 +439,14 @@ export function parse(pos: usize, end: usize): usize {
       if (idx == 15) {
         const z = varint(p, end);
         p = cursor;
-        ptr += (z >>> 1) ^ (0 - (z & 1));
+        ptr += unzigzag(z);
         a8 = ptr;
       } else {
         a8 = unchecked(ring[(ringHead + <i32>idx) & 15]);
       }
       let a: u32 = t & 7;
       if (a == 0) a = load<u8>(buf + p++);
-      if (a > 15 || a == 0) {
-        if (p > end) {
-          status = STATUS_INCOMPLETE;
-          what = 0x80;
-        } else {
-          status = STATUS_ERROR;
-          errorCode = ERR_BAD_ALLOCATOR;
-          errorArg = a;
-        }
-        return start;
-      }
+      if (a > 15 || a == 0) return p > end ? cut(start, 0x80) : failed(start, ERR_BAD_ALLOCATOR, a);
       const ca: i32 = unchecked(V12_TO_CANONICAL[a]);
       const kind = unchecked(ALLOCATOR_KIND[ca]);
       let nat: u64 = 0;
@@ -439,26 +456,17 @@ export function parse(pos: usize, end: usize): usize {
         if (native) {
           const z = varint(p, end);
           p = cursor;
-          natChan += (z >>> 1) ^ (0 - (z & 1));
+          natChan += unzigzag(z);
           nat = natChan;
         }
         size = varint(p, end);
         p = cursor;
       }
-      if (p > end) {
-        status = STATUS_INCOMPLETE;
-        what = 0x80;
-        return start;
-      }
-      if (!haveThread) {
-        status = STATUS_ERROR;
-        errorCode = ERR_NO_THREAD_ALLOCATION;
-        return start;
-      }
+      if (p > end) return cut(start, 0x80);
+      if (!haveThread) return failed(start, ERR_NO_THREAD_ALLOCATION, 0);
       if (idx == 15) {
         dataPtr = ptr;
-        ringHead = (ringHead + 15) & 15;
-        unchecked((ring[ringHead] = a8));
+        cachePushFront(a8);
       }
       nativeId = natChan;
       records++;
@@ -511,17 +519,9 @@ export function parse(pos: usize, end: usize): usize {
       p = cursor;
       const z = varint(p, end);
       p = cursor;
-      if (p > end) {
-        status = STATUS_INCOMPLETE;
-        what = 0x40;
-        return start;
-      }
-      if (!haveThread) {
-        status = STATUS_ERROR;
-        errorCode = ERR_NO_THREAD_PUSH;
-        return start;
-      }
-      const offset = <i64>((z >>> 1) ^ (0 - (z & 1)));
+      if (p > end) return cut(start, 0x40);
+      if (!haveThread) return failed(start, ERR_NO_THREAD_PUSH, 0);
+      const offset = <i64>(unzigzag(z));
       const entry: i32 = t & 1;
       const parent: i32 = depth > 0 ? load<i32>(stack + (<usize>(depth - 1) << 2)) : 0;
       let node: i32;
@@ -558,24 +558,19 @@ export function parse(pos: usize, end: usize): usize {
       if (idx == 15) {
         const z = varint(p, end);
         p = cursor;
-        ptr += (z >>> 1) ^ (0 - (z & 1));
+        ptr += unzigzag(z);
         a8 = ptr;
       } else a8 = unchecked(ring[(ringHead + <i32>idx) & 15]);
       let natChan = nativeId;
       if (native && created) {
         const z = varint(p, end);
         p = cursor;
-        natChan += (z >>> 1) ^ (0 - (z & 1));
+        natChan += unzigzag(z);
       }
-      if (p > end) {
-        status = STATUS_INCOMPLETE;
-        what = 0x20;
-        return start;
-      }
+      if (p > end) return cut(start, 0x20);
       if (idx == 15) {
         dataPtr = ptr;
-        ringHead = (ringHead + 15) & 15;
-        unchecked((ring[ringHead] = a8));
+        cachePushFront(a8);
       }
       nativeId = natChan;
       if (created) objectsCreated++;
@@ -586,11 +581,7 @@ export function parse(pos: usize, end: usize): usize {
     }
     if (t >= 0x10) {
       // FRAME_POP
-      if (!haveThread) {
-        status = STATUS_ERROR;
-        errorCode = ERR_NO_THREAD_POP;
-        return start;
-      }
+      if (!haveThread) return failed(start, ERR_NO_THREAD_POP, 0);
       const n: i32 = (t & 0x0f) + 1;
       depth = depth > n ? depth - n : 0;
       pops++;
@@ -608,11 +599,7 @@ export function parse(pos: usize, end: usize): usize {
       p = cursor;
       const ms = varint(p, end);
       p = cursor;
-      if (p > end) {
-        status = STATUS_INCOMPLETE;
-        what = 2;
-        return start;
-      }
+      if (p > end) return cut(start, 2);
       hostMemoryRecord(<f64>rss, <f64>ms, current);
       fineCount++;
       records++;
@@ -620,11 +607,7 @@ export function parse(pos: usize, end: usize): usize {
     }
     if (t == 12) {
       // CONTEXT_SWITCH: u64 tid
-      if (p + 8 > end) {
-        status = STATUS_INCOMPLETE;
-        what = 12;
-        return start;
-      }
+      if (p + 8 > end) return cut(start, 12);
       const tid = load<u64>(buf + p);
       p += 8;
       hostSwitchThread(<f64>tid);
@@ -633,11 +616,7 @@ export function parse(pos: usize, end: usize): usize {
     }
     if (t == 5 || t == 6 || t == 7 || t == 10 || t == 14) {
       const next = hostColdRecord(t, <i32>p, <i32>end);
-      if (next == -1) {
-        status = STATUS_INCOMPLETE;
-        what = t;
-        return start;
-      }
+      if (next == -1) return cut(start, t);
       if (next < 0) {
         status = STATUS_COLD_STOP;
         return start;
@@ -646,10 +625,7 @@ export function parse(pos: usize, end: usize): usize {
       records++;
       continue;
     }
-    status = STATUS_ERROR;
-    errorCode = ERR_UNKNOWN_TYPE;
-    errorArg = t;
-    return start;
+    return failed(start, ERR_UNKNOWN_TYPE, t);
   }
   return p;
 }
