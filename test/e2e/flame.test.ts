@@ -73,13 +73,17 @@ beforeAll(async () => {
   page = harness.page;
   await page.goto(harness.baseUrl);
   // expect.poll only works inside tests; wait on the DOM directly here.
-  await page
-    .locator('[data-testid=capture-tab][data-status=ready]')
-    .filter({ hasText: 'basic.bin' })
-    .waitFor({ timeout: 120_000 })
-    .catch((e: Error) => {
-      throw new Error(`${e.message}\nserver log:\n${harness.serverLog()}`);
-    });
+  // Both captures ready first: the app shows whichever finished last, so a late threads.bin
+  // would otherwise take the screen from basic.bin halfway through a test on a loaded machine.
+  for (const name of ['basic.bin', 'threads.bin'])
+    await page
+      .locator('[data-testid=capture-tab][data-status=ready]')
+      .filter({ hasText: name })
+      .waitFor({ timeout: 120_000 })
+      .catch((e: Error) => {
+        throw new Error(`${e.message}\nserver log:\n${harness.serverLog()}`);
+      });
+  await page.getByTestId('capture-tab').filter({ hasText: 'basic.bin' }).click();
 });
 
 afterAll(async () => {
