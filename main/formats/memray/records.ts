@@ -681,12 +681,12 @@ export class MemrayRecordParser implements StreamConsumer {
   private adoptWasm(w: TotalsExports, m: MemrayTotalsBuilder): void {
     const mem = w.memory.buffer;
     const cap = w.nodeCapacity();
-    const stats = new Float64Array(mem, w.nodeStatsPtr(), cap * 2);
+    const stats = new BigInt64Array(mem, w.nodeStatsPtr(), cap * 2);
     const nodeCount = new Float64Array(cap);
     const nodeBytes = new Float64Array(cap);
     for (let i = 0; i < cap; i++) {
-      nodeCount[i] = stats[2 * i];
-      nodeBytes[i] = stats[2 * i + 1];
+      nodeCount[i] = Number(stats[2 * i]);
+      nodeBytes[i] = Number(stats[2 * i + 1]);
     }
     const counts = new Float64Array(16);
     const bytes = new Float64Array(16);

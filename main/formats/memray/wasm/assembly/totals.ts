@@ -77,25 +77,27 @@ let tableSize: i32 = 0;
 let tableTombs: i32 = 0;
 let tableLimit: i32 = 0;
 
-let nodeStats: usize = 0; // per Python stack node: allocations (f64), bytes (f64), side by side
+// Counts and byte sums are i64: exact, and an integer add is one cycle where a double add
+// chains four through the loop. The getters hand them to JavaScript as doubles (exact < 2^53).
+let nodeStats: usize = 0; // per Python stack node: allocations (i64), bytes (i64), side by side
 let nodeCap: i32 = 0;
 let smallSizes: usize = 0; // u32 × 65536 (counts per size; a u32 holds 4 G records of one size)
-const allocatorCount = new StaticArray<f64>(16);
-const allocatorBytes = new StaticArray<f64>(16);
+const allocatorCount = new StaticArray<i64>(16);
+const allocatorBytes = new StaticArray<i64>(16);
 
-let current: f64 = 0;
-let peak: f64 = 0;
-let liveTotal: f64 = 0;
-let allocationRecords: f64 = 0;
-let peakIndex: f64 = -1;
+let current: i64 = 0;
+let peak: i64 = 0;
+let liveTotal: i64 = 0;
+let allocationRecords: i64 = 0;
+let peakIndex: i64 = -1;
 let fineCount: i32 = 0;
 let peakFine: i32 = 0;
-let records: f64 = 0;
-let pushes: f64 = 0;
-let pops: f64 = 0;
-let objects: f64 = 0;
-let objectsCreated: f64 = 0;
-let objectsDestroyed: f64 = 0;
+let records: i64 = 0;
+let pushes: i64 = 0;
+let pops: i64 = 0;
+let objects: i64 = 0;
+let objectsCreated: i64 = 0;
+let objectsDestroyed: i64 = 0;
 
 let status: i32 = 0;
 let errorCode: i32 = 0;
@@ -183,25 +185,25 @@ export function smallSizesPtr(): usize {
   return smallSizes;
 }
 export function allocatorCountAt(a: i32): f64 {
-  return allocatorCount[a];
+  return <f64>allocatorCount[a];
 }
 export function allocatorBytesAt(a: i32): f64 {
-  return allocatorBytes[a];
+  return <f64>allocatorBytes[a];
 }
 export function getCurrent(): f64 {
-  return current;
+  return <f64>current;
 }
 export function getPeak(): f64 {
-  return peak;
+  return <f64>peak;
 }
 export function getLiveTotal(): f64 {
-  return liveTotal;
+  return <f64>liveTotal;
 }
 export function getAllocationRecords(): f64 {
-  return allocationRecords;
+  return <f64>allocationRecords;
 }
 export function getPeakIndex(): f64 {
-  return peakIndex;
+  return <f64>peakIndex;
 }
 export function getPeakFine(): i32 {
   return peakFine;
@@ -210,22 +212,22 @@ export function getFineCount(): i32 {
   return fineCount;
 }
 export function getRecords(): f64 {
-  return records;
+  return <f64>records;
 }
 export function getPushes(): f64 {
-  return pushes;
+  return <f64>pushes;
 }
 export function getPops(): f64 {
-  return pops;
+  return <f64>pops;
 }
 export function getObjects(): f64 {
-  return objects;
+  return <f64>objects;
 }
 export function getObjectsCreated(): f64 {
-  return objectsCreated;
+  return <f64>objectsCreated;
 }
 export function getObjectsDestroyed(): f64 {
-  return objectsDestroyed;
+  return <f64>objectsDestroyed;
 }
 export function tableEntries(): i32 {
   return tableSize;
@@ -256,18 +258,18 @@ function growNodes(py: i32): void {
 @inline
 function count(py: i32, allocator: i32, size: u64): void {
   if (py >= nodeCap) growNodes(py);
-  const fsize = <f64>size;
+  const isize = <i64>size;
   const pn = nodeStats + (<usize>py << 4);
-  store<f64>(pn, load<f64>(pn) + 1);
-  store<f64>(pn, load<f64>(pn, 8) + fsize, 8);
+  store<i64>(pn, load<i64>(pn) + 1);
+  store<i64>(pn, load<i64>(pn, 8) + isize, 8);
   const ac = unchecked(allocatorCount[allocator]);
   if (ac == 0) hostNewAllocator(allocator);
   unchecked((allocatorCount[allocator] = ac + 1));
-  unchecked((allocatorBytes[allocator] = unchecked(allocatorBytes[allocator]) + fsize));
+  unchecked((allocatorBytes[allocator] = unchecked(allocatorBytes[allocator]) + isize));
   if (size < 65536) {
     const ps = smallSizes + (<usize>size << 2);
     store<u32>(ps, load<u32>(ps) + 1);
-  } else hostLargeSize(fsize);
+  } else hostLargeSize(<f64>size);
 }
 
 /** size-table.ts home(): a 2 KiB address block → a 128-slot region, one slot per 16 bytes. */
@@ -475,25 +477,25 @@ export function parse(pos: usize, end: usize): usize {
       const hi = <u32>(a8 >>> 32);
       if (kind == 0) {
         count(depth > 0 ? load<i32>(stack + (<usize>(depth - 1) << 2)) : 0, ca, size);
-        let old: f64;
+        let old: i64;
         if (hi < MAX_HI) {
           const o = tableInsert(lo, hi, size < <u64>WIDE ? <u32>size : WIDE);
-          old = o == <i32>WIDE ? hostWideTake(lo, hi) : <f64>o;
+          old = o == <i32>WIDE ? <i64>hostWideTake(lo, hi) : <i64>o;
           if (size >= <u64>WIDE) hostWideSet(lo, hi, <f64>size);
         } else {
-          old = hostWideTake(lo, hi);
+          old = <i64>hostWideTake(lo, hi);
           hostWideSet(lo, hi, <f64>size);
         }
         // memray overwrites a live address without taking it off the heap
         if (old >= 0) liveTotal -= old;
-        liveTotal += <f64>size;
-        current += <f64>size;
+        liveTotal += <i64>size;
+        current += <i64>size;
       } else if (kind == 1) {
-        let s: f64 = -1;
+        let s: i64 = -1;
         if (hi < MAX_HI) {
           const o = tableRemove(lo, hi);
-          s = o == <i32>WIDE ? hostWideTake(lo, hi) : <f64>o;
-        } else s = hostWideTake(lo, hi);
+          s = o == <i32>WIDE ? <i64>hostWideTake(lo, hi) : <i64>o;
+        } else s = <i64>hostWideTake(lo, hi);
         if (s >= 0) {
           current -= s;
           liveTotal -= s;
@@ -502,11 +504,11 @@ export function parse(pos: usize, end: usize): usize {
         count(depth > 0 ? load<i32>(stack + (<usize>(depth - 1) << 2)) : 0, ca, size);
         if (size > 0) {
           hostRangeAdd(<f64>a8 * 8, <f64>size);
-          current += <f64>size;
-          liveTotal += <f64>size;
+          current += <i64>size;
+          liveTotal += <i64>size;
         }
       } else {
-        const freed = hostRangeFree(<f64>a8 * 8, <f64>size);
+        const freed = <i64>hostRangeFree(<f64>a8 * 8, <f64>size);
         current -= freed;
         liveTotal -= freed;
       }
@@ -600,7 +602,7 @@ export function parse(pos: usize, end: usize): usize {
       const ms = varint(p, end);
       p = cursor;
       if (p > end) return cut(start, 2);
-      hostMemoryRecord(<f64>rss, <f64>ms, current);
+      hostMemoryRecord(<f64>rss, <f64>ms, <f64>current);
       fineCount++;
       records++;
       continue;
