@@ -1,5 +1,11 @@
 import { InputError } from '../../model/capture-model';
-import { ALLOCATOR_KIND, MemrayIndexBuilder, R, V12_TO_CANONICAL } from '../../model/memray/builder';
+import {
+  ALLOCATOR_KIND,
+  MemrayIndexBuilder,
+  R,
+  V12_TO_CANONICAL,
+  tableBitsFor,
+} from '../../model/memray/builder';
 import { MemrayTotalsBuilder } from '../../model/memray/totals-builder';
 import { Cursor, parseHeader, type MemrayHeader } from './header';
 import { decodeLine } from './lines';
@@ -101,7 +107,7 @@ export class MemrayRecordParser implements StreamConsumer {
       this.model =
         this.totalsOnly && h.fileFormat !== 1
           ? new MemrayTotalsBuilder(h.nativeTraces, this.fileBytes)
-          : new MemrayIndexBuilder(h.nativeTraces);
+          : new MemrayIndexBuilder(h.nativeTraces, this.fileBytes);
       this.model.aggregated = h.fileFormat === 1;
       pos += h.length;
       this.onHeader(h);
@@ -565,7 +571,7 @@ export class MemrayRecordParser implements StreamConsumer {
         tm().allocatorOrder.push(allocator);
       },
     });
-    w.init(MemrayTotalsBuilder.tableBitsFor(this.fileBytes));
+    w.init(tableBitsFor(this.fileBytes));
     return w;
   }
 
