@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const WASM_DIR = join(root, 'main', 'formats', 'memray', 'wasm');
-export const MODULES = ['totals', 'live'];
+export const MODULES = ['totals'];
 /** Fixed options: the output must be byte-for-byte reproducible. */
 const OPTIONS = { optimizeLevel: 3, shrinkLevel: 0, runtime: 'stub', noAssert: true, exportRuntime: false };
 

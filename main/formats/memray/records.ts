@@ -1,11 +1,5 @@
 import { InputError } from '../../model/capture-model';
-import {
-  ALLOCATOR_KIND,
-  MemrayIndexBuilder,
-  R,
-  V12_TO_CANONICAL,
-  tableBitsFor,
-} from '../../model/memray/builder';
+import { ALLOCATOR_KIND, MemrayIndexBuilder, R, V12_TO_CANONICAL } from '../../model/memray/builder';
 import { MemrayTotalsBuilder } from '../../model/memray/totals-builder';
 import { Cursor, parseHeader, type MemrayHeader } from './header';
 import { decodeLine } from './lines';
@@ -107,7 +101,7 @@ export class MemrayRecordParser implements StreamConsumer {
       this.model =
         this.totalsOnly && h.fileFormat !== 1
           ? new MemrayTotalsBuilder(h.nativeTraces, this.fileBytes)
-          : new MemrayIndexBuilder(h.nativeTraces, this.fileBytes);
+          : new MemrayIndexBuilder(h.nativeTraces);
       this.model.aggregated = h.fileFormat === 1;
       pos += h.length;
       this.onHeader(h);
@@ -571,7 +565,7 @@ export class MemrayRecordParser implements StreamConsumer {
         tm().allocatorOrder.push(allocator);
       },
     });
-    w.init(tableBitsFor(this.fileBytes));
+    w.init(MemrayTotalsBuilder.tableBitsFor(this.fileBytes));
     return w;
   }
 

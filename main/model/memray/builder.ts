@@ -1,5 +1,5 @@
 import type { AllocatorFamily } from '../../../shared/api';
-import { EMPTY_SLOT, WasmLiveTable } from '../../formats/memray/wasm/live-wasm';
+import { EMPTY_SLOT, LiveTable } from './live-table';
 import { F64List, PairMap, growF64, growI32, growU8 } from './tables';
 
 /**
@@ -87,14 +87,6 @@ export const MAX_BUCKETS = 2048;
 /** Per-key bucket entries (and free intervals) kept before buckets merge: ~35 MB at most. */
 export const ENTRY_BUDGET = 400_000;
 
-/**
- * log2 of a live table's starting slots for a capture file of `fileBytes`: one slot per 4 bytes
- * of file (≈ 16 decoded bytes), 2^16 to 2^22, so a big capture's table never grows by copying.
- */
-export function tableBitsFor(fileBytes: number): number {
-  return Math.min(22, Math.max(16, Math.ceil(Math.log2(Math.max(1, fileBytes / 4)))));
-}
-
 export class MemrayIndexBuilder {
   // ---- record counts ----
   readonly recordCounts = new Float64Array(RECORD_TYPES.length);
@@ -178,7 +170,7 @@ export class MemrayIndexBuilder {
   private lastKey = -1;
 
   // ---- live simple allocations: address → (key, size, birth fine bucket) ----
-  private readonly live: WasmLiveTable;
+  private readonly live = new LiveTable();
   maxLive = 0;
   // ---- live mmap ranges ----
   private rBegin: number[] = [];
@@ -278,14 +270,9 @@ export class MemrayIndexBuilder {
   /** Set for aggregated captures (no replay; peak/leak numbers given per key). */
   aggregated = false;
 
-  /** `fileBytes` sizes the live table up front (see tableBitsFor). */
-  constructor(
-    readonly nativeTraces: boolean,
-    fileBytes = 0,
-  ) {
+  constructor(readonly nativeTraces: boolean) {
     this.nodeParent[0] = -1;
     this.nodeFrame[0] = -1;
-    this.live = new WasmLiveTable(tableBitsFor(fileBytes));
   }
 
   // ======================= frames and stacks =======================
@@ -636,7 +623,7 @@ export class MemrayIndexBuilder {
   }
 
   /*
-   * Live simple allocations sit in `live` (formats/memray/wasm/live-wasm.ts) with a packed payload
+   * Live simple allocations sit in `live` (see live-table.ts) with a packed payload
    * key << 16 | size and the birth (fine bucket modulo 2^19) beside the address; an allocation
    * living longer than 2^19 memory records gets a wrong birth bucket, only in the time index.
    * "Wide" allocations (size ≥ 64 KiB, key ≥ 65535, address ≥ 2^48) live in `liveOverflow`:

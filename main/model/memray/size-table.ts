@@ -1,7 +1,7 @@
 /**
  * address → size, for the totals-only replay (`heapscope stats`), where nothing but the size
  * of a live allocation is ever asked for. Two int32 words a slot (8 bytes, against the full
- * model's 12 in wasm/assembly/live.ts): [ (address/8) low 32 bits, ~((address/8) high 13 bits << 18 | size) ].
+ * model's 12 in live-table.ts): [ (address/8) low 32 bits, ~((address/8) high 13 bits << 18 | size) ].
  * 2.6 M live allocations fit in 2^22 slots = 32 MiB, about the last-level cache of this
  * kind of machine, where the 12-byte table needs ~50 MB.
  *

@@ -1,4 +1,4 @@
-import { ALLOCATOR_KIND, MemrayIndexBuilder, tableBitsFor } from './builder';
+import { ALLOCATOR_KIND, MemrayIndexBuilder } from './builder';
 import { NOT_FOUND, SIZE_TABLE_MAX_HI, SIZE_TABLE_MAX_SIZE, SizeTable } from './size-table';
 
 /**
@@ -42,8 +42,12 @@ export class MemrayTotalsBuilder extends MemrayIndexBuilder {
    */
   constructor(nativeTraces: boolean, fileBytes = 0) {
     super(nativeTraces);
-    this.tableBits = tableBitsFor(fileBytes);
+    this.tableBits = MemrayTotalsBuilder.tableBitsFor(fileBytes);
     this.sizes = new SizeTable(this.tableBits);
+  }
+
+  static tableBitsFor(fileBytes: number): number {
+    return Math.min(22, Math.max(16, Math.ceil(Math.log2(Math.max(1, fileBytes / 4)))));
   }
 
   override allocation(lo: number, hi: number, size: number, allocator: number, py: number): void {

@@ -5,7 +5,6 @@
  * u64s and raw memory is ~2× faster (bench/memray-stats.bench.mjs measures both).
  */
 import type { WindowMemory } from '../stream';
-import { instantiate } from './instantiate';
 import { WASM_BASE64 } from './totals.wasm';
 
 /** Callbacks the module makes for rare records and values (see assembly/totals.ts imports). */
@@ -69,9 +68,27 @@ export const ERR = {
   UNKNOWN_TYPE: 5,
 } as const;
 
+/** The slice of the WebAssembly JS API used here (this project's Node typings omit it). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+}
+const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+let compiled: object | undefined;
+
 /** A fresh instance (its own memory) wired to `host`. */
 export function instantiateTotals(host: TotalsHost): TotalsExports {
-  return instantiate<TotalsExports>('totals', WASM_BASE64, { host: bind(host) });
+  compiled ??= new wasmApi.Module(Buffer.from(WASM_BASE64, 'base64'));
+  const instance = new wasmApi.Instance(compiled, {
+    host: { ...bind(host) },
+    env: {
+      abort(): never {
+        throw new Error('internal error in the memray totals module (abort)');
+      },
+    },
+  });
+  return instance.exports as unknown as TotalsExports;
 }
 
 function bind(host: TotalsHost): Record<keyof TotalsHost, (...args: number[]) => number | void> {
