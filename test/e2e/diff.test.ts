@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
-import { ROOT, SHOTS, startHarness, type Harness } from './harness';
+import { ROOT, SHOTS, startHarness, type Harness, waitForCaptures } from './harness';
 
 const BEFORE = resolve(ROOT, 'test/fixtures/tracemalloc/py312/inventory-before.pickle.gz');
 const AFTER = resolve(ROOT, 'test/fixtures/tracemalloc/py312/inventory-after.pickle.gz');
@@ -54,15 +54,7 @@ beforeAll(async () => {
   harness = await startHarness({ files: [BEFORE, AFTER, MEMRAY] });
   page = harness.page;
   await page.goto(harness.baseUrl);
-  for (const name of ['inventory-before.pickle.gz', 'inventory-after.pickle.gz', 'basic.bin']) {
-    await page
-      .locator('[data-testid=capture-tab][data-status=ready]')
-      .filter({ hasText: name })
-      .waitFor({ timeout: 120_000 })
-      .catch((e: Error) => {
-        throw new Error(`${e.message}\nserver log:\n${harness.serverLog()}`);
-      });
-  }
+  await waitForCaptures(harness, ['inventory-before.pickle.gz', 'inventory-after.pickle.gz', 'basic.bin']);
 });
 
 afterAll(async () => {

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Papa from 'papaparse';
 import type { Download, Page } from 'playwright-core';
-import { ROOT, SHOTS, startHarness, type Harness } from './harness';
+import { ROOT, SHOTS, startHarness, type Harness, waitForCaptures } from './harness';
 
 const BEFORE = resolve(ROOT, 'test/fixtures/tracemalloc/py312/inventory-before.pickle.gz');
 const AFTER = resolve(ROOT, 'test/fixtures/tracemalloc/py312/inventory-after.pickle.gz');
@@ -86,20 +86,12 @@ beforeAll(async () => {
   harness = await startHarness({ files: [BEFORE, AFTER, CRAFTED, THREADS] });
   page = harness.page;
   await page.goto(harness.baseUrl);
-  for (const name of [
+  await waitForCaptures(harness, [
     'inventory-before.pickle.gz',
     'inventory-after.pickle.gz',
     'evil-names.hwm.csv',
     'threads.bin',
-  ]) {
-    await page
-      .locator('[data-testid=capture-tab][data-status=ready]')
-      .filter({ hasText: name })
-      .waitFor({ timeout: 120_000 })
-      .catch((e: Error) => {
-        throw new Error(`${e.message}\nserver log:\n${harness.serverLog()}`);
-      });
-  }
+  ]);
 });
 
 afterAll(async () => {

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
-import { ROOT, SHOTS, startHarness, type Harness } from './harness';
+import { ROOT, SHOTS, startHarness, type Harness, waitForCaptures } from './harness';
 
 const DIR = resolve(ROOT, 'test/fixtures/memray/v12-memray1.19.3-py311');
 const CAPTURE = resolve(DIR, 'basic.bin');
@@ -72,17 +72,9 @@ beforeAll(async () => {
   harness = await startHarness({ files: [CAPTURE, THREADS] });
   page = harness.page;
   await page.goto(harness.baseUrl);
-  // expect.poll only works inside tests; wait on the DOM directly here.
-  // Both captures ready first: the app shows whichever finished last, so a late threads.bin
-  // would otherwise take the screen from basic.bin halfway through a test on a loaded machine.
-  for (const name of ['basic.bin', 'threads.bin'])
-    await page
-      .locator('[data-testid=capture-tab][data-status=ready]')
-      .filter({ hasText: name })
-      .waitFor({ timeout: 120_000 })
-      .catch((e: Error) => {
-        throw new Error(`${e.message}\nserver log:\n${harness.serverLog()}`);
-      });
+  // expect.poll only works inside tests; wait on the DOM directly here. The app shows the
+  // capture whose header arrived first, which on a loaded machine can be threads.bin: pick.
+  await waitForCaptures(harness, ['basic.bin', 'threads.bin']);
   await page.getByTestId('capture-tab').filter({ hasText: 'basic.bin' }).click();
 });
 

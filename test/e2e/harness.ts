@@ -130,3 +130,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
   };
 }
+
+/** Waits until every named capture's tab says ready (the server log joins a time-out's message). */
+export async function waitForCaptures(harness: Harness, names: string[]): Promise<void> {
+  for (const name of names)
+    await harness.page
+      .locator('[data-testid=capture-tab][data-status=ready]')
+      .filter({ hasText: name })
+      .waitFor({ timeout: 120_000 })
+      .catch((e: Error) => {
+        throw new Error(`${e.message}\nserver log:\n${harness.serverLog()}`);
+      });
+}
