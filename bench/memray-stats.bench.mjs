@@ -73,7 +73,7 @@ let out = {};
 if (mode === 'totals' || mode === 'full') {
   const m = await loadMemrayModel(file, { detail: mode });
   const s = m.statsJson({ top: 10 });
-  out = { records: m.info().records, allocationRecords: m.b.allocationRecords, peak: s.peakMemory, total: s.totalAllocations, maxLive: m.b.maxLive };
+  out = { records: m.info().records, allocationRecords: m.b.allocationRecords, peak: s.peakMemory, total: s.totalAllocations, maxLive: m.b.maxLive, keys: m.b.keyCount };
 } else if (mode === 'decode') {
   const m = await loadMemrayModel(file, { decodeOnly: true });
   out = { records: m.info().records, allocationRecords: m.b.allocationRecords };
@@ -183,6 +183,24 @@ rows.push({ ...dstats, mb: largeMb, records: allocRecords });
 const dfull = best('direct: full index (what the app opens)', () => timed('node', [direct, 'full', LARGE]));
 const dj = JSON.parse(dfull.stdout);
 rows.push({ ...dfull, mb: largeMb, records: allocRecords });
+// Deep recursive stacks (issue 10): ~490 k distinct stacks, the capture whose full open was
+// wrong and 20× slower per record than large.bin's before the live table kept keys whole.
+const TREE = join(FIX, 'treebuilder-pymalloc.bin');
+let deep;
+if (existsSync(TREE)) {
+  const treeOracle = JSON.parse(readFileSync(join(FIX, 'treebuilder-pymalloc.stats.json'), 'utf8'));
+  const dtree = best('direct: full index, treebuilder (deep)', () => timed('node', [direct, 'full', TREE]));
+  const tj = JSON.parse(dtree.stdout);
+  rows.push({ ...dtree, mb: decodedMb(TREE), records: treeOracle.metadata.total_allocations });
+  deep = {
+    cpu: dtree.cpu,
+    rssMb: dtree.rssMb,
+    nsPerRecord: (dtree.cpu / tj.records) * 1e9,
+    largeNsPerRecord: (dfull.cpu / dj.records) * 1e9,
+    keys: tj.keys,
+    peakMatches: tj.peak === treeOracle.metadata.peak_memory,
+  };
+}
 const dec = best('decode only (no heap replay)', () => timed('node', [direct, 'decode', LARGE]));
 rows.push({ ...dec, mb: largeMb, records: allocRecords });
 const lz4ours = best('LZ4 only: our JS decoder (app)', () => timed('node', [direct, 'lz4-ours', LARGE]));
@@ -234,6 +252,10 @@ if (cliOk !== undefined)
     `CLI numbers ${cliOk ? 'equal' : 'DIFFER FROM'} memray's large.stats.json (total_num_allocations, total_bytes_allocated, peak_memory)`,
   );
 console.log(`peak live allocations: ${dj.maxLive.toLocaleString('en-US')}`);
+if (deep)
+  console.log(
+    `full index per record (all record types): treebuilder ${deep.nsPerRecord.toFixed(0)} ns (${deep.keys.toLocaleString('en-US')} keys), large ${deep.largeNsPerRecord.toFixed(0)} ns: ${(deep.nsPerRecord / deep.largeNsPerRecord).toFixed(2)}× (issue 10 target ≤ 1×); peak ${deep.peakMatches ? 'equals' : 'DIFFERS FROM'} treebuilder-pymalloc.stats.json`,
+  );
 const midRow = rows.find((r) => r.label.startsWith('mid.bin'));
 let netThroughput;
 if (startup && midRow) {
@@ -255,6 +277,7 @@ const result = {
   }),
   ratio,
   netThroughput,
+  deepStacks: deep,
   cliMatchesOracle: cliOk,
 };
 

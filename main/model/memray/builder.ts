@@ -1,11 +1,13 @@
 import type { AllocatorFamily } from '../../../shared/api';
-import { EMPTY_SLOT, LiveTable } from './live-table';
+import { HeapReplay, type RangeCutListener } from './heap-replay';
+import { BIRTH_MASK } from './live-table';
 import { F64List, PairMap, growF64, growI32, growU8 } from './tables';
+import { TemporaryAllocations } from './temporary';
 
 /**
  * One-pass index of a memray capture. The record parsers (main/formats/memray) drive it with
- * normalized events; it replays the heap exactly as memray does (format doc §13.2–13.3) and
- * keeps only per-key totals, a time index and the timeline, so its size follows the number of
+ * normalized events; it replays the heap exactly as memray does (docs/formats/memray-format.md
+ * §13.2–13.3) and keeps only per-key totals, a time index and the timeline, so its size follows the number of
  * distinct (stack, native stack, thread, allocator, generation) keys and time buckets, not
  * the number of records. Live allocations sit in an open-addressing table on typed arrays.
  */
@@ -169,20 +171,34 @@ export class MemrayIndexBuilder {
   private lastGen = -1;
   private lastKey = -1;
 
-  // ---- live simple allocations: address → (key, size, birth fine bucket) ----
-  private readonly live = new LiveTable();
-  maxLive = 0;
-  // ---- live mmap ranges ----
-  private rBegin: number[] = [];
-  private rEnd: number[] = [];
-  private rKey: number[] = [];
-  private rBirth: number[] = [];
+  // ---- the heap: live allocations, mmap ranges, current and peak (memray's rules) ----
+  readonly heap = new HeapReplay();
+  /** memray's temporary allocations (temporary.ts), for every offered threshold at once. */
+  readonly temporary = new TemporaryAllocations();
+  /** A munmap's cuts, attributed to the ranges' keys (bound once: no closure per record). */
+  private readonly onRangeCut: RangeCutListener = (k, birth, removed, freed) => {
+    this.liveCount[k] -= freed;
+    this.liveBytes[k] -= removed;
+    this.famLive[this.keyFam[k]] -= removed;
+    this.mark(k);
+    this.recordFree(k, this.birthOf(birth), freed, removed);
+  };
 
-  // ---- heap, peak ----
-  current = 0;
-  peak = 0;
-  /** Index (among ALLOCATION records) of the last record at which the heap equalled the peak. */
-  peakIndex = -1;
+  get current(): number {
+    return this.heap.current;
+  }
+  get peak(): number {
+    return this.heap.peak;
+  }
+  set peak(v: number) {
+    this.heap.peak = v;
+  }
+  get peakIndex(): number {
+    return this.heap.peakIndex;
+  }
+  get maxLive(): number {
+    return this.heap.maxLiveEntries;
+  }
   /** Fine bucket (MEMORY_RECORD count) in which the peak happened. */
   peakFine = 0;
   readonly famLive = new Float64Array(FAMILIES.length);
@@ -267,6 +283,8 @@ export class MemrayIndexBuilder {
   private mergeKeys = new Int32Array(1024);
   /** Per-key entries kept before buckets merge (lowered by tests). */
   entryBudget = ENTRY_BUDGET;
+  /** Entries the index may hold before merging again, once the budget proved too small. */
+  private entryFloor = 0;
   /** Set for aggregated captures (no replay; peak/leak numbers given per key). */
   aggregated = false;
 
@@ -543,12 +561,10 @@ export class MemrayIndexBuilder {
     this.startAllBytes[k] = this.allBytes[k];
   }
 
-  /** memray's `>=` rule: after every ALLOCATION record, a heap equal to the max is the new peak. */
+  /** memray's `>=` rule (heap-replay.ts) and the journals that follow the global and bucket peaks. */
   private afterRecord(): void {
-    const cur = this.current;
-    if (cur >= this.peak) {
-      this.peak = cur;
-      this.peakIndex = this.allocationRecords - 1;
+    const cur = this.heap.current;
+    if (this.heap.endRecord(this.allocationRecords - 1)) {
       this.peakFine = this.fineCount;
       const list = this.gList;
       for (let i = 0; i < this.gN; i++) {
@@ -579,34 +595,32 @@ export class MemrayIndexBuilder {
    * One ALLOCATION record (any allocator). The address arrives as address/8 split in two int32
    * halves (`lo` = low 32 bits, `hi` = the rest) so no double is boxed per record;
    * `allocator` is canonical (v10 numbering), `py` the Python stack node, `nat` the native one.
+   * The heap rules themselves are heap-replay.ts; this attributes what they do to keys.
    */
   allocation(lo: number, hi: number, size: number, allocator: number, py: number, nat: number): void {
     this.allocationRecords++;
+    const heap = this.heap;
     const kind = ALLOCATOR_KIND[allocator];
     if (kind === 0) {
       const k = this.keyFor(py, nat, allocator);
       this.countAllocation(k, size);
-      this.liveInsert(lo, hi, k, size);
-      this.current += size;
+      this.temporary.allocated(this.thread, lo, hi, size, k);
+      if (heap.allocate(lo, hi, size, k, this.fineCount)) this.left(heap.key, heap.birth, heap.size);
+      this.entered(k, size);
     } else if (kind === 1) {
-      this.liveRemove(lo, hi);
+      this.temporary.freed(this.thread, lo, hi, -1);
+      if (heap.free(lo, hi)) this.left(heap.key, heap.birth, heap.size);
     } else if (kind === 2) {
       const k = this.keyFor(py, nat, allocator);
       this.countAllocation(k, size);
+      this.temporary.allocated(this.thread, lo, hi, size, k);
       if (size > 0) {
-        const address = (hi * 4294967296 + (lo >>> 0)) * 8;
-        this.rBegin.push(address);
-        this.rEnd.push(address + size);
-        this.rKey.push(k);
-        this.rBirth.push(this.fineCount);
-        this.liveCount[k]++;
-        this.liveBytes[k] += size;
-        this.famLive[this.keyFam[k]] += size;
-        this.mark(k);
-        this.current += size;
+        heap.map((hi * 4294967296 + (lo >>> 0)) * 8, size, k, this.fineCount);
+        this.entered(k, size);
       }
     } else {
-      this.unmap((hi * 4294967296 + (lo >>> 0)) * 8, size);
+      this.temporary.freed(this.thread, lo, hi, size);
+      heap.unmap((hi * 4294967296 + (lo >>> 0)) * 8, size, this.onRangeCut);
     }
     this.afterRecord();
   }
@@ -622,178 +636,29 @@ export class MemrayIndexBuilder {
     else this.largeSizes.set(size, (this.largeSizes.get(size) ?? 0) + 1);
   }
 
-  /*
-   * Live simple allocations sit in `live` (see live-table.ts) with a packed payload
-   * key << 16 | size and the birth (fine bucket modulo 2^19) beside the address; an allocation
-   * living longer than 2^19 memory records gets a wrong birth bucket, only in the time index.
-   * "Wide" allocations (size ≥ 64 KiB, key ≥ 65535, address ≥ 2^48) live in `liveOverflow`:
-   * they are few (large buffers), so the many small ones stay packed.
-   */
-  private liveInsert(lo: number, hi: number, k: number, size: number): void {
-    if (hi >= 8192 || size >= 65536 || k >= 65535) {
-      // a wide allocation replacing a packed one at the same address takes it out too
-      if (hi < 8192) this.replaced(this.live.remove(lo, hi));
-      this.overflowInsert((hi * 4294967296 + (lo >>> 0)) * 8, k, size);
-      return;
-    }
-    if (this.overflowMayHave(lo, hi)) this.overflowRemove((hi * 4294967296 + (lo >>> 0)) * 8, true);
-    const old = this.live.insert(lo, hi, (k << 16) | size, (this.fineCount & 0x7ffff) << 13);
-    if (old !== EMPTY_SLOT) this.replaced(old);
-    else if (this.live.size > this.maxLive) this.maxLive = this.live.size;
+  /** An allocation of key `k` became live. */
+  private entered(k: number, size: number): void {
     this.liveCount[k]++;
     this.liveBytes[k] += size;
     this.famLive[this.keyFam[k]] += size;
     this.mark(k);
   }
 
-  /**
-   * memray overwrites a live address without subtracting it from the heap (parity quirk); the
-   * old allocation (packed payload `old`, its birth in live.lastBirthWord) leaves the live set.
-   */
-  private replaced(old: number): void {
-    if (old === EMPTY_SLOT) return;
-    const ok = old >>> 16;
-    const os = old & 65535;
-    this.liveCount[ok]--;
-    this.liveBytes[ok] -= os;
-    this.famLive[this.keyFam[ok]] -= os;
-    this.mark(ok);
-    this.recordFree(ok, this.birthOf(this.live.lastBirthWord >>> 13), 1, os);
-  }
-
-  /** Fine bucket from its low 19 bits (the most recent one with those bits). */
-  private birthOf(low19: number): number {
-    return this.fineCount - ((this.fineCount - low19) & 0x7ffff);
-  }
-
-  private liveRemove(lo: number, hi: number): void {
-    const w = this.live.remove(lo, hi);
-    if (w === EMPTY_SLOT) {
-      if (this.overflowMayHave(lo, hi)) this.overflowRemove((hi * 4294967296 + (lo >>> 0)) * 8, false);
-      return;
-    }
-    const k = w >>> 16;
-    const size = w & 65535;
-    this.current -= size;
+  /** An allocation of key `k` (born in fine bucket `birth` mod 2^19) left the live set. */
+  private left(k: number, birth: number, size: number): void {
     this.liveCount[k]--;
     this.liveBytes[k] -= size;
     this.famLive[this.keyFam[k]] -= size;
     this.mark(k);
-    this.recordFree(k, this.birthOf(this.live.lastBirthWord >>> 13), 1, size);
+    this.recordFree(k, this.birthOf(birth), 1, size);
   }
 
-  private readonly liveOverflow = new Map<number, { key: number; size: number; birth: number }>();
   /**
-   * Counting filter over the overflow map's addresses: the packed table's hot paths ask it
-   * before touching the Map (a Map lookup boxes the address and costs a GC-visible double).
+   * Fine bucket from its low 19 bits (the most recent one with those bits): an allocation
+   * living longer than 2^19 memory records gets a wrong birth bucket, only in the time index.
    */
-  private readonly overflowFilter = new Uint16Array(1 << 16);
-
-  private overflowBit(lo: number, hi: number): number {
-    return Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) >>> 16;
-  }
-
-  private overflowMayHave(lo: number, hi: number): boolean {
-    return this.liveOverflow.size > 0 && this.overflowFilter[this.overflowBit(lo, hi)] !== 0;
-  }
-
-  private overflowInsert(address: number, k: number, size: number): void {
-    this.overflowRemove(address, true);
-    const a8 = Math.floor(address / 8);
-    this.overflowFilter[this.overflowBit(a8 | 0, (a8 / 4294967296) | 0)]++;
-    this.liveOverflow.set(address, { key: k, size, birth: this.fineCount });
-    this.liveCount[k]++;
-    this.liveBytes[k] += size;
-    this.famLive[this.keyFam[k]] += size;
-    this.mark(k);
-  }
-
-  /** `replaced`: the address is being re-allocated (heap not reduced, memray's quirk). */
-  private overflowRemove(address: number, replaced: boolean): void {
-    const e = this.liveOverflow.get(address);
-    if (!e) return;
-    this.liveOverflow.delete(address);
-    const a8 = Math.floor(address / 8);
-    this.overflowFilter[this.overflowBit(a8 | 0, (a8 / 4294967296) | 0)]--;
-    if (!replaced) this.current -= e.size;
-    this.liveCount[e.key]--;
-    this.liveBytes[e.key] -= e.size;
-    this.famLive[this.keyFam[e.key]] -= e.size;
-    this.mark(e.key);
-    this.recordFree(e.key, e.birth, 1, e.size);
-  }
-
-  /** munmap: shrink, split or drop every live mmap range it overlaps (§13.1). */
-  private unmap(address: number, size: number): void {
-    const lo = address;
-    const hi = address + size;
-    const n = this.rBegin.length;
-    let w = 0;
-    const addBegin: number[] = [];
-    const addEnd: number[] = [];
-    const addKey: number[] = [];
-    const addBirth: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const b = this.rBegin[i];
-      const e = this.rEnd[i];
-      const k = this.rKey[i];
-      const birth = this.rBirth[i];
-      const ob = Math.max(b, lo);
-      const oe = Math.min(e, hi);
-      if (oe <= ob) {
-        this.rBegin[w] = b;
-        this.rEnd[w] = e;
-        this.rKey[w] = k;
-        this.rBirth[w] = birth;
-        w++;
-        continue;
-      }
-      const removed = oe - ob;
-      this.current -= removed;
-      this.liveBytes[k] -= removed;
-      this.famLive[this.keyFam[k]] -= removed;
-      this.mark(k);
-      const keepLeft = b < ob;
-      const keepRight = oe < e;
-      if (!keepLeft && !keepRight) {
-        this.liveCount[k]--;
-        this.recordFree(k, birth, 1, removed);
-        continue;
-      }
-      this.recordFree(k, birth, keepLeft && keepRight ? -1 : 0, removed);
-      if (keepLeft) {
-        this.rBegin[w] = b;
-        this.rEnd[w] = ob;
-        this.rKey[w] = k;
-        this.rBirth[w] = birth;
-        w++;
-      }
-      if (keepRight) {
-        if (keepLeft) {
-          this.liveCount[k]++;
-          addBegin.push(oe);
-          addEnd.push(e);
-          addKey.push(k);
-          addBirth.push(birth);
-        } else {
-          this.rBegin[w] = oe;
-          this.rEnd[w] = e;
-          this.rKey[w] = k;
-          this.rBirth[w] = birth;
-          w++;
-        }
-      }
-    }
-    this.rBegin.length = w;
-    this.rEnd.length = w;
-    this.rKey.length = w;
-    this.rBirth.length = w;
-    for (let i = 0; i < addBegin.length; i++) {
-      this.rBegin.push(addBegin[i]);
-      this.rEnd.push(addEnd[i]);
-      this.rKey.push(addKey[i]);
-      this.rBirth.push(addBirth[i]);
-    }
+  private birthOf(low19: number): number {
+    return this.fineCount - ((this.fineCount - low19) & BIRTH_MASK);
   }
 
   /** Frees are kept per (key, birth bucket) for the open bucket: memray's --temporal intervals. */
@@ -837,6 +702,7 @@ export class MemrayIndexBuilder {
     this.tAllocCount.push(this.intervalCount);
     this.tAllocBytes.push(this.intervalBytes);
     for (let f = 0; f < FAMILIES.length; f++) this.tFam[f].push(this.famLive[f]);
+    this.temporary.memoryRecord();
     this.intervalCount = 0;
     this.intervalBytes = 0;
     this.fineCount++;
@@ -904,15 +770,24 @@ export class MemrayIndexBuilder {
     // Bound the index: at most maxBuckets buckets and about ENTRY_BUDGET per-key entries (a
     // capture with many stacks touched everywhere gets coarser buckets instead of more memory).
     // Merging needs an even count so the open bucket starts a merged one.
+    const limit = Math.max(this.entryBudget, this.entryFloor);
+    let merged = false;
     while (
       this.bStartHeap.length >= 2 &&
       this.bStartHeap.length % 2 === 0 &&
-      (this.bStartHeap.length >= this.maxBuckets || this.eN > this.entryBudget || this.iN > this.entryBudget)
+      (this.bStartHeap.length >= this.maxBuckets || this.eN > limit || this.iN > limit)
     ) {
       const before = this.eN + this.iN;
       this.mergeBuckets();
+      merged = true;
       if (this.bStartHeap.length < this.maxBuckets && this.eN + this.iN === before) break;
     }
+    // More distinct keys than the budget (deep recursive stacks: 492 k keys in the 3.8 MB
+    // treebuilder capture) cannot fit however coarse the buckets get; merging again at every
+    // bucket rewrote all entries each time (2.4 s of a 7.7 s open). Merge again only once the
+    // entries have doubled: the index stays within 2× what one bucket per key needs.
+    if (merged && (this.eN > this.entryBudget || this.iN > this.entryBudget))
+      this.entryFloor = 2 * Math.max(this.eN, this.iN);
   }
 
   /**
@@ -1139,13 +1014,13 @@ export class MemrayIndexBuilder {
 
   /** Live simple allocations now (for tests and sanity checks). */
   get liveAllocations(): number {
-    return this.live.size + this.liveOverflow.size + this.rBegin.length;
+    return this.heap.liveEntries;
   }
 
   /** Bytes held by the index, roughly (for the bench report). */
   approxBytes(): number {
     return (
-      this.live.bytes +
+      this.heap.tableBytes +
       this.keyPy.length * 8 * 20 +
       this.eKey.length * 52 +
       this.iKey.length * 24 +

@@ -1,23 +1,32 @@
 /**
- * The live-allocation table: address → (packed key/size word, birth word), as an extendible
- * hash of fixed-size open-addressing segments. Growing splits one 192 KiB segment at a time,
- * so an old and a new full-size table never coexist: on large.bin (2.6 M live allocations at
- * the peak) the process peak went from 143 MB (one doubling table) to 121 MB.
+ * The live-allocation table: address → (key, size, birth), as an extendible hash of fixed-size
+ * open-addressing segments. Growing splits one 256 KiB segment at a time, so an old and a new
+ * full-size table never coexist (on large.bin, 2.6 M live allocations at the peak, one doubling
+ * table peaked 22 MB higher).
  *
- * A slot is 3 int32 words: [ (address/8) low 32 bits, (address/8) high 13 bits | birth << 13,
- * payload ]; payload -1 marks an empty slot, -2 a removed one (tombstone: a remove is one store,
- * cheaper than shifting a cluster back; segments are rebuilt when tombstones pile up).
- * Payloads are ≥ 0. Addresses ≥ 2^48 are the caller's business.
+ * A slot is 4 int32 words: [ (address/8) low 32 bits, (address/8) high 13 bits | birth << 13,
+ * key, size (as uint32) ]. The key word alone says whether a slot is used: EMPTY_SLOT (-1) or
+ * TOMB (-2), else a key ≥ 0. Key and size have words of their own on purpose: an earlier layout
+ * packed `key << 16 | size` into one word whose sign doubled as "empty", so every key from
+ * 32768 up vanished from the table at the first segment split (deep-stack captures have
+ * millions of keys; their leaks came out 3× too high). Callers keep addresses ≥ 2^48, high
+ * words < 0 and sizes ≥ 2^32 out (see heap-replay.ts).
  */
 
 const SEG_BITS = 14;
 const SEG_SLOTS = 1 << SEG_BITS;
 const SEG_MASK = SEG_SLOTS - 1;
+/** Words per slot. */
+const W = 4;
 /** Split a segment when it would exceed 75 % load. */
 const SEG_MAX = (SEG_SLOTS * 3) >> 2;
 export const EMPTY_SLOT = -1;
 /** A removed entry: probes continue past it; inserts may reuse it. */
 const TOMB = -2;
+/** The largest high word (of address/8) the table holds: addresses below 2^48. */
+export const LIVE_TABLE_MAX_HI = 8191;
+/** Births are kept modulo 2^19. */
+export const BIRTH_MASK = 0x7ffff;
 
 function hashOf(lo: number, hi: number): number {
   // Addresses within one 2 KiB block share a hash (and so a segment and a 256-slot region):
@@ -40,9 +49,11 @@ export class LiveTable {
   private readonly segTomb: number[] = [];
   private readonly segDepth: number[] = [];
   size = 0;
-  /** Birth word of the entry found by the last insert (when replacing) or remove. */
-  lastBirthWord = 0;
-  private readonly scratch = new Int32Array(SEG_SLOTS * 3);
+  /** The entry found by the last insert (when it replaced one) or remove. */
+  lastKey = 0;
+  lastSize = 0;
+  lastBirth = 0;
+  private readonly scratch = new Int32Array(SEG_SLOTS * W);
 
   constructor() {
     this.segs.push(LiveTable.emptySegment());
@@ -52,13 +63,13 @@ export class LiveTable {
   }
 
   private static emptySegment(): Int32Array {
-    const s = new Int32Array(SEG_SLOTS * 3);
-    for (let i = 2; i < s.length; i += 3) s[i] = EMPTY_SLOT;
+    const s = new Int32Array(SEG_SLOTS * W);
+    for (let i = 2; i < s.length; i += W) s[i] = EMPTY_SLOT;
     return s;
   }
 
   get bytes(): number {
-    return this.segs.length * SEG_SLOTS * 12 + this.dir.length * 4;
+    return this.segs.length * SEG_SLOTS * W * 4 + this.dir.length * 4;
   }
 
   private segIndex(h: number): number {
@@ -66,47 +77,53 @@ export class LiveTable {
   }
 
   /**
-   * Inserts or replaces. Returns the previous payload when the address was live (its birth in
-   * `lastBirthWord`), else EMPTY_SLOT.
+   * Inserts or replaces (`hi` ≤ LIVE_TABLE_MAX_HI, `key` ≥ 0, `birth` < 2^19). Returns true when
+   * the address was live; the old entry is then in lastKey/lastSize/lastBirth.
    */
-  insert(lo: number, hi: number, payload: number, birthBits: number): number {
+  insert(lo: number, hi: number, key: number, size: number, birth: number): boolean {
     const h = hashOf(lo, hi);
+    const hiBirth = hi | (birth << 13);
     let si = this.segIndex(h);
     for (;;) {
       const t = this.segs[si];
       let i = posOf(h, lo);
       let reuse = -1;
       for (;;) {
-        const j = i * 3;
-        const w = t[j + 2];
-        if (w === EMPTY_SLOT) break;
-        if (w === TOMB) {
+        const j = i * W;
+        const k = t[j + 2];
+        if (k === EMPTY_SLOT) break;
+        if (k === TOMB) {
           if (reuse < 0) reuse = j;
         } else if (t[j] === lo && (t[j + 1] & 8191) === hi) {
-          this.lastBirthWord = t[j + 1];
-          t[j + 1] = hi | birthBits;
-          t[j + 2] = payload;
-          return w;
+          this.lastKey = k;
+          this.lastSize = t[j + 3] >>> 0;
+          this.lastBirth = t[j + 1] >>> 13;
+          t[j + 1] = hiBirth;
+          t[j + 2] = key;
+          t[j + 3] = size;
+          return true;
         }
         i = (i + 1) & SEG_MASK;
       }
       if (reuse >= 0) {
         t[reuse] = lo;
-        t[reuse + 1] = hi | birthBits;
-        t[reuse + 2] = payload;
+        t[reuse + 1] = hiBirth;
+        t[reuse + 2] = key;
+        t[reuse + 3] = size;
         this.segTomb[si]--;
         this.segCount[si]++;
         this.size++;
-        return EMPTY_SLOT;
+        return false;
       }
       if (this.segCount[si] + this.segTomb[si] < SEG_MAX) {
-        const j = i * 3;
+        const j = i * W;
         t[j] = lo;
-        t[j + 1] = hi | birthBits;
-        t[j + 2] = payload;
+        t[j + 1] = hiBirth;
+        t[j + 2] = key;
+        t[j + 3] = size;
         this.segCount[si]++;
         this.size++;
-        return EMPTY_SLOT;
+        return false;
       }
       // Full: clean out tombstones if they are a good part of it, else split. One 2 KiB address
       // block has at most 256 entries, so this always makes room eventually.
@@ -116,26 +133,28 @@ export class LiveTable {
     }
   }
 
-  /** Removes the address; returns its payload (birth in `lastBirthWord`) or EMPTY_SLOT. */
-  remove(lo: number, hi: number): number {
+  /** Removes the address; returns true when it was live (the entry in lastKey/lastSize/lastBirth). */
+  remove(lo: number, hi: number): boolean {
     const h = hashOf(lo, hi);
     const si = this.segIndex(h);
     const t = this.segs[si];
     let i = posOf(h, lo);
     for (;;) {
-      const j = i * 3;
-      const w = t[j + 2];
-      if (w === EMPTY_SLOT) return EMPTY_SLOT;
-      if (w !== TOMB && t[j] === lo && (t[j + 1] & 8191) === hi) {
-        this.lastBirthWord = t[j + 1];
+      const j = i * W;
+      const k = t[j + 2];
+      if (k === EMPTY_SLOT) return false;
+      if (k !== TOMB && t[j] === lo && (t[j + 1] & 8191) === hi) {
+        this.lastKey = k;
+        this.lastSize = t[j + 3] >>> 0;
+        this.lastBirth = t[j + 1] >>> 13;
         this.segCount[si]--;
         this.size--;
-        if (t[((i + 1) & SEG_MASK) * 3 + 2] === EMPTY_SLOT) {
+        if (t[((i + 1) & SEG_MASK) * W + 2] === EMPTY_SLOT) {
           // end of a chain: no tombstone needed, and the tombstones just before it go too
           t[j + 2] = EMPTY_SLOT;
           let b = (i - 1) & SEG_MASK;
-          while (t[b * 3 + 2] === TOMB) {
-            t[b * 3 + 2] = EMPTY_SLOT;
+          while (t[b * W + 2] === TOMB) {
+            t[b * W + 2] = EMPTY_SLOT;
             this.segTomb[si]--;
             b = (b - 1) & SEG_MASK;
           }
@@ -143,9 +162,19 @@ export class LiveTable {
           t[j + 2] = TOMB;
           this.segTomb[si]++;
         }
-        return w;
+        return true;
       }
       i = (i + 1) & SEG_MASK;
+    }
+  }
+
+  /** Calls `fn` for every live entry (address/8 as lo, hi). Order is unspecified. */
+  forEach(fn: (lo: number, hi: number, key: number, size: number, birth: number) => void): void {
+    for (const t of this.segs) {
+      for (let j = 0; j < t.length; j += W) {
+        const k = t[j + 2];
+        if (k >= 0) fn(t[j], t[j + 1] & 8191, k, t[j + 3] >>> 0, t[j + 1] >>> 13);
+      }
     }
   }
 
@@ -178,35 +207,35 @@ export class LiveTable {
   /** Takes every entry of segment `si` out (dropping tombstones) and re-inserts it where the directory now says. */
   private rebuild(si: number): void {
     const t = this.segs[si];
-    // one scratch buffer for every rebuild: a fresh one each time is 200 KB of garbage per split
+    // one scratch buffer for every rebuild: a fresh one each time is 256 KB of garbage per split
     const moved = this.scratch;
     let m = 0;
-    for (let i = 0; i < SEG_SLOTS; i++) {
-      const j = i * 3;
-      const w = t[j + 2];
-      if (w >= 0) {
+    for (let j = 0; j < t.length; j += W) {
+      const k = t[j + 2];
+      if (k >= 0) {
         moved[m++] = t[j];
         moved[m++] = t[j + 1];
-        moved[m++] = w;
+        moved[m++] = k;
+        moved[m++] = t[j + 3];
       }
       t[j + 2] = EMPTY_SLOT;
     }
     this.size -= this.segCount[si];
     this.segCount[si] = 0;
     this.segTomb[si] = 0;
-    for (let k = 0; k < m; k += 3) {
-      const lo = moved[k];
-      const w1 = moved[k + 1];
-      const hi = w1 & 8191;
-      const h = hashOf(lo, hi);
+    for (let x = 0; x < m; x += W) {
+      const lo = moved[x];
+      const w1 = moved[x + 1];
+      const h = hashOf(lo, w1 & 8191);
       const s = this.segIndex(h);
       const seg = this.segs[s];
       let i = posOf(h, lo);
-      while (seg[i * 3 + 2] !== EMPTY_SLOT) i = (i + 1) & SEG_MASK;
-      const j = i * 3;
+      while (seg[i * W + 2] !== EMPTY_SLOT) i = (i + 1) & SEG_MASK;
+      const j = i * W;
       seg[j] = lo;
       seg[j + 1] = w1;
-      seg[j + 2] = moved[k + 2];
+      seg[j + 2] = moved[x + 2];
+      seg[j + 3] = moved[x + 3];
       this.segCount[s]++;
       this.size++;
     }

@@ -1,28 +1,17 @@
 import { ALLOCATOR_KIND, MemrayIndexBuilder } from './builder';
-import { NOT_FOUND, SIZE_TABLE_MAX_HI, SIZE_TABLE_MAX_SIZE, SizeTable } from './size-table';
 
 /**
- * The replay `heapscope stats` needs and nothing more: totals per key, the size histogram, the
- * heap, its peak and when, and what is alive at the end. No time index, no per-key peak or
- * leak journals, no key or birth per live allocation: a live allocation is an address and a
- * size (size-table.ts). Same heap rules as the full builder (memray's, format doc §13.2–13.3),
- * checked against the same oracles; queries that need more than totals are refused by the model.
+ * The replay `heapscope stats` needs and nothing more: totals per Python stack node and
+ * allocator, the size histogram, the heap, its peak and when, and what is alive at the end. No
+ * time index, no per-key peak or leak journals. The heap rules are the full builder's own
+ * (heap-replay.ts, one implementation), driven with key 0; queries that need more than totals
+ * are refused by the model.
  */
-/** Table size standing for "the size is in `wide`" (sizes from here up live there). */
-const WIDE = SIZE_TABLE_MAX_SIZE - 1;
-
 export class MemrayTotalsBuilder extends MemrayIndexBuilder {
-  private readonly sizes: SizeTable;
-  /** log2 of the table's starting slots (the WebAssembly loop sizes its own table the same). */
+  /** log2 of the WebAssembly loop's starting table slots (see tableBitsFor). */
   readonly tableBits: number;
   /** Set by a parser whose own loop keeps the numbers (the WebAssembly one); run by finish(). */
   external?: () => void;
-  /**
-   * Sizes too wide for the table (≥ WIDE), by address; the table holds WIDE for them, so the
-   * common lookup never touches this map. Addresses ≥ 2^48 (none on x86-64 or arm64 user
-   * space) live only here.
-   */
-  private readonly wide = new Map<number, number>();
   /**
    * Allocations per Python stack node and per allocator: all `stats` reports per location
    * (memray groups by the innermost Python frame), without a (stack, thread, allocator) key
@@ -30,20 +19,14 @@ export class MemrayTotalsBuilder extends MemrayIndexBuilder {
    */
   private nodeCountAll = new Float64Array(4096);
   private nodeBytesAll = new Float64Array(4096);
-  /** Live mmap ranges as [begin, end) pairs. */
-  private ranges: number[] = [];
-  /** Bytes alive now (differs from `current` after memray's overwrite quirk). */
-  liveTotal = 0;
 
   /**
-   * `fileBytes` sizes the table up front, so a big capture never copies it while growing:
-   * one slot per 4 bytes of file (≈ 16 decoded bytes), 2^16 to 2^22 slots (512 KiB to
-   * 32 MiB). The memory is the allocator's zeroed pages, touched only where entries land.
+   * `fileBytes` sizes the WebAssembly loop's table up front, so a big capture never copies it
+   * while growing: one slot per 4 bytes of file (≈ 16 decoded bytes), 2^16 to 2^22 slots.
    */
   constructor(nativeTraces: boolean, fileBytes = 0) {
     super(nativeTraces);
     this.tableBits = MemrayTotalsBuilder.tableBitsFor(fileBytes);
-    this.sizes = new SizeTable(this.tableBits);
   }
 
   static tableBitsFor(fileBytes: number): number {
@@ -52,45 +35,20 @@ export class MemrayTotalsBuilder extends MemrayIndexBuilder {
 
   override allocation(lo: number, hi: number, size: number, allocator: number, py: number): void {
     this.allocationRecords++;
+    const heap = this.heap;
     const kind = ALLOCATOR_KIND[allocator];
     if (kind === 0) {
       this.count(py, allocator, size);
-      let old: number;
-      if (hi < SIZE_TABLE_MAX_HI) {
-        old = this.sizes.insert(lo, hi, size < WIDE ? size : WIDE);
-        if (old === WIDE) old = this.takeWide(lo, hi);
-        if (size >= WIDE) this.wide.set((hi * 4294967296 + (lo >>> 0)) * 8, size);
-      } else {
-        old = this.takeWide(lo, hi);
-        this.wide.set((hi * 4294967296 + (lo >>> 0)) * 8, size);
-      }
-      // memray overwrites a live address without taking it off the heap; it leaves the live set
-      if (old !== NOT_FOUND) this.liveTotal -= old;
-      this.liveTotal += size;
-      this.current += size;
+      heap.allocate(lo, hi, size, 0, 0);
     } else if (kind === 1) {
-      let s = hi < SIZE_TABLE_MAX_HI ? this.sizes.remove(lo, hi) : WIDE;
-      if (s === WIDE) s = this.takeWide(lo, hi);
-      if (s !== NOT_FOUND) {
-        this.current -= s;
-        this.liveTotal -= s;
-      }
+      heap.free(lo, hi);
     } else if (kind === 2) {
       this.count(py, allocator, size);
-      if (size > 0) {
-        const address = (hi * 4294967296 + (lo >>> 0)) * 8;
-        this.ranges.push(address, address + size);
-        this.current += size;
-        this.liveTotal += size;
-      }
+      heap.map((hi * 4294967296 + (lo >>> 0)) * 8, size, 0, 0);
     } else {
-      this.unmapRange((hi * 4294967296 + (lo >>> 0)) * 8, size);
+      heap.unmap((hi * 4294967296 + (lo >>> 0)) * 8, size);
     }
-    if (this.current >= this.peak) {
-      this.peak = this.current;
-      this.peakIndex = this.allocationRecords - 1;
-      this.peakFine = this.fineCount;
-    }
+    if (heap.endRecord(this.allocationRecords - 1)) this.peakFine = this.fineCount;
   }
 
   private count(py: number, allocator: number, size: number): void {
@@ -114,19 +72,20 @@ export class MemrayTotalsBuilder extends MemrayIndexBuilder {
 
   /** The host side of the WebAssembly loop (formats/memray/wasm): what it keeps in JS. */
   takeWide(lo: number, hi: number): number {
-    const address = (hi * 4294967296 + (lo >>> 0)) * 8;
-    const s = this.wide.get(address);
-    if (s === undefined) return NOT_FOUND;
-    this.wide.delete(address);
-    return s;
+    return this.heap.takeWideSize(lo, hi);
   }
 
   setWide(lo: number, hi: number, size: number): void {
-    this.wide.set((hi * 4294967296 + (lo >>> 0)) * 8, size);
+    this.heap.setWideSize(lo, hi, size);
   }
 
   addRange(address: number, size: number): void {
-    this.ranges.push(address, address + size);
+    this.heap.ranges.add(address, size);
+  }
+
+  /** munmap inside the WebAssembly loop's replay: the bytes it took off the ranges. */
+  freeRange(address: number, size: number): number {
+    return this.heap.ranges.cut(address, size);
   }
 
   addLargeSize(size: number): void {
@@ -138,35 +97,6 @@ export class MemrayTotalsBuilder extends MemrayIndexBuilder {
     this.tTime.push(timeMs);
     this.tRss.push(rss);
     this.tHeap.push(heap);
-  }
-
-  private unmapRange(lo: number, size: number): void {
-    const removed = this.freeRange(lo, size);
-    this.current -= removed;
-    this.liveTotal -= removed;
-  }
-
-  /** munmap: shrink, split or drop every live mmap range it overlaps (§13.1); returns the bytes taken. */
-  freeRange(lo: number, size: number): number {
-    let removed = 0;
-    const hi = lo + size;
-    const r = this.ranges;
-    const next: number[] = [];
-    for (let i = 0; i < r.length; i += 2) {
-      const b = r[i];
-      const e = r[i + 1];
-      const ob = Math.max(b, lo);
-      const oe = Math.min(e, hi);
-      if (oe <= ob) {
-        next.push(b, e);
-        continue;
-      }
-      removed += oe - ob;
-      if (b < ob) next.push(b, ob);
-      if (oe < e) next.push(oe, e);
-    }
-    this.ranges = next;
-    return removed;
   }
 
   override memoryRecord(rss: number, timeMs: number): void {
@@ -197,11 +127,13 @@ export class MemrayTotalsBuilder extends MemrayIndexBuilder {
     this.smallSizes.set(w.smallSizes);
     this.allocatorCount.set(w.allocatorCount);
     this.allocatorBytes.set(w.allocatorBytes);
-    this.current = w.current;
-    this.peak = w.peak;
-    this.liveTotal = w.liveTotal;
+    // the loop replayed the heap itself (a mirror of heap-replay.ts): its results stand in
+    const heap = this.heap;
+    heap.current = w.current;
+    heap.peak = w.peak;
+    heap.liveBytes = w.liveTotal;
+    heap.peakIndex = w.peakIndex;
     this.allocationRecords = w.allocationRecords;
-    this.peakIndex = w.peakIndex;
     this.peakFine = w.peakFine;
     this.fineCount = w.fineCount;
   }
@@ -222,10 +154,6 @@ export class MemrayTotalsBuilder extends MemrayIndexBuilder {
   }
 
   override leakedBytes(): number {
-    return this.liveTotal;
-  }
-
-  override get liveAllocations(): number {
-    return this.sizes.size + this.wide.size + this.ranges.length / 2;
+    return this.heap.liveBytes;
   }
 }

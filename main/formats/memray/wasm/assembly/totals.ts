@@ -2,7 +2,13 @@
 // to WebAssembly (see ../README.md). It mirrors records.ts parseV12 + model/memray/totals-builder.ts
 // for the hot records (ALLOCATION, FRAME_PUSH, FRAME_POP, OBJECT_RECORD, MEMORY_RECORD) and hands
 // every other record to JavaScript through the imports below. u64 varints and channels, and an
-// 8-byte address → size table (model/memray/size-table.ts, same layout and hash).
+// 8-byte address → size table: two words a slot, [ (address/8) low 32 bits,
+// ~((address/8) high 13 bits << 18 | size) ]; word 1 is 0 for an empty slot (fresh memory is
+// zeroed: no fill pass) and 1 for a removed one. A 2 KiB address block maps to a 128-slot
+// region, one slot per 16 bytes. 2.6 M live allocations fit in 2^22 slots = 32 MiB, about the
+// last-level cache of this kind of machine. Sizes ≥ 2^18 and addresses ≥ 2^48 go to the host,
+// which keeps them in model/memray/heap-replay.ts, the JS implementation of the same heap rules
+// (the differential tests check the two agree on every fixture and on random captures).
 
 // ---------------------------------------------------------------- imports (host callbacks)
 
@@ -272,14 +278,14 @@ function count(py: i32, allocator: i32, size: u64): void {
   } else hostLargeSize(<f64>size);
 }
 
-/** size-table.ts home(): a 2 KiB address block → a 128-slot region, one slot per 16 bytes. */
+/** home(): a 2 KiB address block → a 128-slot region, one slot per 16 bytes. */
 @inline
 function home(lo: u32, hi: u32): u32 {
   const h = ((lo >>> 8) ^ (hi * 0x85ebca6b)) * 0x9e3779b1;
   return ((h >>> (39 - tableBits)) << 7) | ((lo & 255) >>> 1);
 }
 
-/** Inserts or replaces; returns the old size, or -1. (size-table.ts insert) */
+/** Inserts or replaces; returns the old size, or -1.  */
 function tableInsert(lo: u32, hi: u32, size: u32): i32 {
   const w1: i32 = ~((hi << 18) | size);
   let i = home(lo, hi);
@@ -312,7 +318,7 @@ function tableInsert(lo: u32, hi: u32, size: u32): i32 {
   return -1;
 }
 
-/** Removes; returns the size, or -1. (size-table.ts remove) */
+/** Removes; returns the size, or -1.  */
 function tableRemove(lo: u32, hi: u32): i32 {
   let i = home(lo, hi);
   while (true) {
@@ -378,7 +384,10 @@ function unzigzag(z: u64): u64 {
   return (z >>> 1) ^ (0 - (z & 1));
 }
 
-/** Pointer cache miss (format doc §5.3): the address goes to the front; hits keep their place. */
+/**
+ * Pointer cache miss (docs/formats/memray-format.md §5.3): the address goes to the front; hits keep
+ * their place.
+ */
 @inline
 function cachePushFront(a8: u64): void {
   ringHead = (ringHead + 15) & 15;
