@@ -9,18 +9,20 @@ import {
   shell,
   type MenuItemConstructorOptions,
 } from 'electron';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Progress } from '../shared/api';
 import { EVENT_CHANNEL_PREFIX, type EngineEvents } from '../shared/ipc';
 import { Engine } from './engine/engine';
 import { filesFromArgv } from './shell/argv';
+import { PathGrants } from './shell/grants';
 import { registerIpc, type IpcMainLike } from './shell/ipc';
 import { menuTemplate, type MenuItemSpec } from './shell/menu';
 import { RecentFiles } from './shell/recent';
 import {
   allowPermission,
   contentSecurityPolicy,
+  devServerUrlFrom,
   isTrustedSender,
   secureWebPreferences,
   shouldPreventNavigation,
@@ -30,11 +32,13 @@ import {
 
 const rendererFile = fileURLToPath(new URL('../renderer/index.html', import.meta.url));
 const preloadFile = fileURLToPath(new URL('../preload/index.cjs', import.meta.url));
-const devServerUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined;
+const devServerUrl = devServerUrlFrom(process.env, app.isPackaged);
 const appUrls = { rendererFileUrl: pathToFileURL(rendererFile).href, ...(devServerUrl && { devServerUrl }) };
 
 const engine = new Engine({ workerUrl: new URL('./worker.js', import.meta.url) });
 const recent = new RecentFiles(join(app.getPath('userData'), 'recent.json'));
+/** The files the renderer may open: what the person chose, dropped or named (main/shell/grants.ts). */
+const grants = new PathGrants();
 let mainWindow: BrowserWindow | undefined;
 /** Files to open once the renderer has loaded (argv, second instance, macOS open-file). */
 const queued: string[] = [];
@@ -49,6 +53,7 @@ engine.onProgress((progress: Progress) => send('progress', progress));
 engine.onHeader((info) => send('header', info));
 
 function openFiles(paths: string[]): void {
+  grants.grant(paths);
   if (!rendererReady) {
     queued.push(...paths);
     return;
@@ -115,6 +120,19 @@ async function rebuildMenu(): Promise<void> {
   Menu.setApplicationMenu(Menu.buildFromTemplate(toElectronMenu(template)));
 }
 
+/** A web link that is not our documentation goes to the browser only when the person agrees. */
+async function askToOpenExternally(win: BrowserWindow, url: string): Promise<void> {
+  const { response } = await dialog.showMessageBox(win, {
+    type: 'question',
+    buttons: ['Open in Browser', 'Cancel'],
+    defaultId: 1,
+    cancelId: 1,
+    message: 'Open this link in your web browser?',
+    detail: url,
+  });
+  if (response === 0) await shell.openExternal(url);
+}
+
 function createWindow(): void {
   mainWindow = new BrowserWindow({
     width: 1280,
@@ -137,6 +155,7 @@ function createWindow(): void {
   win.webContents.setWindowOpenHandler(({ url }) => {
     const decision = windowOpenDecision(url);
     if (decision.openExternally) void shell.openExternal(url);
+    else if (decision.askFirst) void askToOpenExternally(win, url);
     return { action: decision.action };
   });
   win.webContents.on('did-finish-load', () => {
@@ -156,8 +175,10 @@ if (!app.requestSingleInstanceLock()) {
 } else {
   queued.push(...filesFromArgv(process.argv, { isPackaged: app.isPackaged, appPath: app.getAppPath() }));
 
-  app.on('second-instance', (_event, argv) => {
-    openFiles(filesFromArgv(argv, { isPackaged: app.isPackaged, appPath: app.getAppPath() }));
+  app.on('second-instance', (_event, argv, workingDirectory?: string) => {
+    // The second `heapscope FILE` may run elsewhere: its relative paths are relative to it.
+    const files = filesFromArgv(argv, { isPackaged: app.isPackaged, appPath: app.getAppPath() });
+    openFiles(workingDirectory ? files.map((f) => resolve(workingDirectory, f)) : files);
     if (mainWindow) {
       if (mainWindow.isMinimized()) mainWindow.restore();
       mainWindow.focus();
@@ -183,6 +204,7 @@ if (!app.requestSingleInstanceLock()) {
       shell: { chooseFiles, chooseSavePath, recentFiles: () => recent.read() },
       trusted: (sender) =>
         isTrustedSender(sender, { windowWebContentsId: mainWindow?.webContents.id, ...appUrls }),
+      grants,
       onOpened: (path) => void recent.add(path).then(rebuildMenu),
     });
     await rebuildMenu();

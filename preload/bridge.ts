@@ -57,7 +57,13 @@ export function createBridge(ipc: IpcRendererLike, webUtils: WebUtilsLike): Heap
       chooseSavePath: (defaultName: string) =>
         unwrap(ipc.invoke(SHELL_CHANNELS.chooseSavePath, String(defaultName))) as Promise<string | null>,
       recentFiles: () => unwrap(ipc.invoke(SHELL_CHANNELS.recentFiles)) as Promise<string[]>,
-      pathForDroppedFile: (file: File) => webUtils.getPathForFile(file),
+      pathForDroppedFile: (file: File) => {
+        const path = webUtils.getPathForFile(file);
+        // Sent before the renderer can ask to open it: IPC messages arrive in order, so the
+        // main process has granted the path by the time the `open` comes.
+        if (path) void ipc.invoke(SHELL_CHANNELS.droppedFile, path).catch(() => undefined);
+        return path;
+      },
     },
   };
   return bridge as unknown as HeapscopeClient;

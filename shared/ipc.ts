@@ -19,6 +19,8 @@ export const API_METHODS = [
   'diff',
   'export',
   'lineSamples',
+  'lastSeconds',
+  'growth',
 ] as const satisfies readonly ApiMethod[];
 
 export type ApiArgs<M extends ApiMethod> = Parameters<HeapscopeApi[M]>;
@@ -39,6 +41,8 @@ export const SHELL_CHANNELS = {
   chooseFiles: 'shell:chooseFiles',
   chooseSavePath: 'shell:chooseSavePath',
   recentFiles: 'shell:recentFiles',
+  /** The preload tells the main process which path a drop gave, so it may be opened. */
+  droppedFile: 'shell:droppedFile',
 } as const;
 
 /** Events pushed from the engine to the renderer. */

@@ -1,5 +1,7 @@
+import { basename } from 'node:path';
 import type { ApiError } from '../../shared/api';
 import { HeapscopeError, isApiError, toPlainApiError } from '../../shared/api-error';
+import { escapeControls } from '../../shared/quote';
 import { InputError, UnsupportedQuery } from '../model/capture-model';
 
 export { HeapscopeError };
@@ -11,8 +13,29 @@ function isAbort(error: unknown): boolean {
   );
 }
 
-/** Maps anything thrown by a loader or query to the wire shape, keeping file and offset. */
-export function toApiError(error: unknown): ApiError {
+/** Where an error happened, for errors that do not say it themselves. */
+export interface ErrorContext {
+  /** The capture being read or queried. */
+  file?: string;
+  /** How far reading had got (bytes of the file). */
+  offset?: number;
+  /** Reading the file (open) or answering a query on the opened model. */
+  during?: 'reading' | 'query';
+}
+
+/**
+ * Maps anything thrown by a loader or query to the wire shape, keeping file and offset. Every
+ * message is escaped (a message may quote the file); an exception the code did not mean to
+ * throw (a TypeError from a model, a RangeError from an array) becomes a generic line naming
+ * file and position: its own text means nothing to a person and may quote anything.
+ */
+export function toApiError(error: unknown, context: ErrorContext = {}): ApiError {
+  const e = classify(error, context);
+  e.message = escapeControls(e.message);
+  return e;
+}
+
+function classify(error: unknown, context: ErrorContext): ApiError {
   if (error instanceof HeapscopeError || isApiError(error)) return toPlainApiError(error);
   if (error instanceof InputError) {
     const e: ApiError = { code: 'bad-input', message: error.message };
@@ -46,9 +69,23 @@ export function toApiError(error: unknown): ApiError {
   }
   if (error instanceof Error && error.name === 'UnsupportedQuery')
     return { code: 'unsupported', message: error.message };
-  return { code: 'internal', message: error instanceof Error ? error.message : String(error) };
+  return internalError(context);
 }
 
-export function notAvailable(what: string): HeapscopeError {
-  return new HeapscopeError({ code: 'unsupported', message: `${what} is not available yet in this build` });
+/** The line shown for an unexpected exception: where, and that it is ours to fix. */
+export function internalError(context: ErrorContext): ApiError {
+  const name = context.file !== undefined ? basename(context.file) : 'the capture';
+  const at = context.offset !== undefined ? ` at byte ${context.offset}` : '';
+  const e: ApiError = {
+    code: 'internal',
+    message:
+      context.during === 'reading'
+        ? `could not read ${name}${at}: internal error while reading the capture (please report)`
+        : context.during === 'query'
+          ? `could not answer a query on ${name}: internal error while reading its model (please report)`
+          : 'internal error (please report)',
+  };
+  if (context.file !== undefined) e.file = context.file;
+  if (context.offset !== undefined) e.offset = context.offset;
+  return e;
 }

@@ -10,6 +10,7 @@ import type { CaptureModel, LoadProgress } from '../model/capture-model';
 import { loadCapture } from '../formats/index';
 import { toApiError } from './errors';
 import { runQuery } from './handlers';
+import { createSymbolizer, type NativeSymbolizer } from '../symbols/index';
 import type { FromWorker, ToWorker } from './protocol';
 
 const PROGRESS_INTERVAL_MS = 100;
@@ -19,7 +20,11 @@ if (!port) throw new Error('main/engine/worker.ts must run as a worker thread');
 
 let model: CaptureModel | undefined;
 let captureId = '';
+/** The opened file, for errors that do not name it. */
+let capturePath = '';
 let abort: AbortController | undefined;
+/** Names native frames of this capture, searching where the open request said. */
+let symbolizer: NativeSymbolizer | undefined;
 
 function post(message: FromWorker): void {
   port!.postMessage(message);
@@ -50,12 +55,15 @@ async function open(msg: Extract<ToWorker, { type: 'open' }>): Promise<void> {
     post({ type: 'progress', progress: p });
   };
   progress('header');
+  const opened = createSymbolizer(msg.symbols);
   try {
     const loaded = await loadCapture(msg.path, {
       signal,
+      symbolizer: opened,
       ...(msg.chunkSize !== undefined && { chunkSize: msg.chunkSize }),
       withForkChildren: msg.withForkChildren ?? false,
       ...(msg.detail !== undefined && { detail: msg.detail }),
+      ...(msg.series !== undefined && { series: msg.series }),
       onHeader: (info: CaptureInfo) => post({ type: 'header', info: { ...info, id: msg.captureId } }),
       onProgress: (p) => {
         last = p;
@@ -69,7 +77,9 @@ async function open(msg: Extract<ToWorker, { type: 'open' }>): Promise<void> {
     // A loader that ignores the signal must not turn a cancelled open into a ready capture.
     if (signal.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
     model = loaded;
+    symbolizer = opened;
     captureId = msg.captureId;
+    capturePath = msg.path;
     if (last.bytesTotal > 0) last = { ...last, bytesDone: last.bytesTotal };
     const info = { ...model.info(), id: msg.captureId };
     if (!info.records && last.records) info.records = last.records;
@@ -78,6 +88,7 @@ async function open(msg: Extract<ToWorker, { type: 'open' }>): Promise<void> {
   } catch (error) {
     const apiError = toApiError(
       signal.aborted ? Object.assign(new Error('cancelled'), { name: 'AbortError' }) : error,
+      { file: msg.path, offset: last.bytesDone, during: 'reading' },
     );
     if (apiError.code === 'bad-input' && !apiError.file) apiError.file = basename(msg.path);
     progress(apiError.code === 'cancelled' ? 'cancelled' : 'error', apiError.message);
@@ -90,9 +101,13 @@ async function open(msg: Extract<ToWorker, { type: 'open' }>): Promise<void> {
 function query(msg: Extract<ToWorker, { type: 'query' }>): void {
   try {
     if (!model) throw new Error('the capture is not open yet');
-    post({ type: 'result', id: msg.id, value: runQuery(model, msg.method, msg.args, { captureId }) });
+    post({
+      type: 'result',
+      id: msg.id,
+      value: runQuery(model, msg.method, msg.args, { captureId, symbolizer }),
+    });
   } catch (error) {
-    post({ type: 'error', id: msg.id, error: toApiError(error) });
+    post({ type: 'error', id: msg.id, error: toApiError(error, { file: capturePath, during: 'query' }) });
   }
 }
 

@@ -7,6 +7,7 @@ import { basename, dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { CaptureFormat } from '../../shared/api';
 import { InputError, type CaptureLoader, type CaptureModel, type LoadOptions } from '../model/capture-model';
+import { listSeriesFolder, loadTracemallocSeries } from './tracemalloc/series';
 
 /** How many leading bytes the sniffer looks at; enough for a Scalene key list or a CSV header. */
 export const SNIFF_BYTES = 64 * 1024;
@@ -58,10 +59,6 @@ function looksLikeText(bytes: Uint8Array): boolean {
     if (b < 0x09 || (b > 0x0d && b < 0x20) || b === 0x7f) return false;
   }
   return true;
-}
-
-function hexHead(bytes: Uint8Array, n = 8): string {
-  return Array.from(bytes.subarray(0, n), (b) => b.toString(16).padStart(2, '0')).join(' ');
 }
 
 function firstLine(text: string): string {
@@ -120,13 +117,17 @@ function peekGunzip(gz: Uint8Array): Uint8Array {
   }
 }
 
+/**
+ * Says what a file that is no capture looks like without quoting any of it: the file may be a
+ * secret (a .env, a key) and browser mode sends this message to a page.
+ */
 export function describeUnrecognised(path: string, head: Uint8Array): string {
   const what =
     head.length === 0
       ? 'the file is empty'
       : looksLikeText(head)
-        ? `found text "${firstLine(new TextDecoder().decode(head.subarray(0, 200))).slice(0, 60)}"`
-        : `found bytes ${hexHead(head)}`;
+        ? 'found text that starts like none of these'
+        : 'found binary data that starts like none of these';
   const gz = startsWith(head, GZIP_MAGIC) ? ' (gzip-compressed, but not a tracemalloc dump inside)' : '';
   const hint = head.length > 0 && looksLikeText(head) ? ' — not a pickle (looks like text)' : '';
   return `${basename(path)}: not a capture Heapscope can read: expected ${EXPECTED_FORMATS}; ${what}${gz}${hint}`;
@@ -208,12 +209,46 @@ export async function findForkChildren(path: string): Promise<string[]> {
 
 export interface OpenCaptureOptions extends LoadOptions {
   withForkChildren?: boolean;
+  /** tracemalloc dumps to open as one series; `path` then only names it. */
+  series?: readonly string[];
 }
 
 type MultiProcessLoader = (path: string, children: string[], options: LoadOptions) => Promise<CaptureModel>;
 
-/** Sniffs and loads one capture (or a memray parent with its fork children). */
+/**
+ * Every dump of a series must be a tracemalloc dump: says which one is not, and what it is.
+ * A folder opens as the series of the dumps directly in it.
+ */
+async function openSeries(path: string, options: OpenCaptureOptions): Promise<CaptureModel | undefined> {
+  if (options.series) {
+    for (const member of options.series) {
+      const { format } = await sniffFile(member);
+      if (format !== 'tracemalloc')
+        throw new InputError(
+          `${basename(member)}: a ${format} capture, not a tracemalloc dump; a series holds tracemalloc dumps only`,
+          member,
+        );
+    }
+    return loadTracemallocSeries(options.series, { ...options, label: path });
+  }
+  const isDir = await stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  if (!isDir) return undefined;
+  const { dumps, skipped } = await listSeriesFolder(path, sniffFile);
+  if (dumps.length === 0)
+    throw new InputError(
+      `${path}: no tracemalloc dumps in this folder (a folder opens as a series of tracemalloc dumps; ${skipped} other file${skipped === 1 ? '' : 's'})`,
+      path,
+    );
+  return loadTracemallocSeries(dumps, { ...options, label: path, skipped });
+}
+
+/** Sniffs and loads one capture (or a memray parent with its fork children, or a series). */
 export async function loadCapture(path: string, options: OpenCaptureOptions = {}): Promise<CaptureModel> {
+  const series = await openSeries(path, options);
+  if (series) return series;
   const { format } = await sniffFile(path);
   if (format === 'memray' && options.withForkChildren) {
     const children = await findForkChildren(path);

@@ -1,34 +1,67 @@
 /**
  * Browser mode: the built renderer and the HeapscopeApi over HTTP, progress over SSE.
- * Loopback-only by default; everything it serves carries a strict CSP.
+ * Loopback only; the page, every API call and every event stream need the per-launch token
+ * printed with the URL; `open` reaches only what was named on the command line; everything
+ * served carries a strict CSP.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { existsSync } from 'node:fs';
-import { readFile, realpath, stat } from 'node:fs/promises';
+import { constants, existsSync } from 'node:fs';
+import { access, readFile, realpath, stat } from 'node:fs/promises';
 import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
-import type { ApiError, CaptureInfo, Progress } from '../../shared/api';
-import { httpStatusFor } from '../../shared/api-error';
+import type { ApiError, OpenRequest } from '../../shared/api';
+import { HeapscopeError, httpStatusFor } from '../../shared/api-error';
 import { isApiMethod, type ApiMethod } from '../../shared/ipc';
 import type { Engine } from '../engine/engine';
 import { toApiError } from '../engine/errors';
+import { OpenAllowlist } from './allowlist';
+import { sniffFile } from '../formats/index';
+import { listSeriesFolder } from '../formats/tracemalloc/series';
+import {
+  hostAllowed,
+  isLoopbackHost,
+  newToken,
+  originAllowed,
+  tokenMatches,
+  tokenOf,
+  TOKEN_PARAM,
+} from './auth';
+import { SseHub, sseFrame, type SseLimits } from './sse';
+import { checkApiArgs } from './validate';
+
+export { hostAllowed, isLoopbackHost, originAllowed, tokenMatches, TOKEN_HEADER } from './auth';
 
 export interface ServerOptions {
   engine: Engine;
   port?: number;
+  /** A loopback address (127.0.0.1 by default); any other is refused. */
   host?: string;
-  /** Captures to open at start. */
+  /**
+   * Paths named on the command line. Files are opened at start, in this order, and may be
+   * opened again; a folder among them lets the page open any file under it (like `dirs`), and
+   * one holding two or more tracemalloc dumps is opened at start as their series.
+   * A path that does not exist or cannot be read fails the start.
+   */
   files?: string[];
+  /** Folders whose files the page may open (nothing is opened at start). */
+  dirs?: string[];
   /** The built renderer; defaults to out/renderer beside the bundle. */
   rendererDir?: string;
   log?: (line: string) => void;
+  /** Bounds on event streams (tests make them small). */
+  sseLimits?: Partial<SseLimits>;
 }
 
 export interface RunningServer {
+  /** The URL to open, with the per-launch token: `http://127.0.0.1:PORT/?token=…`. */
   url: string;
+  /** `http://127.0.0.1:PORT`, without the token. */
+  origin: string;
   port: number;
   host: string;
+  /** The per-launch secret every API call and event stream must carry. */
+  token: string;
   close(): Promise<void>;
 }
 
@@ -88,16 +121,6 @@ export function defaultRendererDir(): string {
   return fileURLToPath(candidates[0]);
 }
 
-export function isLoopbackHost(host: string): boolean {
-  return (
-    host === '127.0.0.1' ||
-    host === 'localhost' ||
-    host === '::1' ||
-    host === '[::1]' ||
-    /^127\.\d+\.\d+\.\d+$/.test(host)
-  );
-}
-
 /**
  * Maps a URL path to a file inside `root`, or undefined when it would leave it (`..`, encoded
  * separators, NUL bytes, absolute paths). Pure, so it is tested on its own.
@@ -118,26 +141,6 @@ export function resolveStaticPath(root: string, urlPath: string): string | undef
   const back = relative(root, full);
   if (back.startsWith('..') || isAbsolute(back)) return undefined;
   return full;
-}
-
-/**
- * Whether a request's Host header names this server, so a page from another site cannot reach
- * it through DNS rebinding. Any Host is accepted when the user bound a non-loopback address.
- */
-export function hostAllowed(hostHeader: string | undefined, boundHost: string, port: number): boolean {
-  if (!isLoopbackHost(boundHost)) return true;
-  if (!hostHeader) return false;
-  const allowed = ['127.0.0.1', 'localhost', '[::1]'].map((h) => `${h}:${port}`);
-  if (port === 80) allowed.push('127.0.0.1', 'localhost', '[::1]');
-  return allowed.includes(hostHeader.toLowerCase());
-}
-
-function originAllowed(origin: string, boundHost: string, port: number): boolean {
-  try {
-    return hostAllowed(new URL(origin).host, boundHost, port);
-  } catch {
-    return false;
-  }
 }
 
 function send(
@@ -171,7 +174,10 @@ async function readBody(req: IncomingMessage): Promise<string> {
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw Object.assign(new Error('request body too large'), { status: 413 });
+    if (size > MAX_BODY_BYTES)
+      throw Object.assign(new Error(`the request body is larger than ${MAX_BODY_BYTES} bytes`), {
+        status: 413,
+      });
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -180,7 +186,13 @@ async function readBody(req: IncomingMessage): Promise<string> {
 /** Turns a JSON body into the method's argument list: an array as is, any other value as the one argument. */
 export function argsFromBody(method: ApiMethod, text: string): unknown[] {
   if (text.trim() === '') return [];
-  const value: unknown = JSON.parse(text);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    // JSON.parse's own message quotes the body back; the sender knows what it sent.
+    throw new HeapscopeError({ code: 'bad-input', message: `the body of /api/${method} is not valid JSON` });
+  }
   const args = Array.isArray(value) ? value : [value];
   if (method === 'export' && args[0] && typeof args[0] === 'object') {
     // A browser tab receives the export as content; it never names files on the server.
@@ -189,90 +201,238 @@ export function argsFromBody(method: ApiMethod, text: string): unknown[] {
   return args;
 }
 
+/** Why a request lacks the right token, or undefined when it has it. */
+function tokenProblem(req: IncomingMessage, query: URLSearchParams, token: string): ApiError | undefined {
+  const given = tokenOf(req.headers, query);
+  if (given === undefined)
+    return {
+      code: 'bad-input',
+      message:
+        'this heapscope server needs its access token: open the full URL `heapscope serve` printed (it ends in ?token=…)',
+    };
+  if (!tokenMatches(given, token))
+    return {
+      code: 'bad-input',
+      message:
+        'wrong access token: open the URL the running `heapscope serve` printed (each start makes a new token)',
+    };
+  return undefined;
+}
+
+/**
+ * Splits the command line's paths into files (opened at start) and folders (allowed roots), in
+ * their order. Throws a one-line error for a path that is missing or cannot be read, so a typo
+ * fails before anything is served.
+ */
+export async function classifyPaths(paths: readonly string[]): Promise<{ files: string[]; dirs: string[] }> {
+  const files: string[] = [];
+  const dirs: string[] = [];
+  for (const given of paths) {
+    const path = resolve(given);
+    let isDir: boolean;
+    try {
+      isDir = (await stat(path)).isDirectory();
+      await access(path, isDir ? constants.R_OK | constants.X_OK : constants.R_OK);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new HeapscopeError(
+        code === 'ENOENT' || code === 'ENOTDIR'
+          ? { code: 'not-found', message: `${given}: no such file or folder` }
+          : { code: 'bad-input', message: `${given}: cannot be read (${code ?? 'error'})` },
+      );
+    }
+    (isDir ? dirs : files).push(path);
+  }
+  return { files, dirs };
+}
+
+/** The folders among `dirs` with at least two tracemalloc dumps directly in them. */
+async function seriesFolders(dirs: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const dir of dirs) {
+    const { dumps } = await listSeriesFolder(dir, sniffFile).catch(() => ({ dumps: [] }));
+    if (dumps.length >= 2) out.push(dir);
+  }
+  return out;
+}
+
+/** The first path the allowlist refuses, or undefined when it allows them all. */
+async function firstRefused(allowlist: OpenAllowlist, paths: readonly string[]): Promise<string | undefined> {
+  for (const p of paths) if (!(await allowlist.allows(p))) return p;
+  return undefined;
+}
+
+/** The one-line reason a --host is refused, or undefined for a loopback address. */
+export function hostProblem(host: string): string | undefined {
+  if (isLoopbackHost(host)) return undefined;
+  return (
+    `--host ${host}: browser mode listens on loopback only (127.0.0.1, ::1 or localhost); ` +
+    'to use it from another machine, forward the port (e.g. ssh -L 8400:127.0.0.1:8400 THIS-HOST)'
+  );
+}
+
+function isTerminal(phase: string): boolean {
+  return phase === 'error' || phase === 'cancelled';
+}
+
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { engine } = options;
   const host = options.host ?? '127.0.0.1';
+  const refusedHost = hostProblem(host);
+  if (refusedHost) throw new HeapscopeError({ code: 'bad-input', message: refusedHost });
+  const named = await classifyPaths(options.files ?? []);
+  const extraDirs = await classifyPaths(options.dirs ?? []);
+  const notDir = extraDirs.files[0];
+  if (notDir) throw new HeapscopeError({ code: 'bad-input', message: `${notDir}: not a folder` });
+  const allowlist = await OpenAllowlist.create(named.files, [...named.dirs, ...extraDirs.dirs]);
+  // A folder named on the command line that holds tracemalloc dumps opens as their series.
+  const seriesDirs = await seriesFolders(named.dirs);
   const rendererDir = options.rendererDir ?? defaultRendererDir();
   const log = options.log ?? (() => undefined);
   const rendererRoot = existsSync(rendererDir) ? await realpath(rendererDir) : rendererDir;
+  const token = newToken();
   let boundPort = options.port ?? 8400;
 
   // The latest event per capture, replayed to a tab that connects later (files opened at start).
-  const lastProgress = new Map<string, Progress>();
-  const lastHeader = new Map<string, CaptureInfo>();
-  const streams = new Set<ServerResponse>();
-  const broadcast = (frame: string): void => {
-    for (const stream of streams) stream.write(frame);
-  };
+  const hub = new SseHub(options.sseLimits);
   const unsubscribeProgress = engine.onProgress((progress) => {
-    lastProgress.set(progress.captureId, progress);
-    broadcast(`event: progress\ndata: ${JSON.stringify(progress)}\n\n`);
+    const id = progress.captureId;
+    // A capture that failed is gone: its header would only describe nothing.
+    if (isTerminal(progress.phase)) hub.forget(`header:${id}`);
+    const frame = sseFrame('progress', progress);
+    hub.retain(`progress:${id}`, frame);
+    hub.broadcast(frame);
   });
   const unsubscribeHeader = engine.onHeader((info) => {
-    lastHeader.set(info.id, info);
-    broadcast(`event: header\ndata: ${JSON.stringify(info)}\n\n`);
+    const frame = sseFrame('header', info);
+    hub.retain(`header:${info.id}`, frame);
+    hub.broadcast(frame);
   });
 
-  async function handleApi(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
-    if (name === 'events') {
-      if (req.method !== 'GET')
-        return sendError(res, { code: 'bad-input', message: 'use GET for /api/events' }, 405);
-      res.writeHead(200, {
-        ...SECURITY_HEADERS,
-        'Content-Type': 'text/event-stream; charset=utf-8',
-        'Cache-Control': 'no-store',
-        Connection: 'keep-alive',
-      });
-      res.write(': heapscope progress\n\n');
-      for (const info of lastHeader.values()) res.write(`event: header\ndata: ${JSON.stringify(info)}\n\n`);
-      for (const progress of lastProgress.values())
-        res.write(`event: progress\ndata: ${JSON.stringify(progress)}\n\n`);
-      streams.add(res);
-      const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), SSE_KEEPALIVE_MS);
-      keepAlive.unref();
-      req.on('close', () => {
-        clearInterval(keepAlive);
-        streams.delete(res);
-      });
-      return;
-    }
-    if (!isApiMethod(name))
-      return sendError(res, { code: 'not-found', message: `no API method ${JSON.stringify(name)}` });
+  function openEvents(req: IncomingMessage, res: ServerResponse): void {
+    if (req.method !== 'GET')
+      return sendError(res, { code: 'bad-input', message: 'use GET for /api/events' }, 405);
+    if (hub.clientCount >= hub.limits.maxClients)
+      return sendError(
+        res,
+        {
+          code: 'bad-input',
+          message: `too many open event streams (${hub.limits.maxClients}); close other heapscope tabs`,
+        },
+        503,
+      );
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      Connection: 'keep-alive',
+    });
+    hub.add(res, ': heapscope progress\n\n');
+    const keepAlive = setInterval(() => hub.send(res, ': keep-alive\n\n'), SSE_KEEPALIVE_MS);
+    keepAlive.unref();
+    res.on('close', () => {
+      clearInterval(keepAlive);
+      hub.remove(res);
+    });
+  }
+
+  async function callApi(req: IncomingMessage, res: ServerResponse, name: ApiMethod): Promise<void> {
     if (req.method !== 'POST')
       return sendError(res, { code: 'bad-input', message: `use POST for /api/${name}` }, 405);
     // A cross-site form cannot send JSON without a preflight, which we never answer.
     const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     if (type !== 'application/json')
       return sendError(res, { code: 'bad-input', message: 'Content-Type must be application/json' }, 415);
-    const origin = req.headers.origin;
-    if (origin !== undefined && !originAllowed(origin, host, boundPort)) {
-      return sendError(res, { code: 'bad-input', message: 'cross-origin requests are refused' }, 403);
-    }
     let args: unknown[];
     try {
       args = argsFromBody(name, await readBody(req));
     } catch (error) {
-      const status = (error as { status?: number }).status ?? 400;
-      return sendError(
-        res,
-        { code: 'bad-input', message: `bad request body: ${(error as Error).message}` },
-        status,
-      );
+      const status = (error as { status?: number }).status;
+      // Our own two refusals: a body too large (413) or not JSON (400).
+      const message = status !== undefined ? (error as Error).message : toApiError(error).message;
+      return sendError(res, { code: 'bad-input', message }, status ?? 400);
+    }
+    const problem = checkApiArgs(name, args);
+    if (problem) return sendError(res, { code: 'bad-input', message: problem }, 400);
+    if (name === 'open') {
+      // A memray parent's fork children (NAME.bin.PID beside it) come with the file named.
+      const { path, series } = args[0] as OpenRequest;
+      // Every dump of a series is checked, not only the path that names it.
+      const refusedPath = await firstRefused(allowlist, [path, ...(series ?? [])]);
+      // Symbol folders are read too: only those named on `serve` (--sysroot/--debug-dir, the
+      // engine's defaults) count, never ones a page sends.
+      delete (args[0] as OpenRequest).symbols;
+      if (refusedPath !== undefined)
+        return sendError(
+          res,
+          {
+            code: 'bad-input',
+            message: `refused: ${refusedPath} is not a file named on \`heapscope serve\` nor under a folder named there`,
+          },
+          403,
+        );
     }
     try {
       const method = engine[name] as (...a: unknown[]) => Promise<unknown>;
-      const result = await method.apply(engine, args);
+      const result = await method.apply(engine, args.slice(0, 1));
+      if (name === 'close') {
+        hub.forget(`header:${String(args[0])}`);
+        hub.forget(`progress:${String(args[0])}`);
+      }
       sendJson(res, 200, result);
     } catch (error) {
       sendError(res, toApiError(error));
     }
   }
 
-  async function handleStatic(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
+  async function handleApi(
+    req: IncomingMessage,
+    res: ServerResponse,
+    name: string,
+    query: URLSearchParams,
+  ): Promise<void> {
+    const refused = tokenProblem(req, query, token);
+    if (refused) return sendError(res, refused, tokenOf(req.headers, query) === undefined ? 401 : 403);
+    const origin = req.headers.origin;
+    if (origin !== undefined && !originAllowed(origin, host, boundPort))
+      return sendError(
+        res,
+        { code: 'bad-input', message: `requests from ${origin} are refused (not this server's origin)` },
+        403,
+      );
+    if (name === 'events') return openEvents(req, res);
+    if (name === 'startup') {
+      if (req.method !== 'GET')
+        return sendError(res, { code: 'bad-input', message: 'use GET for /api/startup' }, 405);
+      return sendJson(res, 200, { files: [...named.files, ...seriesDirs] });
+    }
+    if (!isApiMethod(name))
+      return sendError(res, { code: 'not-found', message: `no API method ${JSON.stringify(name)}` });
+    return callApi(req, res, name);
+  }
+
+  async function handleStatic(
+    req: IncomingMessage,
+    res: ServerResponse,
+    pathname: string,
+    query: URLSearchParams,
+  ): Promise<void> {
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return send(res, 405, 'method not allowed\n', 'text/plain; charset=utf-8', { Allow: 'GET, HEAD' });
     const file = resolveStaticPath(rendererRoot, pathname);
     if (!file) return send(res, 404, 'not found\n', 'text/plain; charset=utf-8');
+    // The page itself needs the token (its scripts and styles do not: they hold no data).
+    if (file === join(rendererRoot, 'index.html')) {
+      const refused = tokenProblem(req, query, token);
+      if (refused)
+        return send(
+          res,
+          tokenOf(req.headers, query) === undefined ? 401 : 403,
+          `${refused.message}\n`,
+          'text/plain; charset=utf-8',
+          { 'Cache-Control': 'no-store' },
+        );
+    }
     try {
       // A symlink inside the renderer folder must not lead outside it.
       const real = await realpath(file);
@@ -282,7 +442,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (!info.isFile()) return send(res, 404, 'not found\n', 'text/plain; charset=utf-8');
       const body = await readFile(real);
       const type = MIME[extname(real).toLowerCase()] ?? 'application/octet-stream';
-      const cache = real.endsWith('index.html') ? 'no-cache' : 'public, max-age=3600';
+      const cache = real.endsWith('index.html') ? 'no-store' : 'public, max-age=3600';
       if (req.method === 'HEAD') {
         res.writeHead(200, {
           ...SECURITY_HEADERS,
@@ -306,10 +466,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       send(res, 421, 'misdirected request\n', 'text/plain; charset=utf-8');
       return;
     }
-    const pathname = (req.url ?? '/').split('?')[0];
+    const raw = req.url ?? '/';
+    const at = raw.indexOf('?');
+    const pathname = at < 0 ? raw : raw.slice(0, at);
+    const query = new URLSearchParams(at < 0 ? '' : raw.slice(at + 1));
     const done = pathname.startsWith('/api/')
-      ? handleApi(req, res, pathname.slice('/api/'.length))
-      : handleStatic(req, res, pathname);
+      ? handleApi(req, res, pathname.slice('/api/'.length), query)
+      : handleStatic(req, res, pathname, query);
     done.catch((error: unknown) => {
       if (!res.headersSent) sendError(res, toApiError(error));
       else res.end();
@@ -324,29 +487,28 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     });
   });
   boundPort = (server.address() as AddressInfo).port;
-  const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
-  const url = `http://${urlHost}:${boundPort}/`;
-  if (!isLoopbackHost(host))
-    log(
-      `heapscope: warning: listening on ${host}, reachable from other machines; anyone who can reach it can open files this user can read`,
-    );
+  const urlHost = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  const origin = `http://${urlHost}:${boundPort}`;
+  const url = `${origin}/?${TOKEN_PARAM}=${token}`;
 
-  for (const file of options.files ?? []) {
+  // Opened in command-line order, so the engine lists them in that order too.
+  for (const file of [...named.files, ...seriesDirs]) {
     engine.open({ path: file }).catch((error: unknown) => {
       const e = toApiError(error);
-      log(`heapscope: ${file}: ${e.message}`);
+      log(`heapscope: ${e.message.includes(file) ? '' : `${file}: `}${e.message}`);
     });
   }
 
   return {
     url,
+    origin,
     port: boundPort,
     host,
+    token,
     async close() {
       unsubscribeProgress();
       unsubscribeHeader();
-      for (const stream of streams) stream.end();
-      streams.clear();
+      hub.closeAll((stream) => (stream as ServerResponse).end());
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
     },

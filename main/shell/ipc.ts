@@ -3,10 +3,13 @@
  * plain Node. Every handler checks the sender first and resolves with an envelope, so error
  * codes, files and offsets survive the trip (ipcMain.handle would keep only the message).
  */
+import { isAbsolute } from 'node:path';
 import type { ApiError, HeapscopeApi } from '../../shared/api';
 import { toPlainApiError, type IpcEnvelope } from '../../shared/api-error';
-import { API_METHODS, SHELL_CHANNELS, type ApiMethod } from '../../shared/ipc';
+import { API_METHODS, SHELL_CHANNELS } from '../../shared/ipc';
 import { toApiError } from '../engine/errors';
+import { checkApiArgs } from '../server/validate';
+import type { PathGrants } from './grants';
 import type { SenderFacts } from './security';
 
 export interface IpcEventLike {
@@ -39,6 +42,11 @@ export interface IpcOptions {
   api: HeapscopeApi;
   shell: ShellHandlers;
   trusted: (sender: SenderFacts) => boolean;
+  /**
+   * The only paths `open` accepts. The dialog's choices, drops and the recent list are granted
+   * here; main/index.ts grants argv and open-file events.
+   */
+  grants: PathGrants;
   /** Called after a successful open (recent files). */
   onOpened?: (path: string) => void;
 }
@@ -52,20 +60,21 @@ function fail(error: unknown): IpcEnvelope<never> {
   return { ok: false, error: toPlainApiError(toApiError(error)) };
 }
 
-/** Argument checks that keep a confused renderer from reaching the engine with nonsense. */
-function checkArgs(method: ApiMethod, args: unknown[]): string | undefined {
-  if (method === 'list') return undefined;
-  const first = args[0];
-  if (method === 'cancel' || method === 'close')
-    return typeof first === 'string' ? undefined : `${method} needs a capture id`;
-  if (typeof first !== 'object' || first === null) return `${method} needs a request object`;
-  if (method === 'open' && typeof (first as { path?: unknown }).path !== 'string') return 'open needs a path';
-  return undefined;
+/** Why `open` of a path the person never gave is refused. */
+export function notGrantedMessage(path: string): string {
+  return (
+    `refused: ${path} was not chosen in the open dialog, dropped on the window, named on the ` +
+    'command line or listed in recent files; use File › Open… to open it'
+  );
+}
+
+function refuse(message: string): never {
+  throw { code: 'bad-input', message } satisfies ApiError;
 }
 
 /** Registers one handler per API method and shell channel; returns a function removing them all. */
 export function registerIpc(ipc: IpcMainLike, options: IpcOptions): () => void {
-  const { api, shell, trusted } = options;
+  const { api, shell, trusted, grants } = options;
   // Export writes only where the user chose in the save dialog during this session.
   const approvedSavePaths = new Set<string>();
   const channels: string[] = [];
@@ -84,8 +93,14 @@ export function registerIpc(ipc: IpcMainLike, options: IpcOptions): () => void {
 
   for (const method of API_METHODS) {
     guarded(method, async (args) => {
-      const problem = checkArgs(method, args);
-      if (problem) throw { code: 'bad-input', message: problem } satisfies ApiError;
+      // Argument checks keep a confused renderer from reaching the engine with nonsense.
+      const problem = checkApiArgs(method, args);
+      if (problem) refuse(problem);
+      if (method === 'open') {
+        const { path, series } = args[0] as { path: string; series?: string[] };
+        // Every dump of a series must have been given too, not only the path that names it.
+        for (const p of [path, ...(series ?? [])]) if (!grants.allows(p)) refuse(notGrantedMessage(p));
+      }
       if (method === 'export') {
         const out = (args[0] as { outputPath?: unknown }).outputPath;
         if (out !== undefined && (typeof out !== 'string' || !approvedSavePaths.has(out))) {
@@ -101,14 +116,31 @@ export function registerIpc(ipc: IpcMainLike, options: IpcOptions): () => void {
       return value ?? null;
     });
   }
-  guarded(SHELL_CHANNELS.chooseFiles, () => shell.chooseFiles());
+  guarded(SHELL_CHANNELS.chooseFiles, async () => {
+    const chosen = await shell.chooseFiles();
+    grants.grant(chosen);
+    return chosen;
+  });
   guarded(SHELL_CHANNELS.chooseSavePath, async (args) => {
     const name = typeof args[0] === 'string' ? args[0] : 'heapscope-export';
     const chosen = await shell.chooseSavePath(name);
     if (chosen) approvedSavePaths.add(chosen);
     return chosen;
   });
-  guarded(SHELL_CHANNELS.recentFiles, () => shell.recentFiles());
+  guarded(SHELL_CHANNELS.recentFiles, async () => {
+    // main wrote the list itself, from files that were granted when they were opened.
+    const recent = await shell.recentFiles();
+    grants.grant(recent);
+    return recent;
+  });
+  // Only the preload sends this, with the path Electron's webUtils gave for a File the person
+  // dropped (a File a page makes up has no path); the page never reaches ipcRenderer itself.
+  guarded(SHELL_CHANNELS.droppedFile, async (args) => {
+    const path = args[0];
+    if (typeof path !== 'string' || !isAbsolute(path)) refuse('a dropped file needs its absolute path');
+    grants.grant([path]);
+    return null;
+  });
 
   return () => {
     for (const channel of channels) ipc.removeHandler(channel);

@@ -113,16 +113,79 @@ export function shouldPreventNavigation(
   return !isAppUrl(targetUrl, app);
 }
 
-/** setWindowOpenHandler: no new windows, ever. External http(s) links go to the system browser. */
-export function windowOpenDecision(url: string): { action: 'deny'; openExternally: boolean } {
-  let external = false;
+/**
+ * Documentation the app links to, opened in the system browser without asking. Each entry is a
+ * whole origin plus a path prefix; a link must match one exactly from its start.
+ */
+export const DOCUMENTATION_URLS: readonly string[] = [
+  'https://bloomberg.github.io/memray/',
+  'https://docs.python.org/3/library/tracemalloc.html',
+  'https://github.com/plasma-umass/scalene',
+  'https://www.speedscope.app/',
+];
+
+/** Whether `url` is one of the documentation pages (https, same origin, path under the prefix). */
+export function isDocumentationUrl(url: string, allowed: readonly string[] = DOCUMENTATION_URLS): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  if (parsed.protocol !== 'https:' || parsed.username || parsed.password) return false;
+  return allowed.some((prefix) => {
+    const doc = new URL(prefix);
+    if (parsed.origin !== doc.origin) return false;
+    // `…/tracemalloc.html` matches itself (with a #fragment); `…/memray/` matches pages under it.
+    return doc.pathname.endsWith('/')
+      ? parsed.pathname.startsWith(doc.pathname)
+      : parsed.pathname === doc.pathname || parsed.pathname.startsWith(`${doc.pathname}/`);
+  });
+}
+
+export interface WindowOpenDecision {
+  /** No new windows, ever. */
+  action: 'deny';
+  /** A documentation link: to the system browser straight away. */
+  openExternally: boolean;
+  /** Another web link: to the system browser only if the person says yes. */
+  askFirst: boolean;
+}
+
+/** setWindowOpenHandler: documentation links open in the browser; other web links ask first. */
+export function windowOpenDecision(url: string): WindowOpenDecision {
+  if (isDocumentationUrl(url)) return { action: 'deny', openExternally: true, askFirst: false };
+  let web = false;
   try {
     const parsed = new URL(url);
-    external = parsed.protocol === 'https:' || parsed.protocol === 'http:';
+    web = parsed.protocol === 'https:' || parsed.protocol === 'http:';
   } catch {
-    external = false;
+    web = false;
   }
-  return { action: 'deny', openExternally: external };
+  return { action: 'deny', openExternally: false, askFirst: web };
+}
+
+/**
+ * The electron-vite dev server to load instead of the built renderer, only under `npm run dev`:
+ * electron-vite's dev command sets NODE_ENV_ELECTRON_VITE=development for the Electron it starts
+ * (preview and a packaged app do not), and the server must be on loopback. Anything else that set
+ * ELECTRON_RENDERER_URL would otherwise decide what the window loads and trusts with IPC.
+ */
+export function devServerUrlFrom(
+  env: Record<string, string | undefined>,
+  isPackaged: boolean,
+): string | undefined {
+  const url = env.ELECTRON_RENDERER_URL;
+  if (isPackaged || !url || env.NODE_ENV_ELECTRON_VITE !== 'development') return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return undefined;
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(parsed.hostname);
+  return loopback ? url : undefined;
 }
 
 /** Permission requests (camera, notifications, …): the app needs none. */

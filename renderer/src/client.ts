@@ -16,6 +16,8 @@ export interface ViewClient extends HeapscopeApi {
   onCommand?(cb: (command: { command: string; path?: string }) => void): (() => void) | void;
   /** Only the desktop shell has dialogs, recent files and dropped-file paths. */
   shell?: ShellApi;
+  /** Browser mode: the files named on `heapscope serve`, in command-line order (tab order). */
+  startupFiles?(): Promise<string[]>;
 }
 
 let current: ViewClient | null = null;

@@ -25,7 +25,12 @@ export const CHROMIUM_ARGS = [
 export interface Harness {
   page: Page;
   context: BrowserContext;
+  /** The URL `heapscope serve` printed, with its per-launch token: what a person opens. */
   baseUrl: string;
+  /** `http://127.0.0.1:PORT`, without the token. */
+  origin: string;
+  /** The token, for tests that call the API themselves (header `X-Heapscope-Token`). */
+  token: string;
   /** Uncaught errors from the page, for tests to assert none happened. */
   pageErrors: string[];
   /** Everything the server wrote to stderr (open failures are logged there). */
@@ -39,11 +44,15 @@ export interface HarnessOptions {
   viewport?: { width: number; height: number };
   /** Extra `heapscope serve` arguments. */
   serveArgs?: string[];
+  /** The whole command line after bin/heapscope.js instead of `serve FILES --port 0 …` (e.g. none). */
+  argv?: string[];
+  /** Variables added to the server's environment (e.g. HOME). */
+  env?: Record<string, string>;
 }
 
 function startServe(
-  files: string[],
-  extra: string[],
+  argv: string[],
+  env: Record<string, string> = {},
 ): Promise<{ child: ChildProcess; url: string; log: () => string }> {
   const cli = join(ROOT, 'bin', 'heapscope.js');
   if (
@@ -53,8 +62,9 @@ function startServe(
     throw new Error('build first: npm run build (the harness runs out/node/cli.js and serves out/renderer)');
   }
   // Port 0: the kernel picks a free port and `serve` prints the URL it got.
-  const child = spawn(process.execPath, [cli, 'serve', ...files, '--port', '0', ...extra], {
+  const child = spawn(process.execPath, [cli, ...argv], {
     cwd: ROOT,
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -67,7 +77,8 @@ function startServe(
     }, 30_000);
     child.stdout!.on('data', (d: Buffer) => {
       stdout += d.toString();
-      const match = /serving on (http:\/\/\S+)/.exec(stdout);
+      // Up to the line's end: a chunk may stop in the middle of the token.
+      const match = /serving on (http:\/\/\S+)\r?\n/.exec(stdout);
       if (match) {
         clearTimeout(timer);
         resolveStart({ child, url: match[1], log: () => stderr });
@@ -94,7 +105,14 @@ function stop(child: ChildProcess): Promise<void> {
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   mkdirSync(SHOTS, { recursive: true });
-  const server = await startServe(options.files ?? [], options.serveArgs ?? []);
+  const argv = options.argv ?? [
+    'serve',
+    ...(options.files ?? []),
+    '--port',
+    '0',
+    ...(options.serveArgs ?? []),
+  ];
+  const server = await startServe(argv, options.env);
   const profile = await mkdtemp(join(tmpdir(), 'heapscope-chromium-'));
   let context: BrowserContext;
   try {
@@ -112,10 +130,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const page = context.pages()[0] ?? (await context.newPage());
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
+  const url = new URL(server.url);
   return {
     page,
     context,
     baseUrl: server.url,
+    origin: url.origin,
+    token: url.searchParams.get('token') ?? '',
     pageErrors,
     serverLog: server.log,
     async screenshot(name: string) {

@@ -15,7 +15,7 @@ afterAll(async () => {
 
 describe('browser mode smoke', () => {
   it('serves the page on loopback and the Vue app mounts without errors', async () => {
-    expect(h.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    expect(h.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{43}$/);
     const response = await h.page.goto(h.baseUrl);
     expect(response?.status()).toBe(200);
     expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
@@ -30,10 +30,12 @@ describe('browser mode smoke', () => {
 
   it('the page reaches the engine over HTTP: the capture opened at start is listed', async () => {
     const names = await h.page.evaluate(async () => {
+      // The page's own token, from its address, as the renderer's transport sends it.
+      const token = new URLSearchParams(location.search).get('token') ?? '';
       for (let i = 0; i < 100; i++) {
         const res = await fetch('/api/list', {
           method: 'POST',
-          headers: { 'Content-Type': 'application/json' },
+          headers: { 'Content-Type': 'application/json', 'X-Heapscope-Token': token },
           body: '[]',
         });
         const list = (await res.json()) as { facts: { fileName: string } }[];

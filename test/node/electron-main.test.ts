@@ -77,8 +77,10 @@ const fake = vi.hoisted(() => {
     },
     BrowserWindow,
     dialog: {
-      showOpenDialog: async () => ({ canceled: true, filePaths: [] }),
+      showOpenDialog: vi.fn(async () => ({ canceled: true, filePaths: [] as string[] })),
       showSaveDialog: async () => ({ canceled: true }),
+      // "Cancel" unless a test says otherwise.
+      showMessageBox: vi.fn(async () => ({ response: 1 })),
     },
     ipcMain: {
       handle: (channel: string, fn: Listener) => state.handlers.set(channel, fn),
@@ -104,11 +106,14 @@ vi.mock('electron', () => fake.electron);
 
 const { state, electron } = fake;
 const argv = process.argv;
+const rendererUrl = process.env.ELECTRON_RENDERER_URL;
 
 beforeAll(async () => {
   state.userData = mkdtempSync(join(tmpdir(), 'heapscope-electron-'));
   // What `electron . FILE` passes: binary, app path, then the user's arguments.
   process.argv = ['electron', '/app', '--enable-logging', 'first.bin'];
+  // Set by something other than `electron-vite dev` (no NODE_ENV_ELECTRON_VITE=development): ignored.
+  process.env.ELECTRON_RENDERER_URL = 'http://localhost:5173';
   await import('../../main/index');
   state.ready!();
   // Let whenReady's continuation (IPC, menu, window) run.
@@ -117,6 +122,8 @@ beforeAll(async () => {
 
 afterAll(() => {
   process.argv = argv;
+  if (rendererUrl === undefined) delete process.env.ELECTRON_RENDERER_URL;
+  else process.env.ELECTRON_RENDERER_URL = rendererUrl;
   rmSync(state.userData, { recursive: true, force: true });
 });
 
@@ -131,6 +138,7 @@ describe('main/index.ts', () => {
       webSecurity: true,
     });
     expect(String(prefs.preload)).toMatch(/preload[\\/]index\.cjs$/);
+    // ELECTRON_RENDERER_URL alone does not make the window load (and trust) another page.
     expect(state.windows[0].loaded).toMatch(/renderer[\\/]index\.html$/);
   });
 
@@ -167,13 +175,24 @@ describe('main/index.ts', () => {
     expect(headers['Content-Security-Policy'][0]).toContain("script-src 'self'");
   });
 
-  it('denies permissions, new windows and navigation away from the renderer', () => {
+  it('denies permissions, new windows and navigation away from the renderer', async () => {
     let allowed: boolean | undefined;
     state.permissionHandler!(undefined, 'media', (ok: boolean) => (allowed = ok));
     expect(allowed).toBe(false);
     const win = state.windows[0];
+    // Documentation opens in the system browser; another link only after the person agrees.
+    expect(win.openHandler!({ url: 'https://bloomberg.github.io/memray/' })).toEqual({ action: 'deny' });
+    expect(electron.shell.openExternal).toHaveBeenCalledWith('https://bloomberg.github.io/memray/');
     expect(win.openHandler!({ url: 'https://example.com/' })).toEqual({ action: 'deny' });
-    expect(electron.shell.openExternal).toHaveBeenCalledWith('https://example.com/');
+    await vi.waitFor(() => expect(electron.dialog.showMessageBox).toHaveBeenCalledTimes(1));
+    expect(electron.shell.openExternal).not.toHaveBeenCalledWith('https://example.com/');
+    electron.dialog.showMessageBox.mockResolvedValueOnce({ response: 0 });
+    win.openHandler!({ url: 'https://example.org/page' });
+    await vi.waitFor(() =>
+      expect(electron.shell.openExternal).toHaveBeenCalledWith('https://example.org/page'),
+    );
+    expect(win.openHandler!({ url: 'file:///etc/passwd' })).toEqual({ action: 'deny' });
+    expect(electron.dialog.showMessageBox).toHaveBeenCalledTimes(2);
     const event = { preventDefault: vi.fn() };
     win.contentsEvents.get('will-navigate')!(event, 'https://evil.example/');
     expect(event.preventDefault).toHaveBeenCalled();
@@ -198,6 +217,39 @@ describe('main/index.ts', () => {
     expect(win.sent).toContainEqual([
       `${EVENT_CHANNEL_PREFIX}command`,
       { command: 'open', path: 'second.bin' },
+    ]);
+  });
+
+  it('IPC open reaches only files named on argv, chosen in the dialog or listed as recent', async () => {
+    const win = state.windows[0];
+    const frame = { url: `file://${String(win.loaded)}` };
+    const event = { sender: { id: win.webContents.id as number, mainFrame: frame }, senderFrame: frame };
+    const open = (path: string) =>
+      state.handlers.get('open')!(event, { path }) as Promise<{ ok: boolean; error?: { message: string } }>;
+    for (const path of ['/etc/passwd', '/picked/a.bin'])
+      expect(await open(path), path).toMatchObject({
+        ok: false,
+        error: { message: expect.stringMatching(/^refused/) },
+      });
+    // argv (first.bin) and the second instance (second.bin) were granted: the engine is asked.
+    for (const path of ['first.bin', 'second.bin']) {
+      const reply = await open(path);
+      expect(reply.error?.message ?? '', path).not.toMatch(/^refused/);
+    }
+    electron.dialog.showOpenDialog.mockResolvedValueOnce({ canceled: false, filePaths: ['/picked/a.bin'] });
+    expect(await state.handlers.get(SHELL_CHANNELS.chooseFiles)!(event)).toEqual({
+      ok: true,
+      value: ['/picked/a.bin'],
+    });
+    expect((await open('/picked/a.bin')).error?.message ?? '').not.toMatch(/^refused/);
+  });
+
+  it('a second instance started elsewhere opens its files relative to where it ran', () => {
+    const win = state.windows[0];
+    state.appEvents.get('second-instance')!({}, ['electron', '/app', 'third.bin'], '/home/u/runs');
+    expect(win.sent).toContainEqual([
+      `${EVENT_CHANNEL_PREFIX}command`,
+      { command: 'open', path: '/home/u/runs/third.bin' },
     ]);
   });
 });

@@ -7,12 +7,21 @@ import type { CaptureInfo, HeapscopeApi, OpenRequest, Progress } from '../../sha
 import { decodeBridgeError, HeapscopeError } from '../../shared/api-error';
 import { API_METHODS, EVENT_CHANNEL_PREFIX, SHELL_CHANNELS } from '../../shared/ipc';
 import { filesFromArgv } from '../../main/shell/argv';
-import { registerIpc, senderFactsOf, type IpcEventLike, type IpcMainLike } from '../../main/shell/ipc';
+import { PathGrants } from '../../main/shell/grants';
+import {
+  notGrantedMessage,
+  registerIpc,
+  senderFactsOf,
+  type IpcEventLike,
+  type IpcMainLike,
+} from '../../main/shell/ipc';
 import { menuTemplate, type MenuItemSpec } from '../../main/shell/menu';
 import { addRecent, MAX_RECENT, RecentFiles } from '../../main/shell/recent';
 import {
   contentSecurityPolicy,
+  devServerUrlFrom,
   isAppUrl,
+  isDocumentationUrl,
   isTrustedSender,
   secureWebPreferences,
   shouldPreventNavigation,
@@ -90,13 +99,60 @@ describe('Electron security rules', () => {
     expect(shouldPreventNavigation(RENDERER, APP)).toBe(false);
   });
 
-  it('new windows are always denied; web links go to the system browser', () => {
+  it('new windows are always denied; documentation opens in the browser, other web links ask first', () => {
     expect(windowOpenDecision('https://bloomberg.github.io/memray/')).toEqual({
       action: 'deny',
       openExternally: true,
+      askFirst: false,
     });
-    expect(windowOpenDecision('file:///etc/passwd')).toEqual({ action: 'deny', openExternally: false });
-    expect(windowOpenDecision('javascript:alert(1)')).toEqual({ action: 'deny', openExternally: false });
+    expect(windowOpenDecision('https://bloomberg.github.io/memray/run.html#aggregated')).toMatchObject({
+      openExternally: true,
+    });
+    for (const url of [
+      'https://example.com/',
+      'http://bloomberg.github.io/memray/',
+      'https://evil.example/memray/',
+    ])
+      expect(windowOpenDecision(url), url).toEqual({ action: 'deny', openExternally: false, askFirst: true });
+    for (const url of ['file:///etc/passwd', 'javascript:alert(1)', 'smb://host/share', 'not a url'])
+      expect(windowOpenDecision(url), url).toEqual({
+        action: 'deny',
+        openExternally: false,
+        askFirst: false,
+      });
+  });
+
+  it('documentation URLs match by origin and path prefix, https only', () => {
+    expect(
+      isDocumentationUrl('https://docs.python.org/3/library/tracemalloc.html#tracemalloc.Snapshot'),
+    ).toBe(true);
+    expect(isDocumentationUrl('https://docs.python.org/3/library/tracemalloc.html.evil.example/')).toBe(
+      false,
+    );
+    expect(isDocumentationUrl('https://docs.python.org/3/library/os.html')).toBe(false);
+    expect(isDocumentationUrl('https://bloomberg.github.io/memrayx/')).toBe(false);
+    expect(isDocumentationUrl('https://bloomberg.github.io.evil.example/memray/')).toBe(false);
+    expect(isDocumentationUrl('https://user:pw@bloomberg.github.io/memray/')).toBe(false);
+    expect(isDocumentationUrl('https://github.com/plasma-umass/scalene/blob/master/README.md')).toBe(true);
+    expect(isDocumentationUrl('https://github.com/plasma-umass/scalene-fork')).toBe(false);
+  });
+
+  it('the dev server URL is honoured only under `npm run dev`, on loopback, unpackaged', () => {
+    const dev = { ELECTRON_RENDERER_URL: 'http://localhost:5173', NODE_ENV_ELECTRON_VITE: 'development' };
+    expect(devServerUrlFrom(dev, false)).toBe('http://localhost:5173');
+    expect(devServerUrlFrom({ ...dev, ELECTRON_RENDERER_URL: 'http://127.0.0.1:5173/' }, false)).toBe(
+      'http://127.0.0.1:5173/',
+    );
+    // electron-vite preview (npm start) and a plain `electron .`: the built renderer.
+    expect(devServerUrlFrom({ ...dev, NODE_ENV_ELECTRON_VITE: 'production' }, false)).toBeUndefined();
+    expect(devServerUrlFrom({ ELECTRON_RENDERER_URL: 'http://localhost:5173' }, false)).toBeUndefined();
+    expect(devServerUrlFrom(dev, true)).toBeUndefined();
+    expect(
+      devServerUrlFrom({ ...dev, ELECTRON_RENDERER_URL: 'https://evil.example/' }, false),
+    ).toBeUndefined();
+    expect(devServerUrlFrom({ ...dev, ELECTRON_RENDERER_URL: 'file:///var/x.html' }, false)).toBeUndefined();
+    expect(devServerUrlFrom({ ...dev, ELECTRON_RENDERER_URL: 'nonsense' }, false)).toBeUndefined();
+    expect(devServerUrlFrom({ NODE_ENV_ELECTRON_VITE: 'development' }, false)).toBeUndefined();
   });
 
   it('trusts IPC only from our window, top frame, showing our renderer', () => {
@@ -186,7 +242,9 @@ function wire(options: { trusted?: boolean } = {}) {
   const ipc = new FakeIpc();
   const calls: unknown[][] = [];
   const opened: string[] = [];
+  const grants = new PathGrants();
   const dispose = registerIpc(ipc, {
+    grants,
     api: fakeApi(calls),
     shell: {
       chooseFiles: async () => ['/data/a.bin'],
@@ -202,7 +260,7 @@ function wire(options: { trusted?: boolean } = {}) {
       getPathForFile: (f) => `/dropped/${(f as unknown as { name: string }).name}`,
     }),
   );
-  return { ipc, calls, opened, dispose, client };
+  return { ipc, calls, opened, dispose, client, grants };
 }
 
 describe('IPC wiring (main) and the preload bridge', () => {
@@ -218,6 +276,7 @@ describe('IPC wiring (main) and the preload bridge', () => {
   it('carries calls and results through the bridge, and records opened files', async () => {
     const { client, calls, opened } = wire();
     expect(client.transport).toBe('electron');
+    await client.shell!.chooseFiles();
     await expect(client.open({ path: '/data/a.bin' })).resolves.toEqual(INFO);
     await expect(client.list()).resolves.toEqual([INFO]);
     await expect(client.close('c1')).resolves.toBeUndefined();
@@ -226,7 +285,8 @@ describe('IPC wiring (main) and the preload bridge', () => {
   });
 
   it('keeps the ApiError code, file and offset across the bridge', async () => {
-    const { client } = wire();
+    const { client, grants } = wire();
+    grants.grant(['/data/x.bad']);
     const error = await client.open({ path: '/data/x.bad' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HeapscopeError);
     expect(error).toMatchObject({
@@ -260,7 +320,68 @@ describe('IPC wiring (main) and the preload bridge', () => {
     const invoke = ipc.renderer().invoke;
     expect(await invoke('open', 'not an object')).toMatchObject({ ok: false, error: { code: 'bad-input' } });
     expect(await invoke('close', 42)).toMatchObject({ ok: false, error: { code: 'bad-input' } });
+    expect(await invoke('summary', null)).toMatchObject({
+      ok: false,
+      error: { code: 'bad-input', message: 'summary needs a request object' },
+    });
+    expect(
+      await invoke('table', { captureId: 'c1', snapshot: { kind: 'peak' }, groupBy: 'colour' }),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'bad-input', message: expect.stringMatching(/groupBy must be one of/) },
+    });
     expect(calls).toEqual([]);
+  });
+
+  it('open reaches only paths the person gave: dialog, drop, recent list', async () => {
+    const { client, calls, ipc } = wire();
+    for (const path of ['/etc/passwd', '/data/a.bin', '/dropped/drop.bin', '/data/r.bin', 'relative.bin']) {
+      await expect(client.open({ path }), path).rejects.toMatchObject({
+        code: 'bad-input',
+        message: notGrantedMessage(path),
+      });
+    }
+    expect(calls).toEqual([]);
+    // The dialog's choice.
+    await client.shell!.chooseFiles();
+    await expect(client.open({ path: '/data/a.bin' })).resolves.toEqual(INFO);
+    // The recent list the renderer was shown.
+    await client.shell!.recentFiles();
+    await expect(client.open({ path: '/data/r.bin' })).resolves.toEqual(INFO);
+    // A drop: the preload reports the path as it hands it to the page, and the page opens it.
+    const path = client.shell!.pathForDroppedFile({ name: 'drop.bin' } as unknown as File);
+    await expect(client.open({ path })).resolves.toEqual(INFO);
+    // Granting is exact: a neighbour of a granted file is not granted.
+    await expect(client.open({ path: '/data/b.bin' })).rejects.toMatchObject({ code: 'bad-input' });
+    // The drop channel takes absolute paths only.
+    expect(await ipc.renderer().invoke(SHELL_CHANNELS.droppedFile, 'x.bin')).toMatchObject({ ok: false });
+    expect(await ipc.renderer().invoke(SHELL_CHANNELS.droppedFile, 42)).toMatchObject({ ok: false });
+  });
+
+  it('a File with no path (one a page made up) grants nothing', async () => {
+    const ipc = new FakeIpc();
+    const grants = new PathGrants();
+    registerIpc(ipc, {
+      api: fakeApi([]),
+      shell: { chooseFiles: async () => [], chooseSavePath: async () => null, recentFiles: async () => [] },
+      trusted: () => true,
+      grants,
+    });
+    const bridge = createBridge(ipc.renderer(), { getPathForFile: () => '' });
+    expect(bridge.shell!.pathForDroppedFile({} as File)).toBe('');
+    await new Promise((r) => setImmediate(r));
+    expect(grants.size).toBe(0);
+  });
+
+  it('PathGrants resolves paths the way the engine does', () => {
+    const grants = new PathGrants();
+    grants.grant(['rel/a.bin'], '/home/u');
+    grants.grant(['b.bin']);
+    expect(grants.allows('/home/u/rel/a.bin')).toBe(true);
+    expect(grants.allows('/home/u/rel/../rel/a.bin')).toBe(true);
+    expect(grants.allows(resolve('b.bin'))).toBe(true);
+    expect(grants.allows('b.bin')).toBe(true);
+    expect(grants.allows('/home/u/rel')).toBe(false);
   });
 
   it('export writes only to a path chosen in the save dialog', async () => {

@@ -7,10 +7,9 @@
  * stack_trace. `stack_trace` is `function;file;line` frames joined by `|`, MOST RECENT FIRST
  * (basic.py's leak reads `leak_5mb;…/basic.py;35|main;…/basic.py;43|<module>;…`).
  */
-import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import Papa from 'papaparse';
+import { quoteInput } from '../../../shared/quote';
 import type {
   AllocatorBreakdown,
   CaptureInfo,
@@ -41,6 +40,7 @@ import {
 } from '../../query/allocator-family';
 import { selectRows } from '../../model/tracemalloc/filters';
 import { groupSnapshot, normalizeKeyType, statisticJson } from '../../query/groups';
+import { CsvRowReader, type CsvRow } from './rows';
 
 export const MEMRAY_CSV_COLUMNS = [
   'allocator',
@@ -84,8 +84,21 @@ export function parseStackTrace(text: string): ParsedFrame[] {
     });
     acc = undefined;
   }
-  if (acc !== undefined) throw new Error(`cannot parse stack frame ${JSON.stringify(acc.slice(0, 200))}`);
+  if (acc !== undefined) throw new StackTraceError(acc);
   return out;
+}
+
+/** A stack_trace piece that is not `function;file;line` (its text is kept for the message). */
+export class StackTraceError extends Error {
+  constructor(readonly piece: string) {
+    super(`cannot parse stack frame ${quoteInput(piece)}`);
+    this.name = 'StackTraceError';
+  }
+}
+
+/** A count or size column: a whole number, 0 or more (memray writes plain integers). */
+function isCount(text: string, value: number): boolean {
+  return text.trim() !== '' && Number.isFinite(value) && value >= 0 && Number.isInteger(value);
 }
 
 export function frameKind(file: string): FrameKind {
@@ -265,11 +278,21 @@ export const loadMemrayCsv: CaptureLoader = async (path: string, options: LoadOp
   let lastProgress = performance.now();
   let columns: number[] | undefined;
 
-  let line = 0;
-  const handleRow = (row: string[]): void => {
-    line++;
+  let rowNumber = 0;
+  const refuse = (row: CsvRow, column: number, expected: string): never => {
+    const name = MEMRAY_CSV_COLUMNS[column];
+    const found = row.fields[columns![column]];
+    throw new InputError(
+      `memray CSV row ${rowNumber}, column ${name}: expected ${expected}, found ${quoteInput(found)}`,
+      path,
+      row.offset,
+    );
+  };
+  const handleRow = (row: CsvRow): void => {
+    rowNumber++;
+    const fields = row.fields;
     if (!columns) {
-      const names = row.map((c) => c.trim());
+      const names = fields.map((c) => c.trim());
       columns = MEMRAY_CSV_COLUMNS.map((c) => names.indexOf(c));
       const missing = MEMRAY_CSV_COLUMNS.filter((_, i) => columns![i] < 0);
       if (missing.length > 0) {
@@ -283,32 +306,41 @@ export const loadMemrayCsv: CaptureLoader = async (path: string, options: LoadOp
       return;
     }
     const [cAlloc, cNum, cSize, cTid, cThread, cStack] = columns;
-    const count = Number(row[cNum]);
-    const bytes = Number(row[cSize]);
-    const tid = Number(row[cTid]);
-    if (
-      row.length < MEMRAY_CSV_COLUMNS.length ||
-      !Number.isFinite(count) ||
-      !Number.isFinite(bytes) ||
-      !Number.isInteger(tid)
-    ) {
-      throw new InputError(`malformed memray CSV row ${line}`, path);
+    const needed = Math.max(...columns) + 1;
+    if (fields.length < needed) {
+      throw new InputError(
+        `memray CSV row ${rowNumber}: expected ${needed} columns (${MEMRAY_CSV_COLUMNS.join(',')}), found ${fields.length}`,
+        path,
+        row.offset,
+      );
     }
-    let alloc = allocatorIndex.get(row[cAlloc]);
+    const count = Number(fields[cNum]);
+    if (!isCount(fields[cNum], count)) refuse(row, 1, 'a whole number of allocations (0 or more)');
+    const bytes = Number(fields[cSize]);
+    if (!isCount(fields[cSize], bytes)) refuse(row, 2, 'a size in bytes (a whole number, 0 or more)');
+    const tid = Number(fields[cTid]);
+    if (fields[cTid].trim() === '' || !Number.isSafeInteger(tid))
+      refuse(row, 3, 'a thread id (a whole number)');
+    let alloc = allocatorIndex.get(fields[cAlloc]);
     if (alloc === undefined) {
       alloc = allocators.length;
-      allocators.push(row[cAlloc]);
-      allocatorIndex.set(row[cAlloc], alloc);
+      allocators.push(fields[cAlloc]);
+      allocatorIndex.set(fields[cAlloc], alloc);
     }
-    if (!threadLabels.has(tid)) threadLabels.set(tid, row[cThread]);
-    const text = row[cStack];
+    if (!threadLabels.has(tid)) threadLabels.set(tid, fields[cThread]);
+    const text = fields[cStack];
     let leaf = stackCache.get(text);
     if (leaf === undefined) {
       let parsed: ParsedFrame[];
       try {
         parsed = parseStackTrace(text);
       } catch (e) {
-        throw new InputError(`malformed memray CSV row ${line}: ${(e as Error).message}`, path);
+        if (!(e instanceof StackTraceError)) throw e;
+        throw new InputError(
+          `memray CSV row ${rowNumber}, column stack_trace: expected frames "function;file;line" joined by "|", found ${quoteInput(e.piece)}`,
+          path,
+          row.offset,
+        );
       }
       // memray lists the most recent frame first; the trie stores the outermost first.
       leaf = 0;
@@ -324,61 +356,31 @@ export const loadMemrayCsv: CaptureLoader = async (path: string, options: LoadOp
     records++;
   };
 
-  // papaparse guesses the line ending from its first chunk, which tiny chunks can fool; memray
-  // writes CRLF (Python's csv module), hand-edited files may use LF.
-  const head = Buffer.alloc(Math.min(size, 64 * 1024));
+  const reader = new CsvRowReader(handleRow);
   const fh = await open(path, 'r');
   try {
-    await fh.read(head, 0, head.length, 0);
+    const buf = Buffer.allocUnsafe(Math.min(size, Math.max(1, options.chunkSize ?? 1 << 20)));
+    while (bytesDone < size) {
+      if (signal?.aborted) throw abortError();
+      const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, size - bytesDone), bytesDone);
+      if (bytesRead === 0) break;
+      reader.push(buf.subarray(0, bytesRead));
+      bytesDone += bytesRead;
+      const now = performance.now();
+      if (options.onProgress && now - lastProgress >= PROGRESS_INTERVAL_MS) {
+        lastProgress = now;
+        options.onProgress({ bytesDone, bytesTotal: size, records });
+      }
+    }
+    if (reader.inQuotes)
+      throw new InputError(
+        `memray CSV row ${rowNumber + 1}: the file ends inside a quoted field (a closing " is missing)`,
+        path,
+        bytesDone,
+      );
+    reader.end();
   } finally {
     await fh.close();
-  }
-  const firstNewline = head.indexOf(0x0a);
-  const newline = firstNewline > 0 && head[firstNewline - 1] === 0x0d ? '\r\n' : '\n';
-
-  const source = createReadStream(path, { highWaterMark: Math.max(1, options.chunkSize ?? 1 << 20) });
-  source.on('data', (chunk) => {
-    bytesDone += chunk.length;
-  });
-  try {
-    // papaparse streams a Node Readable itself (chunk by chunk), without a bundled stream shim.
-    await new Promise<void>((resolve, reject) => {
-      let failed = false;
-      Papa.parse<string[]>(source as unknown as File, {
-        header: false,
-        skipEmptyLines: true,
-        newline,
-        chunk: (results, parser) => {
-          if (failed) return;
-          try {
-            if (signal?.aborted) throw abortError();
-            for (const row of results.data) handleRow(row);
-            const now = performance.now();
-            if (options.onProgress && now - lastProgress >= PROGRESS_INTERVAL_MS) {
-              lastProgress = now;
-              options.onProgress({ bytesDone, bytesTotal: size, records });
-            }
-          } catch (error) {
-            failed = true;
-            parser.abort();
-            reject(error);
-          }
-        },
-        complete: () => {
-          if (!failed) resolve();
-        },
-        error: (error: Error) => {
-          failed = true;
-          reject(new InputError(`cannot read the CSV: ${error.message}`, path));
-        },
-      });
-      source.on('error', (error) => {
-        failed = true;
-        reject(error);
-      });
-    });
-  } finally {
-    source.destroy();
   }
   if (signal?.aborted) throw abortError();
   if (!columns) throw new InputError('empty file (expected memray "transform csv" output)', path, 0);

@@ -1,6 +1,7 @@
 /**
  * Line numbers from (code object line table, instruction offset), with memray's own rules
- * (format doc §7.3): an empty table or a negative offset gives 0, "not found" gives 0, and a
+ * (docs/formats/memray-format.md §7.3): an empty table or a negative offset gives 0, "not found"
+ * gives 0, and a
  * NONE entry in 3.11+ tables keeps the previous line.
  */
 export function decodeLine(table: Uint8Array, offset: number, firstLine: number, pythonHex: number): number {

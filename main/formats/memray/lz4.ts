@@ -51,7 +51,7 @@ export class Lz4FrameDecoder {
   consumed = 0;
 
   get done(): boolean {
-    return this.state === State.Done;
+    return this.state === State.Done && !this.cut;
   }
 
   /** True when the input ended at a clean frame boundary. */
@@ -171,6 +171,36 @@ export class Lz4FrameDecoder {
     }
   }
 
+  /**
+   * The input ended. A block cut short still holds whole sequences (and literal bytes) before the
+   * cut: they are the start of the block's output, so they are decoded into the window (a
+   * capture is often a single block: without this a cut one would show nothing). Both replays
+   * take this JS path for the partial block, so they see the same bytes.
+   */
+  finish(out: DecodeWindow): void {
+    if (this.state !== State.BlockData || this.blockLen === 0) return;
+    out.reserve(this.maxBlock);
+    if (this.blockStored) {
+      out.buf.set(this.blockBuf.subarray(0, this.blockLen), out.wpos);
+      out.wpos += this.blockLen;
+    } else {
+      out.wpos = decodeBlockPrefix(
+        this.blockBuf,
+        0,
+        this.blockLen,
+        out.buf,
+        out.wpos,
+        out.wpos + this.maxBlock,
+      );
+    }
+    this.blockLen = 0;
+    this.state = State.Done;
+    this.cut = true;
+  }
+
+  /** Set by finish() when a block was cut short (the frame never reached its end mark). */
+  cut = false;
+
   private afterBlock(): void {
     this.blockLen = 0;
     if (this.blockChecksum) {
@@ -252,4 +282,54 @@ export function decodeBlock(
     }
     dp += ml;
   }
+}
+
+/**
+ * The output a cut LZ4 block determines: every whole sequence, plus the literal bytes of the
+ * sequence the cut falls in (a literal is a copy of the input, so the bytes that are there are
+ * exactly the next bytes of the output). Stops at the first malformed sequence. Returns the new
+ * output position (`dp` when nothing could be decoded).
+ */
+export function decodeBlockPrefix(
+  src: Uint8Array,
+  sp: number,
+  send: number,
+  dst: Uint8Array,
+  dp: number,
+  dlimit: number,
+): number {
+  while (sp < send) {
+    const token = src[sp++];
+    let lit = token >>> 4;
+    if (lit === 15) {
+      let b: number;
+      do {
+        if (sp >= send) return dp;
+        b = src[sp++];
+        lit += b;
+      } while (b === 255);
+    }
+    const have = Math.min(lit, send - sp, dlimit - dp);
+    for (let i = 0; i < have; i++) dst[dp + i] = src[sp + i];
+    dp += have;
+    sp += have;
+    if (have < lit || sp + 2 > send) return dp;
+    const off = src[sp] | (src[sp + 1] << 8);
+    sp += 2;
+    let ml = token & 15;
+    if (ml === 15) {
+      let b: number;
+      do {
+        if (sp >= send) return dp;
+        b = src[sp++];
+        ml += b;
+      } while (b === 255);
+    }
+    ml += 4;
+    const mp = dp - off;
+    if (off === 0 || mp < 0 || dp + ml > dlimit) return dp;
+    for (let i = 0; i < ml; i++) dst[dp + i] = dst[mp + i];
+    dp += ml;
+  }
+  return dp;
 }

@@ -7,8 +7,8 @@ import { parseHeader } from './header';
 import { loadMemrayModel } from './index';
 
 /**
- * memray's replay (format doc §13.2): an ALLOCATION at an address that is still live replaces
- * the live entry without taking the old size off the heap; a later free takes off the newer
+ * memray's replay (docs/formats/memray-format.md §13.2): an ALLOCATION at an address that is still
+ * live replaces the live entry without taking the old size off the heap; a later free takes off the newer
  * size. Crafted v12 records after a real header, so the small → wide (≥ 64 KiB) replacement,
  * rare in real captures, is covered in both models.
  */

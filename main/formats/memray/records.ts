@@ -8,6 +8,14 @@ import { ERR, STATUS, WasmWindowMemory, instantiateTotals, type TotalsExports } 
 
 const TWO64 = 18446744073709551616;
 
+/**
+ * How far past the frames defined so far a new frame or code-object id may reach. memray hands
+ * ids out in first-seen order (0, 1, 2… / 1, 2, 3…), so a real capture stays within a few of
+ * the count; the slack only tolerates writers that skip some, while an id from a damaged file
+ * (2^64, say) is refused instead of sizing the frame arrays (docs/formats/memray-format.md §5.2, §5.4).
+ */
+const ID_SLACK = 1 << 16;
+
 /** Delta-channel addition with u64 wrap (values memray writes stay far below 2^53). */
 function wrapU64(v: number): number {
   return v < 0 ? v + TWO64 : v >= TWO64 ? v - TWO64 : v;
@@ -36,6 +44,11 @@ export class MemrayRecordParser implements StreamConsumer {
   decodeOnly = false;
   /** Replay only what `stats` reports (totals, peak, leaks; no time index or per-key journals). */
   totalsOnly = false;
+  /**
+   * The totals replay of v12/v13 in JavaScript instead of WebAssembly (tests and benches: the
+   * differential tests run all three replays on every capture).
+   */
+  jsTotals = false;
   /** File size, to size the totals replay's tables up front. */
   fileBytes = 0;
   /** The v12/v13 totals replay's WebAssembly loop (see wasm/), once started. */
@@ -51,7 +64,7 @@ export class MemrayRecordParser implements StreamConsumer {
   stopOffset = -1;
   stopReason?: string;
 
-  // delta channels (§3)
+  // delta channels (docs/formats/memray-format.md §3)
   /**
    * The data-pointer and native-id delta channels. A Float64Array, not fields or locals: their
    * values pass 2^31, and a double in a JS variable or field that V8 keeps tagged is a fresh
@@ -62,7 +75,7 @@ export class MemrayRecordParser implements StreamConsumer {
   private pyFrameId = 0;
   private pyLine = 0;
   private firstLineChan = 0;
-  /** v12 pointer cache (format doc §5.3): 15 addresses/8, newest at ringHead. */
+  /** v12 pointer cache (docs/formats/memray-format.md §5.3): 15 addresses/8, newest at ringHead. */
   private readonly ring = new Float64Array(16);
   private ringHead = 0;
   private aggTraceIndex = 0;
@@ -108,7 +121,7 @@ export class MemrayRecordParser implements StreamConsumer {
     }
     if (this.header.fileFormat === 1) return this.parseAggregated(buf, pos, end, final, base);
     if (this.header.version >= 12) {
-      if (this.model instanceof MemrayTotalsBuilder && !this.decodeOnly)
+      if (this.model instanceof MemrayTotalsBuilder && !this.decodeOnly && !this.jsTotals)
         return this.parseV12Wasm(buf, pos, end, final, base);
       return this.parseV12(buf, pos, end, final, base);
     }
@@ -131,21 +144,68 @@ export class MemrayRecordParser implements StreamConsumer {
     this.stopReason = reason;
   }
 
+  /** A value the capture cannot hold (an id past what was defined, a parent link forward). */
+  private refuse(offset: number, message: string): never {
+    throw new InputError(message, this.file, offset);
+  }
+
+  /**
+   * NATIVE_TRACE_INDEX record k defines node k; its parent was defined before it (the tree is
+   * append-only, docs/formats/memray-format.md §8), so a link to k or beyond would point forward or
+   * into a loop.
+   */
+  private checkNativeParent(parent: number, at: number): void {
+    const k = this.model!.natCount;
+    if (!(parent < k))
+      this.refuse(
+        at,
+        `NATIVE_TRACE_INDEX node ${k} names parent ${parent}: expected an earlier node (0 to ${k - 1})`,
+      );
+  }
+
+  /** An allocation's native stack id names a node defined before it (docs/formats/memray-format.md §8). */
+  private checkNativeId(nat: number, at: number, what: string): void {
+    if (nat >= this.model!.natCount)
+      this.refuse(
+        at,
+        `${what} names native stack ${nat}, but only ${this.model!.natCount - 1} NATIVE_TRACE_INDEX records came before it`,
+      );
+  }
+
+  /** A Python frame id that names a defined frame. */
+  private checkFrameId(frame: number, at: number, what: string): void {
+    const n = this.model!.frameCount;
+    if (!(frame < n))
+      this.refuse(at, `${what} names Python frame ${frame}, but only ${n} frames are defined before it`);
+  }
+
+  /** A FRAME_INDEX / PYTHON_FRAME_INDEX id: a new one comes next in first-seen order. */
+  private checkNewFrameId(id: number, at: number, what: string): void {
+    const n = this.model!.frameCount;
+    if (!(id < n + ID_SLACK))
+      this.refuse(
+        at,
+        `${what} defines frame id ${id}: expected the next id (${n}), ids are handed out in order`,
+      );
+  }
+
   private switchThread(tid: number): void {
     const m = this.model!;
-    if (this.haveThread) {
+    if (this.haveThread && (this.sd > 0 || this.stacks[m.thread] !== undefined)) {
       this.stacks[m.thread] = this.st;
       this.depths[m.thread] = this.sd;
     }
     m.setThread(tid);
-    this.st = this.stacks[m.thread] ?? new Int32Array(64);
+    // A thread gets its own stack on its first push: a capture naming a million threads (a
+    // CONTEXT_SWITCH is 9 bytes) must not cost a million stacks.
+    this.st = this.stacks[m.thread] ?? NO_STACK;
     this.sd = this.depths[m.thread] ?? 0;
     this.haveThread = true;
   }
 
   private push(node: number): void {
     if (this.sd === this.st.length) {
-      const g = new Int32Array(this.st.length * 2);
+      const g = new Int32Array(Math.max(64, this.st.length * 2));
       g.set(this.st);
       this.st = g;
     }
@@ -157,7 +217,7 @@ export class MemrayRecordParser implements StreamConsumer {
   }
 
   /** CODE_OBJECT (v12+, both formats): false when the record is cut short. */
-  private codeObject(c: Cursor): boolean {
+  private codeObject(c: Cursor, at: number): boolean {
     const m = this.model!;
     const id = c.varint();
     const name = c.cstring();
@@ -166,6 +226,13 @@ export class MemrayRecordParser implements StreamConsumer {
     const len = c.varint();
     const table = c.short ? new Uint8Array(0) : c.bytes(len);
     if (c.short) return false;
+    // ids count up from 1, one per record (docs/formats/memray-format.md §5.2): one far
+    // beyond would size arrays
+    if (!(id < m.codeName.length + ID_SLACK))
+      this.refuse(
+        at,
+        `CODE_OBJECT id ${id}: expected the next id (${m.codeName.length}), ids count up by one`,
+      );
     this.firstLineChan = first | 0;
     m.codeName[id] = name;
     m.codeFile[id] = file;
@@ -176,7 +243,7 @@ export class MemrayRecordParser implements StreamConsumer {
   }
 
   /** Records that are the same in both stream encodings (cold path, bounds-checked). */
-  private commonRecord(type: number, c: Cursor): boolean {
+  private commonRecord(type: number, c: Cursor, at: number): boolean {
     const m = this.model!;
     switch (type) {
       case 5: {
@@ -184,6 +251,7 @@ export class MemrayRecordParser implements StreamConsumer {
         const ip = wrapU64(this.ipChan + c.svarint());
         const parent = wrapU64(this.chan[1] + c.svarint());
         if (c.short) return false;
+        this.checkNativeParent(parent, at);
         this.ipChan = ip;
         this.chan[1] = parent;
         m.nativeNode(ip, parent);
@@ -316,8 +384,10 @@ export class MemrayRecordParser implements StreamConsumer {
           result = start;
           break;
         }
+        if (nat >= m.natCount) this.checkNativeId(nat, base + start, 'ALLOCATION record');
         if (idx === 15) {
-          // pointer cache (format doc §5.3): a miss goes to the front, hits keep their place
+          // pointer cache (docs/formats/memray-format.md §5.3): a miss goes to the front, hits keep
+          // their place
           chan[0] = ptr;
           head = (head + 15) & 15;
           ring[head] = a8;
@@ -388,7 +458,7 @@ export class MemrayRecordParser implements StreamConsumer {
           pc[ci + 3] = node;
         }
         if (sd === st.length) {
-          const g = new Int32Array(st.length * 2);
+          const g = new Int32Array(Math.max(64, st.length * 2));
           g.set(st);
           st = g;
         }
@@ -480,7 +550,7 @@ export class MemrayRecordParser implements StreamConsumer {
           break;
         }
         case 14:
-          ok = this.codeObject(c);
+          ok = this.codeObject(c, base + start);
           break;
         case 5:
         case 6:
@@ -488,7 +558,7 @@ export class MemrayRecordParser implements StreamConsumer {
         case 10:
         case 12:
           try {
-            ok = this.commonRecord(t, c);
+            ok = this.commonRecord(t, c, base + start);
           } catch (e) {
             if (!(e instanceof SegmentError)) throw e;
             this.stop(base + start, 'SEGMENT_HEADER not followed by its SEGMENT records');
@@ -531,7 +601,7 @@ export class MemrayRecordParser implements StreamConsumer {
 
   /** The totals replay decodes into its WebAssembly memory (see stream.ts WindowMemory). */
   windowMemory(): WindowMemory | undefined {
-    if (!this.totalsOnly || this.decodeOnly) return undefined;
+    if (!this.totalsOnly || this.decodeOnly || this.jsTotals) return undefined;
     this.wasm ??= this.startWasm();
     return new WasmWindowMemory(this.wasm);
   }
@@ -574,8 +644,10 @@ export class MemrayRecordParser implements StreamConsumer {
     const w = this.wasm!;
     if (this.haveThread) {
       const d = w.stackDepth();
-      this.stacks[m.thread] = new Int32Array(this.wasmBytes().buffer, w.stackPtr(), d).slice();
-      this.depths[m.thread] = d;
+      if (d > 0 || this.stacks[m.thread] !== undefined) {
+        this.stacks[m.thread] = new Int32Array(this.wasmBytes().buffer, w.stackPtr(), d).slice();
+        this.depths[m.thread] = d;
+      }
     }
     m.setThread(tid);
     const st = this.stacks[m.thread];
@@ -600,6 +672,7 @@ export class MemrayRecordParser implements StreamConsumer {
         const ip = wrapU64(this.ipChan + c.svarint());
         const parent = wrapU64(this.wasm!.getNativeId() + c.svarint());
         if (c.short) return -1;
+        this.checkNativeParent(parent, this.wasmBase + pos - 1);
         this.ipChan = ip;
         this.wasm!.setNativeId(parent);
         m.nativeNode(ip, parent);
@@ -607,10 +680,10 @@ export class MemrayRecordParser implements StreamConsumer {
         return c.p;
       }
       case 14:
-        return this.codeObject(c) ? c.p : -1;
+        return this.codeObject(c, this.wasmBase + pos - 1) ? c.p : -1;
       default:
         try {
-          return this.commonRecord(type, c) ? c.p : -1;
+          return this.commonRecord(type, c, this.wasmBase + pos - 1) ? c.p : -1;
         } catch (e) {
           if (!(e instanceof SegmentError)) throw e;
           this.stop(this.wasmBase + pos - 1, 'SEGMENT_HEADER not followed by its SEGMENT records');
@@ -780,6 +853,7 @@ export class MemrayRecordParser implements StreamConsumer {
           this.stop(base + start, 'ALLOCATION record before any CONTEXT_SWITCH');
           return start;
         }
+        if (nat >= m.natCount) this.checkNativeId(nat, base + start, 'ALLOCATION_WITH_NATIVE record');
         this.chan[0] = ptr;
         this.chan[1] = natChan;
         if (type === 2) m.recordCounts[R.ALLOCATION_WITH_NATIVE]++;
@@ -810,6 +884,8 @@ export class MemrayRecordParser implements StreamConsumer {
           return start;
         }
         const frame = wrapU64(this.pyFrameId + zigzag(z));
+        // FRAME_INDEX comes before the first push of its frame (docs/formats/memray-format.md §5.4)
+        if (frame >= m.frameCount) this.checkFrameId(frame, base + start, 'FRAME_PUSH');
         this.pyFrameId = frame;
         this.push(m.pyChild(this.top(), frame));
         m.recordCounts[R.FRAME_PUSH]++;
@@ -843,6 +919,7 @@ export class MemrayRecordParser implements StreamConsumer {
           const line = (this.pyLine + c.svarint()) | 0;
           if (c.short) ok = false;
           else {
+            this.checkNewFrameId(id, base + start, 'FRAME_INDEX');
             this.pyFrameId = id;
             this.pyLine = line;
             m.defineFrame(id, func, file, line, (flags & 1) === 0);
@@ -866,7 +943,7 @@ export class MemrayRecordParser implements StreamConsumer {
         case 10:
         case 12:
           try {
-            ok = this.commonRecord(type, c);
+            ok = this.commonRecord(type, c, base + start);
           } catch (e) {
             if (!(e instanceof SegmentError)) throw e;
             this.stop(base + start, 'SEGMENT_HEADER not followed by its SEGMENT records');
@@ -894,6 +971,8 @@ export class MemrayRecordParser implements StreamConsumer {
     while (p < end) {
       const start = p;
       const t = buf[p++];
+      // v10/11 frame definitions come in hash-map order: they are checked once all are read
+      if (t !== 4 && this.pendingFrames) this.definePendingFrames();
       const c = new Cursor(buf, p, end);
       let ok = true;
       switch (t) {
@@ -921,7 +1000,8 @@ export class MemrayRecordParser implements StreamConsumer {
           const bLeak = c.u64();
           if (c.short) ok = false;
           else {
-            const ca = v12 ? V12_TO_CANONICAL[alloc & 15] : alloc;
+            this.checkAggregatedKey(base + start, alloc, nat, py, gen);
+            const ca = v12 ? V12_TO_CANONICAL[alloc] : alloc;
             m.aggregatedAllocation(tid, ca, nat, py, gen, nHwm, nLeak, bHwm, bLeak);
             m.recordCounts[R.AGGREGATED_ALLOCATION]++;
           }
@@ -932,7 +1012,16 @@ export class MemrayRecordParser implements StreamConsumer {
           const parent = v12 ? c.varint() : c.u32();
           if (c.short) ok = false;
           else {
-            m.setNode(++this.aggTraceIndex, frame, parent);
+            const node = this.aggTraceIndex + 1;
+            this.checkFrameId(frame, base + start, `PYTHON_TRACE_INDEX node ${node}`);
+            // record k defines node k, written in node order: a parent comes before its children
+            if (!(parent < node))
+              this.refuse(
+                base + start,
+                `PYTHON_TRACE_INDEX node ${node} names parent ${parent}: expected an earlier node (0 to ${node - 1})`,
+              );
+            this.aggTraceIndex = node;
+            m.setNode(node, frame, parent);
             m.recordCounts[R.PYTHON_TRACE_INDEX]++;
           }
           break;
@@ -945,6 +1034,12 @@ export class MemrayRecordParser implements StreamConsumer {
             const entry = c.u8();
             if (c.short) ok = false;
             else {
+              // memray refuses v12 frame ids that are not consecutive (docs/formats/memray-format.md §12)
+              if (id !== m.frameCount)
+                this.refuse(
+                  base + start,
+                  `PYTHON_FRAME_INDEX defines frame id ${id}: expected ${m.frameCount}, the ids count up from 0`,
+                );
               const known = code < m.codeName.length && m.codeName[code] !== undefined;
               const line = known
                 ? decodeLine(m.codeTable[code], offset, m.codeFirstLine[code], this.pyHex)
@@ -964,9 +1059,9 @@ export class MemrayRecordParser implements StreamConsumer {
             const line = c.i32();
             const entry = c.u8();
             if (c.short) ok = false;
-            else m.defineFrame(id, func, file, line, entry !== 0);
+            else this.holdFrame(base + start, id, func, file, line, entry !== 0);
           }
-          if (ok) m.recordCounts[R.PYTHON_FRAME_INDEX]++;
+          if (ok && v12) m.recordCounts[R.PYTHON_FRAME_INDEX]++;
           break;
         }
         case 13: {
@@ -977,9 +1072,10 @@ export class MemrayRecordParser implements StreamConsumer {
           break;
         }
         case 14:
-          ok = this.codeObject(c);
+          ok = this.codeObject(c, base + start);
           break;
         case 15:
+          if (this.pendingFrames) this.definePendingFrames();
           m.recordCounts[R.AGGREGATED_TRAILER]++;
           this.sawTrailer = true;
           this.stopped = true;
@@ -991,7 +1087,7 @@ export class MemrayRecordParser implements StreamConsumer {
         case 10:
         case 12:
           try {
-            ok = this.commonRecord(t, c);
+            ok = this.commonRecord(t, c, base + start);
           } catch (e) {
             if (!(e instanceof SegmentError)) throw e;
             this.stop(base + start, 'SEGMENT_HEADER not followed by its SEGMENT records');
@@ -1002,12 +1098,82 @@ export class MemrayRecordParser implements StreamConsumer {
           this.stop(base + start, `unknown aggregated record type 0x${t.toString(16).padStart(2, '0')}`);
           return start;
       }
-      if (!ok) return this.incomplete(start, final, base, 'record');
+      if (!ok) {
+        if (final && this.pendingFrames) this.definePendingFrames();
+        return this.incomplete(start, final, base, 'record');
+      }
       p = c.p;
       this.records++;
     }
+    if (final && this.pendingFrames) this.definePendingFrames();
     return p;
+  }
+
+  /** v10/11 aggregated PYTHON_FRAME_INDEX records not yet defined (any order, ids 0…n-1). */
+  private pendingFrames?: {
+    at: number[];
+    id: number[];
+    func: string[];
+    file: string[];
+    line: number[];
+    entry: boolean[];
+  };
+
+  private holdFrame(at: number, id: number, func: string, file: string, line: number, entry: boolean): void {
+    const f = (this.pendingFrames ??= { at: [], id: [], func: [], file: [], line: [], entry: [] });
+    f.at.push(at);
+    f.id.push(id);
+    f.func.push(func);
+    f.file.push(file);
+    f.line.push(line);
+    f.entry.push(entry);
+  }
+
+  /**
+   * The section's ids are the frame registry's, 0…n-1 in hash-map order: each must fall inside
+   * what the section holds (with ID_SLACK), so none sizes the frame arrays past the records.
+   */
+  private definePendingFrames(): void {
+    const f = this.pendingFrames!;
+    this.pendingFrames = undefined;
+    const m = this.model!;
+    const limit = m.frameCount + f.id.length + ID_SLACK;
+    for (let i = 0; i < f.id.length; i++) {
+      if (!(f.id[i] < limit))
+        this.refuse(
+          f.at[i],
+          `PYTHON_FRAME_INDEX defines frame id ${f.id[i]}, but the capture holds ${f.id.length} frame records (ids 0 to ${f.id.length - 1})`,
+        );
+    }
+    for (let i = 0; i < f.id.length; i++) {
+      m.defineFrame(f.id[i], f.func[i], f.file[i], f.line[i], f.entry[i]);
+      m.recordCounts[R.PYTHON_FRAME_INDEX]++;
+    }
+  }
+
+  /**
+   * An AGGREGATED_ALLOCATION's key: each part names something defined before it
+   * (docs/formats/memray-format.md §12).
+   */
+  private checkAggregatedKey(at: number, alloc: number, nat: number, py: number, gen: number): void {
+    const m = this.model!;
+    if (!(alloc >= 1 && alloc <= 15))
+      this.refuse(at, `AGGREGATED_ALLOCATION with allocator ${alloc}: expected an allocator id 1 to 15`);
+    if (!(py < m.nodeCount))
+      this.refuse(
+        at,
+        `AGGREGATED_ALLOCATION names Python stack ${py}, but only ${m.nodeCount - 1} PYTHON_TRACE_INDEX records came before it`,
+      );
+    if (nat > 0) this.checkNativeId(nat, at, 'AGGREGATED_ALLOCATION');
+    if (!(gen <= m.generation))
+      this.refuse(
+        at,
+        `AGGREGATED_ALLOCATION names memory-map generation ${gen}, but only ${m.generation} MEMORY_MAP_START records came before it`,
+      );
   }
 }
 
 class SegmentError extends Error {}
+
+/** The stack of a thread that has pushed nothing yet (shared; replaced on the first push). */
+const NO_STACK = new Int32Array(0);

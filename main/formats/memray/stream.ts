@@ -221,7 +221,12 @@ export async function streamFile(
       report(false);
     }
     if (options.signal?.aborted) throw abortError();
-    // A compressed file cut inside its first block decodes to nothing; say that, not "too short".
+    // A block cut short: decode what its bytes determine (then parse it like any cut stream).
+    if (decoder && !decoder.done && !consumer.stopped) {
+      decoder.finish(window);
+      window.drain();
+    }
+    // Cut inside the first block's first sequence: nothing decodes; say that, not "too short".
     if (decoder && !decoder.done && window.base + window.wpos === 0)
       throw new InputError(
         'the LZ4-compressed capture is cut short inside its first block, so no record can be read',

@@ -11,6 +11,8 @@
  * boundary are carried over to the next `write`, so any chunk size (down to 1) gives the same result.
  */
 
+import { quoteInput } from '../../../shared/quote';
+
 export class JsonSyntaxError extends Error {
   constructor(
     message: string,
@@ -56,6 +58,12 @@ const enum Expect {
   /** Only whitespace may follow the root value. */
   End,
 }
+
+/**
+ * Deepest nesting accepted. Scalene's profiles nest six levels or so; a file of nothing but `[`
+ * would otherwise keep one open container per byte (about 120 bytes each) until it ends.
+ */
+export const MAX_DEPTH = 256;
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -227,6 +235,8 @@ export class JsonStreamParser {
       if (b === 0x7b || b === 0x5b) this.skipDepth = this.stack.length + 1;
     }
     if (b === 0x7b || b === 0x5b) {
+      if (this.stack.length >= MAX_DEPTH)
+        throw this.error(`JSON nested deeper than ${MAX_DEPTH} levels: not a Scalene profile`, i);
       const isArray = b === 0x5b;
       const keep = this.skipDepth === 0;
       this.stack.push({ value: keep ? (isArray ? [] : {}) : null, isArray, key: null, start });
@@ -273,7 +283,8 @@ export class JsonStreamParser {
     const value = Number(text);
     // Number() also accepts "", "1e" is NaN; JSON's grammar is stricter but Scalene never writes
     // the edge cases, so only reject what is not a number at all.
-    if (Number.isNaN(value) || !/^-?\d/.test(text)) throw this.error(`malformed number "${text}"`, from);
+    if (Number.isNaN(value) || !/^-?\d/.test(text))
+      throw this.error(`malformed number ${quoteInput(text)}`, from);
     return value;
   }
 

@@ -1,5 +1,5 @@
 /**
- * tracemalloc `Snapshot.dump` reader (see ../shared/docs/tracemalloc-format.md): streams the
+ * tracemalloc `Snapshot.dump` reader (see docs/formats/tracemalloc-format.md): streams the
  * file (gunzipping on the fly when users gzipped it), decodes the pickle with the safe subset
  * decoder and builds a TracemallocModel.
  */
@@ -8,6 +8,7 @@ import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import type { CaptureInfo } from '../../../shared/api';
+import { quoteInput } from '../../../shared/quote';
 import {
   InputError,
   SNAPSHOT_ONLY_CAPABILITIES,
@@ -43,7 +44,10 @@ export function describeNonPickle(head: Uint8Array, gz: boolean): { message: str
         offset: 0,
       };
     }
-    return { message: `unexpected global ${module}.${name}: refusing to load it`, offset: 0 };
+    return {
+      message: `unexpected global ${quoteInput(`${module}.${name}`)}: refusing to load it`,
+      offset: 0,
+    };
   }
   if (/^\((dp|lp)\d*\n/.test(text)) return { message: 'pickle protocol 0 is not supported', offset: 0 };
   let printable = 0;
@@ -154,6 +158,7 @@ export const loadTracemalloc: CaptureLoader = async (path: string, options: Load
     source && gunzip ? source.pipe(gunzip) : readAhead(path, size, chunkSize);
 
   let lastProgress = performance.now();
+  let gzipCut = false;
   let headChecked = !gz;
   let gzHead: Buffer[] = [];
   let gzHeadLength = 0;
@@ -193,19 +198,17 @@ export const loadTracemalloc: CaptureLoader = async (path: string, options: Load
     abortIf(signal);
   } catch (error) {
     if (error instanceof InputError || (error instanceof Error && error.name === 'AbortError')) throw error;
-    if (
-      gz &&
-      error instanceof Error &&
-      'code' in error &&
-      String((error as { code: unknown }).code).startsWith('Z_')
-    ) {
+    const zlibCode =
+      gz && error instanceof Error && 'code' in error ? String((error as { code: unknown }).code) : '';
+    // A gzip stream cut short is a dump cut short: what was inflated is decoded like a cut file.
+    if (zlibCode === 'Z_BUF_ERROR' && decoder.bytesDecoded > 0) gzipCut = true;
+    else if (zlibCode.startsWith('Z_')) {
       throw new InputError(
-        `gzip data is corrupt or truncated (${error.message}); truncated at byte ${decoder.bytesDecoded} of the decompressed dump`,
+        `gzip data is corrupt or truncated (${(error as Error).message}); truncated at byte ${decoder.bytesDecoded} of the decompressed dump`,
         path,
         decoder.bytesDecoded,
       );
-    }
-    throw error;
+    } else throw error;
   } finally {
     source?.destroy();
     gunzip?.destroy();
@@ -217,19 +220,24 @@ export const loadTracemalloc: CaptureLoader = async (path: string, options: Load
   try {
     decoded = decoder.finish();
   } catch (error) {
-    if (error instanceof TruncatedDumpError) {
-      // The error stays an error (Python refuses the file too); what was read rides along.
-      error.partial = new TracemallocModel(error.decoded, {
-        ...info,
-        facts: { ...info.facts, tracebackLimit: error.decoded.tracebackLimit },
-        records: error.decoded.traceCount,
-        truncated: true,
-        truncatedAtByte: error.offset,
-        truncationReason: error.message,
-        warnings: [`partial snapshot: ${error.message}`],
-      });
-    }
-    throw error;
+    if (!(error instanceof TruncatedDumpError)) throw error;
+    // Python refuses a cut dump; Heapscope opens the traces read before the cut, marked as cut.
+    // A cut before the first trace leaves nothing to show: that stays a refusal.
+    const reason = gzipCut ? `the gzip data ends early; ${error.message}` : error.message;
+    error.partial = new TracemallocModel(error.decoded, {
+      ...info,
+      facts: { ...info.facts, tracebackLimit: error.decoded.tracebackLimit },
+      records: error.decoded.traceCount,
+      truncated: true,
+      truncatedAtByte: error.offset,
+      truncationReason: reason,
+      warnings: [
+        `Truncated dump: only the ${error.decoded.traceCount} traces before the cut are shown (${reason}).`,
+      ],
+    });
+    if (error.decoded.traceCount === 0) throw error;
+    options.onProgress?.({ bytesDone: size, bytesTotal: size, records: error.decoded.traceCount });
+    return error.partial;
   }
   info.records = decoded.traceCount;
   info.facts.tracebackLimit = decoded.tracebackLimit;

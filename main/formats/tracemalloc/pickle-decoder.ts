@@ -13,7 +13,9 @@
 import { InputError, type CaptureModel } from '../../model/capture-model';
 import { FrameTable } from '../../model/frame-table';
 import { StackTrie } from '../../model/stack-trie';
+import { DomainAggregate, SMALL_OBJECT_MAX, type DecodedSnapshot } from '../../model/tracemalloc/domains';
 import { decodeWtf8 } from './wtf8';
+import { quoteInput } from '../../../shared/quote';
 
 // Value tags on the decoder's stack and in its memo.
 const T_OTHER = 0;
@@ -35,11 +37,6 @@ const CLASS_TRACES = 1;
 
 /** Longest string/bytes accepted from a gzip stream, whose true length is unknown up front. */
 const STREAM_ITEM_MAX = 64 * 1024 * 1024;
-
-/** pymalloc serves requests up to this size; larger ones go to the raw allocator. */
-export const SMALL_OBJECT_MAX = 512;
-/** log2 size bins: bin 0 holds sizes 0 and 1, bin k holds (2^(k-1), 2^k]. */
-export const HIST_BINS = 66;
 
 const OPCODE_NAMES: Record<number, string> = {
   0x52: 'REDUCE',
@@ -85,113 +82,9 @@ REF_M1[0x6a] = 256;
 REF_M2[0x6a] = 65536;
 REF_M3[0x6a] = 16777216;
 
-/** Live blocks of one domain, aggregated per traceback (stack node). */
-export class DomainAggregate {
-  size = 0;
-  count = 0;
-  smallSize = 0;
-  smallCount = 0;
-  readonly histCount = new Float64Array(HIST_BINS);
-  readonly histSize = new Float64Array(HIST_BINS);
-  /**
-   * Domain 0 holds nearly every trace: dense arrays indexed by node (`length` = capacity, node i
-   * in slot i). Other domains: sparse slots.
-   */
-  readonly dense: boolean;
-  /** Always a Map (empty when dense), so the field's type never changes under the JIT. */
-  private readonly sparse = new Map<number, number>();
-  nodes = new Int32Array(64);
-  bytes = new Float64Array(64);
-  counts = new Float64Array(64);
-  length = 0;
-
-  constructor(
-    readonly domain: number,
-    dense: boolean,
-  ) {
-    this.dense = dense;
-    // Second writes: see the TracemallocPickleDecoder constructor (these arrays regrow).
-    this.nodes = new Int32Array(this.nodes.length);
-    this.bytes = new Float64Array(this.bytes.length);
-    this.counts = new Float64Array(this.counts.length);
-    if (dense) {
-      for (let i = 0; i < this.nodes.length; i++) this.nodes[i] = i;
-      this.length = this.nodes.length;
-    }
-  }
-
-  add(node: number, size: number): void {
-    let slot: number;
-    if (this.dense) {
-      slot = node;
-      if (slot >= this.bytes.length) this.growDense(slot);
-    } else {
-      const existing = this.sparse.get(node);
-      if (existing === undefined) {
-        slot = this.length++;
-        if (slot >= this.bytes.length) this.grow(this.bytes.length * 2);
-        this.nodes[slot] = node;
-        this.sparse.set(node, slot);
-      } else slot = existing;
-    }
-    this.bytes[slot] += size;
-    this.counts[slot] += 1;
-    this.size += size;
-    this.count += 1;
-    if (size <= SMALL_OBJECT_MAX) {
-      this.smallSize += size;
-      this.smallCount += 1;
-    }
-    // Bin k holds (2^(k-1), 2^k] so 512 B, the pymalloc limit, closes a bin (as sizeHistogram does).
-    const bin =
-      size <= 1
-        ? 0
-        : size <= 4294967296
-          ? 32 - Math.clz32(size - 1)
-          : Math.min(HIST_BINS - 1, Math.ceil(Math.log2(size)));
-    this.histCount[bin] += 1;
-    this.histSize[bin] += size;
-  }
-
-  /** Makes room for `node` in a dense aggregate. */
-  growDense(node: number): void {
-    const from = this.bytes.length;
-    this.grow(Math.max(node + 1, from * 2));
-    for (let i = from; i < this.nodes.length; i++) this.nodes[i] = i;
-    this.length = this.nodes.length;
-  }
-
-  private grow(size: number): void {
-    const nodes = new Int32Array(size);
-    nodes.set(this.nodes);
-    const bytes = new Float64Array(size);
-    bytes.set(this.bytes);
-    const counts = new Float64Array(size);
-    counts.set(this.counts);
-    this.nodes = nodes;
-    this.bytes = bytes;
-    this.counts = counts;
-  }
-}
-
 /** Domains are ≥ 0, so these never match a trace. */
 const NO_DOMAIN = new DomainAggregate(-1, false);
 const NO_DOMAIN_2 = new DomainAggregate(-2, false);
-
-export interface DecodedSnapshot {
-  frames: FrameTable;
-  stacks: StackTrie;
-  /** Sorted by domain number. */
-  domains: DomainAggregate[];
-  traceCount: number;
-  totalSize: number;
-  tracebackLimit: number;
-  /** 4 for Python ≥ 3.9 dumps, 3 for legacy (3.7/3.8) dumps. */
-  traceTupleLen: number;
-  truncatedTraces: number;
-  maxTotalNframe: number;
-  protocol: number;
-}
 
 /**
  * A dump that ends early. `decoded` holds the traces read up to the cut, so callers can offer
@@ -207,6 +100,17 @@ export class TruncatedDumpError extends InputError {
     offset: number,
     readonly decoded: DecodedSnapshot,
   ) {
+    super(message, file, offset);
+    this.name = 'InputError';
+  }
+}
+
+/** Longer frames or strings than this in a dump are damaged lengths (pickle frames are ~64 KiB). */
+const PLAUSIBLE_LENGTH = 16 << 20;
+
+/** A length field past the end of the file that no real dump would hold: refused, not opened. */
+class CorruptLengthError extends InputError {
+  constructor(message: string, file: string | undefined, offset: number, _decoded: DecodedSnapshot) {
     super(message, file, offset);
     this.name = 'InputError';
   }
@@ -365,7 +269,9 @@ export class TracemallocPickleDecoder {
       if (end === 0) throw new InputError('empty file', this.file, 0);
       const f = this.frameOverrun;
       if (f) {
-        throw new TruncatedDumpError(
+        // pickle's frames hold about 64 KiB; a claim far beyond is a damaged length, not a cut
+        const Err = f.length > PLAUSIBLE_LENGTH ? CorruptLengthError : TruncatedDumpError;
+        throw new Err(
           `truncated at byte ${end}: frame length ${f.length} at byte ${f.at} exceeds file (${f.left} bytes left); ${this.traceCount} traces read`,
           this.file,
           end,
@@ -374,7 +280,9 @@ export class TracemallocPickleDecoder {
       }
       const w = this.waiting;
       if (w && w.length >= 0 && w.at + w.length > end) {
-        throw new TruncatedDumpError(
+        // tracemalloc's strings are file names: a length in the gigabytes is damage, not a cut
+        const Err = w.length > PLAUSIBLE_LENGTH ? CorruptLengthError : TruncatedDumpError;
+        throw new Err(
           `${w.what} length ${w.length} exceeds file (${Math.max(0, end - w.at)} bytes left): truncated at byte ${end}`,
           this.file,
           w.at,
@@ -470,7 +378,7 @@ export class TracemallocPickleDecoder {
       return;
     }
     this.fail(
-      `unexpected global ${printable(module)}.${printable(name)}: refusing to load it (tracemalloc dumps only name tracemalloc.Snapshot and tracemalloc._Traces)`,
+      `unexpected global ${quoteInput(`${module}.${name}`)}: refusing to load it (tracemalloc dumps only name tracemalloc.Snapshot and tracemalloc._Traces)`,
       at,
     );
   }
@@ -1181,9 +1089,4 @@ function readLong(buf: Uint8Array, p: number, len: number): number {
 function indexOfNewline(buf: Uint8Array, from: number, end: number): number {
   for (let i = from; i < end; i++) if (buf[i] === 0x0a) return i;
   return -1;
-}
-
-function printable(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.length > 200 ? `${s.slice(0, 200)}…` : s.replace(/[\x00-\x1f]/g, '?');
 }

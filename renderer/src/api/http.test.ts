@@ -12,14 +12,15 @@ interface Sent {
   body: unknown;
 }
 
-function fakeFetch(reply: (sent: Sent) => { status: number; body: string }) {
+function fakeFetch(reply: (sent: Sent) => { status: number; body: string }, tokens: (string | null)[] = []) {
   const sent: Sent[] = [];
   const impl = (async (url: string, init: RequestInit) => {
+    tokens.push(new Headers(init.headers).get('x-heapscope-token'));
     const s: Sent = {
       url,
       method: init.method ?? 'GET',
       contentType: new Headers(init.headers).get('content-type'),
-      body: JSON.parse(String(init.body)),
+      body: init.body === undefined ? undefined : JSON.parse(String(init.body)),
     };
     sent.push(s);
     const r = reply(s);
@@ -107,7 +108,7 @@ describe('createHttpClient', () => {
     const off = client.onProgress((p) => progress.push(p));
     client.onHeader!((h) => headers.push(h));
     const source = FakeEventSource.last!;
-    expect(source.url).toBe('http://h/api/events');
+    expect(source.url).toBe('http://h/api/events?token=');
     const p: Progress = {
       captureId: 'c1',
       phase: 'reading',
@@ -125,5 +126,45 @@ describe('createHttpClient', () => {
     // One stream for all subscribers.
     client.onProgress(() => undefined);
     expect(FakeEventSource.last).toBe(source);
+  });
+
+  it('sends the token with every call, in the header, and in the query of the event stream', async () => {
+    const tokens: (string | null)[] = [];
+    const { impl } = fakeFetch(() => ({ status: 200, body: '[]' }), tokens);
+    const client = createHttpClient({
+      baseUrl: 'http://h',
+      token: 'a+b/c=',
+      fetch: impl,
+      EventSource: FakeEventSource as unknown as typeof EventSource,
+    });
+    await client.list();
+    await client.summary({ captureId: 'c1' });
+    expect(tokens).toEqual(['a+b/c=', 'a+b/c=']);
+    client.onProgress(() => undefined);
+    const url = new URL(FakeEventSource.last!.url);
+    expect(url.pathname).toBe('/api/events');
+    expect(url.searchParams.get('token')).toBe('a+b/c=');
+  });
+
+  it('asks the server which files it was started with, in order', async () => {
+    const tokens: (string | null)[] = [];
+    const { sent, impl } = fakeFetch(() => ({ status: 200, body: '{"files":["/b.bin","/a.bin"]}' }), tokens);
+    const client = createHttpClient({ baseUrl: 'http://h', token: 't', fetch: impl });
+    await expect(client.startupFiles()).resolves.toEqual(['/b.bin', '/a.bin']);
+    expect(sent).toEqual([
+      { url: 'http://h/api/startup', method: 'GET', contentType: null, body: undefined },
+    ]);
+    expect(tokens).toEqual(['t']);
+  });
+
+  it('passes a refusal for a missing or wrong token on as the server worded it', async () => {
+    const { impl } = fakeFetch(() => ({
+      status: 403,
+      body: JSON.stringify({ code: 'bad-input', message: 'wrong access token: open the URL …' }),
+    }));
+    const client = createHttpClient({ baseUrl: '', token: 'nope', fetch: impl });
+    await expect(client.list()).rejects.toMatchObject({
+      message: expect.stringMatching(/wrong access token/),
+    });
   });
 });

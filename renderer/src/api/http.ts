@@ -6,13 +6,31 @@ import type { HeapscopeClient, ProgressListener } from './types';
 export interface HttpTransportOptions {
   /** Origin (and path prefix) of the heapscope server; defaults to the page's own. */
   baseUrl?: string;
+  /** The server's per-launch token; defaults to the `?token=` of the page's own URL. */
+  token?: string;
   fetch?: typeof fetch;
   EventSource?: typeof EventSource;
 }
 
+/** The header every call carries the token in (main/server/auth.ts reads it). */
+export const TOKEN_HEADER = 'X-Heapscope-Token';
+
+/** The `?token=` the server printed with its URL, read once from the page's address. */
+export function tokenFromLocation(): string {
+  if (typeof location === 'undefined') return '';
+  return new URLSearchParams(location.search).get('token') ?? '';
+}
+
+/** What the HTTP transport adds to the common client: the files `heapscope serve` was started with. */
+export interface HttpClient extends HeapscopeClient {
+  /** Absolute paths of the files named on the command line, in that order. */
+  startupFiles(): Promise<string[]>;
+}
+
 /** Browser mode: POST /api/<method> with the argument list as JSON, progress over SSE. */
-export function createHttpClient(options: HttpTransportOptions = {}): HeapscopeClient {
+export function createHttpClient(options: HttpTransportOptions = {}): HttpClient {
   const base = options.baseUrl ?? (typeof location !== 'undefined' ? location.origin : '');
+  const token = options.token ?? tokenFromLocation();
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   const EventSourceImpl = options.EventSource ?? globalThis.EventSource;
   const listeners = new Set<ProgressListener>();
@@ -20,13 +38,17 @@ export function createHttpClient(options: HttpTransportOptions = {}): HeapscopeC
   let source: EventSource | undefined;
 
   async function call<M extends ApiMethod>(method: M, args: ApiArgs<M>): Promise<ApiResult<M>> {
+    return request(`/api/${method}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', [TOKEN_HEADER]: token },
+      body: JSON.stringify(args),
+    }) as Promise<ApiResult<M>>;
+  }
+
+  async function request(path: string, init: RequestInit): Promise<unknown> {
     let response: Response;
     try {
-      response = await doFetch(`${base}/api/${method}`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify(args),
-      });
+      response = await doFetch(`${base}${path}`, init);
     } catch (error) {
       throw new HeapscopeError({
         code: 'internal',
@@ -49,12 +71,19 @@ export function createHttpClient(options: HttpTransportOptions = {}): HeapscopeC
         : { code: 'internal', message: `HTTP ${response.status}` };
       throw new HeapscopeError(error);
     }
-    return body as ApiResult<M>;
+    return body;
+  }
+
+  async function startupFiles(): Promise<string[]> {
+    const body = await request('/api/startup', { method: 'GET', headers: { [TOKEN_HEADER]: token } });
+    const files = (body as { files?: unknown } | null)?.files;
+    return Array.isArray(files) ? files.filter((f): f is string => typeof f === 'string') : [];
   }
 
   function ensureEvents(): void {
     if (source || !EventSourceImpl) return;
-    source = new EventSourceImpl(`${base}/api/events`);
+    // EventSource cannot send headers: the token goes in the query.
+    source = new EventSourceImpl(`${base}/api/events?token=${encodeURIComponent(token)}`);
     source.addEventListener('progress', (event) => {
       const progress = JSON.parse((event as MessageEvent<string>).data) as Progress;
       for (const listener of listeners) listener(progress);
@@ -67,6 +96,7 @@ export function createHttpClient(options: HttpTransportOptions = {}): HeapscopeC
 
   const client = {
     transport: 'http' as const,
+    startupFiles,
     onProgress(listener: ProgressListener) {
       listeners.add(listener);
       ensureEvents();
@@ -86,5 +116,5 @@ export function createHttpClient(options: HttpTransportOptions = {}): HeapscopeC
   for (const method of API_METHODS) {
     methods[method] = (...args: unknown[]) => call(method, args as ApiArgs<typeof method>);
   }
-  return { ...client, ...methods } as unknown as HeapscopeClient;
+  return { ...client, ...methods } as unknown as HttpClient;
 }

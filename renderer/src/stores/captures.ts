@@ -5,6 +5,7 @@ import { useClient } from '../client';
 import { errorMessage, isCancelled } from '../lib/errors';
 import { readStored, writeStored } from '../lib/storage';
 import { useViewStore } from './view';
+import { symbolSearchOf, useSettingsStore } from './settings';
 
 export type CaptureStatus = 'opening' | 'loading' | 'ready' | 'error' | 'cancelled';
 
@@ -29,6 +30,10 @@ export const useCapturesStore = defineStore('captures', () => {
   /** Captures whose records are fully read; until then only their header facts are known. */
   const loaded = shallowRef<ReadonlySet<string>>(new Set());
   let unsubscribers: ((() => void) | void)[] = [];
+  /** Files named on `heapscope serve`, in order: their tabs keep that order, whatever loads first. */
+  let startupOrder: readonly string[] = [];
+  /** The capture this store made active on its own (not a person's choice), so a better one may replace it. */
+  let autoActive: string | null = null;
 
   const active = computed(() => captures.value.find((c) => c.id === view.captureId) ?? null);
 
@@ -64,7 +69,21 @@ export const useCapturesStore = defineStore('captures', () => {
   function upsert(info: CaptureInfo): void {
     const i = captures.value.findIndex((c) => c.id === info.id);
     captures.value =
-      i < 0 ? [...captures.value, info] : captures.value.map((c) => (c.id === info.id ? info : c));
+      i < 0
+        ? insertInOrder(captures.value, info, startupOrder)
+        : captures.value.map((c) => (c.id === info.id ? info : c));
+  }
+
+  /**
+   * With no tab chosen yet, the first tab becomes active; and while the store's own choice
+   * stands, a tab that sorts before it (the first file named, loading later) takes over.
+   */
+  function autoActivate(): void {
+    if (view.captureId !== null && view.captureId !== autoActive) return;
+    const firstTab = captures.value[0];
+    if (!firstTab || firstTab.id === view.captureId) return;
+    view.captureId = firstTab.id;
+    autoActive = firstTab.id;
   }
 
   function onProgress(p: Progress): void {
@@ -72,6 +91,26 @@ export const useCapturesStore = defineStore('captures', () => {
     // Files named on `heapscope serve`'s command line load without an open() from this tab;
     // they join the list when their records are read.
     if (p.phase === 'done' && !loaded.value.has(p.captureId)) void refreshList();
+    if ((p.phase === 'error' || p.phase === 'cancelled') && !loaded.value.has(p.captureId)) dropFailed(p);
+  }
+
+  /**
+   * A capture that failed or was cancelled before its records were read holds nothing to show:
+   * its tab goes (whoever opened it, however its path was spelled) and the reason stays on the
+   * open screen. An open from this tab reports its own failure when its request answers, so a
+   * reason is added here only for the others (files named on `heapscope serve`).
+   */
+  function dropFailed(p: Progress): void {
+    const info = captures.value.find((c) => c.id === p.captureId);
+    if (info) forget(p.captureId);
+    const path = p.path ?? info?.facts.path;
+    if (!path) return;
+    const reason =
+      p.phase === 'cancelled' ? 'Opening was cancelled.' : (p.message ?? 'the file could not be read');
+    const reported = pending.value.some(
+      (q) => q.error === undefined || samePath(q.path, path) || q.error.includes(reason),
+    );
+    if (!reported) pending.value = [...pending.value, { path, error: reason }];
   }
 
   /** Header facts arrive before the records: show them while the rest loads. */
@@ -81,7 +120,8 @@ export const useCapturesStore = defineStore('captures', () => {
     const ours = pending.value.some(
       (p) => p.path === info.facts.path || info.facts.path.endsWith(p.path.replace(/^\.\//, '')),
     );
-    if (ours || !view.captureId) view.captureId = info.id;
+    if (ours) view.captureId = info.id;
+    else autoActivate();
   }
 
   async function refreshList(): Promise<void> {
@@ -92,7 +132,7 @@ export const useCapturesStore = defineStore('captures', () => {
         upsert(info);
         markLoaded(info.id);
       }
-      if (!view.captureId && list.length) view.captureId = list[0].id;
+      autoActivate();
     } catch (e) {
       lastError.value = errorMessage(e);
     }
@@ -100,6 +140,8 @@ export const useCapturesStore = defineStore('captures', () => {
 
   async function init(): Promise<void> {
     const client = useClient();
+    // Known before any capture arrives, so the first tab is the first file named.
+    startupOrder = await loadStartupOrder(client);
     unsubscribers = [client.onProgress(onProgress), client.onHeader?.(onHeader)];
     if (client.shell) {
       try {
@@ -131,9 +173,11 @@ export const useCapturesStore = defineStore('captures', () => {
     pending.value = [...pending.value.filter((p) => p.path !== trimmed), { path: trimmed }];
     lastError.value = null;
     try {
+      const symbols = symbolSearchOf(useSettingsStore().symbols);
       const info = await useClient().open({
         path: trimmed,
         ...(options.withForkChildren && { withForkChildren: true }),
+        ...(symbols && { symbols }),
       });
       upsert(info);
       markLoaded(info.id);
@@ -215,3 +259,35 @@ export const useCapturesStore = defineStore('captures', () => {
     refreshList,
   };
 });
+
+async function loadStartupOrder(client: { startupFiles?(): Promise<string[]> }): Promise<string[]> {
+  if (!client.startupFiles) return [];
+  try {
+    return await client.startupFiles();
+  } catch {
+    // Without the order, tabs follow arrival; nothing else depends on it.
+    return [];
+  }
+}
+
+/** Whether a typed path names the (absolute) path a capture reports, as far as the text tells. */
+function samePath(typed: string, reported: string): boolean {
+  return typed === reported || reported.endsWith(typed.replace(/^\.\//, ''));
+}
+
+/** Where a capture sorts: its place on the command line, or after all of those in arrival order. */
+function rankOf(info: CaptureInfo, order: readonly string[]): number {
+  const i = order.indexOf(info.facts.path);
+  return i < 0 ? order.length : i;
+}
+
+/** Inserts a new capture before the first one that sorts after it (stable for equal ranks). */
+export function insertInOrder(
+  list: readonly CaptureInfo[],
+  info: CaptureInfo,
+  order: readonly string[],
+): CaptureInfo[] {
+  const rank = rankOf(info, order);
+  const at = list.findIndex((c) => rankOf(c, order) > rank);
+  return at < 0 ? [...list, info] : [...list.slice(0, at), info, ...list.slice(at)];
+}
