@@ -39,11 +39,15 @@ export interface MemrayStatsJson {
   range?: { fromMs: number; toMs: number };
 }
 
-// ---------------------------------------------------------------------------------------------
-// NOTE (memray engineer): the section below was reconstructed from its users after this file was
-// accidentally overwritten while adding MemrayStatsJson. Owners of tracemalloc / scalene / diff:
-// please check it against your originals.
-// ---------------------------------------------------------------------------------------------
+/**
+ * `stats --json` of a parent opened with its fork children: the merged capture, plus each
+ * process. `peakMemory` is the highest sum of the processes' live heaps at one moment;
+ * `sumOfProcessPeaks` adds each process's own peak (reached at different moments).
+ */
+export type MemrayMultiStatsJson = MemrayStatsJson & {
+  sumOfProcessPeaks: number;
+  processes: (MemrayStatsJson & { pid: number; path: string })[];
+};
 
 /** One `statistics()` entry of `TracemallocStatsJson` (Python's Statistic; frames oldest first). */
 export type TracemallocStatisticJson =
@@ -51,8 +55,6 @@ export type TracemallocStatisticJson =
   | { filename: string; size: number; count: number }
   | { function: string; filename: string; size: number; count: number }
   | { frames: [string, number][]; size: number; count: number };
-/** Name used by the reconstructed version of this file; same type. */
-export type TracemallocStatistic = TracemallocStatisticJson;
 
 /** `heapscope stats DUMP --json` for a tracemalloc dump (issue 3). */
 export interface TracemallocStatsJson {
@@ -145,3 +147,35 @@ export interface MemrayCsvStatsJson {
   /** Same entries as `TracemallocStatsJson.statistics` (tracemalloc `statistics()` semantics). */
   statistics: TracemallocStatisticJson[];
 }
+
+/** What `CaptureModel.statsJson` returns (`heapscope stats FILE --json`), whatever the format. */
+/**
+ * `heapscope stats DIR --json` / `heapscope series A B … --json`: several tracemalloc dumps as
+ * one series. Sizes are Σ trace sizes (Python's own totals); growth is per (filename, lineno).
+ */
+export interface TracemallocSeriesStatsJson {
+  format: 'tracemalloc-series';
+  order: 'name-timestamp' | 'name-number' | 'name';
+  orderNote: string;
+  /** 'time': slopes per second (timestamps in the names); 'dump': per dump. */
+  axis: 'time' | 'dump';
+  dumps: { file: string; timeMs?: number; totalSize: number; traceCount: number; peak?: true }[];
+  /** Largest slope first (first `--top`, default 50). */
+  growth: {
+    filename: string;
+    lineno: number;
+    slope: number;
+    slopePer: 'second' | 'dump';
+    grewShare: number;
+    sizes: number[];
+  }[];
+  siteCount: number;
+}
+
+export type StatsJson =
+  | MemrayStatsJson
+  | MemrayMultiStatsJson
+  | TracemallocStatsJson
+  | TracemallocSeriesStatsJson
+  | ScaleneStatsJson
+  | MemrayCsvStatsJson;

@@ -2,26 +2,26 @@
  * What a capture worker does with each query, as plain functions of the model. Kept apart from
  * the worker entry so it can be exercised in-process.
  */
-import type { SiteRow, Summary, SnapshotSpec } from '../../shared/api';
+import type { Finding, GrowthResult, SiteRow, Summary, SnapshotSpec } from '../../shared/api';
 import { UnsupportedQuery, type CaptureModel } from '../model/capture-model';
 import type { FrameTable } from '../model/frame-table';
 import { snapshotTotals, type Snapshot } from '../model/snapshot';
-import type { SnapshotInfo, WorkerMethod, WorkerQueries } from './protocol';
+import type { SnapshotInfo, WorkerArgs, WorkerMethod, WorkerResult } from './protocol';
 import * as q from './queries';
+import { lastSecondsOf, summaryLimitFindings } from './last-seconds';
+import type { NativeSymbolizer } from '../symbols/index';
 
 const DEFAULT_TIMELINE_POINTS = 2000;
 const TOP_SITES = 10;
 
 export interface QueryContext {
   captureId: string;
+  /** The capture's native symbolizer: source lines for the frames a result shows. */
+  symbolizer?: NativeSymbolizer;
 }
 
 type Handlers = {
-  [M in WorkerMethod]: (
-    model: CaptureModel,
-    args: Parameters<WorkerQueries[M]>[0],
-    ctx: QueryContext,
-  ) => unknown;
+  [M in WorkerMethod]: (model: CaptureModel, args: WorkerArgs<M>, ctx: QueryContext) => WorkerResult<M>;
 };
 
 const resolvers = new WeakMap<FrameTable, (file: string) => string>();
@@ -56,18 +56,34 @@ function optionalSnapshot(model: CaptureModel, spec: SnapshotSpec): Snapshot | u
 function topTable(model: CaptureModel, spec: SnapshotSpec): SiteRow[] | undefined {
   const snapshot = optionalSnapshot(model, spec);
   if (!snapshot) return undefined;
-  return q.buildTable(snapshot, {
-    groupBy: 'line',
-    sortBy: 'ownBytes',
-    descending: true,
-    limit: TOP_SITES,
-    moduleOf: moduleOf(model, snapshot),
-  }).rows;
+  return q.topSites(snapshot, { limit: TOP_SITES, moduleOf: moduleOf(model, snapshot) });
+}
+
+/** Sites ranked for the growth findings: enough to find the largest flat one among them. */
+const GROWTH_FINDING_SITES = 200;
+
+/** Sites ranked by growth (main/query/growth.ts), when the model has a time index. */
+function growthOf(
+  model: CaptureModel,
+  args: { limit?: number; threads?: number[] },
+): GrowthResult | undefined {
+  const series = model.growthSeries?.({ ...(args.threads && { threads: args.threads }) });
+  return series && q.rankGrowth(series, args.limit ?? 20);
+}
+
+const SEVERITY_ORDER = { critical: 0, warning: 1, info: 2 } as const;
+
+/** Findings most severe first, keeping the order within a severity. */
+function withSeverityOrder(findings: Finding[]): Finding[] {
+  return findings
+    .map((f, i) => ({ f, i }))
+    .sort((a, b) => SEVERITY_ORDER[a.f.severity] - SEVERITY_ORDER[b.f.severity] || a.i - b.i)
+    .map((x) => x.f);
 }
 
 export const handlers: Handlers = {
   summary(model, args, ctx): Summary {
-    const base = model.summary(args.range);
+    const base = model.summary(args.range, args.units);
     const info = { ...model.info(), id: ctx.captureId };
     const topSites = base.topSites ?? topTable(model, summarySnapshot(args.range)) ?? [];
     let findings = base.findings;
@@ -82,8 +98,11 @@ export const handlers: Handlers = {
             rssAtEndBytes: undefined,
           }
         : {};
+      if (args.units) extra.units = args.units;
       const leakSites = args.range ? undefined : topTable(model, { kind: 'leaks' });
       if (leakSites) extra.topLeakSites = leakSites;
+      const growth = args.range ? undefined : growthOf(model, { limit: GROWTH_FINDING_SITES });
+      if (growth) extra.growth = growth;
       const limit = info.facts.tracebackLimit;
       if (limit !== undefined && limit > 0) {
         const peak = optionalSnapshot(model, { kind: 'peak' });
@@ -91,15 +110,25 @@ export const handlers: Handlers = {
       }
       findings = q.findingsFromSummary({ ...base, info, topSites }, extra);
     }
+    if (args.limitBytes !== undefined && !args.range)
+      findings = withSeverityOrder([
+        ...findings,
+        ...summaryLimitFindings(model, args.limitBytes, args.units),
+      ]);
     return { ...base, info, topSites, findings };
   },
-  flamegraph(model, args) {
+  flamegraph(model, args, ctx) {
     const { snapshot: spec, ...options } = args;
     const snapshot = model.snapshot(spec, options.filter);
-    return q.buildFlameTree(snapshot, { ...options, moduleOf: moduleOf(model, snapshot) });
+    const tree = q.buildFlameTree(snapshot, { ...options, moduleOf: moduleOf(model, snapshot) });
+    // Lines are looked up for the frames of this result only, not for every frame of the capture.
+    ctx.symbolizer?.annotate(tree.frames);
+    return tree;
   },
   timeline(model, args) {
-    const timeline = model.timeline(args.maxPoints ?? DEFAULT_TIMELINE_POINTS);
+    const timeline = model.timeline(args.maxPoints ?? DEFAULT_TIMELINE_POINTS, {
+      ...(args.temporaryThreshold !== undefined && { temporaryThreshold: args.temporaryThreshold }),
+    });
     if (!timeline)
       throw new UnsupportedQuery(
         `${model.info().facts.fileName} has no time axis (${model.info().facts.format})`,
@@ -109,10 +138,11 @@ export const handlers: Handlers = {
   allocators(model, args) {
     return model.allocators(args.snapshot, args.filter);
   },
-  table(model, args) {
+  table(model, args, ctx) {
     const { snapshot: spec, ...options } = args;
     const snapshot = model.snapshot(spec, options.filter);
     const table = q.buildTable(snapshot, { ...options, moduleOf: moduleOf(model, snapshot) });
+    if (ctx.symbolizer) annotateRows(ctx.symbolizer, table.rows);
     if (options.groupBy !== 'line' || !model.siteExtras) return table;
     const withExtras = table.rows.map((row) => ({ ...row, ...model.siteExtras?.(row.file, row.line) }));
     return { ...table, rows: withExtras };
@@ -126,18 +156,34 @@ export const handlers: Handlers = {
     return model.exportTable(args.kind, { leaks: args.leaks });
   },
   groups(model, args) {
-    // Thread and allocator filters apply in the model; tracemalloc trace filters are not offered here.
+    // Thread and allocator filters apply in the model, pythonOnly in the grouping; tracemalloc
+    // trace filters are not offered here.
     return q.groupSnapshot(model.snapshot(args.snapshot, args.filter), {
       groupBy: args.groupBy,
       ...(args.cumulative !== undefined && { cumulative: args.cumulative }),
+      ...(args.filter?.pythonOnly && { pythonOnly: true }),
     });
   },
   files(model, args): string[] {
     const frames = model.snapshot(args.snapshot).frames;
     return [...new Set(frames.files)];
   },
+  growth(model, args) {
+    const result = growthOf(model, args);
+    if (!result)
+      throw new UnsupportedQuery(
+        `${model.info().facts.fileName}: leak suspects by growth need an all-allocations memray capture with memory records`,
+      );
+    return result;
+  },
+  lastSeconds(model, args) {
+    return lastSecondsOf(model, args);
+  },
   lineSamples(model, args) {
     return model.lineSamples?.(args.file, args.line) ?? null;
+  },
+  symbols(_model, _args, ctx) {
+    return ctx.symbolizer?.note() ?? null;
   },
   snapshotInfo(model, args): SnapshotInfo {
     const snapshot = model.snapshot(args.snapshot, args.filter);
@@ -145,6 +191,14 @@ export const handlers: Handlers = {
     return { label: snapshot.label, totalBytes: totals.bytes, totalCount: totals.count };
   },
 };
+
+/** Source lines for the table rows (one page) that are native frames of this capture. */
+function annotateRows(symbolizer: NativeSymbolizer, rows: SiteRow[]): void {
+  const found = symbolizer.sources(rows.map((r) => ({ name: r.function, file: r.file })));
+  rows.forEach((r, i) => {
+    if (found[i]) r.source = found[i];
+  });
+}
 
 export function runQuery(
   model: CaptureModel,

@@ -3,56 +3,69 @@
  * structured-clone safe: plain objects, arrays and typed arrays only.
  */
 import type {
+  AllocatorBreakdown,
   AllocatorQuery,
   ApiError,
   CaptureInfo,
   FlameQuery,
+  FlameTree,
   GroupBy,
+  GrowthQuery,
+  GrowthResult,
+  LastSeconds,
+  LastSecondsQuery,
+  LineSamples,
   Progress,
   SnapshotSpec,
   StackFilter,
+  Summary,
   SummaryQuery,
+  SymbolSearch,
+  SymbolsNote,
   TableQuery,
+  TableResult,
+  Timeline,
   TimelineQuery,
 } from '../../shared/api';
+import type { StatsJson } from '../../shared/stats';
 import type { StatsOptions } from '../model/capture-model';
+import type { Group } from '../query/groups';
 
 type WithoutCapture<T> = Omit<T, 'captureId'>;
 
-/** Queries a worker answers about the one capture it holds. */
+/**
+ * Queries a worker answers about the one capture it holds: arguments → result. The worker's
+ * handlers (handlers.ts) and the Engine's callers (engine.ts) are both typed from this, so the
+ * two sides of the message channel cannot disagree on a shape.
+ */
 export interface WorkerQueries {
-  summary: (q: WithoutCapture<SummaryQuery>) => unknown;
-  flamegraph: (q: WithoutCapture<FlameQuery>) => unknown;
-  timeline: (q: WithoutCapture<TimelineQuery>) => unknown;
-  allocators: (q: WithoutCapture<AllocatorQuery>) => unknown;
-  table: (q: WithoutCapture<TableQuery>) => unknown;
-  statsJson: (q: StatsOptions) => unknown;
-  exportTable: (q: { kind: 'memray-csv'; leaks: boolean }) => unknown;
+  summary: (q: WithoutCapture<SummaryQuery>) => Summary;
+  flamegraph: (q: WithoutCapture<FlameQuery>) => FlameTree;
+  timeline: (q: WithoutCapture<TimelineQuery>) => Timeline;
+  allocators: (q: WithoutCapture<AllocatorQuery>) => AllocatorBreakdown;
+  table: (q: WithoutCapture<TableQuery>) => TableResult;
+  statsJson: (q: StatsOptions) => StatsJson;
+  exportTable: (q: { kind: 'memray-csv'; leaks: boolean }) => string;
   /** Reduced groups of one snapshot for a cross-capture diff (tracemalloc `statistics()` semantics). */
-  groups: (q: GroupsQuery) => unknown;
+  groups: (q: GroupsQuery) => Group[];
   /** Every source file the snapshot's frames name, for matching paths across captures. */
-  files: (q: { snapshot: SnapshotSpec }) => unknown;
+  files: (q: { snapshot: SnapshotSpec }) => string[];
   /** Label and totals of one snapshot, for diff headers. */
-  snapshotInfo: (q: { snapshot: SnapshotSpec; filter?: StackFilter }) => unknown;
+  snapshotInfo: (q: { snapshot: SnapshotSpec; filter?: StackFilter }) => SnapshotInfo;
   /** A selected line's own samples (Scalene), or null. */
-  lineSamples: (q: { file: string; line: number }) => unknown;
+  lineSamples: (q: { file: string; line: number }) => LineSamples | null;
+  /** What native symbolization found for the frames shown so far (report/export metadata). */
+  symbols: (q: Record<string, never>) => SymbolsNote | null;
+  /** The final seconds of a capture with a time axis (see main/query/last-seconds.ts). */
+  lastSeconds: (q: WithoutCapture<LastSecondsQuery>) => LastSeconds;
+  /** Leak suspects ranked by growth (main/query/growth.ts). */
+  growth: (q: WithoutCapture<GrowthQuery>) => GrowthResult;
 }
 
 export type WorkerMethod = keyof WorkerQueries;
-
-export const WORKER_METHODS: readonly WorkerMethod[] = [
-  'summary',
-  'flamegraph',
-  'timeline',
-  'allocators',
-  'table',
-  'statsJson',
-  'exportTable',
-  'groups',
-  'snapshotInfo',
-  'files',
-  'lineSamples',
-];
+/** What a query's arguments are, and what it answers. */
+export type WorkerArgs<M extends WorkerMethod> = Parameters<WorkerQueries[M]>[0];
+export type WorkerResult<M extends WorkerMethod> = ReturnType<WorkerQueries[M]>;
 
 export interface GroupsQuery {
   snapshot: SnapshotSpec;
@@ -76,6 +89,9 @@ export type ToWorker =
       withForkChildren?: boolean;
       chunkSize?: number;
       detail?: 'full' | 'totals';
+      symbols?: SymbolSearch;
+      /** tracemalloc dumps opened as one series (`path` names it). */
+      series?: string[];
     }
   | { type: 'query'; id: number; method: WorkerMethod; args: unknown }
   | { type: 'cancel' };

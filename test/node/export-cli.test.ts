@@ -1,5 +1,5 @@
 /**
- * Issue 5, "Must show" for exports, through the `heapscope` command users run (bin/heapscope.js,
+ * Exports (issue 5's "must show"), through the `heapscope` command users run (bin/heapscope.js,
  * the built bundle): speedscope files valid against speedscope's own schema with weights summing
  * to the total, HTML report numbers equal to `stats --json`, escaping of hostile function names
  * (a crafted memray CSV), `--redact` leaving no absolute path, and the `check` CI gate with its
@@ -11,14 +11,21 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import Ajv from 'ajv';
 import Papa from 'papaparse';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { ReportData } from '../../shared/report';
 import type { MemrayStatsJson } from '../../shared/stats';
 import { CLI, REPO, requireBuilt, requireFixture } from './engine-helpers/paths';
+import { temporariesFromDump } from '../memray-temporary-oracle';
 
 const MEMRAY = 'memray/v12-memray1.19.3-py311';
+
+function temporaryBytes(dump: string, n: number): number {
+  const text = gunzipSync(readFileSync(requireFixture(dump))).toString('utf8');
+  return [...temporariesFromDump(text, n).byAllocator.values()].reduce((s, v) => s + v.bytes, 0);
+}
 const BASIC = requireFixture(`${MEMRAY}/basic.bin`);
 const KILLED = requireFixture(`${MEMRAY}/killed.bin`);
 const V13_BASIC = requireFixture('memray/v13-memray1.20.0-py313/basic.bin');
@@ -61,7 +68,7 @@ const statsJson = <T>(file: string, ...extra: string[]): T =>
 let tmp: string;
 beforeAll(() => {
   requireBuilt();
-  tmp = mkdtempSync(join(tmpdir(), 'heapscope-issue5-'));
+  tmp = mkdtempSync(join(tmpdir(), 'heapscope-export-cli-'));
   return () => rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -196,6 +203,8 @@ describe('HTML report', () => {
     expect(data.flames.map((f) => [f.id, f.tree.totalBytes])).toEqual([
       ['peak', stats.peakMemory],
       ['leaks', stats.leakedBytes],
+      // memray's temporary allocations (N = 1), by its rule over its own record dump
+      ['temporary', temporaryBytes(`${MEMRAY}/basic.parse.txt.gz`, 1)],
     ]);
     expect(data.timeline?.peak.bytes).toBe(stats.peakMemory);
     // `stats --json`'s largest site is the report's top site.

@@ -1,6 +1,6 @@
 /**
- * Issue 5, "Must show" for diffs, through the code the diff view calls (Engine.diff: one worker
- * per capture, groups and flame trees merged on the main thread):
+ * Diffs against their oracles (issue 5's "must show"), through the code the diff view calls
+ * (Engine.diff: one worker per capture, groups and flame trees merged on the main thread):
  * - each tracemalloc before/after pair equals CPython's own `compare_to` (lineno top 100,
  *   traceback top 20, every filename group);
  * - a capture diffed with itself is all zeros; swapping the sides negates every delta;
