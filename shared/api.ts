@@ -6,6 +6,10 @@
  * allocation records.
  */
 
+import type { UnitSystem } from './units';
+
+export type { UnitSystem };
+
 export type CaptureFormat = 'memray' | 'tracemalloc' | 'memray-csv' | 'scalene';
 
 export type ProgressPhase = 'header' | 'reading' | 'indexing' | 'done' | 'error' | 'cancelled';
@@ -69,6 +73,14 @@ export interface Capabilities {
   leaks: boolean;
   allAllocations: boolean;
   flamegraph: boolean;
+  /**
+   * The thresholds N of memray's temporary allocations this capture answers exactly (a
+   * `{kind: 'temporary', threshold: N}` snapshot); absent when it has none (aggregated files,
+   * other formats).
+   */
+  temporaryThresholds?: number[];
+  /** Leak suspects ranked by growth over time (`growth` query). */
+  growth?: boolean;
 }
 
 export interface CaptureInfo {
@@ -87,6 +99,51 @@ export interface CaptureInfo {
   forkChildren?: string[];
   /** More than 1 when a parent and its fork children were opened as one multi-process capture. */
   processes?: number;
+  /** Several tracemalloc dumps opened as one series (a folder, or `heapscope series A B …`). */
+  series?: SeriesInfo;
+}
+
+/**
+ * How a series' dumps were put in order. tracemalloc dumps carry no time of their own and a
+ * file's mtime is when it was last copied, not when it was dumped, so the order comes from the
+ * file names: a timestamp in every name (`name-timestamp`, which also gives the time axis), else
+ * a number in every name (`name-number`: dump.2 before dump.10), else plain name order.
+ */
+export type SeriesOrder = 'name-timestamp' | 'name-number' | 'name';
+
+export interface SeriesDump {
+  fileName: string;
+  path: string;
+  /** ms since the first dump, from the timestamp in the file name (`name-timestamp` order only). */
+  timeMs?: number;
+  totalBytes: number;
+  traceCount: number;
+}
+
+export interface SeriesInfo {
+  order: SeriesOrder;
+  /** One sentence for people: which order was used and why. */
+  orderNote: string;
+  /** In series order. */
+  dumps: SeriesDump[];
+}
+
+/** One site's bytes across a series of snapshots (see main/query/series-growth.ts). */
+export interface SiteGrowth {
+  key: string;
+  function: string;
+  file: string;
+  line: number;
+  /** Least-squares slope of the site's bytes: per second on a time axis, else per dump. */
+  slopeBytes: number;
+  slopePer: 'second' | 'dump';
+  /** Of the steps between consecutive snapshots, the share where the site's bytes rose. */
+  grewShare: number;
+  /** Bytes in the first and the last snapshot. */
+  firstBytes: number;
+  lastBytes: number;
+  /** Bytes in every snapshot, in order (the sparkline). */
+  bytes: number[];
 }
 
 /** Which live set (or allocation set) a query aggregates. */
@@ -105,7 +162,13 @@ export type SnapshotSpec =
    * - live-at-end: allocations made inside the range and still alive at toMs;
    * - allocated: every allocation made inside the range.
    */
-  | { kind: 'range'; fromMs: number; toMs: number; measure: 'peak' | 'live-at-end' | 'allocated' };
+  | { kind: 'range'; fromMs: number; toMs: number; measure: 'peak' | 'live-at-end' | 'allocated' }
+  /**
+   * memray's temporary allocations (`--temporary-allocation-threshold N`, default 1): freed,
+   * on the thread that made them, after at most N other allocations on that thread; each counts
+   * once with its full size. N must be one of Capabilities.temporaryThresholds.
+   */
+  | { kind: 'temporary'; threshold?: number };
 
 export interface StackFilter {
   /** Thread ids to keep; undefined keeps all. */
@@ -133,6 +196,57 @@ export interface FrameInfo {
   module?: string;
   importSystem?: boolean;
   internal?: boolean;
+  /**
+   * Native frames: where the function is in its source, from the DWARF line tables of the
+   * object or its debug file; resolved only for frames a query returns. Absent when unknown.
+   */
+  source?: SourceLocation;
+}
+
+export interface SourceLocation {
+  file: string;
+  line: number;
+}
+
+/**
+ * Where native frames' objects and debug files are looked for on the reading machine (like
+ * heaptrack's --sysroot / --debug-paths). Order: each sysroot (DIR + the recorded path), then
+ * the recorded path itself for the object; each debug dir's `.build-id/xx/rest.debug` (and
+ * /usr/lib/debug), then the object's .gnu_debuglink next to it and under each debug dir.
+ */
+export interface SymbolSearch {
+  sysroots?: string[];
+  debugDirs?: string[];
+}
+
+/** What became of one mapped object that shown native frames fall in. */
+export interface SymbolObject {
+  /** The path the capture recorded. */
+  path: string;
+  /**
+   * resolved: a matching copy with function symbols was found; no-symbols: found, but it has
+   * none (stripped, no debug file); not-found: no copy anywhere searched; refused: copies exist
+   * but none is the object the capture recorded (segments differ).
+   */
+  status: 'resolved' | 'no-symbols' | 'not-found' | 'refused';
+  /** The copy used (when it is not the recorded path itself). */
+  copy?: string;
+  buildId?: string;
+  /** The separate debug file used for names or lines. */
+  debugFile?: string;
+  /** Lines come from DWARF for this object. */
+  lines: boolean;
+  /** Files looked at and not used, with the reason (segments or build-id differ). */
+  refused?: { path: string; why: string }[];
+}
+
+/** The "symbols" note of a capture: what native symbolization found (report/export metadata). */
+export interface SymbolsNote {
+  objects: SymbolObject[];
+  /** The tool that read line tables, e.g. "llvm-symbolizer"; absent when none is installed. */
+  lineTool?: string;
+  /** One short paragraph for people. */
+  text: string;
 }
 
 export interface FlameQuery {
@@ -170,6 +284,8 @@ export interface FlameTree {
 export interface TimelineQuery {
   captureId: string;
   maxPoints?: number;
+  /** The N of `temporaryCount` (default 1; one of Capabilities.temporaryThresholds). */
+  temporaryThreshold?: number;
 }
 
 export interface Timeline {
@@ -182,12 +298,48 @@ export interface Timeline {
   allocatedBytes: number[];
   /** Allocation count in the interval ending at each point. */
   allocationCount: number[];
+  /**
+   * memray's temporary allocations (threshold `temporaryThreshold`) found in the interval ending
+   * at each point, counted at their free; absent when the capture has none.
+   */
+  temporaryCount?: number[];
+  temporaryThreshold?: number;
+  /**
+   * The high-water mark and when it happened (memory-record resolution, as `stats` reports it).
+   * The series holds a point with exactly these values: the line passes through the peak.
+   */
   peak: { timeMs: number; bytes: number };
+  /**
+   * The heap when tracking stopped, at the capture's end (header end time, or the last memory
+   * record of a capture cut short): the series' last point.
+   */
+  end?: { timeMs: number; bytes: number };
   /** Where a truncated capture was cut. */
   truncatedAtMs?: number;
   /** Live bytes per allocator family at each point. */
   byFamily?: { family: AllocatorFamily; bytes: number[] }[];
+  /**
+   * Multi-process captures: each process's live heap at every point (null before it started and
+   * after it ended); `heapBytes` is their sum at the same moment.
+   */
+  processes?: { label: string; pid?: number; heapBytes: (number | null)[] }[];
+  /** Multi-process captures: Σ of each process's own peak (reached at different moments). */
+  sumOfProcessPeaksBytes?: number;
   durationMs: number;
+  /**
+   * A series of snapshots: one point per dump. On a `dump` axis `timeMs` holds the dump's index
+   * (0, 1, 2 …), not a time; `labels` names each point's file.
+   */
+  series?: {
+    axis: 'time' | 'dump';
+    labels: string[];
+    order: SeriesOrder;
+    orderNote: string;
+    /** Sites ranked by growth across the series (largest slope first), at most 50. */
+    growth: SiteGrowth[];
+    /** Sites in the series (before the 50 limit). */
+    siteCount: number;
+  };
 }
 
 export type AllocatorFamily = 'pymalloc' | 'malloc' | 'mmap' | 'jemalloc' | 'mimalloc' | 'other';
@@ -269,6 +421,8 @@ export interface SiteRow {
   peakBytes?: number;
   /** Scalene: the source text of the line. */
   sourceLine?: string;
+  /** Native rows: where the function is in its source (see FrameInfo.source). */
+  source?: SourceLocation;
 }
 
 export interface TableResult {
@@ -291,6 +445,10 @@ export interface SummaryQuery {
   captureId: string;
   /** When set, the numbers are for this range. */
   range?: { fromMs: number; toMs: number };
+  /** How sizes in the findings' text are written (default 'si'). */
+  units?: UnitSystem;
+  /** The container's memory limit (bytes): findings then say how close RSS came to it. */
+  limitBytes?: number;
 }
 
 export interface Summary {
@@ -301,10 +459,71 @@ export interface Summary {
   totalBytesAllocated: number;
   leakedBytes: number;
   leakedCount: number;
+  /**
+   * RSS and tracked heap at one moment, `atEndTimeMs`: the last memory record (for a range, the
+   * one that ends it), where both were measured together. A multi-process capture sums the
+   * processes running then, each as of its last memory record at or before that moment.
+   */
   rssAtEndBytes?: number;
   heapAtEndBytes?: number;
+  atEndTimeMs?: number;
+  /**
+   * Multi-process captures: Σ of each process's own peak, reached at different moments; shown
+   * beside `peakBytes`, the highest sum of the processes' live heaps at one moment.
+   */
+  sumOfProcessPeaksBytes?: number;
   topSites: SiteRow[];
   findings: Finding[];
+  /** memray's temporary allocations at its default threshold (N = 1), when the capture has them. */
+  temporary?: TemporaryTotals;
+}
+
+export interface TemporaryTotals {
+  threshold: number;
+  count: number;
+  bytes: number;
+  /** The site with the most temporary allocations (innermost Python frame). */
+  topSite?: { function: string; file: string; line: number; count: number; bytes: number };
+}
+
+export interface GrowthQuery {
+  captureId: string;
+  /** Sites returned, best-ranked first (default 20). */
+  limit?: number;
+  /** Thread ids to keep; undefined keeps all. */
+  threads?: number[];
+}
+
+/** One site's live bytes over the capture, and how steadily they grew. */
+export interface GrowthSite {
+  /** The innermost Python frame of the stacks (memray's location). */
+  function: string;
+  file: string;
+  line: number;
+  /** Least-squares slope of live bytes over time, bytes per minute. */
+  slopeBytesPerMin: number;
+  /** Share (0–1) of the intervals between consecutive points in which live bytes grew. */
+  growthShare: number;
+  /** Coefficient of determination of the linear fit (0 when the series is flat). */
+  rSquared: number;
+  /** rSquared × growthShare, 0 for a shrinking or flat site. */
+  confidence: number;
+  /** Live bytes at the end of the capture, and the most it held at any point. */
+  finalBytes: number;
+  maxBytes: number;
+  /** Live bytes at ≤ 64 evenly spaced moments (`GrowthResult.sparkTimeMs`). */
+  sparkline: number[];
+  verdict: 'growing' | 'flat' | 'shrinking' | 'fluctuating';
+}
+
+export interface GrowthResult {
+  /** Points each site's series has (memory-record time buckets). */
+  points: number;
+  durationMs: number;
+  sparkTimeMs: number[];
+  totalSites: number;
+  /** Best-ranked first: confidence × the fitted growth over the run. */
+  sites: GrowthSite[];
 }
 
 export interface DiffSide {
@@ -369,6 +588,10 @@ export interface ReportOptions {
   range?: { fromMs: number; toMs: number };
   filter?: StackFilter;
   redact?: boolean;
+  /** How the HTML report writes sizes (default 'si'). */
+  units?: UnitSystem;
+  /** The container's memory limit (bytes): headroom and kill findings in the report. */
+  limitBytes?: number;
 }
 
 export interface ExportRequest extends ReportOptions {
@@ -413,6 +636,62 @@ export interface OpenRequest {
    * Formats without a cheaper pass ignore it. Default 'full'.
    */
   detail?: 'full' | 'totals';
+  /** Where native frames' objects and debug files are looked for (Settings › Symbols). */
+  symbols?: SymbolSearch;
+  /**
+   * Several tracemalloc dumps to open as one series (ordered by their names, see SeriesOrder);
+   * `path` then only names the series. A `path` that is a folder opens the dumps in it.
+   */
+  series?: string[];
+}
+
+export interface LastSecondsQuery {
+  captureId: string;
+  /** The window's length (ms); default: 5 s, or 10 % of the run when that is shorter. */
+  windowMs?: number;
+  /** The container's memory limit (bytes), for headroom and the kill findings. */
+  limitBytes?: number;
+  units?: UnitSystem;
+  /** Sites to return (largest growth first); default 20. */
+  limit?: number;
+  /** Site grouping: the innermost frame's line (default) or its function. */
+  groupBy?: 'line' | 'function';
+}
+
+/** One site's growth over the last seconds (line grouping; tracemalloc compare_to semantics). */
+export interface LastSecondsSite extends DiffRow {
+  /** sizeDiff per second of the window. */
+  bytesPerSecond: number;
+}
+
+/** The final seconds of a capture: what grew, where, how fast, and how close it came to a limit. */
+export interface LastSeconds {
+  /** [fromMs, toMs]: the window asked for (toMs = the capture's end). */
+  fromMs: number;
+  toMs: number;
+  /** How the window was chosen, for people. */
+  windowNote: string;
+  /** Live heap at the window's start (as of the memory record that answers it) and at the end. */
+  startLabel: string;
+  heapAtStartBytes: number;
+  heapAtEndBytes: number;
+  /** (heapAtEnd − heapAtStart) / window seconds. */
+  heapBytesPerSecond: number;
+  /** RSS at the last memory record and when it was (ms from start). */
+  rssAtCutBytes?: number;
+  rssAtCutMs?: number;
+  /** The highest RSS of any memory record, and the peak heap. */
+  peakRssBytes?: number;
+  peakHeapBytes: number;
+  limitBytes?: number;
+  /** limit − peak (negative when over). */
+  rssHeadroomBytes?: number;
+  heapHeadroomBytes?: number;
+  truncated: boolean;
+  groupCount: number;
+  /** Largest growth first. */
+  sites: LastSecondsSite[];
+  findings: Finding[];
 }
 
 /** The engine interface, with two transports: worker/IPC (Electron) and HTTP (browser mode). */
@@ -430,6 +709,10 @@ export interface HeapscopeApi {
   export(req: ExportRequest): Promise<ExportResult>;
   /** Per-line samples for a selected table row; null when the format has none. */
   lineSamples(q: LineSamplesQuery): Promise<LineSamples | null>;
+  /** The final seconds of a capture with a time axis (what grew before a kill). */
+  lastSeconds(q: LastSecondsQuery): Promise<LastSeconds>;
+  /** Leak suspects: sites ranked by how steadily their live bytes grow. */
+  growth(q: GrowthQuery): Promise<GrowthResult>;
 }
 
 /** Errors cross every transport as this shape. */

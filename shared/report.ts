@@ -3,11 +3,15 @@ import type {
   CaptureInfo,
   DiffResult,
   FlameTree,
+  GrowthResult,
+  LastSeconds,
   SiteRow,
   StackFilter,
   Summary,
+  SymbolsNote,
   Timeline,
 } from './api';
+import type { UnitSystem } from './units';
 
 /**
  * Everything the self-contained HTML report shows. The engine/CLI fills it from the same
@@ -43,11 +47,19 @@ export interface ReportData {
   diff?: DiffResult;
   /** Set by renderHtmlReport when paths and the command line were removed. */
   redacted?: boolean;
+  /** How the page writes sizes; absent in older reports, which mean 'si'. */
+  units?: UnitSystem;
+  /** Native captures: which objects' symbols were found, refused or missing. */
+  symbols?: SymbolsNote;
+  /** A capture cut short (or checked against a limit): its final seconds. */
+  lastSeconds?: LastSeconds;
+  /** Leak suspects ranked by how steadily their live bytes grow. */
+  growth?: GrowthResult;
 }
 
 export interface ReportFlame {
   id: string;
-  /** e.g. "Peak (52.4 MB)". */
+  /** e.g. "Peak (52.4 MB)", sizes in the report's units. */
   title: string;
   tree: FlameTree;
 }

@@ -6,6 +6,8 @@ import type { CaptureInfo, SiteRow, SnapshotSpec } from '../../shared/api';
 import { HeapscopeError } from '../../shared/api-error';
 import { checkLimits, toJunit, type CheckLimits } from '../export/check';
 import type { Engine } from '../engine/engine';
+import { pythonLocations } from '../query/table';
+import type { UnitSystem } from '../../shared/units';
 
 export type { CheckLimits };
 
@@ -29,6 +31,8 @@ async function offenders(
       sortBy: 'ownBytes',
       descending: true,
       limit: 10,
+      // Offenders are named like the summary's sites: memray's innermost Python frame.
+      filter: pythonLocations(),
     });
     return table.rows;
   } catch (error) {
@@ -40,10 +44,10 @@ async function offenders(
 
 export async function runCheck(
   engine: Engine,
-  input: { capture: CaptureInfo; baseline?: CaptureInfo; limits: CheckLimits },
+  input: { capture: CaptureInfo; baseline?: CaptureInfo; limits: CheckLimits; units?: UnitSystem },
 ): Promise<CheckOutcome> {
   const started = performance.now();
-  const { capture, baseline, limits } = input;
+  const { capture, baseline, limits, units } = input;
   const [summary, baseSummary, topPeakSites, topLeakSites, diff] = await Promise.all([
     engine.summary({ captureId: capture.id }),
     baseline ? engine.summary({ captureId: baseline.id }) : Promise.resolve(undefined),
@@ -75,6 +79,7 @@ export async function runCheck(
       ...(diff && { growthRows: diff.rows }),
     },
     limits,
+    units,
   );
   const junitXml = toJunit(result, { label, timeSeconds: (performance.now() - started) / 1000 });
   const text = result.ok

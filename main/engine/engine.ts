@@ -4,6 +4,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { resolve as resolvePath } from 'node:path';
+import { expandHome } from './home-path';
 import { writeFile } from 'node:fs/promises';
 import type {
   AllocatorBreakdown,
@@ -24,6 +25,12 @@ import type {
   StackFilter,
   Summary,
   SummaryQuery,
+  SymbolSearch,
+  SymbolsNote,
+  GrowthQuery,
+  GrowthResult,
+  LastSeconds,
+  LastSecondsQuery,
   LineSamples,
   LineSamplesQuery,
   TableQuery,
@@ -32,17 +39,27 @@ import type {
   TimelineQuery,
 } from '../../shared/api';
 import { HeapscopeError } from '../../shared/api-error';
+import type { StatsJson } from '../../shared/stats';
 import type { StatsOptions } from '../model/capture-model';
 import type {
   FromWorker,
   GroupsQuery,
   SnapshotInfo,
   ToWorker,
+  WorkerArgs,
   WorkerMethod,
-  WorkerQueries,
+  WorkerResult,
 } from './protocol';
 import * as q from './queries';
 import { renderExport } from './export';
+
+/** The dumps of a series open, as absolute paths; undefined when none are given. */
+function seriesPaths(series: unknown): string[] | undefined {
+  if (series === undefined) return undefined;
+  if (!Array.isArray(series) || series.length === 0 || series.some((p) => typeof p !== 'string' || p === ''))
+    throw new HeapscopeError({ code: 'bad-input', message: 'open: series must be a list of file paths' });
+  return series.map((p: string) => resolvePath(expandHome(p)));
+}
 
 export interface EngineOptions {
   /** The built worker (out/node/worker.js or out/main/worker.js). */
@@ -51,6 +68,8 @@ export interface EngineOptions {
   chunkSize?: number;
   /** How long a cancelled worker may take to stop by itself before it is terminated. */
   cancelGraceMs?: number;
+  /** Where native symbols are searched for opens that do not say (`--sysroot`, `--debug-dir`). */
+  symbols?: SymbolSearch;
 }
 
 interface Pending {
@@ -142,8 +161,6 @@ class CaptureHandle {
   }
 }
 
-type WorkerArgs<M extends WorkerMethod> = Parameters<WorkerQueries[M]>[0];
-
 export class Engine implements HeapscopeApi {
   private readonly captures = new Map<string, CaptureHandle>();
   private readonly listeners = new Set<Listener>();
@@ -171,8 +188,11 @@ export class Engine implements HeapscopeApi {
     if (req.detail !== undefined && req.detail !== 'full' && req.detail !== 'totals') {
       throw new HeapscopeError({ code: 'bad-input', message: `open: detail must be 'full' or 'totals'` });
     }
-    const path = resolvePath(req.path);
-    const key = `${path}\0${req.withForkChildren ? 'forks' : ''}\0${req.detail ?? 'full'}`;
+    // A typed `~/x.bin` is in the home folder, not in a folder named `~` here.
+    const path = resolvePath(expandHome(req.path));
+    const symbols = req.symbols ?? this.options.symbols;
+    const series = seriesPaths(req.series);
+    const key = `${path}\0${req.withForkChildren ? 'forks' : ''}\0${req.detail ?? 'full'}\0${JSON.stringify(symbols ?? {})}${series ? `\0${series.join('\0')}` : ''}`;
     for (const handle of this.captures.values()) {
       if (handle.key === key && !handle.dead) return handle.info ?? handle.opening!;
     }
@@ -187,6 +207,8 @@ export class Engine implements HeapscopeApi {
       path,
       ...(req.withForkChildren !== undefined && { withForkChildren: req.withForkChildren }),
       ...(req.detail !== undefined && { detail: req.detail }),
+      ...(symbols !== undefined && { symbols }),
+      ...(series && { series }),
       ...(this.options.chunkSize !== undefined && { chunkSize: this.options.chunkSize }),
     };
     handle.opening = handle.request<CaptureInfo>(openMessage).catch(async (error: HeapscopeError) => {
@@ -259,51 +281,66 @@ export class Engine implements HeapscopeApi {
 
   summary(query: SummaryQuery): Promise<Summary> {
     const { captureId, ...args } = query;
-    return this.query(captureId, 'summary', args) as Promise<Summary>;
+    return this.query(captureId, 'summary', args);
   }
 
   flamegraph(query: FlameQuery): Promise<FlameTree> {
     const { captureId, ...args } = query;
-    return this.query(captureId, 'flamegraph', args) as Promise<FlameTree>;
+    return this.query(captureId, 'flamegraph', args);
   }
 
   timeline(query: TimelineQuery): Promise<Timeline> {
     const { captureId, ...args } = query;
-    return this.query(captureId, 'timeline', args) as Promise<Timeline>;
+    return this.query(captureId, 'timeline', args);
   }
 
   allocators(query: AllocatorQuery): Promise<AllocatorBreakdown> {
     const { captureId, ...args } = query;
-    return this.query(captureId, 'allocators', args) as Promise<AllocatorBreakdown>;
+    return this.query(captureId, 'allocators', args);
   }
 
   lineSamples(query: LineSamplesQuery): Promise<LineSamples | null> {
     const { captureId, ...args } = query;
-    return this.query(captureId, 'lineSamples', args) as Promise<LineSamples | null>;
+    return this.query(captureId, 'lineSamples', args);
+  }
+
+  lastSeconds(query: LastSecondsQuery): Promise<LastSeconds> {
+    const { captureId, ...args } = query;
+    return this.query(captureId, 'lastSeconds', args);
+  }
+
+  growth(query: GrowthQuery): Promise<GrowthResult> {
+    const { captureId, ...args } = query;
+    return this.query(captureId, 'growth', args);
   }
 
   table(query: TableQuery): Promise<TableResult> {
     const { captureId, ...args } = query;
-    return this.query(captureId, 'table', args) as Promise<TableResult>;
+    return this.query(captureId, 'table', args);
   }
 
-  statsJson(captureId: string, options: StatsOptions = {}): Promise<unknown> {
+  statsJson(captureId: string, options: StatsOptions = {}): Promise<StatsJson> {
     return this.query(captureId, 'statsJson', options);
   }
 
   exportTable(captureId: string, kind: 'memray-csv', leaks: boolean): Promise<string> {
-    return this.query(captureId, 'exportTable', { kind, leaks }) as Promise<string>;
+    return this.query(captureId, 'exportTable', { kind, leaks });
   }
 
   groups(captureId: string, args: GroupsQuery): Promise<q.Group[]> {
-    return this.query(captureId, 'groups', args) as Promise<q.Group[]>;
+    return this.query(captureId, 'groups', args);
   }
 
   snapshotInfo(captureId: string, snapshot: SnapshotSpec, filter?: StackFilter): Promise<SnapshotInfo> {
     return this.query(captureId, 'snapshotInfo', {
       snapshot,
       ...(filter !== undefined && { filter }),
-    }) as Promise<SnapshotInfo>;
+    });
+  }
+
+  /** What native symbolization found for the frames shown so far; null for captures without. */
+  symbolsNote(captureId: string): Promise<SymbolsNote | null> {
+    return this.query(captureId, 'symbols', {});
   }
 
   /** The CaptureInfo of an open (or opening) capture. */
@@ -326,9 +363,12 @@ export class Engine implements HeapscopeApi {
     target: DiffSide,
     args: Omit<GroupsQuery, 'snapshot'>,
   ): Promise<{ base: q.Group[]; target: q.Group[]; matching?: q.CaptureMatching }> {
+    const groupArgs = (await this.pythonFramesOnly(base, target))
+      ? { ...args, filter: { ...args.filter, pythonOnly: true } }
+      : args;
     const [baseGroups, targetGroups] = await Promise.all([
-      this.groups(base.captureId, { ...args, snapshot: base.snapshot }),
-      this.groups(target.captureId, { ...args, snapshot: target.snapshot }),
+      this.groups(base.captureId, { ...groupArgs, snapshot: base.snapshot }),
+      this.groups(target.captureId, { ...groupArgs, snapshot: target.snapshot }),
     ]);
     // Two moments of one capture share their paths.
     if (base.captureId === target.captureId) return { base: baseGroups, target: targetGroups };
@@ -349,10 +389,16 @@ export class Engine implements HeapscopeApi {
     };
   }
 
+  /** A native capture against a plain one: both sides are compared on Python frames only. */
+  async pythonFramesOnly(base: DiffSide, target: DiffSide): Promise<boolean> {
+    if (base.captureId === target.captureId) return false;
+    const [b, t] = await Promise.all([this.info(base.captureId), this.info(target.captureId)]);
+    return q.pythonFramesOnly(b.facts, t.facts);
+  }
+
   /** How the stacks of two captures are matched, judged from every file each one names. */
   async matching(base: DiffSide, target: DiffSide): Promise<q.CaptureMatching> {
-    const files = (side: DiffSide) =>
-      this.query(side.captureId, 'files', { snapshot: side.snapshot }) as Promise<string[]>;
+    const files = (side: DiffSide) => this.query(side.captureId, 'files', { snapshot: side.snapshot });
     const [baseCapture, targetCapture, baseFiles, targetFiles] = await Promise.all([
       this.info(base.captureId),
       this.info(target.captureId),
@@ -366,7 +412,10 @@ export class Engine implements HeapscopeApi {
   }
 
   async diff(query: DiffQuery): Promise<DiffResult> {
-    const { base, target, groupBy, filter, cumulative, limit } = query;
+    const { base, target, groupBy, cumulative, limit } = query;
+    const filter = (await this.pythonFramesOnly(base, target))
+      ? { ...query.filter, pythonOnly: true }
+      : query.filter;
     const flameArgs = (side: DiffSide) => ({
       snapshot: side.snapshot,
       ...(filter !== undefined && { filter }),
@@ -379,8 +428,8 @@ export class Engine implements HeapscopeApi {
       }),
       this.snapshotInfo(base.captureId, base.snapshot, filter),
       this.snapshotInfo(target.captureId, target.snapshot, filter),
-      this.query(base.captureId, 'flamegraph', flameArgs(base)) as Promise<FlameTree>,
-      this.query(target.captureId, 'flamegraph', flameArgs(target)) as Promise<FlameTree>,
+      this.query(base.captureId, 'flamegraph', flameArgs(base)),
+      this.query(target.captureId, 'flamegraph', flameArgs(target)),
     ]);
     const { matching } = groups;
     const allRows = q.compareGroups(groups.base, groups.target);
@@ -413,7 +462,11 @@ export class Engine implements HeapscopeApi {
   }
 
   /** Sends one query to the worker holding `captureId`, waiting for the open to finish first. */
-  async query<M extends WorkerMethod>(captureId: string, method: M, args: WorkerArgs<M>): Promise<unknown> {
+  async query<M extends WorkerMethod>(
+    captureId: string,
+    method: M,
+    args: WorkerArgs<M>,
+  ): Promise<WorkerResult<M>> {
     const handle = this.captures.get(captureId);
     if (!handle)
       throw new HeapscopeError({
@@ -421,7 +474,7 @@ export class Engine implements HeapscopeApi {
         message: `no open capture with id ${JSON.stringify(captureId)}`,
       });
     if (!handle.info) await handle.opening;
-    return handle.request({ type: 'query', id: handle.newId(), method, args });
+    return handle.request<WorkerResult<M>>({ type: 'query', id: handle.newId(), method, args });
   }
 
   private async dispose(captureId: string): Promise<void> {

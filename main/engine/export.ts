@@ -2,17 +2,43 @@
  * Exports, assembled on the main thread from reduced query results (tables, trees), so one
  * code path serves the app, browser mode and the CLI.
  */
-import type { DiffResult, ExportRequest, FlameTree, SnapshotSpec, Summary } from '../../shared/api';
+import type {
+  CaptureInfo,
+  DiffResult,
+  ExportRequest,
+  FlameTree,
+  HeapscopeApi,
+  SnapshotSpec,
+  Summary,
+  SymbolsNote,
+} from '../../shared/api';
 import { HeapscopeError } from '../../shared/api-error';
 import { joinCsvTables, tablesToCsv, type CsvTables } from '../export/csv';
 import { toJsonText } from '../export/json';
 import { toSpeedscope } from '../export/speedscope';
-import type { Engine } from './engine';
 import { renderHtmlReport } from '../export/html-report';
 import { REPORT_MAX_NODES, type ReportData, type ReportFlame } from '../../shared/report';
-import { formatBytes } from '../../shared/units';
+import { DEFAULT_UNITS, formatBytes } from '../../shared/units';
 import { version } from '../../package.json';
 import { describeSnapshot } from '../../shared/snapshot-label';
+import { pythonLocations } from '../query/table';
+import type { StatsJson } from '../../shared/stats';
+import type { StatsOptions } from '../model/capture-model';
+
+/**
+ * The queries an export reads. The Engine is one; naming them here rather than importing the
+ * Engine keeps this module below it (engine.ts calls renderExport, not the other way round).
+ */
+export interface ExportSource extends Pick<
+  HeapscopeApi,
+  'summary' | 'flamegraph' | 'timeline' | 'allocators' | 'table' | 'diff' | 'lastSeconds' | 'growth'
+> {
+  info(captureId: string): Promise<CaptureInfo>;
+  statsJson(captureId: string, options?: StatsOptions): Promise<StatsJson>;
+  exportTable(captureId: string, kind: 'memray-csv', leaks: boolean): Promise<string>;
+  /** Native symbolization's note (Engine has it; a source without it exports no note). */
+  symbolsNote?(captureId: string): Promise<SymbolsNote | null>;
+}
 
 /** The snapshot an export describes: the explicit one, else the range's peak, else the peak. */
 export function exportSnapshot(req: Pick<ExportRequest, 'snapshot' | 'range'>): SnapshotSpec {
@@ -32,7 +58,7 @@ async function optional<T>(run: () => Promise<T>): Promise<T | undefined> {
 }
 
 function baselineDiff(
-  engine: Engine,
+  engine: ExportSource,
   req: ExportRequest,
   snapshot: SnapshotSpec,
 ): Promise<DiffResult> | undefined {
@@ -45,11 +71,18 @@ function baselineDiff(
   });
 }
 
-export async function renderExport(engine: Engine, req: ExportRequest): Promise<string> {
+export async function renderExport(engine: ExportSource, req: ExportRequest): Promise<string> {
   const snapshot = exportSnapshot(req);
   const filter = req.filter;
   switch (req.format) {
     case 'memray-csv':
+      // memray's `transform csv` writes the high-water mark or the leaks, nothing else
+      if (snapshot.kind === 'temporary')
+        throw new HeapscopeError({
+          code: 'unsupported',
+          message:
+            'memray-csv holds the peak or the leaks (as memray transform csv); export temporary allocations as csv, json, speedscope or html',
+        });
       return engine.exportTable(req.captureId, 'memray-csv', snapshot.kind === 'leaks');
     case 'csv': {
       const [sites, allocators, timeline, diff] = await Promise.all([
@@ -69,10 +102,25 @@ export async function renderExport(engine: Engine, req: ExportRequest): Promise<
       if (allocators) tables.allocators = allocators;
       if (timeline) tables.timeline = timeline;
       if (diff) tables.diff = diff.rows;
+      const symbols = await engine.symbolsNote?.(req.captureId);
+      if (symbols && symbols.objects.length > 0) tables.symbols = symbols;
       return joinCsvTables(tablesToCsv(tables));
     }
     case 'json': {
       if (req.baseline) return toJsonText(await baselineDiff(engine, req, snapshot));
+      // stats --json has no temporary numbers: the temporary sites themselves, by line
+      if (snapshot.kind === 'temporary')
+        return toJsonText({
+          snapshot: describeSnapshot(snapshot),
+          ...(await engine.table({
+            captureId: req.captureId,
+            snapshot,
+            groupBy: 'line',
+            sortBy: 'count',
+            descending: true,
+            ...(filter && { filter }),
+          })),
+        });
       return toJsonText(await engine.statsJson(req.captureId, req.range ? { range: req.range } : {}));
     }
     case 'speedscope': {
@@ -97,7 +145,7 @@ export async function renderExport(engine: Engine, req: ExportRequest): Promise<
 }
 
 /** Everything the HTML report shows, from the same queries the app makes. */
-async function reportData(engine: Engine, req: ExportRequest): Promise<ReportData> {
+async function reportData(engine: ExportSource, req: ExportRequest): Promise<ReportData> {
   const { captureId, filter } = req;
   const snapshot = exportSnapshot(req);
   const info = await engine.info(captureId);
@@ -105,7 +153,12 @@ async function reportData(engine: Engine, req: ExportRequest): Promise<ReportDat
     engine.flamegraph({ captureId, snapshot: s, maxNodes: REPORT_MAX_NODES, ...(filter && { filter }) });
   const wantLeaks = info.capabilities.leaks && snapshot.kind === 'peak';
   const [summary, main, leaks, timeline, allocators, table, diff, baseline] = await Promise.all([
-    engine.summary({ captureId, ...(req.range && { range: req.range }) }),
+    engine.summary({
+      captureId,
+      ...(req.range && { range: req.range }),
+      ...(req.units && { units: req.units }),
+      ...(req.limitBytes !== undefined && !req.range && { limitBytes: req.limitBytes }),
+    }),
     flame(snapshot),
     wantLeaks ? optional(() => flame({ kind: 'leaks' })) : Promise.resolve(undefined),
     optional(() => engine.timeline({ captureId })),
@@ -117,23 +170,36 @@ async function reportData(engine: Engine, req: ExportRequest): Promise<ReportDat
       sortBy: 'ownBytes',
       descending: true,
       limit: 50,
-      ...(filter && { filter }),
+      // The report's sites are memray's locations: the innermost Python frame (see pythonLocations).
+      filter: pythonLocations(filter),
     }),
     baselineDiff(engine, req, snapshot),
     req.baseline ? engine.info(req.baseline.captureId) : Promise.resolve(undefined),
   ]);
-  const title = (name: string, tree: FlameTree) => `${name} (${formatBytes(tree.totalBytes)})`;
+  const title = (name: string, tree: FlameTree) => `${name} (${formatBytes(tree.totalBytes, req.units)})`;
   const flames: ReportFlame[] = [
     {
       id: snapshot.kind,
       title: title(
-        describeSnapshot(snapshot).replace(/^./, (c) => c.toUpperCase()),
+        describeSnapshot(snapshot, info.facts.format).replace(/^./, (c) => c.toUpperCase()),
         main,
       ),
       tree: main,
     },
   ];
   if (leaks) flames.push({ id: 'leaks', title: title('Leaks', leaks), tree: leaks });
+  // memray's temporary allocations (N = 1) and the leak suspects by growth, when the capture has them
+  if (snapshot.kind === 'peak' && info.capabilities.temporaryThresholds) {
+    const temporary = await optional(() => flame({ kind: 'temporary' }));
+    if (temporary)
+      flames.push({
+        id: 'temporary',
+        title: title(describeSnapshot({ kind: 'temporary' }), temporary),
+        tree: temporary,
+      });
+  }
+  const growth =
+    info.capabilities.growth && !req.range ? await optional(() => engine.growth({ captureId })) : undefined;
   // The report carries the info once, at the top level.
   const summaryRest = Object.fromEntries(Object.entries(summary).filter(([key]) => key !== 'info')) as Omit<
     Summary,
@@ -146,7 +212,7 @@ async function reportData(engine: Engine, req: ExportRequest): Promise<ReportDat
     info,
     summary: summaryRest,
     frozen: {
-      snapshot: describeSnapshot(snapshot),
+      snapshot: describeSnapshot(snapshot, info.facts.format),
       filter: filter ?? {},
       ...(req.range && { range: req.range }),
       ...(filter?.threads && {
@@ -156,9 +222,25 @@ async function reportData(engine: Engine, req: ExportRequest): Promise<ReportDat
     },
     flames,
     topSites: table.rows,
+    units: req.units ?? DEFAULT_UNITS,
   };
   if (timeline) data.timeline = timeline;
+  if (growth) data.growth = growth;
+  // A kill (or a limit to check) gets the final seconds: what grew, where, how fast.
+  if (info.capabilities.ranges && !req.range && (info.truncated || req.limitBytes !== undefined)) {
+    const last = await optional(() =>
+      engine.lastSeconds({
+        captureId,
+        ...(req.units && { units: req.units }),
+        ...(req.limitBytes !== undefined && { limitBytes: req.limitBytes }),
+      }),
+    );
+    if (last) data.lastSeconds = last;
+  }
   if (allocators) data.allocators = allocators;
   if (diff) data.diff = diff;
+  // Asked after the flame queries: the note covers the objects their frames fall in.
+  const symbols = await engine.symbolsNote?.(captureId);
+  if (symbols && symbols.objects.length > 0) data.symbols = symbols;
   return data;
 }

@@ -29,7 +29,7 @@ describe('checkLimits', () => {
     expect(r.ok).toBe(false);
     expect(r.reasons).not.toContain('\n');
     expect(r.reasons).toMatch(
-      /^basic\.bin: peak memory 50\.0 MB \(52,443,396 bytes\) exceeds the limit of 50\.0 MB \(52,428,800 bytes\)\./,
+      /^basic\.bin: peak memory 52\.4 MB \(52,443,396 bytes\) exceeds the limit of 52\.4 MB \(52,428,800 bytes\)\./,
     );
     expect(r.reasons).toContain('make_big_buffer at /srv/app/service/workloads/basic.py');
     expect(r.checks[0]).toMatchObject({
@@ -38,6 +38,37 @@ describe('checkLimits', () => {
       actual: peakBytes,
       allowed: 52_428_800,
     });
+  });
+
+  it('writes sizes in the units asked for, with their own labels', () => {
+    const r = checkLimits(
+      { label: 'basic.bin', peakBytes, leakedBytes: 0, topPeakSites: sites },
+      { maxPeakBytes: parseSize('50MiB') },
+      'iec',
+    );
+    expect(r.reasons).toMatch(
+      /^basic\.bin: peak memory 50\.0 MiB \(52,443,396 bytes\) exceeds the limit of 50\.0 MiB \(52,428,800 bytes\)\./,
+    );
+    expect(r.reasons).toContain('make_big_buffer at /srv/app/service/workloads/basic.py:14 (50.0 MiB, 100%)');
+    expect(r.reasons).not.toMatch(/\d [kMG]B\b/);
+  });
+
+  it('reads a limit as its label says: 24MB is decimal, 24MiB binary', () => {
+    // memray's peak of the issue's capture: 24.7 MB = 23.6 MiB, between 24,000,000 and 25,165,824.
+    const issuePeak = 24_712_697;
+    const verdict = (limit: string) =>
+      checkLimits(
+        { label: 'lruleak.bin', peakBytes: issuePeak, leakedBytes: 0 },
+        { maxPeakBytes: parseSize(limit) },
+      );
+    const mb = verdict('24MB');
+    expect(mb.ok).toBe(false);
+    expect(mb.checks[0]).toMatchObject({ allowed: 24_000_000, actual: issuePeak });
+    expect(mb.reasons).toBe('lruleak.bin: peak memory 24.7 MB exceeds the limit of 24.0 MB.');
+    const mib = verdict('24MiB');
+    expect(mib.ok).toBe(true);
+    expect(mib.checks[0]).toMatchObject({ allowed: 25_165_824 });
+    expect(mib.checks[0].text).toBe('peak memory 24.7 MB is within the limit of 25.2 MB');
   });
 
   it('checks growth over a baseline and names what grew', () => {

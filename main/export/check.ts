@@ -1,8 +1,8 @@
 import type { DiffRow, SiteRow } from '../../shared/api';
-import { formatBytes, formatPercent } from '../../shared/units';
+import { formatBytes, formatPercent, type UnitSystem } from '../../shared/units';
 import { siteLabel } from '../query/findings';
 
-/** `heapscope check` limits; sizes in bytes (parse "1.5GB" with shared/units parseSize). */
+/** `heapscope check` limits; sizes in bytes (parse "1.5GB" or "512MiB" with shared/units parseSize). */
 export interface CheckLimits {
   maxPeakBytes?: number;
   maxLeakedBytes?: number;
@@ -44,15 +44,15 @@ export interface CheckResult {
 const TOP = 3;
 
 /** Two sizes that round to the same text get their exact byte counts too. */
-function sizes(actual: number, allowed: number): [string, string] {
-  const a = formatBytes(actual);
-  const b = formatBytes(allowed);
+function sizes(actual: number, allowed: number, units: UnitSystem): [string, string] {
+  const a = formatBytes(actual, units);
+  const b = formatBytes(allowed, units);
   if (a !== b) return [a, b];
   const exact = (n: number) => `${n.toLocaleString('en-US')} bytes`;
   return [`${a} (${exact(actual)})`, `${b} (${exact(allowed)})`];
 }
 
-function offenders(sites: SiteRow[] | undefined, total: number): string {
+function offenders(sites: SiteRow[] | undefined, total: number, units: UnitSystem): string {
   if (!sites || sites.length === 0) return '';
   const top = [...sites]
     .sort((a, b) => b.ownBytes - a.ownBytes)
@@ -61,38 +61,40 @@ function offenders(sites: SiteRow[] | undefined, total: number): string {
   if (top.length === 0) return '';
   const parts = top.map(
     (s) =>
-      `${siteLabel(s)} (${formatBytes(s.ownBytes)}${total > 0 ? `, ${formatPercent(s.ownBytes / total, 0)}` : ''})`,
+      `${siteLabel(s)} (${formatBytes(s.ownBytes, units)}${total > 0 ? `, ${formatPercent(s.ownBytes / total, 0)}` : ''})`,
   );
   return ` Top sites: ${parts.join('; ')}.`;
 }
 
-function growers(rows: DiffRow[] | undefined): string {
+function growers(rows: DiffRow[] | undefined, units: UnitSystem): string {
   if (!rows || rows.length === 0) return '';
   const top = [...rows]
     .filter((r) => r.sizeDiff > 0)
     .sort((a, b) => b.sizeDiff - a.sizeDiff)
     .slice(0, TOP);
   if (top.length === 0) return '';
-  return ` Grew most: ${top.map((r) => `${siteLabel(r)} (+${formatBytes(r.sizeDiff)}${r.status === 'new' ? ', new' : ''})`).join('; ')}.`;
+  return ` Grew most: ${top.map((r) => `${siteLabel(r)} (+${formatBytes(r.sizeDiff, units)}${r.status === 'new' ? ', new' : ''})`).join('; ')}.`;
 }
 
 /** The pytest-memray-style gate: every given limit is checked; `ok` only if all pass. */
-export function checkLimits(input: CheckInput, limits: CheckLimits): CheckResult {
+export function checkLimits(input: CheckInput, limits: CheckLimits, units: UnitSystem = 'si'): CheckResult {
   const checks: CheckOutcome[] = [];
   const failures: string[] = [];
   if (limits.maxPeakBytes !== undefined) {
     const ok = input.peakBytes <= limits.maxPeakBytes;
-    const [actual, allowed] = sizes(input.peakBytes, limits.maxPeakBytes);
+    const [actual, allowed] = sizes(input.peakBytes, limits.maxPeakBytes, units);
     const text = `peak memory ${actual} ${ok ? 'is within' : 'exceeds'} the limit of ${allowed}`;
     checks.push({ name: 'max-peak', ok, actual: input.peakBytes, allowed: limits.maxPeakBytes, text });
-    if (!ok) failures.push(`${input.label}: ${text}.${offenders(input.topPeakSites, input.peakBytes)}`);
+    if (!ok)
+      failures.push(`${input.label}: ${text}.${offenders(input.topPeakSites, input.peakBytes, units)}`);
   }
   if (limits.maxLeakedBytes !== undefined) {
     const ok = input.leakedBytes <= limits.maxLeakedBytes;
-    const [actual, allowed] = sizes(input.leakedBytes, limits.maxLeakedBytes);
+    const [actual, allowed] = sizes(input.leakedBytes, limits.maxLeakedBytes, units);
     const text = `leaked memory ${actual} ${ok ? 'is within' : 'exceeds'} the limit of ${allowed}`;
     checks.push({ name: 'max-leaked', ok, actual: input.leakedBytes, allowed: limits.maxLeakedBytes, text });
-    if (!ok) failures.push(`${input.label}: ${text}.${offenders(input.topLeakSites, input.leakedBytes)}`);
+    if (!ok)
+      failures.push(`${input.label}: ${text}.${offenders(input.topLeakSites, input.leakedBytes, units)}`);
   }
   if (limits.maxGrowthPercent !== undefined) {
     if (!input.baseline) throw new Error('max-growth needs a baseline capture (--baseline)');
@@ -101,10 +103,10 @@ export function checkLimits(input: CheckInput, limits: CheckLimits): CheckResult
     const ok = growth <= limits.maxGrowthPercent;
     const shown = Number.isFinite(growth) ? `${growth >= 0 ? '+' : ''}${growth.toFixed(1)}%` : 'from nothing';
     const text =
-      `peak memory grew ${shown} over ${input.baseline.label} (${formatBytes(base)} → ${formatBytes(input.peakBytes)}), ` +
+      `peak memory grew ${shown} over ${input.baseline.label} (${formatBytes(base, units)} → ${formatBytes(input.peakBytes, units)}), ` +
       `${ok ? 'within' : 'above'} the allowed ${limits.maxGrowthPercent}%`;
     checks.push({ name: 'max-growth', ok, actual: growth, allowed: limits.maxGrowthPercent, text });
-    if (!ok) failures.push(`${input.label}: ${text}.${growers(input.growthRows)}`);
+    if (!ok) failures.push(`${input.label}: ${text}.${growers(input.growthRows, units)}`);
   }
   return { ok: failures.length === 0, reasons: failures.join(' '), checks };
 }

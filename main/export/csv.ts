@@ -1,5 +1,5 @@
 import Papa from 'papaparse';
-import type { AllocatorBreakdown, DiffRow, SiteRow, Timeline } from '../../shared/api';
+import type { AllocatorBreakdown, DiffRow, SiteRow, SymbolsNote, Timeline } from '../../shared/api';
 
 // Cells starting with = + - @ would run as formulas when a reviewer opens the CSV in a
 // spreadsheet; papaparse prefixes them with a quote.
@@ -141,6 +141,27 @@ export interface CsvTables {
   allocators?: AllocatorBreakdown;
   timeline?: Timeline;
   diff?: readonly DiffRow[];
+  /** Native captures: what became of each object the shown frames fall in. */
+  symbols?: SymbolsNote;
+}
+
+/** One row per mapped object: found, refused (and why) or missing, and where lines came from. */
+export function symbolsToCsv(note: SymbolsNote): string {
+  return Papa.unparse(
+    {
+      fields: ['object', 'status', 'copy', 'build_id', 'debug_file', 'lines', 'not_used'],
+      data: note.objects.map((o) => [
+        o.path,
+        o.status,
+        o.copy ?? '',
+        o.buildId ?? '',
+        o.debugFile ?? '',
+        o.lines ? (note.lineTool ?? 'yes') : 'no',
+        (o.refused ?? []).map((r) => `${r.path}: ${r.why}`).join('; '),
+      ]),
+    },
+    UNPARSE,
+  );
 }
 
 /** Every available table as `{name, csv}`; `name` is a file-name stem (e.g. "sites"). */
@@ -154,6 +175,7 @@ export function tablesToCsv(tables: CsvTables): { name: string; csv: string }[] 
   }
   if (tables.timeline) out.push({ name: 'timeline', csv: timelineToCsv(tables.timeline) });
   if (tables.diff) out.push({ name: 'diff', csv: diffRowsToCsv(tables.diff) });
+  if (tables.symbols) out.push({ name: 'symbols', csv: symbolsToCsv(tables.symbols) });
   return out;
 }
 

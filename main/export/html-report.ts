@@ -1,3 +1,4 @@
+import { escapeHtml } from '../../shared/html';
 import type { ReportData } from '../../shared/report';
 import { redactReportData } from './redact';
 import { reportRuntime } from './report-runtime';
@@ -10,14 +11,6 @@ export interface HtmlReportOptions {
   redact?: boolean;
   /** The page script; defaults to the bundled report runtime. */
   runtime?: string;
-}
-
-/** Text safe inside HTML element content and attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
 }
 
 /**

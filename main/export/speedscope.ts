@@ -51,8 +51,13 @@ export function toSpeedscope(
     const n = tree.parent.length;
     const self = tree.bytes.slice();
     for (let i = 1; i < n; i++) self[tree.parent[i]] -= tree.bytes[i];
+    // A native frame whose source line was found points at it, not at its library.
     const local = tree.frames.map((f) =>
-      f.kind === 'synthetic' ? intern(f.name) : intern(f.name, f.file, f.line),
+      f.kind === 'synthetic'
+        ? intern(f.name)
+        : f.source
+          ? intern(f.name, f.source.file, f.source.line)
+          : intern(f.name, f.file, f.line),
     );
     const stacks: number[][] = new Array(n);
     stacks[0] = [];

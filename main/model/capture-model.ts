@@ -8,7 +8,11 @@ import type {
   Summary,
   Timeline,
 } from '../../shared/api';
+import type { StatsJson } from '../../shared/stats';
+import type { GrowthSeries } from '../query/growth';
 import type { Snapshot } from './snapshot';
+import type { Symbolizer } from './symbolizer';
+import type { UnitSystem } from '../../shared/units';
 
 /**
  * What an opened capture offers, whatever its format. A format's loader builds one in a single
@@ -29,14 +33,23 @@ export interface CaptureModel {
    */
   snapshot(spec: SnapshotSpec, filter?: StackFilter): Snapshot;
 
-  /** Summary numbers (top sites and findings are filled in by the generic layer when absent). */
-  summary(range?: {
-    fromMs: number;
-    toMs: number;
-  }): Omit<Summary, 'info' | 'topSites' | 'findings'> & Partial<Pick<Summary, 'topSites' | 'findings'>>;
+  /**
+   * Summary numbers (top sites and findings are filled in by the generic layer when absent);
+   * findings a model writes itself put sizes in `units`.
+   */
+  summary(
+    range?: {
+      fromMs: number;
+      toMs: number;
+    },
+    units?: UnitSystem,
+  ): Omit<Summary, 'info' | 'topSites' | 'findings'> & Partial<Pick<Summary, 'topSites' | 'findings'>>;
 
   /** Heap/RSS over time, at most `maxPoints` points; undefined when the capture has no time axis. */
-  timeline(maxPoints: number): Timeline | undefined;
+  timeline(maxPoints: number, options?: { temporaryThreshold?: number }): Timeline | undefined;
+
+  /** Live bytes per site over time, for leak suspects by growth; undefined without a time index. */
+  growthSeries?(options: { threads?: number[]; maxPoints?: number }): GrowthSeries | undefined;
 
   allocators(spec: SnapshotSpec, filter?: StackFilter): AllocatorBreakdown;
 
@@ -44,7 +57,7 @@ export interface CaptureModel {
    * The object `heapscope stats FILE --json` prints, in the format's own shape (see
    * shared/stats.ts). Options come from the command line.
    */
-  statsJson(options: StatsOptions): unknown;
+  statsJson(options: StatsOptions): StatsJson;
 
   /** Format-specific exports (e.g. memray's `transform csv` rows); undefined when not offered. */
   exportTable?(kind: 'memray-csv', options: { leaks: boolean }): string;
@@ -114,6 +127,8 @@ export interface LoadOptions {
   chunkSize?: number;
   /** See OpenRequest.detail. */
   detail?: 'full' | 'totals';
+  /** Names native frames (memray --native captures); the loader's default searches this machine. */
+  symbolizer?: Symbolizer;
 }
 
 /** Every format exposes one entry function of this shape (speedscope's `src/import/*` style). */

@@ -26,7 +26,7 @@ describe('buildFindings', () => {
     expect(f[0].code).toBe('truncated');
     expect(f[0].severity).toBe('critical');
     expect(f[0].text).toMatch(
-      /^This capture ended without a trailer: the process was probably killed \(OOM \/ exit 137\)\./,
+      /^This capture ended without a trailer: the process was probably killed \(SIGKILL, e\.g\. exit status 137, which by itself does not show an OOM kill;/,
     );
   });
 
@@ -51,21 +51,26 @@ describe('buildFindings', () => {
   });
 
   it('reports RSS far above the tracked heap in plain words', () => {
-    const gb = 1024 ** 3;
-    const f = buildFindings({
+    const gib = 1024 ** 3;
+    const input = {
       info: captureInfo({ tracePythonAllocators: true }),
-      peakBytes: gb,
-      heapAtEndBytes: 0.3 * gb,
-      rssAtEndBytes: 1.5 * gb,
-    });
+      peakBytes: gib,
+      heapAtEndBytes: 0.3 * gib,
+      rssAtEndBytes: 1.5 * gib,
+    };
+    const f = buildFindings(input);
+    // The gap is 1.2 × 2^30 = 1,288,490,189 bytes: 1.3 GB, or 1.2 GiB when asked for IEC units.
     expect(f.find((x) => x.code === 'rss-exceeds-heap')!.text).toMatch(
-      /^RSS exceeded the tracked heap by 1\.2 GB at the end: memory not seen by the tracker/,
+      /^RSS exceeded the tracked heap by 1\.3 GB at the end: memory not seen by the tracker/,
     );
+    expect(
+      buildFindings({ ...input, units: 'iec' }).find((x) => x.code === 'rss-exceeds-heap')!.text,
+    ).toMatch(/^RSS exceeded the tracked heap by 1\.2 GiB at the end/);
     const small = buildFindings({
       info: captureInfo({ tracePythonAllocators: true }),
-      peakBytes: gb,
-      heapAtEndBytes: gb,
-      rssAtEndBytes: gb + 1e6,
+      peakBytes: gib,
+      heapAtEndBytes: gib,
+      rssAtEndBytes: gib + 1e6,
     });
     expect(codes(small)).not.toContain('rss-exceeds-heap');
   });

@@ -1,5 +1,6 @@
-import type { CaptureInfo, Finding, SiteRow, Summary } from '../../shared/api';
-import { formatBytes, formatPercent } from '../../shared/units';
+import type { CaptureInfo, Finding, GrowthResult, SiteRow, Summary, TemporaryTotals } from '../../shared/api';
+import { largestFlat } from './growth';
+import { formatBytes, formatDuration, formatPercent, type UnitSystem } from '../../shared/units';
 import type { Snapshot } from '../model/snapshot';
 
 /** Everything the findings look at; every field but `info` is optional. */
@@ -8,15 +9,32 @@ export interface FindingsInput {
   peakBytes?: number;
   leakedBytes?: number;
   leakedCount?: number;
-  /** Tracked heap and RSS at the end of the timeline. */
+  /**
+   * Tracked heap and RSS at one moment (`atEndTimeMs`, the last memory record): both measured
+   * together, and for a multi-process capture both summed over the same processes.
+   */
   heapAtEndBytes?: number;
   rssAtEndBytes?: number;
+  atEndTimeMs?: number;
+  /**
+   * The peak snapshot's total when it is not `peakBytes`: a multi-process capture's peak snapshot
+   * holds each process at its own peak (their sum), its peak the highest sum at one moment.
+   */
+  peakSnapshotBytes?: number;
   /** Top sites of the peak snapshot, function or line grouping (SiteRow.share relative to it). */
   topSites?: SiteRow[];
   /** Top sites of the leaks snapshot. */
   topLeakSites?: SiteRow[];
   /** tracemalloc: tracebacks whose depth reached the `tracebackLimit` (see `countStacksAtDepth`). */
   stacksAtLimit?: { atLimit: number; total: number };
+  /** How sizes are written in the text (default 'si'). */
+  units?: UnitSystem;
+  /** Every allocation made (for the share of temporary ones). */
+  totalAllocations?: number;
+  /** memray's temporary allocations (summary.temporary). */
+  temporary?: TemporaryTotals;
+  /** Sites ranked by growth (main/query/growth.ts). */
+  growth?: GrowthResult;
 }
 
 export interface FindingThresholds {
@@ -28,6 +46,11 @@ export interface FindingThresholds {
   /** Leaks at least this large (and `leakShare` of the peak) are reported. */
   leakBytes: number;
   leakShare: number;
+  /** Temporary allocations at least this share of all allocations (and this many) are churn. */
+  churnShare: number;
+  churnCount: number;
+  /** A site growing with at least this confidence (R² × share of intervals grown) is a suspect. */
+  growthConfidence: number;
 }
 
 export const DEFAULT_THRESHOLDS: FindingThresholds = {
@@ -36,6 +59,9 @@ export const DEFAULT_THRESHOLDS: FindingThresholds = {
   dominantShare: 0.5,
   leakBytes: 1024 * 1024,
   leakShare: 0.05,
+  churnShare: 0.25,
+  churnCount: 10_000,
+  growthConfidence: 0.6,
 };
 
 export function siteLabel(site: Pick<SiteRow, 'function' | 'file' | 'line' | 'module'>): string {
@@ -59,7 +85,8 @@ export function buildFindings(input: FindingsInput, thresholds: Partial<FindingT
       severity: 'critical',
       code: 'truncated',
       text: killed
-        ? 'This capture ended without a trailer: the process was probably killed (OOM / exit 137). ' +
+        ? 'This capture ended without a trailer: the process was probably killed (SIGKILL, e.g. exit status 137, ' +
+          'which by itself does not show an OOM kill; give the memory limit to compare RSS with it). ' +
           'Everything up to the cut is shown; peak and leaks describe the moment it stopped.'
         : `This capture is incomplete${info.truncationReason ? ` (${info.truncationReason})` : ''}; everything up to the cut is shown.`,
     });
@@ -89,24 +116,32 @@ export function buildFindings(input: FindingsInput, thresholds: Partial<FindingT
   if (input.rssAtEndBytes !== undefined && input.heapAtEndBytes !== undefined) {
     const gap = input.rssAtEndBytes - input.heapAtEndBytes;
     if (gap > t.rssGapBytes && gap > t.rssGapShare * input.rssAtEndBytes) {
+      const processes = info.processes ?? 1;
+      const when = input.atEndTimeMs !== undefined ? ` (${formatDuration(input.atEndTimeMs)})` : '';
       out.push({
         severity: 'warning',
         code: 'rss-exceeds-heap',
         text:
-          `RSS exceeded the tracked heap by ${formatBytes(gap)} at the end: memory not seen by the tracker ` +
-          '(native code without --native hooks, interpreter overhead, memory-mapped files), or fragmentation.',
+          `RSS exceeded the tracked heap by ${formatBytes(gap, input.units)} at the end${when}: memory not seen by the tracker ` +
+          '(native code without --native hooks, interpreter overhead, memory-mapped files), or fragmentation.' +
+          // Summed RSS counts the pages a fork child still shares with its parent once per process.
+          (processes > 1
+            ? ` Both are summed over the ${processes} processes running then; pages a fork child shares with its parent count in each process's RSS.`
+            : ''),
       });
     }
   }
 
   const peak = input.peakBytes ?? 0;
+  // A site's bytes are a share of the snapshot they were counted in.
+  const snapshotPeak = input.peakSnapshotBytes ?? peak;
   const top = input.topSites && [...input.topSites].sort((a, b) => b.ownBytes - a.ownBytes)[0];
-  if (top && peak > 0 && top.ownBytes / peak >= t.dominantShare) {
+  if (top && snapshotPeak > 0 && top.ownBytes / snapshotPeak >= t.dominantShare) {
     out.push({
       severity: 'info',
       code: 'single-site-dominates',
       // Rounded down: "100%" would claim the site holds everything.
-      text: `${Math.floor((top.ownBytes / peak) * 100)}% of the peak comes from one call site (${siteLabel(top)}).`,
+      text: `${Math.floor((top.ownBytes / snapshotPeak) * 100)}% of the peak${input.peakSnapshotBytes !== undefined ? ' snapshot (each process at its own peak)' : ''} comes from one call site (${siteLabel(top)}).`,
     });
   }
 
@@ -121,11 +156,13 @@ export function buildFindings(input: FindingsInput, thresholds: Partial<FindingT
       severity: 'warning',
       code: 'large-leaks',
       text:
-        `${formatBytes(leaked)}${count} were still allocated when tracking stopped` +
+        `${formatBytes(leaked, input.units)}${count} were still allocated when tracking stopped` +
         (peak > 0 ? ` (${formatPercent(leaked / peak, 0)} of the peak)` : '') +
         (leakTop ? `; the largest part comes from ${siteLabel(leakTop)}.` : '.'),
     });
   }
+
+  out.push(...growthFindings(input, t), ...churnFindings(input, t));
 
   const limit = facts.tracebackLimit;
   if (limit !== undefined && input.stacksAtLimit && input.stacksAtLimit.atLimit > 0) {
@@ -161,11 +198,75 @@ export function findingsFromSummary(
       leakedCount: summary.leakedCount,
       heapAtEndBytes: summary.heapAtEndBytes,
       rssAtEndBytes: summary.rssAtEndBytes,
+      atEndTimeMs: summary.atEndTimeMs,
+      peakSnapshotBytes: summary.sumOfProcessPeaksBytes,
       topSites: summary.topSites,
+      totalAllocations: summary.totalAllocations,
+      ...(summary.temporary && { temporary: summary.temporary }),
       ...extra,
     },
     thresholds,
   );
+}
+
+/**
+ * Leak suspects by growth: the best-ranked site when it grew steadily by at least `leakBytes`
+ * over the run, and the largest site that held as much but stayed flat (not a leak: a cache, a
+ * working set), so the two are told apart.
+ */
+function growthFindings(input: FindingsInput, t: FindingThresholds): Finding[] {
+  const g = input.growth;
+  if (!g || g.points < 3) return [];
+  const out: Finding[] = [];
+  const top = g.sites[0];
+  const minutes = g.durationMs / 60_000;
+  if (
+    top &&
+    top.verdict === 'growing' &&
+    top.confidence >= t.growthConfidence &&
+    top.slopeBytesPerMin * minutes >= t.leakBytes
+  ) {
+    out.push({
+      severity: 'warning',
+      code: 'steady-growth',
+      text:
+        `${siteLabel(top)} grows by ${formatBytes(top.slopeBytesPerMin, input.units)}/min, growing in ` +
+        `${formatPercent(top.growthShare, 0)} of the run's intervals (R² ${top.rSquared.toFixed(2)}): a leak suspect; ` +
+        `it holds ${formatBytes(top.finalBytes, input.units)} at the end.`,
+    });
+  }
+  const flat = largestFlat(g);
+  if (flat && flat.maxBytes >= t.leakBytes) {
+    out.push({
+      severity: 'info',
+      code: 'large-but-flat',
+      text:
+        `${siteLabel(flat)} holds up to ${formatBytes(flat.maxBytes, input.units)} but stays flat over the run: ` +
+        'a cache or working set, not a growing leak.',
+    });
+  }
+  return out;
+}
+
+/** Heavy churn: many allocations freed right after they were made (memray's temporary rule). */
+function churnFindings(input: FindingsInput, t: FindingThresholds): Finding[] {
+  const tmp = input.temporary;
+  const total = input.totalAllocations ?? 0;
+  if (!tmp || total <= 0 || tmp.count < t.churnCount || tmp.count < t.churnShare * total) return [];
+  const site = tmp.topSite;
+  return [
+    {
+      severity: 'info',
+      code: 'allocation-churn',
+      text:
+        `${formatPercent(tmp.count / total, 0)} of all allocations (${tmp.count.toLocaleString('en-US')}, ` +
+        `${formatBytes(tmp.bytes, input.units)}) were temporary: freed on their thread after at most ${tmp.threshold} ` +
+        `other allocation${tmp.threshold === 1 ? '' : 's'} (memray's rule)` +
+        (site
+          ? `; the most come from ${siteLabel(site)} (${site.count.toLocaleString('en-US')}). Reusing a buffer there saves allocator work.`
+          : '.'),
+    },
+  ];
 }
 
 /** Distinct stacks (rows with bytes) whose depth is at least `limit`, for `stacksAtLimit`. */

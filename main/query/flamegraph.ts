@@ -555,13 +555,6 @@ export function buildFlameTree(snapshot: Snapshot, options: FlameOptions = {}): 
   return tree;
 }
 
-/** Node ids from the root's child down to `node` (for breadcrumbs). */
-export function nodePath(tree: FlameTree, node: number): number[] {
-  const out: number[] = [];
-  for (let n = node; n > 0; n = tree.parent[n]) out.push(n);
-  return out.reverse();
-}
-
 /** Children of every node, in tree order (largest first). */
 export function childrenOf(tree: FlameTree): number[][] {
   const out: number[][] = tree.parent.map(() => []);

@@ -44,6 +44,11 @@ export interface GroupOptions {
   cumulative?: boolean;
   /** `Snapshot.filter_traces(filters)` applied first. */
   filter?: readonly AnyTraceFilter[];
+  /**
+   * Group on Python frames only (native frames skipped; a stack with none is `<unknown>`): how a
+   * `--native` capture is compared with one that has no native frames (see path-identity).
+   */
+  pythonOnly?: boolean;
 }
 
 export function normalizeKeyType(groupBy: GroupKeyInput): GroupKeyType {
@@ -109,6 +114,12 @@ export function groupSnapshot(snapshot: Snapshot, options: GroupOptions): Group[
   const snap =
     options.filter && options.filter.length > 0 ? filterTraces(snapshot, options.filter) : snapshot;
   const { frames, stacks, rows } = snap;
+  const skip = (frame: number): boolean => !!options.pythonOnly && frames.kind(frame) === 'native';
+  /** The innermost node at or above `node` whose frame is kept (0 when none is). */
+  const kept = (node: number): number => {
+    while (node > 0 && skip(stacks.frame(node))) node = stacks.parent(node);
+    return node;
+  };
 
   // Locations: frames reduced to what the key type compares (file+line, file, or function+file).
   const locIndex = new Map<string, number>();
@@ -180,15 +191,17 @@ export function groupSnapshot(snapshot: Snapshot, options: GroupOptions): Group[
       }
       let c = canonOf[node];
       for (let i = chain.length - 1; i >= 0; i--) {
-        c = canon.child(c, locOf(stacks.frame(chain[i])));
+        const frame = stacks.frame(chain[i]);
+        if (!skip(frame)) c = canon.child(c, locOf(frame));
         canonOf[chain[i]] = c;
       }
       return c;
     };
     for (let r = 0; r < rows.length; r++) {
       const leaf = rows.stack[r];
-      const c = leaf === 0 ? canon.child(0, unknown()) : canonical(leaf);
-      add(c, rows.bytes[r], rows.count[r]);
+      // A stack with no (kept) frame is Python's `<unknown>` traceback.
+      const c = leaf === 0 ? 0 : canonical(leaf);
+      add(c === 0 ? canon.child(0, unknown()) : c, rows.bytes[r], rows.count[r]);
     }
     for (let g = 1; g < Math.min(sizes.length, canon.size); g++) {
       if (counts[g] === 0 && sizes[g] === 0) continue;
@@ -203,13 +216,13 @@ export function groupSnapshot(snapshot: Snapshot, options: GroupOptions): Group[
     }
   } else {
     for (let r = 0; r < rows.length; r++) {
-      const leaf = rows.stack[r];
+      const leaf = kept(rows.stack[r]);
       const size = rows.bytes[r];
       const count = rows.count[r];
       if (leaf === 0) add(unknown(), size, count);
       else if (!cumulative) add(locOf(stacks.frame(leaf)), size, count);
       else
-        for (let node = leaf; node > 0; node = stacks.parent(node))
+        for (let node = leaf; node > 0; node = kept(stacks.parent(node)))
           add(locOf(stacks.frame(node)), size, count);
     }
     for (let g = 0; g < Math.min(sizes.length, locs.length); g++) {

@@ -2,7 +2,7 @@ import type { CaptureFacts, FrameInfo } from '../../shared/api';
 
 export type MatchingMethod = 'exact' | 'module-relative' | 'heuristic-prefix';
 
-export type PathFacts = Partial<Pick<CaptureFacts, 'sysPath' | 'sitePackages' | 'libdest'>>;
+export type PathFacts = Partial<Pick<CaptureFacts, 'sysPath' | 'sitePackages' | 'libdest' | 'nativeTraces'>>;
 
 /** Maps a capture's file names to a machine-independent form. */
 export interface PathIdentity {
@@ -168,15 +168,44 @@ export interface CaptureMatching {
   note?: string;
   base: PathIdentity;
   target: PathIdentity;
+  /** Stacks are compared on their Python frames only (see `pythonFramesOnly`). */
+  pythonOnly?: boolean;
+}
+
+/**
+ * A `memray run --native` capture against one without native traces: the native side's stacks
+ * interleave C frames the other side never recorded, so no stack (and no innermost frame) would
+ * match. Both are compared on their Python frames, memray's own location rule.
+ */
+export function pythonFramesOnly(base?: PathFacts, target?: PathFacts): boolean {
+  return !!base?.nativeTraces !== !!target?.nativeTraces;
+}
+
+export const PYTHON_FRAMES_NOTE =
+  'One capture was recorded with native traces (--native) and the other without, so stacks were ' +
+  'matched on their Python frames only; native frames are left out of this comparison.';
+
+function withPythonFrames(matching: CaptureMatching, base?: PathFacts, target?: PathFacts): CaptureMatching {
+  if (!pythonFramesOnly(base, target)) return matching;
+  const note = matching.note ? `${PYTHON_FRAMES_NOTE} ${matching.note}` : PYTHON_FRAMES_NOTE;
+  return { ...matching, pythonOnly: true, note };
 }
 
 /**
  * How stacks of two captures are matched. Both v13 → module-relative. Otherwise, when the two
  * captures ran from the same directory (same common prefix of their own files, or no own files),
  * paths are compared as they are; else each side loses its own prefix (heuristic, said in the
- * note so the view can warn).
+ * note so the view can warn). A native capture against a plain one is compared on Python frames
+ * (`pythonOnly`, also said in the note).
  */
 export function matchCaptures(
+  base: { facts?: PathFacts; files: Iterable<string> },
+  target: { facts?: PathFacts; files: Iterable<string> },
+): CaptureMatching {
+  return withPythonFrames(matchPaths(base, target), base.facts, target.facts);
+}
+
+function matchPaths(
   base: { facts?: PathFacts; files: Iterable<string> },
   target: { facts?: PathFacts; files: Iterable<string> },
 ): CaptureMatching {

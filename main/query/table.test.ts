@@ -72,6 +72,22 @@ describe('buildTable grouping', () => {
     expect(t.rows.find((r) => r.function === '<no stack>')!.bytes).toBe(3);
   });
 
+  it('a function row names its function and file, never one of its lines', () => {
+    // load allocates on lines 5 and 7, parse on 20: no single line owns a function's bytes.
+    const t = buildTable(snap, { groupBy: 'function' });
+    for (const name of ['load', 'parse', 'main']) {
+      const row = t.rows.find((r) => r.function === name)!;
+      expect(row.line).toBe(0);
+      expect(row.file).toMatch(/\/p\/app\/(io|main)\.py$/);
+    }
+    // The line grouping keeps each line apart, with its own bytes.
+    const lines = buildTable(snap, { groupBy: 'line' }).rows.filter((r) => r.function === 'load');
+    expect(lines.map((r) => [r.line, r.ownBytes]).sort()).toEqual([
+      [5, 0],
+      [7, 100],
+    ]);
+  });
+
   it('groups by line, file, module and traceback', () => {
     const line = buildTable(snap, { groupBy: 'line' });
     expect(

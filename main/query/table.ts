@@ -1,4 +1,12 @@
-import type { FlameTree, FrameInfo, GroupBy, SiteRow, TableQuery, TableResult } from '../../shared/api';
+import type {
+  FlameTree,
+  FrameInfo,
+  GroupBy,
+  SiteRow,
+  StackFilter,
+  TableQuery,
+  TableResult,
+} from '../../shared/api';
 import type { Snapshot } from '../model/snapshot';
 import { filterStack, rowFilter } from './frame-filter';
 
@@ -86,6 +94,35 @@ export function flameNodesForKey(tree: FlameTree, key: string): number[] {
 }
 
 /**
+ * memray's location rule (`memray stats` top locations, its reporters' "location"): an allocation
+ * belongs to the innermost *Python* frame of its stack. Native frames of a `--native` capture are
+ * how the bytes got there, not where in the program: they stay in the flamegraph and in the
+ * table's own groupings, but the sites a summary, its findings and reports name skip them. Stacks
+ * without any Python frame form the stack-less group (memray's "<stack trace unavailable>").
+ */
+export function pythonLocations(filter?: StackFilter): StackFilter {
+  return { ...filter, pythonOnly: true };
+}
+
+/** How many sites a summary names. */
+export const TOP_SITES = 10;
+
+/** The sites a summary and its findings name: line locations by own bytes, memray's rule. */
+export function topSites(
+  snapshot: Snapshot,
+  options: Pick<TableOptions, 'filter' | 'moduleOf' | 'limit'> = {},
+): SiteRow[] {
+  return buildTable(snapshot, {
+    groupBy: 'line',
+    sortBy: 'ownBytes',
+    descending: true,
+    limit: options.limit ?? TOP_SITES,
+    filter: pythonLocations(options.filter),
+    ...(options.moduleOf && { moduleOf: options.moduleOf }),
+  }).rows;
+}
+
+/**
  * Top allocation sites. `ownBytes` counts rows whose innermost (filtered) frame belongs to the
  * group; `bytes` counts rows whose filtered stack passes through the group at least once
  * (recursion counted once). Share = bytes / total of the kept rows.
@@ -123,8 +160,10 @@ export function buildTable(snapshot: Snapshot, options: TableOptions): TableResu
     const module = options.moduleOf?.(file);
     switch (groupBy) {
       case 'function': {
+        // A function row spans every line of the function: naming the first line seen would
+        // claim bytes allocated on its other lines for that one, so it names no line (0).
         const key = siteKey('function', [name, file]);
-        g = intern(key, () => withModule(emptyRow(key, name, file, line), module));
+        g = intern(key, () => withModule(emptyRow(key, name, file, 0), module));
         break;
       }
       case 'line': {

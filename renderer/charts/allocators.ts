@@ -1,7 +1,14 @@
 import type { AllocatorBreakdown, AllocatorFamily, Timeline } from '@shared/api';
 import { familyColor, tooltipStyle, type ChartPalette } from './palette';
 import type { ChartOption } from './types';
-import { escapeHtml, formatBytes, formatMs } from './format';
+import {
+  escapeHtml,
+  formatBytes,
+  formatBytesTick,
+  formatExactBytes,
+  formatMs,
+  type UnitSystem,
+} from './format';
 
 type FamilyRow = { family: AllocatorFamily; bytes: number; count: number };
 
@@ -25,6 +32,7 @@ export function buildFamilyOption(
   b: AllocatorBreakdown,
   snapshotLabel: string,
   palette: ChartPalette,
+  units: UnitSystem = 'si',
 ): ChartOption {
   const withAll = !!b.byFamilyAll?.length;
   const pie = (name: string, rows: FamilyRow[], center: [string, string]) => ({
@@ -78,7 +86,7 @@ export function buildFamilyOption(
           percent: number;
           data: { count: number };
         };
-        return `${escapeHtml(seriesName)}<br/><b>${escapeHtml(name)}</b>: ${formatBytes(value)} (${percent.toFixed(1)}%)<br/>${data.count.toLocaleString('en-US')} allocations`;
+        return `${escapeHtml(seriesName)}<br/><b>${escapeHtml(name)}</b>: ${formatBytes(value, units)} (${percent.toFixed(1)}%)<br/>${formatExactBytes(value)}<br/>${data.count.toLocaleString('en-US')} allocations`;
       },
     },
     series: [
@@ -89,7 +97,11 @@ export function buildFamilyOption(
 }
 
 /** memray's allocator functions (MALLOC, CALLOC, MMAP …), bytes on a bar, coloured by family. */
-export function buildFunctionOption(b: AllocatorBreakdown, palette: ChartPalette): ChartOption {
+export function buildFunctionOption(
+  b: AllocatorBreakdown,
+  palette: ChartPalette,
+  units: UnitSystem = 'si',
+): ChartOption {
   const rows = [...b.byAllocator].sort((x, y) => y.bytes - x.bytes);
   return {
     animation: false,
@@ -99,12 +111,12 @@ export function buildFunctionOption(b: AllocatorBreakdown, palette: ChartPalette
       ...tooltipStyle(palette),
       formatter: (p: unknown) => {
         const { name, value, dataIndex } = p as { name: string; value: number; dataIndex: number };
-        return `<b>${escapeHtml(name)}</b> (${rows[dataIndex].family})<br/>${formatBytes(value)}<br/>${rows[dataIndex].count.toLocaleString('en-US')} allocations`;
+        return `<b>${escapeHtml(name)}</b> (${rows[dataIndex].family})<br/>${formatBytes(value, units)} (${formatExactBytes(value)})<br/>${rows[dataIndex].count.toLocaleString('en-US')} allocations`;
       },
     },
     xAxis: {
       type: 'value',
-      axisLabel: { color: palette.subtext, formatter: (v: number) => formatBytes(v, 0) },
+      axisLabel: { color: palette.subtext, formatter: (v: number) => formatBytesTick(v, units) },
       splitLine: { lineStyle: { color: palette.split } },
     },
     yAxis: {
@@ -124,7 +136,7 @@ export function buildFunctionOption(b: AllocatorBreakdown, palette: ChartPalette
           show: true,
           position: 'right',
           color: palette.subtext,
-          formatter: (p: { value: unknown }) => formatBytes(Number(p.value)),
+          formatter: (p: { value: unknown }) => formatBytes(Number(p.value), units),
         },
       },
     ],
@@ -132,7 +144,11 @@ export function buildFunctionOption(b: AllocatorBreakdown, palette: ChartPalette
 }
 
 /** Live bytes per family over time, stacked, from Timeline.byFamily. */
-export function buildMixOption(t: Timeline, palette: ChartPalette): ChartOption | null {
+export function buildMixOption(
+  t: Timeline,
+  palette: ChartPalette,
+  units: UnitSystem = 'si',
+): ChartOption | null {
   const families = t.byFamily?.filter((f) => f.bytes.some((v) => v > 0));
   if (!families?.length) return null;
   return {
@@ -142,7 +158,7 @@ export function buildMixOption(t: Timeline, palette: ChartPalette): ChartOption 
     tooltip: {
       trigger: 'axis',
       ...tooltipStyle(palette),
-      valueFormatter: (v: unknown) => formatBytes(Number(v)),
+      valueFormatter: (v: unknown) => formatBytes(Number(v), units),
     },
     xAxis: {
       type: 'value',
@@ -154,7 +170,7 @@ export function buildMixOption(t: Timeline, palette: ChartPalette): ChartOption 
     },
     yAxis: {
       type: 'value',
-      axisLabel: { color: palette.subtext, formatter: (v: number) => formatBytes(v, 0) },
+      axisLabel: { color: palette.subtext, formatter: (v: number) => formatBytesTick(v, units) },
       splitLine: { lineStyle: { color: palette.split } },
     },
     series: families.map((f) => ({

@@ -7,7 +7,8 @@
  */
 import type { CustomSeriesRenderItem, CustomSeriesRenderItemReturn, EChartsOption } from 'echarts';
 import type { FlameTree, FrameInfo } from '@shared/api';
-import { formatBytes, formatPercent } from '@shared/units';
+import { escapeHtml } from '@shared/html';
+import { formatBytes, formatPercent, type UnitSystem } from '@shared/units';
 
 export interface FlameLayout {
   /** Node count. */
@@ -387,10 +388,6 @@ export function groupDigits(n: number): string {
 // ---------------------------------------------------------------------------------------------
 // Labels and tooltip
 
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
 export function shortFile(file: string): string {
   const parts = file.split(/[\\/]/);
   return parts.slice(-2).join('/');
@@ -421,6 +418,8 @@ export function nodeLabel(
 
 export function frameLocation(frame: FrameInfo | undefined): string {
   if (!frame || frame.kind === 'synthetic') return '';
+  // A native frame with DWARF lines: its source, then the library it is in.
+  if (frame.source) return `${frame.source.file}:${frame.source.line} (${frame.file})`;
   return frame.line > 0 ? `${frame.file}:${frame.line}` : frame.file;
 }
 
@@ -454,6 +453,8 @@ export interface FlameOptionInput {
   /** Tooltip HTML per visible rectangle; the default shows bytes, %, count and file:line. */
   tooltip?: (node: number, k: number) => string;
   dark?: boolean;
+  /** Units of the default tooltip's sizes (default 'si'). */
+  units?: UnitSystem;
 }
 
 export const ROW_HEIGHT = 18;
@@ -488,6 +489,7 @@ export function defaultTooltip(
   visible: VisibleNodes,
   k: number,
   totalValue: number,
+  units: UnitSystem = 'si',
 ): string {
   const node = visible.node[k];
   const value = visible.value[k];
@@ -495,7 +497,7 @@ export function defaultTooltip(
   if (visible.merged[k] > 0) {
     return [
       `<b>${visible.merged[k]} small frame${visible.merged[k] === 1 ? '' : 's'} merged</b>`,
-      `${formatBytes(value)} (${formatPercent(pct, 2)}) · ${allocations(visible.count[k])}`,
+      `${formatBytes(value, units)} (${formatPercent(pct, 2)}) · ${allocations(visible.count[k])}`,
       'zoom in to see them',
     ].join('<br>');
   }
@@ -506,7 +508,7 @@ export function defaultTooltip(
   return [
     `<b>${escapeHtml(nodeLabel(tree, node))}</b>${kind}`,
     loc ? escapeHtml(loc) : '',
-    `${formatBytes(value)} · ${groupDigits(value)} B · ${formatPercent(pct, 2)}`,
+    `${formatBytes(value, units)} · ${groupDigits(value)} B · ${formatPercent(pct, 2)}`,
     `${allocations(visible.count[k])}`,
   ]
     .filter(Boolean)
@@ -582,7 +584,8 @@ export function buildFlameOption(input: FlameOptionInput): EChartsOption {
   };
 
   const tooltipOf =
-    input.tooltip ?? ((_node: number, k: number) => defaultTooltip(tree, visible, k, totalValue));
+    input.tooltip ??
+    ((_node: number, k: number) => defaultTooltip(tree, visible, k, totalValue, input.units));
 
   return {
     animation: false,

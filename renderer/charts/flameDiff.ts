@@ -3,15 +3,9 @@
  * and frames that exist only in the base stay visible as thin grey outlined slivers.
  */
 import type { DiffFlameTree, DiffRow, DiffStatus } from '@shared/api';
-import { formatBytes, formatPercent } from '@shared/units';
-import {
-  escapeHtml,
-  frameLocation,
-  layoutFromValues,
-  nodeLabel,
-  type FlameLayout,
-  type VisibleNodes,
-} from './flame';
+import { escapeHtml } from '@shared/html';
+import { formatBytes, formatPercent, type UnitSystem } from '@shared/units';
+import { frameLocation, layoutFromValues, nodeLabel, type FlameLayout, type VisibleNodes } from './flame';
 
 export interface DiffLayout {
   layout: FlameLayout;
@@ -76,7 +70,12 @@ export function diffColor(base: number, target: number): string {
   return delta > 0 ? `hsl(2, ${sat}%, ${light}%)` : `hsl(214, ${sat}%, ${light}%)`;
 }
 
-export function diffTooltip(tree: DiffFlameTree, visible: VisibleNodes, k: number): string {
+export function diffTooltip(
+  tree: DiffFlameTree,
+  visible: VisibleNodes,
+  k: number,
+  units: UnitSystem = 'si',
+): string {
   const node = visible.node[k];
   if (visible.merged[k] > 0) {
     return `<b>${visible.merged[k]} small frame${visible.merged[k] === 1 ? '' : 's'} merged</b><br>zoom in to see them`;
@@ -91,8 +90,8 @@ export function diffTooltip(tree: DiffFlameTree, visible: VisibleNodes, k: numbe
   return [
     `<b>${escapeHtml(nodeLabel({ ...tree, threadLabels: undefined }, node))}</b>${status}`,
     loc ? escapeHtml(loc) : '',
-    `target ${formatBytes(target)} · base ${formatBytes(base)}`,
-    `Δ ${delta >= 0 ? '+' : ''}${formatBytes(delta)}${ratio ? ` (${delta > 0 && ratio !== 'new' ? '+' : ''}${ratio})` : ''}`,
+    `target ${formatBytes(target, units)} · base ${formatBytes(base, units)}`,
+    `Δ ${delta >= 0 ? '+' : ''}${formatBytes(delta, units)}${ratio ? ` (${delta > 0 && ratio !== 'new' ? '+' : ''}${ratio})` : ''}`,
     `count ${tree.targetCount[node].toLocaleString('en-US')} (Δ ${signed(tree.targetCount[node] - tree.baseCount[node])})`,
   ]
     .filter(Boolean)

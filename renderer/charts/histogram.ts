@@ -1,12 +1,21 @@
 import type { SizeBin } from '@shared/api';
 import { tooltipStyle, type ChartPalette } from './palette';
 import type { ChartOption } from './types';
-import { escapeHtml, formatBytes } from './format';
+import { escapeHtml, formatBytes, formatExactBytes, type UnitSystem } from './format';
+import { histogramLegend, pymallocRecorded } from '../../shared/histogram-legend';
 
-export function binLabel(bin: SizeBin): string {
+export { histogramLegend, pymallocRecorded };
+
+export function binLabel(bin: SizeBin, units: UnitSystem = 'si'): string {
   return bin.minBytes === bin.maxBytes
-    ? formatBytes(bin.minBytes)
-    : `${formatBytes(bin.minBytes)}–${formatBytes(bin.maxBytes)}`;
+    ? formatBytes(bin.minBytes, units)
+    : `${formatBytes(bin.minBytes, units)}–${formatBytes(bin.maxBytes, units)}`;
+}
+
+/** The bin's exact bounds, for the tooltip: "513–1,024 B". */
+function exactBinLabel(bin: SizeBin): string {
+  const max = formatExactBytes(bin.maxBytes);
+  return bin.minBytes === bin.maxBytes ? max : `${formatExactBytes(bin.minBytes).slice(0, -2)}–${max}`;
 }
 
 /**
@@ -38,10 +47,15 @@ export function buildHistogramOption(
   bins: SizeBin[],
   thresholdBytes: number,
   palette: ChartPalette,
+  units: UnitSystem = 'si',
+  /** False when the capture did not trace pymalloc (see pymallocRecorded). */
+  pymalloc = true,
 ): ChartOption {
-  const labels = bins.map(binLabel);
+  const labels = bins.map((b) => binLabel(b, units));
   const boundary = boundaryIndex(bins, thresholdBytes);
   const color = (b: SizeBin) => {
+    // Untraced pymalloc: what was recorded all came from the system allocator, whatever its size.
+    if (!pymalloc) return palette.large;
     const side = binSide(b, thresholdBytes);
     return side === 'small' ? palette.small : side === 'large' ? palette.large : palette.mixed;
   };
@@ -55,13 +69,16 @@ export function buildHistogramOption(
         const { dataIndex } = p as { dataIndex: number };
         const b = bins[dataIndex];
         const side = binSide(b, thresholdBytes);
-        const note =
-          side === 'small'
+        const note = !pymalloc
+          ? side === 'large'
+            ? 'served by the system allocator'
+            : "in pymalloc's size range, but pymalloc was not traced: a malloc-family call"
+          : side === 'small'
             ? 'pymalloc-sized'
             : side === 'large'
               ? 'served by the system allocator'
-              : `straddles the ${formatBytes(thresholdBytes)} limit`;
-        return `<b>${escapeHtml(labels[dataIndex])}</b><br/>${b.count.toLocaleString('en-US')} allocations<br/>${note}`;
+              : `straddles the ${formatBytes(thresholdBytes, units)} limit`;
+        return `<b>${escapeHtml(labels[dataIndex])}</b> (${escapeHtml(exactBinLabel(b))})<br/>${b.count.toLocaleString('en-US')} allocations<br/>${note}`;
       },
     },
     xAxis: {
@@ -96,7 +113,7 @@ export function buildHistogramOption(
                 // Above the plot, level: inside it the text runs into the tallest bars.
                 label: {
                   color: palette.boundary,
-                  formatter: `pymalloc limit ${formatBytes(thresholdBytes)}`,
+                  formatter: `pymalloc limit ${formatBytes(thresholdBytes, units)}${pymalloc ? '' : ' (not traced)'}`,
                   position: 'end',
                 },
                 // Half an index lands on the edge between two category bands, not on a bar's centre.

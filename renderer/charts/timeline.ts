@@ -1,7 +1,14 @@
 import type { LineSamples, Timeline } from '@shared/api';
 import { tooltipStyle, type ChartPalette } from './palette';
 import type { ChartOption } from './types';
-import { escapeHtml, formatBytes, formatMs } from './format';
+import {
+  escapeHtml,
+  formatBytes,
+  formatBytesTick,
+  formatExactBytes,
+  formatMs,
+  type UnitSystem,
+} from './format';
 
 export interface TimelineOptions {
   palette: ChartPalette;
@@ -9,6 +16,33 @@ export interface TimelineOptions {
   lineSamples?: LineSamples | null;
   /** How the picked line is named in the legend. */
   lineLabel?: string;
+  /** Units of the axes and tooltip (default 'si'). */
+  units?: UnitSystem;
+  /** The container's memory limit (bytes): a horizontal line the axis always reaches. */
+  limitBytes?: number | null;
+  /** The final window of a capture cut short, shaded on the chart. */
+  lastWindow?: { fromMs: number; toMs: number } | null;
+}
+
+/** How the limit line is labelled: binary units when it is a whole number of MiB (as typed). */
+export function limitLabel(bytes: number, units: UnitSystem): string {
+  const text = bytes % (1024 * 1024) === 0 ? formatBytes(bytes, 'iec') : formatBytes(bytes, units);
+  return `limit ${text.replace(/\.0 /, ' ')}`;
+}
+
+/** The next round axis end at or above `v`: 1, 2, 2.5 or 5 × a power of ten. */
+export function niceCeil(v: number): number {
+  if (!(v > 0)) return 1;
+  const p = 10 ** Math.floor(Math.log10(v));
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p;
+  return 10 * p;
+}
+
+/** A point of a series on a dump axis: its number and file (`timeMs` holds the dump's index). */
+export function dumpPointLabel(t: Timeline, x: number): string {
+  const labels = t.series?.labels ?? [];
+  const i = Math.round(x);
+  return labels[i] !== undefined ? `dump ${i + 1}: ${labels[i]}` : `dump ${i + 1}`;
 }
 
 /** Series ids, so the component and the tests find series without relying on their order. */
@@ -16,46 +50,107 @@ export const TIMELINE_SERIES = {
   heap: 'heap',
   rss: 'rss',
   rate: 'rate',
+  temporary: 'temporary-rate',
   lineSamples: 'line-samples',
 } as const;
 
+/** The legend name of memray's temporary allocations per second (threshold N). */
+export function temporaryRateName(threshold: number): string {
+  return `Temporary allocs/s (N = ${threshold})`;
+}
+
+/** Series id of process `i`'s own heap line in a multi-process capture. */
+export const processSeriesId = (i: number): string => `process-${i}`;
+
 /**
  * Allocation rate in bytes per second for each interval. allocatedBytes[i] covers the interval
- * ending at timeMs[i]; the first interval starts at 0. A zero-length interval carries its bytes
- * into the next one rather than dividing by zero.
+ * ending at timeMs[i]; the first interval starts at 0. Points at the same time (a peak between
+ * memory records is dated by the record after it) share one interval and one rate, whichever of
+ * them carries the bytes. A zero-length interval carries its bytes into the next one rather than
+ * dividing by zero.
  */
 export function allocationRate(t: Pick<Timeline, 'timeMs' | 'allocatedBytes'>): number[] {
-  const out: number[] = new Array(t.timeMs.length);
+  const n = t.timeMs.length;
+  const out: number[] = new Array(n);
   let carried = 0;
   let prev = 0;
-  for (let i = 0; i < t.timeMs.length; i++) {
+  let last = 0;
+  for (let i = 0; i < n;) {
+    let j = i;
+    let bytes = carried;
+    while (j < n && t.timeMs[j] === t.timeMs[i]) bytes += t.allocatedBytes[j++] ?? 0;
     const dt = t.timeMs[i] - prev;
-    const bytes = (t.allocatedBytes[i] ?? 0) + carried;
     if (dt > 0) {
-      out[i] = (bytes * 1000) / dt;
+      last = (bytes * 1000) / dt;
       carried = 0;
       prev = t.timeMs[i];
-    } else {
-      out[i] = i > 0 ? out[i - 1] : 0;
-      carried = bytes;
-    }
+    } else carried = bytes;
+    out.fill(last, i, j);
+    i = j;
   }
   return out;
 }
 
+/**
+ * The highest point of the heap series and its last point, read from a built option: what
+ * ECharts is given to draw (for the view's data attributes and the tests).
+ */
+export function heapExtremes(option: ChartOption): { max: [number, number]; end: [number, number] } | null {
+  const series = (option.series ?? []) as { id?: string; data?: [number, number][] }[];
+  const data = series.find((x) => x.id === TIMELINE_SERIES.heap)?.data ?? [];
+  if (data.length === 0) return null;
+  let best = 0;
+  for (let i = 1; i < data.length; i++) if (data[i][1] >= data[best][1]) best = i;
+  return { max: data[best], end: data[data.length - 1] };
+}
+
+/** Colours for the processes' own lines, apart from the heap (sum), RSS and rate colours. */
+function processColor(palette: ChartPalette, i: number): string {
+  const f = palette.families;
+  const colours = [f.mmap, f.mimalloc, f.other, f.jemalloc];
+  return colours[i % colours.length];
+}
+
 /** Heap and RSS over time on top, allocation rate below, brushable along x. */
+/** A tick label must stay this share of the axis away from the end label (about 60 px at 1000 px). */
+export const END_LABEL_GAP = 0.06;
+
+/**
+ * The time axis ends at the capture's end, which is rarely a round tick, so ECharts adds an end
+ * label right after the last round one ("12 s12.3 s"; hideOverlap leaves both). The round tick
+ * too close to the end gives way: the end keeps its label.
+ */
+export function timeTickLabel(ms: number, endMs: number): string {
+  if (ms !== endMs && endMs - ms < endMs * END_LABEL_GAP) return '';
+  return formatMs(ms);
+}
+
 export function buildTimelineOption(
   t: Timeline,
-  { palette, lineSamples, lineLabel }: TimelineOptions,
+  { palette, lineSamples, lineLabel, units = 'si', limitBytes, lastWindow }: TimelineOptions,
 ): ChartOption {
+  // A series of snapshots: one point per dump; on a dump axis x is the dump's index, not a time.
+  const dumpAxis = t.series?.axis === 'dump';
+  const xLabel = (v: number): string => (dumpAxis ? dumpPointLabel(t, v) : formatMs(v));
   const samplesName = lineSamples ? `Samples at ${lineLabel ?? `line ${lineSamples.line}`}` : null;
   const heap = t.timeMs.map((ms, i) => [ms, t.heapBytes[i]]);
+  const processes = t.processes ?? [];
+  const heapName = t.series
+    ? 'Traced memory (Σ trace sizes per dump)'
+    : processes.length > 1
+      ? `Heap (sum of ${processes.length} processes)`
+      : 'Heap';
   const hasRss = t.rssBytes.some((v) => v != null);
   const rss = t.rssBytes.map((v, i) => [t.timeMs[i], v]);
   // Profiles that only sample the footprint (Scalene) carry no allocation volume: no rate grid.
   const hasRate = t.allocatedBytes.some((v) => v > 0);
   const rateValues = allocationRate(t);
   const rate = t.timeMs.map((ms, i) => [ms, rateValues[i]]);
+  // memray's temporary allocations per second, on their own axis at the right of the rate grid
+  const tmpCounts = hasRate && t.temporaryCount?.some((v) => v > 0) ? t.temporaryCount : undefined;
+  const tmpName = temporaryRateName(t.temporaryThreshold ?? 1);
+  const tmpValues = tmpCounts ? allocationRate({ timeMs: t.timeMs, allocatedBytes: tmpCounts }) : [];
+  const tmpRate = t.timeMs.map((ms, i) => [ms, tmpValues[i]]);
   const maxX = Math.max(t.durationMs, t.timeMs[t.timeMs.length - 1] ?? 0);
 
   const axisCommon = {
@@ -63,11 +158,35 @@ export function buildTimelineOption(
     min: 0,
     max: maxX,
     axisLine: { lineStyle: { color: palette.axis } },
-    axisLabel: { color: palette.subtext, formatter: (v: number) => formatMs(v), hideOverlap: true },
+    axisLabel: {
+      color: palette.subtext,
+      formatter: (v: number) =>
+        dumpAxis ? (Number.isInteger(v) ? `#${v + 1}` : '') : timeTickLabel(v, maxX),
+      hideOverlap: true,
+    },
     splitLine: { show: false },
+    // A dump axis counts whole dumps.
+    ...(dumpAxis && { minInterval: 1 }),
   };
 
-  const markLineData: { xAxis: number; name: string; label: { formatter: string } }[] = [];
+  const markLineData: (
+    | { xAxis: number; name: string; label: { formatter: string } }
+    | {
+        yAxis: number;
+        name: string;
+        label: { formatter: string; position: 'insideStartTop' };
+        lineStyle: { color: string; type: 'solid'; width: number };
+      }
+  )[] = [];
+  if (limitBytes != null && limitBytes > 0) {
+    markLineData.push({
+      yAxis: limitBytes,
+      name: 'limit',
+      // At the line's start: the end is where a kill's window and peak pin are drawn.
+      label: { formatter: limitLabel(limitBytes, units), position: 'insideStartTop' },
+      lineStyle: { color: palette.peak, type: 'solid', width: 1.5 },
+    });
+  }
   if (t.truncatedAtMs != null) {
     markLineData.push({
       xAxis: t.truncatedAtMs,
@@ -84,9 +203,11 @@ export function buildTimelineOption(
       right: 12,
       textStyle: { color: palette.text },
       data: [
-        'Heap',
-        ...(hasRss ? ['RSS'] : []),
+        heapName,
+        ...processes.map((p) => p.label),
+        ...(hasRss ? [processes.length > 1 ? 'RSS (sum)' : 'RSS'] : []),
         ...(hasRate ? ['Allocation rate'] : []),
+        ...(tmpCounts ? [tmpName] : []),
         ...(samplesName ? [samplesName] : []),
       ],
     },
@@ -100,12 +221,17 @@ export function buildTimelineOption(
           color: string;
         }[];
         if (!items.length) return '';
-        const head = `<b>${escapeHtml(formatMs(items[0].value[0]))}</b>`;
+        const head = `<b>${escapeHtml(xLabel(items[0].value[0]))}</b>`;
         const rows = items
           .filter((p) => p.value[1] != null)
           .map((p) => {
             const v = p.value[1] as number;
-            const text = p.seriesName === 'Allocation rate' ? `${formatBytes(v)}/s` : formatBytes(v);
+            const text =
+              p.seriesName === 'Allocation rate'
+                ? `${formatBytes(v, units)}/s`
+                : p.seriesName === tmpName
+                  ? `${Math.round(v).toLocaleString('en-US')}/s (freed after ≤ ${t.temporaryThreshold ?? 1} other allocations on their thread)`
+                  : `${formatBytes(v, units)} (${formatExactBytes(v)})`;
             return `<span style="color:${p.color}">●</span> ${escapeHtml(p.seriesName)}: ${escapeHtml(text)}`;
           });
         return [head, ...rows].join('<br/>');
@@ -114,8 +240,8 @@ export function buildTimelineOption(
     axisPointer: { link: [{ xAxisIndex: 'all' }], lineStyle: { color: palette.axis } },
     grid: hasRate
       ? [
-          { left: 72, right: 24, top: 36, height: '56%' },
-          { left: 72, right: 24, top: '72%', bottom: 36 },
+          { left: 72, right: tmpCounts ? 56 : 24, top: 36, height: '56%' },
+          { left: 72, right: tmpCounts ? 56 : 24, top: '72%', bottom: 36 },
         ]
       : [{ left: 72, right: 24, top: 36, bottom: 36 }],
     xAxis: hasRate
@@ -130,8 +256,11 @@ export function buildTimelineOption(
         gridIndex: 0,
         name: 'memory',
         nameTextStyle: { color: palette.subtext },
-        axisLabel: { color: palette.subtext, formatter: (v: number) => formatBytes(v, 0) },
+        axisLabel: { color: palette.subtext, formatter: (v: number) => formatBytesTick(v, units) },
         splitLine: { lineStyle: { color: palette.split } },
+        // A mark line does not widen the axis: the limit must stay in view above the data.
+        ...(limitBytes != null &&
+          limitBytes > 0 && { max: (v: { max: number }) => niceCeil(Math.max(v.max, limitBytes) * 1.05) }),
       },
       ...(hasRate
         ? [
@@ -141,8 +270,25 @@ export function buildTimelineOption(
               name: 'alloc/s',
               nameTextStyle: { color: palette.subtext },
               splitNumber: 2,
-              axisLabel: { color: palette.subtext, formatter: (v: number) => `${formatBytes(v, 0)}/s` },
+              axisLabel: {
+                color: palette.subtext,
+                formatter: (v: number) => `${formatBytesTick(v, units)}/s`,
+              },
               splitLine: { lineStyle: { color: palette.split } },
+            },
+          ]
+        : []),
+      ...(tmpCounts
+        ? [
+            {
+              type: 'value' as const,
+              gridIndex: 1,
+              position: 'right' as const,
+              name: 'temp/s',
+              nameTextStyle: { color: palette.subtext },
+              splitNumber: 2,
+              axisLabel: { color: palette.subtext, formatter: (v: number) => formatCountTick(v) },
+              splitLine: { show: false },
             },
           ]
         : []),
@@ -163,12 +309,15 @@ export function buildTimelineOption(
     series: [
       {
         id: TIMELINE_SERIES.heap,
-        name: 'Heap',
+        name: heapName,
         type: 'line',
         xAxisIndex: 0,
         yAxisIndex: 0,
-        showSymbol: false,
-        sampling: 'lttb',
+        // A series of dumps: each point is a dump, so each is drawn.
+        showSymbol: !!t.series,
+        symbolSize: 6,
+        // No sampling here: the engine's level of detail already kept every column's highest and
+        // lowest point (M4), and ECharts' LTTB would drop the peak between them.
         lineStyle: { width: 1.5, color: palette.heap },
         itemStyle: { color: palette.heap },
         areaStyle: { opacity: 0.15, color: palette.heap },
@@ -188,17 +337,48 @@ export function buildTimelineOption(
           label: { color: palette.truncation, position: 'insideStartTop' },
           data: markLineData,
         },
+        ...(lastWindow && {
+          markArea: {
+            silent: true,
+            itemStyle: { color: palette.truncation, opacity: 0.12 },
+            label: { color: palette.truncation, position: 'insideTop' as const },
+            data: [
+              [
+                { name: `last ${formatMs(lastWindow.toMs - lastWindow.fromMs)}`, xAxis: lastWindow.fromMs },
+                { xAxis: lastWindow.toMs },
+              ],
+            ],
+          },
+        }),
       },
+      ...processes.map((p, i) => ({
+        id: processSeriesId(i),
+        name: p.label,
+        type: 'line' as const,
+        xAxisIndex: 0,
+        yAxisIndex: 0,
+        showSymbol: false,
+        // A process's line stops where it is not running (null).
+        connectNulls: false,
+        lineStyle: {
+          width: 1,
+          type: i === 0 ? ('solid' as const) : ('dashed' as const),
+          color: processColor(palette, i),
+        },
+        itemStyle: { color: processColor(palette, i) },
+        data: t.timeMs.map((ms, k) => [ms, p.heapBytes[k]]),
+      })),
       ...(hasRss
         ? [
             {
               id: TIMELINE_SERIES.rss,
-              name: 'RSS',
+              name: processes.length > 1 ? 'RSS (sum)' : 'RSS',
               type: 'line' as const,
               xAxisIndex: 0,
               yAxisIndex: 0,
               showSymbol: false,
-              connectNulls: false,
+              // RSS is measured at memory records only; the heap's points between them carry none.
+              connectNulls: true,
               lineStyle: { width: 1.5, color: palette.rss },
               itemStyle: { color: palette.rss },
               data: rss,
@@ -241,8 +421,32 @@ export function buildTimelineOption(
             },
           ]
         : []),
+      ...(tmpCounts
+        ? [
+            {
+              id: TIMELINE_SERIES.temporary,
+              name: tmpName,
+              type: 'line' as const,
+              xAxisIndex: 1,
+              yAxisIndex: 2,
+              step: 'end' as const,
+              showSymbol: false,
+              sampling: 'max' as const,
+              lineStyle: { width: 1, color: palette.peak },
+              itemStyle: { color: palette.peak },
+              data: tmpRate,
+            },
+          ]
+        : []),
     ],
   };
+}
+
+/** 1200 → "1.2k", 3400000 → "3.4M": counts per second on a small axis. */
+function formatCountTick(v: number): string {
+  if (v >= 1e6) return `${Number((v / 1e6).toFixed(1))}M`;
+  if (v >= 1e3) return `${Number((v / 1e3).toFixed(1))}k`;
+  return String(Math.round(v));
 }
 
 /** The brush area that shows a range chosen elsewhere (or restored after a re-render). */

@@ -13,10 +13,29 @@ import type {
   StackFilter,
   Timeline,
 } from '../../shared/api';
+import { sparklinePoints } from '../../shared/sparkline';
 import type { ReportData } from '../../shared/report';
-import { formatBytes, formatDuration, formatPercent } from '../../shared/units';
+import { pymallocRecorded } from '../../shared/histogram-legend';
+import {
+  DEFAULT_UNITS,
+  formatBytes,
+  formatDuration,
+  formatExactBytes,
+  formatPercent,
+  type UnitSystem,
+} from '../../shared/units';
 
 type Attrs = Record<string, string>;
+
+/**
+ * The report's unit system, from its data (set once by render() before anything is drawn: the
+ * page shows one report). Sizes go through `size`, exact byte counts sit in `title`s.
+ */
+let units: UnitSystem = DEFAULT_UNITS;
+
+function size(bytes: number): string {
+  return formatBytes(bytes, units);
+}
 
 function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -108,7 +127,7 @@ function plainModel(tree: FlameTree): FlameModel {
     },
     tooltip: (i) => [
       frameLabel(frameAt(i)),
-      `${formatBytes(tree.bytes[i])} (${formatPercent(tree.bytes[i] / total)} of this view)`,
+      `${size(tree.bytes[i])} (${formatExactBytes(tree.bytes[i])}, ${formatPercent(tree.bytes[i] / total)} of this view)`,
       `${tree.count[i].toLocaleString('en-US')} allocations`,
     ],
   };
@@ -140,7 +159,7 @@ function diffModel(tree: DiffFlameTree): FlameModel {
         t === 0 && b > 0 ? 'gone' : b === 0 && t > 0 ? 'new' : d > 0 ? 'grown' : d < 0 ? 'shrunk' : 'same';
       return [
         frameLabel(frameAt(i)),
-        `${formatBytes(b)} → ${formatBytes(t)} (${d >= 0 ? '+' : ''}${formatBytes(d)}, ${state})`,
+        `${size(b)} → ${size(t)} (${d >= 0 ? '+' : ''}${size(d)}, ${state})`,
         `${tree.baseCount[i].toLocaleString('en-US')} → ${tree.targetCount[i].toLocaleString('en-US')} allocations`,
       ];
     },
@@ -332,27 +351,59 @@ function timelineView(t: Timeline): HTMLElement {
         stroke: cssVar('--line'),
       }),
     );
-    root.append(
-      svg('text', { x: String(padL - 6), y: String(sy(b) + 4), 'text-anchor': 'end' }, formatBytes(b)),
-    );
+    root.append(svg('text', { x: String(padL - 6), y: String(sy(b) + 4), 'text-anchor': 'end' }, size(b)));
   }
   root.append(svg('text', { x: String(padL), y: String(H - 6) }, '0'));
   root.append(
     svg('text', { x: String(W - 10), y: String(H - 6), 'text-anchor': 'end' }, formatDuration(maxX)),
   );
-  const line = (values: (number | null)[], color: string, name: string) => {
+  // `gaps`: a null ends the stroke (a process not running) instead of being stepped over (RSS
+  // is measured at memory records only, the heap's points between them carry none).
+  const line = (
+    values: (number | null)[],
+    color: string,
+    name: string,
+    attrs: Record<string, string> = {},
+    gaps = false,
+  ) => {
     let d = '';
+    let pen = 'M';
     values.forEach((v, i) => {
-      if (v === null) return;
-      d += `${d ? 'L' : 'M'}${sx(t.timeMs[i]).toFixed(1)},${sy(v).toFixed(1)}`;
+      if (v === null) {
+        if (gaps) pen = 'M';
+        return;
+      }
+      d += `${d ? pen : 'M'}${sx(t.timeMs[i]).toFixed(1)},${sy(v).toFixed(1)}`;
+      pen = 'L';
     });
     if (d)
       root.append(
-        svg('path', { d, fill: 'none', stroke: color, 'stroke-width': '1.5', 'data-series': name }),
+        svg('path', { d, fill: 'none', stroke: color, 'stroke-width': '1.5', 'data-series': name, ...attrs }),
       );
   };
   line(t.rssBytes, '#9c6ade', 'rss');
-  line(t.heapBytes, cssVar('--acc'), 'heap');
+  const processColours = ['#9b4fc2', '#b58a14', '#6b7280', '#1e9a7a'];
+  (t.processes ?? []).forEach((p, i) =>
+    line(
+      p.heapBytes,
+      processColours[i % processColours.length],
+      `process-${i}`,
+      { 'data-label': p.label, 'stroke-dasharray': i === 0 ? '' : '5 3' },
+      true,
+    ),
+  );
+  // The heap line's highest and last points, for readers of the file and the tests.
+  let top = 0;
+  t.heapBytes.forEach((v, i) => {
+    if (v >= t.heapBytes[top]) top = i;
+  });
+  const last = t.heapBytes.length - 1;
+  line(t.heapBytes, cssVar('--acc'), 'heap', {
+    'data-max': String(t.heapBytes[top] ?? 0),
+    'data-max-ms': String(t.timeMs[top] ?? 0),
+    'data-end': String(t.heapBytes[last] ?? 0),
+    'data-end-ms': String(t.timeMs[last] ?? 0),
+  });
   const px = sx(t.peak.timeMs);
   const py = sy(t.peak.bytes);
   root.append(
@@ -362,7 +413,7 @@ function timelineView(t: Timeline): HTMLElement {
     svg(
       'text',
       { x: String(px + 6), y: String(Math.max(12, py - 6)) },
-      `peak ${formatBytes(t.peak.bytes)} at ${formatDuration(t.peak.timeMs)}`,
+      `peak ${size(t.peak.bytes)} at ${formatDuration(t.peak.timeMs)}`,
     ),
   );
   if (t.truncatedAtMs !== undefined) {
@@ -382,7 +433,13 @@ function timelineView(t: Timeline): HTMLElement {
   const wrap = el('div');
   wrap.append(
     root as unknown as Node,
-    el('div', { class: 'mut' }, 'Blue: tracked heap. Purple: resident set size (RSS). Red dot: the peak.'),
+    el(
+      'div',
+      { class: 'mut' },
+      t.processes && t.processes.length > 1
+        ? `Blue: tracked heap summed over the ${t.processes.length} processes (thin lines: ${t.processes.map((p) => p.label).join(', ')}). Purple: RSS summed. Red dot: the peak, the highest sum at one moment${t.sumOfProcessPeaksBytes !== undefined ? ` (the processes' own peaks add up to ${size(t.sumOfProcessPeaksBytes)})` : ''}.`
+        : 'Blue: tracked heap. Purple: resident set size (RSS). Red dot: the peak.',
+    ),
   );
   return wrap;
 }
@@ -418,7 +475,11 @@ function barTable(
         'tr',
         {},
         el('td', {}, r.label),
-        el('td', { class: 'n' }, countOnly ? '' : formatBytes(r.bytes)),
+        el(
+          'td',
+          countOnly ? { class: 'n' } : { class: 'n', title: formatExactBytes(r.bytes) },
+          countOnly ? '' : size(r.bytes),
+        ),
         el('td', { class: 'n' }, r.count.toLocaleString('en-US')),
         el('td', { style: 'width:40%' }, bar, el('span', { class: 'mut' }, formatPercent(share))),
       ),
@@ -452,8 +513,16 @@ function sitesTable(rows: SiteRow[], id: string): HTMLElement {
         'tr',
         { 'data-key': r.key },
         el('td', { class: 'loc' }, siteLocation(r)),
-        el('td', { class: 'n', 'data-bytes': String(r.ownBytes) }, formatBytes(r.ownBytes)),
-        el('td', { class: 'n', 'data-bytes': String(r.bytes) }, formatBytes(r.bytes)),
+        el(
+          'td',
+          { class: 'n', 'data-bytes': String(r.ownBytes), title: formatExactBytes(r.ownBytes) },
+          size(r.ownBytes),
+        ),
+        el(
+          'td',
+          { class: 'n', 'data-bytes': String(r.bytes), title: formatExactBytes(r.bytes) },
+          size(r.bytes),
+        ),
         el('td', { class: 'n' }, formatPercent(r.share)),
         el('td', { class: 'n' }, r.count.toLocaleString('en-US')),
       ),
@@ -496,11 +565,11 @@ function diffTable(rows: DiffRow[]): HTMLElement {
         { 'data-key': r.key },
         el('td', { class: r.sizeDiff > 0 ? 'grown' : r.sizeDiff < 0 ? 'shrunk' : '' }, r.status),
         el('td', { class: 'loc' }, siteLocation(r)),
-        el('td', { class: 'n' }, formatBytes(r.size)),
+        el('td', { class: 'n', title: formatExactBytes(r.size) }, size(r.size)),
         el(
           'td',
-          { class: 'n', 'data-bytes': String(r.sizeDiff) },
-          `${r.sizeDiff > 0 ? '+' : ''}${formatBytes(r.sizeDiff)}`,
+          { class: 'n', 'data-bytes': String(r.sizeDiff), title: formatExactBytes(r.sizeDiff) },
+          `${r.sizeDiff > 0 ? '+' : ''}${size(r.sizeDiff)}`,
         ),
         el('td', { class: 'n' }, ratio),
         el('td', { class: 'n' }, r.count.toLocaleString('en-US')),
@@ -510,6 +579,93 @@ function diffTable(rows: DiffRow[]): HTMLElement {
   }
   table.append(body);
   return table;
+}
+
+/** Leak suspects by growth: one row per site, with its live bytes as a sparkline. */
+function growthView(g: NonNullable<ReportData['growth']>): HTMLElement {
+  const s = section('Leak suspects by growth', 'growth');
+  s.append(
+    el(
+      'p',
+      { class: 'mut' },
+      'Sites ranked by how steadily their live bytes grow over the capture (confidence = R² of the linear fit × share of intervals in which they grew), not by what is alive at the end.',
+    ),
+  );
+  const table = el('table', { id: 'growth-table' });
+  table.append(
+    el(
+      'thead',
+      {},
+      el(
+        'tr',
+        {},
+        ...['Site', 'Slope', 'Grew in', 'R²', 'Verdict', 'At end', 'Live bytes'].map((h) => el('th', {}, h)),
+      ),
+    ),
+  );
+  const body = el('tbody');
+  for (const site of g.sites) {
+    const line = svg('svg', { width: '120', height: '24', viewBox: '0 0 120 24', class: 'spark' });
+    line.append(
+      svg('polyline', {
+        points: sparklinePoints(site.sparkline, 120, 22),
+        fill: 'none',
+        stroke: cssVar('--acc'),
+        'stroke-width': '1.5',
+        transform: 'translate(0 1)',
+      }),
+    );
+    const td = el('td');
+    td.append(line);
+    body.append(
+      el(
+        'tr',
+        { 'data-verdict': site.verdict },
+        el('td', { class: 'loc' }, siteLocation(site)),
+        el(
+          'td',
+          { class: 'n' },
+          `${site.slopeBytesPerMin >= 0 ? '+' : '-'}${size(Math.abs(site.slopeBytesPerMin))}/min`,
+        ),
+        el('td', { class: 'n' }, `${Math.round(site.growthShare * 100)}%`),
+        el('td', { class: 'n' }, site.rSquared.toFixed(2)),
+        el('td', {}, site.verdict),
+        el('td', { class: 'n', title: formatExactBytes(site.finalBytes) }, size(site.finalBytes)),
+        td,
+      ),
+    );
+  }
+  table.append(body);
+  s.append(table);
+  return s;
+}
+
+/** The final window of a capture cut short: heap, RSS against the limit, and what grew. */
+function lastSecondsView(last: ReportData['lastSeconds'] & object): HTMLElement {
+  const s = section('Last seconds', 'last-seconds');
+  const ms = (t: number) => `${(t / 1000).toFixed(2)} s`;
+  s.append(
+    el(
+      'p',
+      {},
+      `${ms(last.fromMs)} – ${ms(last.toMs)}, ${last.windowNote}: the heap went from ${size(last.heapAtStartBytes)} to ${size(last.heapAtEndBytes)} (${last.heapBytesPerSecond >= 0 ? '+' : ''}${size(last.heapBytesPerSecond)}/s).`,
+    ),
+  );
+  if (last.rssAtCutBytes !== undefined)
+    s.append(
+      el(
+        'p',
+        {},
+        `RSS at the last memory record (${ms(last.rssAtCutMs ?? 0)}): ${size(last.rssAtCutBytes)}` +
+          (last.limitBytes !== undefined
+            ? ` of a ${size(last.limitBytes)} limit; headroom at peak: RSS ${last.rssHeadroomBytes !== undefined ? size(last.rssHeadroomBytes) : 'unknown'}, heap ${size(last.heapHeadroomBytes ?? 0)}.`
+            : '.'),
+      ),
+    );
+  const table = diffTable(last.sites.filter((r) => r.sizeDiff > 0));
+  table.id = 'last-seconds-table';
+  s.append(table);
+  return s;
 }
 
 function card(label: string, value: string, id: string, attrs: Attrs = {}): HTMLElement {
@@ -522,6 +678,7 @@ function card(label: string, value: string, id: string, attrs: Attrs = {}): HTML
 }
 
 function render(data: ReportData, app: HTMLElement): void {
+  units = data.units ?? DEFAULT_UNITS;
   const { info, summary } = data;
   const facts = info.facts;
   app.textContent = '';
@@ -576,18 +733,25 @@ function render(data: ReportData, app: HTMLElement): void {
     el(
       'div',
       { class: 'cards' },
-      card(caps.timeline ? 'Peak memory' : 'Traced memory', formatBytes(summary.peakBytes), 'summary-peak', {
+      card(caps.timeline ? 'Peak memory' : 'Traced memory', size(summary.peakBytes), 'summary-peak', {
         'data-bytes': String(summary.peakBytes),
+        title: formatExactBytes(summary.peakBytes),
       }),
       // A snapshot-only capture (tracemalloc dump, memray CSV) has no time axis and no record of
       // what was allocated and freed, so those cards would show made-up zeros.
+      // Fork children: the peak is the highest sum at one moment; the processes' own peaks come apart.
+      summary.sumOfProcessPeaksBytes !== undefined &&
+        card("Processes' own peaks, summed", size(summary.sumOfProcessPeaksBytes), 'summary-sum-of-peaks', {
+          'data-bytes': String(summary.sumOfProcessPeaksBytes),
+        }),
       caps.timeline &&
         card('Peak at', formatDuration(summary.peakTimeMs), 'summary-peak-time', {
           'data-ms': String(summary.peakTimeMs),
         }),
       caps.allAllocations &&
-        card('Total allocated', formatBytes(summary.totalBytesAllocated), 'summary-allocated', {
+        card('Total allocated', size(summary.totalBytesAllocated), 'summary-allocated', {
           'data-bytes': String(summary.totalBytesAllocated),
+          title: formatExactBytes(summary.totalBytesAllocated),
         }),
       caps.allAllocations &&
         card('Allocations', summary.totalAllocations.toLocaleString('en-US'), 'summary-allocations', {
@@ -597,18 +761,27 @@ function render(data: ReportData, app: HTMLElement): void {
         caps.timeline &&
         card(
           'Leaked',
-          `${formatBytes(summary.leakedBytes)} in ${summary.leakedCount.toLocaleString('en-US')}`,
+          `${size(summary.leakedBytes)} in ${summary.leakedCount.toLocaleString('en-US')}`,
           'summary-leaked',
-          { 'data-bytes': String(summary.leakedBytes) },
+          { 'data-bytes': String(summary.leakedBytes), title: formatExactBytes(summary.leakedBytes) },
         ),
     ),
   );
   if (summary.rssAtEndBytes !== undefined)
-    sum
-      .querySelector('.cards')!
-      .append(card('RSS at end', formatBytes(summary.rssAtEndBytes), 'summary-rss'));
+    sum.querySelector('.cards')!.append(
+      card(
+        // RSS and heap of the same memory record: one moment, stated.
+        `RSS at ${summary.atEndTimeMs !== undefined ? formatDuration(summary.atEndTimeMs) : 'end'}${summary.heapAtEndBytes !== undefined ? ` (heap ${size(summary.heapAtEndBytes)})` : ''}`,
+        size(summary.rssAtEndBytes),
+        'summary-rss',
+        {
+          title: formatExactBytes(summary.rssAtEndBytes),
+        },
+      ),
+    );
   if (info.warnings.length > 0)
     sum.append(el('ul', { class: 'mut' }, ...info.warnings.map((w) => el('li', {}, w))));
+  if (data.symbols) sum.append(el('p', { class: 'mut', 'data-testid': 'symbols-note' }, data.symbols.text));
   app.append(sum);
 
   const findings = section('Findings', 'findings');
@@ -625,11 +798,15 @@ function render(data: ReportData, app: HTMLElement): void {
       el(
         'div',
         { class: 'cards' },
-        card(`Base: ${d.base.label}`, formatBytes(d.base.totalBytes), 'diff-base'),
-        card(`Target: ${d.target.label}`, formatBytes(d.target.totalBytes), 'diff-target'),
+        card(`Base: ${d.base.label}`, size(d.base.totalBytes), 'diff-base', {
+          title: formatExactBytes(d.base.totalBytes),
+        }),
+        card(`Target: ${d.target.label}`, size(d.target.totalBytes), 'diff-target', {
+          title: formatExactBytes(d.target.totalBytes),
+        }),
         card(
           'Change',
-          `${d.target.totalBytes >= d.base.totalBytes ? '+' : ''}${formatBytes(d.target.totalBytes - d.base.totalBytes)}`,
+          `${d.target.totalBytes >= d.base.totalBytes ? '+' : ''}${size(d.target.totalBytes - d.base.totalBytes)}`,
           'diff-change',
         ),
       ),
@@ -699,6 +876,9 @@ function render(data: ReportData, app: HTMLElement): void {
     app.append(s);
   }
 
+  if (data.lastSeconds) app.append(lastSecondsView(data.lastSeconds));
+  if (data.growth) app.append(growthView(data.growth));
+
   if (data.allocators) {
     const a = data.allocators;
     const s = section('Allocators', 'allocators');
@@ -723,10 +903,16 @@ function render(data: ReportData, app: HTMLElement): void {
     if (a.histogram.length > 0) {
       const countTotal = a.histogram.reduce((t, h) => t + h.count, 0);
       s.append(
-        el('h3', {}, `Allocation sizes (pymalloc serves requests up to ${a.pymallocThresholdBytes} bytes)`),
+        el(
+          'h3',
+          {},
+          pymallocRecorded(a, data.info.facts.tracePythonAllocators)
+            ? `Allocation sizes (pymalloc serves requests up to ${size(a.pymallocThresholdBytes)})`
+            : `Allocation sizes (pymalloc was not traced: small sizes here are malloc-family calls too)`,
+        ),
         barTable(
           a.histogram.map((h) => ({
-            label: `${formatBytes(h.minBytes)} – ${formatBytes(h.maxBytes)}`,
+            label: `${size(h.minBytes)} – ${size(h.maxBytes)}`,
             bytes: h.count,
             count: h.count,
           })),

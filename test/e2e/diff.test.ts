@@ -165,6 +165,18 @@ describe('diff view', () => {
     const oracle = cli(['diff', MEMRAY, '--from', String(t1), '--to', String(t2), '--json']);
     await expect.poll(delta, { timeout: 30_000 }).toBe(oracle.new.totalSize - oracle.old.totalSize);
     await page.getByTestId('diff-row').first().waitFor();
+    // The header states the moments as chosen, in the inputs' unit (ms), like the CLI's text output.
+    const sides = await page.getByTestId('diff-sides').innerText();
+    expect(sides).toContain(`alive at ${t1} ms`);
+    expect(sides).toContain(`alive at ${t2} ms`);
+    const text = execFileSync(
+      process.execPath,
+      [resolve(ROOT, 'bin/heapscope.js'), 'diff', MEMRAY, '--from', String(t1), '--to', String(t2)],
+      { encoding: 'utf8' },
+    );
+    expect(text.split('\n')[0]).toMatch(
+      new RegExp(`^moments: old = alive at ${t1} ms.*; new = alive at ${t2} ms`),
+    );
     await shot('moments');
     expect(harness.pageErrors).toEqual([]);
   });

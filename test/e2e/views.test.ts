@@ -55,7 +55,8 @@ function serve(files: string[]): Promise<{ child: ChildProcess; url: string }> {
     const timer = setTimeout(() => reject(new Error(`heapscope serve did not start: ${out}${err}`)), 30_000);
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
-      const match = /serving on (\S+)/.exec(out);
+      // Up to the line's end: a chunk may stop in the middle of the URL's token.
+      const match = /serving on (\S+)\r?\n/.exec(out);
       if (match) {
         clearTimeout(timer);
         resolvePromise({ child, url: match[1] });
@@ -98,7 +99,8 @@ beforeAll(async () => {
     throw new Error('build first: npm run build (the test serves out/renderer and runs out/node/worker.js)');
   }
   mkdirSync(SHOTS, { recursive: true });
-  const served = await serve([MEMRAY]);
+  // The fixtures folder on the command line lets the page open the other captures by path.
+  const served = await serve([MEMRAY, resolve(ROOT, 'test/fixtures')]);
   serveProcess = served.child;
   baseUrl = served.url;
   browser = await chromium.launch({
@@ -147,6 +149,36 @@ describe('memray capture', () => {
     expect(await page.getByTestId('fact-command').innerText()).toBe(MEMRAY_STATS.metadata.command_line);
     await expect.poll(() => page.getByTestId('top-site').count()).toBeGreaterThan(0);
     await shot('summary-dark');
+  });
+
+  it('the units button switches every size to KiB / MiB and back, remembered; the exact count is a hover away', async () => {
+    await waitReady('basic.bin');
+    await page.getByTestId('tab-summary').click();
+    const peak = MEMRAY_STATS.metadata.peak_memory;
+    const card = page.getByTestId('summary-peak');
+    const toggle = page.getByTestId('units-toggle');
+    await expect.poll(() => card.innerText()).toBe(`${(peak / 1e6).toFixed(1)} MB`);
+    expect(await card.getAttribute('title')).toBe(`${peak.toLocaleString('en-US')} B`);
+    expect(await toggle.innerText()).toBe('MB');
+    const leakFinding = page.locator('[data-testid=finding][data-code=large-leaks]');
+    await expect.poll(() => leakFinding.innerText()).toMatch(/\d MB in [\d,]+ allocations were still/);
+
+    await toggle.click();
+    await expect.poll(() => card.innerText()).toBe(`${(peak / 2 ** 20).toFixed(1)} MiB`);
+    expect(await toggle.innerText()).toBe('MiB');
+    // The findings are worded again by the engine, in the same units.
+    await expect.poll(() => leakFinding.innerText()).toMatch(/\d MiB in [\d,]+ allocations were still/);
+    await page.reload();
+    await waitReady('basic.bin');
+    await expect.poll(() => page.getByTestId('units-toggle').innerText()).toBe('MiB');
+    await expect
+      .poll(() => page.getByTestId('summary-peak').innerText())
+      .toBe(`${(peak / 2 ** 20).toFixed(1)} MiB`);
+
+    await page.getByTestId('units-toggle').click();
+    await expect
+      .poll(() => page.getByTestId('summary-peak').innerText())
+      .toBe(`${(peak / 1e6).toFixed(1)} MB`);
   });
 
   it('brushing the timeline sets a range that the other views re-aggregate for', async () => {
@@ -443,6 +475,7 @@ describe('loading a capture', () => {
     slowServer = await startServer({
       engine: slowEngine,
       port: 0,
+      dirs: [resolve(ROOT, 'test/fixtures')],
       rendererDir: resolve(ROOT, 'out/renderer'),
     });
     slowPage = await browser.newPage({ viewport: { width: 1280, height: 800 } });

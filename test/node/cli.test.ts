@@ -76,7 +76,7 @@ describe('heapscope CLI basics', () => {
   it('rejects unknown options and commands with exit 2', async () => {
     expectOneLineError(await run(['stats', BASIC, '--bogus']));
     expectOneLineError(await run(['frobnicate', 'x', 'y']));
-    expectOneLineError(await run([]));
+    // No arguments at all serve the sample capture (test/e2e/setup.test.ts), like `npm start`.
     const r = await run(['stats', BASIC, '--range', 'abc']);
     expectOneLineError(r);
     expect(r.stderr).toContain('T1:T2');
@@ -128,11 +128,26 @@ describe('heapscope stats', () => {
     const r = await run(['stats', BASIC]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('basic.bin');
-    expect(r.stdout).toMatch(/peak memory:\s+50\.0 MB/);
+    // memray's peak_memory for basic.bin is 52,468,461 bytes: 52.5 MB (SI, as memray ≥ 1.18 prints).
+    expect(r.stdout).toMatch(/peak memory:\s+52\.5 MB/);
     expect(r.stdout).toContain('make_big_buffer');
     const bare = await run([BASIC]);
     expect(bare.code).toBe(0);
     expect(bare.stdout).toBe(r.stdout);
+  });
+
+  it('--units iec prints binary sizes with IEC labels, and no decimal label anywhere', async () => {
+    const oracle = JSON.parse(await readFile(BASIC_STATS, 'utf8')) as { metadata: { peak_memory: number } };
+    expect(oracle.metadata.peak_memory).toBe(52_468_461);
+    const r = await run(['stats', BASIC, '--units', 'iec']);
+    expect(r.code).toBe(0);
+    // 52,468,461 / 2^20 = 50.04
+    expect(r.stdout).toMatch(/peak memory:\s+50\.0 MiB/);
+    expect(r.stdout).toMatch(/\d (KiB|MiB)\b/);
+    expect(r.stdout).not.toMatch(/\d (kB|KB|MB|GB)\b/);
+    const si = await run(['stats', BASIC, '--units', 'si']);
+    expect(si.stdout).not.toMatch(/\d (KiB|MiB|GiB)\b/);
+    expectOneLineError(await run(['stats', BASIC, '--units', 'binary']));
   });
 
   it('reads Scalene profiles through the same command', async () => {
@@ -189,6 +204,23 @@ describe('heapscope diff', () => {
     expect(json.diff.map((d) => [d.filename, d.lineno, d.size, d.sizeDiff, d.count, d.countDiff])).toEqual(
       expected.map((e) => [e.filename, e.lineno, e.size, e.size_diff, e.count, e.count_diff]),
     );
+  });
+
+  it('prints totals in the units asked for: MB are 10^6 bytes, MiB 2^20', async () => {
+    const oracle = JSON.parse(await readFile(TM_AFTER_ORACLE, 'utf8')) as {
+      compare_to: { old_total_size: number };
+      total_size: number;
+    };
+    const [oldSize, newSize] = [oracle.compare_to.old_total_size, oracle.total_size];
+    const si = await run(['diff', TM_BEFORE, TM_AFTER, '--top', '3']);
+    expect(si.code).toBe(0);
+    expect(si.stdout).toContain(`old: ${(oldSize / 1e6).toFixed(1)} MB in `);
+    expect(si.stdout).toContain(`new: ${(newSize / 1e6).toFixed(1)} MB in `);
+    const iec = await run(['diff', TM_BEFORE, TM_AFTER, '--top', '3', '--units', 'iec']);
+    expect(iec.code).toBe(0);
+    expect(iec.stdout).toContain(`old: ${(oldSize / 2 ** 20).toFixed(1)} MiB in `);
+    expect(iec.stdout).toContain(`new: ${(newSize / 2 ** 20).toFixed(1)} MiB in `);
+    expect(iec.stdout).not.toMatch(/\d (kB|MB|GB)\b/);
   });
 
   it('diffs one memray capture between two moments, and a capture with itself is all zeros', async () => {
@@ -260,6 +292,19 @@ describe('heapscope report', () => {
     const peak = (JSON.parse(await readFile(BASIC_STATS, 'utf8')) as { metadata: { peak_memory: number } })
       .metadata.peak_memory;
     expect(html).toContain(`"peakBytes":${peak}`);
+    // Sizes on the page are SI unless asked otherwise: 52,468,461 B is 52.5 MB.
+    expect(html).toContain('"units":"si"');
+    expect(html).toContain('"title":"Peak (52.5 MB)"');
+  });
+
+  it('--units iec writes the report in KiB / MiB', async () => {
+    const out = join(tmp, 'report-iec.html');
+    const r = await run(['report', BASIC, '--units', 'iec', '-o', out]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/wrote the report to .* \([\d.]+ (KiB|MiB)\)/);
+    const html = await readFile(out, 'utf8');
+    expect(html).toContain('"units":"iec"');
+    expect(html).toContain('"title":"Peak (50.0 MiB)"');
   });
 
   it('--redact leaves no absolute path, and a baseline adds the diff', async () => {
@@ -297,6 +342,40 @@ describe('heapscope check', () => {
     expect(r.stdout).toContain('passed');
     const xml = await readFile(junit, 'utf8');
     expect(xml).toMatch(/tests="2" failures="0"/);
+  });
+
+  it('reads --max-peak as labelled: 24MB = 24,000,000 bytes fails a 24.7 MB peak, 24MiB passes it', async () => {
+    // The issue's case: a peak of 24,712,697 B (24.7 MB, 23.6 MiB), between 24MB and 24MiB.
+    const csv = join(tmp, 'lruleak.hwm.csv');
+    await writeFile(
+      csv,
+      'allocator,num_allocations,size,tid,thread_name,stack_trace\n' +
+        'MALLOC,1,24712697,1,0x1,grow;/srv/app/lru.py;12|main;/srv/app/lru.py;30\n',
+    );
+    const decimal = await run(['check', csv, '--max-peak', '24MB']);
+    expect(decimal.code).toBe(1);
+    expect(decimal.stderr.trim()).toMatch(
+      /^heapscope check FAILED: lruleak\.hwm\.csv: peak memory 24\.7 MB exceeds the limit of 24\.0 MB\./,
+    );
+    expect((await run(['check', csv, '--max-peak', '24000000'])).code).toBe(1);
+    const binary = await run(['check', csv, '--max-peak', '24MiB']);
+    expect(binary.code).toBe(0);
+    expect(binary.stdout).toContain('peak memory 24.7 MB is within the limit of 25.2 MB');
+    const inIec = await run(['check', csv, '--max-peak', '24MB', '--units', 'iec']);
+    expect(inIec.code).toBe(1);
+    expect(inIec.stderr).toContain('peak memory 23.6 MiB exceeds the limit of 22.9 MiB');
+    // A real capture: basic.bin's peak of 52,468,461 B is above 52MB and below 52MiB.
+    expect((await run(['check', BASIC, '--max-peak', '52MB'])).code).toBe(1);
+    expect((await run(['check', BASIC, '--max-peak', '52MiB'])).code).toBe(0);
+  });
+
+  it('refuses a size whose unit could be read either way', async () => {
+    const r = await run(['check', BASIC, '--max-peak', '24M']);
+    expectOneLineError(r);
+    expect(r.stderr).toContain(
+      'ambiguous size: "24M" (write 24MB for 24,000,000 bytes or 24MiB for 25,165,824)',
+    );
+    expectOneLineError(await run(['check', BASIC, '--max-peak', '24 megs']));
   });
 
   it('checks growth over a baseline', async () => {

@@ -5,11 +5,20 @@ import {
   allocationRate,
   brushAreasFor,
   buildTimelineOption,
+  heapExtremes,
+  processSeriesId,
   rangeFromBrushAreas,
   TIMELINE_SERIES,
 } from '../../renderer/charts/timeline';
 import { buildFamilyOption, buildFunctionOption, buildMixOption } from '../../renderer/charts/allocators';
-import { binSide, boundaryCoord, boundaryIndex, buildHistogramOption } from '../../renderer/charts/histogram';
+import {
+  binSide,
+  boundaryCoord,
+  boundaryIndex,
+  buildHistogramOption,
+  histogramLegend,
+  pymallocRecorded,
+} from '../../renderer/charts/histogram';
 
 const palette = PALETTES.dark;
 
@@ -130,6 +139,47 @@ describe('timeline option', () => {
     expect(
       seriesOf(buildTimelineOption(timeline(), { palette, lineSamples: null })).map((x) => x.id),
     ).not.toContain(TIMELINE_SERIES.lineSamples);
+  });
+
+  it('draws the heap as given (no LTTB dropping the peak) and reads its highest and last points back', () => {
+    const o = buildTimelineOption(
+      timeline({ timeMs: [0, 100, 200, 200, 400], heapBytes: [0, 1000, 9000, 4000, 500] }),
+      { palette },
+    );
+    const heap = seriesOf(o).find((x) => x.id === TIMELINE_SERIES.heap)! as AnySeries & { sampling?: string };
+    expect(heap.sampling).toBeUndefined();
+    expect(heapExtremes(o)).toEqual({ max: [200, 9000], end: [400, 500] });
+  });
+
+  it('draws each process of a multi-process capture beside their sum', () => {
+    const o = buildTimelineOption(
+      timeline({
+        processes: [
+          { label: 'pid 1 (parent)', pid: 1, heapBytes: [0, 1000, 3000, 500] },
+          { label: 'pid 2', pid: 2, heapBytes: [null, null, 1000, null] },
+        ],
+      }),
+      { palette },
+    );
+    const s = seriesOf(o);
+    expect(s.find((x) => x.id === processSeriesId(1))?.data).toEqual([
+      [0, null],
+      [100, null],
+      [200, 1000],
+      [400, null],
+    ]);
+    expect(s.find((x) => x.id === TIMELINE_SERIES.heap)?.name).toBe('Heap (sum of 2 processes)');
+    expect((o.legend as { data: string[] }).data).toEqual(
+      expect.arrayContaining(['pid 1 (parent)', 'pid 2', 'RSS (sum)']),
+    );
+  });
+
+  it('gives points at the same time one interval and one rate, whichever carries the bytes', () => {
+    // a peak between memory records is dated by the record after it: two points at 100 ms
+    const a = allocationRate({ timeMs: [0, 100, 100, 200], allocatedBytes: [0, 500, 0, 100] });
+    const b = allocationRate({ timeMs: [0, 100, 100, 200], allocatedBytes: [0, 0, 500, 100] });
+    expect(a).toEqual([0, 5000, 5000, 1000]);
+    expect(b).toEqual(a);
   });
 
   it('carries bytes of a zero-length interval into the next rate', () => {
@@ -258,8 +308,16 @@ describe('size histogram', () => {
     expect((o.xAxis as { data: string[] }).data).toEqual([
       '129 B–256 B',
       '257 B–512 B',
-      '513 B–1.0 KB',
-      '1.0 KB–2.0 KB',
+      '513 B–1.0 kB',
+      '1.0 kB–2.0 kB',
+    ]);
+    // Power-of-two bins read naturally in IEC units, and say so.
+    const iec = buildHistogramOption(pow2Bins, 512, palette, 'iec');
+    expect((iec.xAxis as { data: string[] }).data).toEqual([
+      '129 B–256 B',
+      '257 B–512 B',
+      '513 B–1.0 KiB',
+      '1.0 KiB–2.0 KiB',
     ]);
   });
 
@@ -273,6 +331,43 @@ describe('size histogram', () => {
       palette.large,
     ]);
     expect(bars.markLine?.data).toEqual([expect.objectContaining({ xAxis: 3 })]);
+  });
+
+  it("calls no bin pymalloc's when the capture did not trace pymalloc", () => {
+    const colours = (o: ReturnType<typeof buildHistogramOption>) =>
+      (seriesOf(o)[0].data as { itemStyle: { color: string } }[]).map((d) => d.itemStyle.color);
+    const traced = buildHistogramOption(memrayBins, 512, palette, 'si', true);
+    const untraced = buildHistogramOption(memrayBins, 512, palette, 'si', false);
+    expect(colours(traced)).toContain(palette.small);
+    // every recorded block came from the system allocator: one colour, the system allocator's
+    expect(colours(untraced)).toEqual(memrayBins.map(() => palette.large));
+    const label = (o: ReturnType<typeof buildHistogramOption>) =>
+      (seriesOf(o)[0] as { markLine?: { label?: { formatter?: string } } }).markLine?.label?.formatter;
+    expect(label(traced)).toBe('pymalloc limit 512 B');
+    expect(label(untraced)).toBe('pymalloc limit 512 B (not traced)');
+    const tip = (o: ReturnType<typeof buildHistogramOption>, dataIndex: number) =>
+      (o.tooltip as { formatter: (p: unknown) => string }).formatter({ dataIndex });
+    expect(tip(traced, 0)).toContain('pymalloc-sized');
+    expect(tip(untraced, 0)).toContain('pymalloc was not traced');
+    expect(tip(untraced, 0)).not.toContain('pymalloc-sized');
+
+    expect(histogramLegend(512, true)).toContain("served by pymalloc's arenas");
+    const neutral = histogramLegend(512, false);
+    expect(neutral).not.toContain("served by pymalloc's");
+    expect(neutral).toContain('≤ 512 B');
+    expect(neutral).toContain('pymalloc was not traced in this capture');
+  });
+
+  it('takes pymalloc as recorded from the capture flag or the families, not from the size range', () => {
+    const fam = (family: 'pymalloc' | 'malloc', bytes: number) => ({ family, bytes, count: bytes ? 1 : 0 });
+    // basic.bin: MALLOC/CALLOC/REALLOC/MMAP only, --trace-python-allocators off
+    expect(pymallocRecorded({ byFamily: [fam('malloc', 1000)] }, false)).toBe(false);
+    expect(pymallocRecorded({ byFamily: [fam('malloc', 1000), fam('pymalloc', 0)] }, undefined)).toBe(false);
+    expect(pymallocRecorded({ byFamily: [fam('malloc', 1000)] }, true)).toBe(true);
+    // a snapshot where every pymalloc block was freed still shows pymalloc in the whole run
+    expect(
+      pymallocRecorded({ byFamily: [fam('malloc', 9)], byFamilyAll: [fam('pymalloc', 64)] }, undefined),
+    ).toBe(true);
   });
 
   it('draws no line when every bin is pymalloc-sized (the limit is off the axis)', () => {

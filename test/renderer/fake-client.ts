@@ -2,6 +2,10 @@ import type {
   AllocatorBreakdown,
   CaptureInfo,
   HeapscopeApi,
+  LastSeconds,
+  LastSecondsQuery,
+  GrowthQuery,
+  GrowthResult,
   LineSamples,
   LineSamplesQuery,
   Progress,
@@ -66,6 +70,8 @@ export class FakeClient implements ViewClient {
     diff: [],
     export: [],
     lineSamples: [],
+    lastSeconds: [],
+    growth: [],
   };
   listeners = new Set<(p: Progress) => void>();
   infos = new Map<string, CaptureInfo>();
@@ -188,6 +194,32 @@ export class FakeClient implements ViewClient {
   }
   async diff(): Promise<never> {
     throw new Error('not used');
+  }
+  async growth(q: GrowthQuery): Promise<GrowthResult> {
+    this.calls.growth.push(q);
+    await this.wait('growth', q);
+    return { points: 0, durationMs: 0, sparkTimeMs: [], totalSites: 0, sites: [] };
+  }
+  async lastSeconds(q: LastSecondsQuery): Promise<LastSeconds> {
+    this.calls.lastSeconds.push(q);
+    await this.wait('lastSeconds', q);
+    // The window's length and the limit come back, so a test sees which query was sent.
+    const windowMs = q.windowMs ?? 200;
+    return {
+      fromMs: 2000 - windowMs,
+      toMs: 2000,
+      windowNote: 'the last window',
+      startLabel: 'alive at start',
+      heapAtStartBytes: 100,
+      heapAtEndBytes: 300,
+      heapBytesPerSecond: 200 / (windowMs / 1000),
+      peakHeapBytes: 300,
+      ...(q.limitBytes !== undefined && { limitBytes: q.limitBytes, heapHeadroomBytes: q.limitBytes - 300 }),
+      truncated: true,
+      groupCount: 0,
+      sites: [],
+      findings: [],
+    };
   }
   async export(): Promise<never> {
     throw new Error('not used');

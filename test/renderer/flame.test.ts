@@ -414,10 +414,10 @@ describe('buildFlameOption', () => {
     const opt = buildFlameOption({ tree: tt, visible: vv, orientation: 'icicle', totalValue: 10 });
     const fmt = (opt.tooltip as { formatter: (p: unknown) => string }).formatter;
     const html = fmt({ dataIndex: (opt.series as { data: number[] }[])[0].data.indexOf(1) });
-    expect(html).toContain('&#60;module&#62;');
+    expect(html).toContain('&lt;module&gt;');
     expect(html).not.toContain('<module>');
     expect(html).toContain('100.00%');
-    expect(html).toContain('/src/<module>.py:10'.replace('<', '&#60;').replace('>', '&#62;'));
+    expect(html).toContain('/src/&lt;module&gt;.py:10');
     expect(html).toMatch(/\b1 allocation\b(?!s)/);
   });
 });

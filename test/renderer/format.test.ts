@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatRate, progressStats, baseName, formatTimeAxis } from '../../renderer/src/lib/format';
+import { formatRate, progressStats, baseName } from '../../renderer/src/lib/format';
+import { formatMs } from '../../renderer/charts/format';
 import { shortcutFor } from '../../renderer/src/composables/shortcuts';
 import { errorMessage } from '../../renderer/src/lib/errors';
 import { HeapscopeError } from '@shared/api-error';
@@ -34,8 +35,8 @@ describe('progress numbers', () => {
   it('formats rates, times and names compactly', () => {
     expect(formatRate(2_500_000, 'records')).toBe('2.5 M records/s');
     expect(formatRate(1500, 'records')).toBe('1.5 k records/s');
-    expect(formatTimeAxis(250)).toBe('250 ms');
-    expect(formatTimeAxis(2500)).toBe('2.5 s');
+    expect(formatMs(250)).toBe('250 ms');
+    expect(formatMs(2500)).toBe('2.5 s');
     expect(baseName('/srv/app/basic.py')).toBe('basic.py');
     expect(baseName('C:\\\\x\\\\y.py')).toBe('y.py');
   });

@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { createPinia, setActivePinia } from 'pinia';
 import { nextTick } from 'vue';
 import { HeapscopeError } from '@shared/api-error';
@@ -6,7 +6,7 @@ import { setClient } from '../../renderer/src/client';
 import { useCapturesStore } from '../../renderer/src/stores/captures';
 import { useViewStore } from '../../renderer/src/stores/view';
 import { useSummaryStore } from '../../renderer/src/stores/summary';
-import { useTimelineStore } from '../../renderer/src/stores/timeline';
+import { TIMELINE_POINTS, useTimelineStore } from '../../renderer/src/stores/timeline';
 import { useAllocatorsStore } from '../../renderer/src/stores/allocators';
 import { useTableStore } from '../../renderer/src/stores/table';
 import { useSettingsStore } from '../../renderer/src/stores/settings';
@@ -112,7 +112,7 @@ describe('captures store', () => {
     expect(useSummaryStore().query).toBeNull();
     await opening;
     expect(captures.status('c1')).toBe('ready');
-    expect(useSummaryStore().query).toEqual({ captureId: 'c1' });
+    expect(useSummaryStore().query).toEqual({ captureId: 'c1', units: 'si' });
   });
 
   it('reports an engine error as a sentence on the pending open', async () => {
@@ -175,7 +175,7 @@ describe('query stores', () => {
     const { captures } = await openOne();
     const timeline = useTimelineStore();
     await timeline.load();
-    expect(client.calls.timeline).toEqual([{ captureId: 'c1', maxPoints: 1500 }]);
+    expect(client.calls.timeline).toEqual([{ captureId: 'c1', maxPoints: TIMELINE_POINTS }]);
     captures.captures = captures.captures.map((c) => ({
       ...c,
       capabilities: { ...c.capabilities, timeline: false },
@@ -278,6 +278,40 @@ describe('table store', () => {
 });
 
 describe('settings store', () => {
+  it('switches size units, remembers the choice, and asks for the findings in them', async () => {
+    const stored = new Map<string, string>();
+    vi.stubGlobal('localStorage', {
+      getItem: (k: string) => stored.get(k) ?? null,
+      setItem: (k: string, v: string) => void stored.set(k, v),
+    });
+    try {
+      const settings = useSettingsStore();
+      expect(settings.units).toBe('si');
+      await openOne();
+      const summary = useSummaryStore();
+      await summary.load();
+      expect(client.calls.summary.at(-1)).toMatchObject({ units: 'si' });
+      client.delays.summary = () => 20;
+      settings.toggleUnits();
+      await nextTick();
+      expect(stored.get('heapscope.units')).toBe(JSON.stringify('iec'));
+      const reload = summary.load();
+      // The numbers stay on screen while the findings are worded again.
+      expect(summary.summary?.peakBytes).toBe(5000);
+      await reload;
+      expect(client.calls.summary.at(-1)).toMatchObject({ captureId: 'c1', units: 'iec' });
+      expect(summary.summary).not.toBeNull();
+      // A new session starts with the remembered choice; anything else stored falls back to SI.
+      setActivePinia(createPinia());
+      expect(useSettingsStore().units).toBe('iec');
+      stored.set('heapscope.units', JSON.stringify('binary'));
+      setActivePinia(createPinia());
+      expect(useSettingsStore().units).toBe('si');
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
   it('toggles the theme and lists a shortcut for every tab', () => {
     const settings = useSettingsStore();
     const before = settings.theme;

@@ -3,12 +3,14 @@ import { basename, dirname, join } from 'node:path';
 import type { CaptureInfo, ThreadInfo } from '../../../shared/api';
 import { InputError, type CaptureLoader, type LoadOptions } from '../../model/capture-model';
 import { MemrayModel } from '../../model/memray/model';
+import { MemrayMultiProcessModel } from '../../model/memray/multi';
+import { TEMPORARY_THRESHOLDS } from '../../model/memray/temporary';
 import { PYTHON_ALLOCATOR_NAMES, pythonVersionString, type MemrayHeader } from './header';
 import { MemrayRecordParser } from './records';
 import { streamFile } from './stream';
+import { createSymbolizer } from '../../symbols/index';
 
 export { MemrayModel } from '../../model/memray/model';
-export { MemrayMultiProcessModel, loadMemrayMultiProcess } from '../../model/memray/multi';
 
 /** `NAME.bin.PID` files beside a capture (memray --follow-fork children). */
 export async function findForkChildren(path: string): Promise<string[]> {
@@ -65,6 +67,8 @@ function headerInfo(
       leaks: true,
       allAllocations: h.fileFormat === 0,
       flamegraph: true,
+      // memray finds temporaries by replaying every record; an aggregated file has none left.
+      ...(h.fileFormat === 0 && { temporaryThresholds: [...TEMPORARY_THRESHOLDS] }),
     },
     truncated: false,
     warnings: [],
@@ -88,6 +92,8 @@ export interface MemrayLoadOptions extends LoadOptions {
   maxBuckets?: number;
   /** Per-key time-index entries kept before buckets merge (default 400 000). */
   entryBudget?: number;
+  /** With detail 'totals': replay v12/v13 in JavaScript, not WebAssembly (tests, benches). */
+  jsTotals?: boolean;
 }
 
 export async function loadMemrayModel(path: string, options: MemrayLoadOptions = {}): Promise<MemrayModel> {
@@ -99,6 +105,7 @@ export async function loadMemrayModel(path: string, options: MemrayLoadOptions =
   });
   parser.decodeOnly = options.decodeOnly === true;
   parser.totalsOnly = options.detail === 'totals';
+  parser.jsTotals = options.jsTotals === true;
   const { stat } = await import('node:fs/promises');
   sizeForHeader = (await stat(path)).size;
   parser.fileBytes = sizeForHeader;
@@ -142,17 +149,44 @@ export async function loadMemrayModel(path: string, options: MemrayLoadOptions =
   info.capabilities.threads = threads.length > 1;
   info.capabilities.timeline = m.tTime.length > 0;
   info.capabilities.ranges = h.fileFormat === 0 && m.bStartHeap.length > 0;
+  info.capabilities.growth = info.capabilities.ranges;
   info.records = parser.records;
   const lastMs = m.tTime.length ? m.tTime.get(m.tTime.length - 1) : 0;
   if (info.durationMs <= 0) info.durationMs = Math.max(0, lastMs);
   const children = await findForkChildren(path);
   if (children.length) info.forkChildren = children;
-  return new MemrayModel(m, info, {
-    headerVersion: h.version,
-    pythonVersion: pythonVersionString(h.pythonVersionHex),
-    mainTid: h.mainTid,
-    skippedFramesOnMainTid: h.skippedFramesOnMainTid,
-    startTime: h.startTime,
-    durationMs: info.durationMs,
-  });
+  return new MemrayModel(
+    m,
+    info,
+    {
+      headerVersion: h.version,
+      pythonVersion: pythonVersionString(h.pythonVersionHex),
+      mainTid: h.mainTid,
+      skippedFramesOnMainTid: h.skippedFramesOnMainTid,
+      startTime: h.startTime,
+      durationMs: info.durationMs,
+    },
+    options.symbolizer ?? createSymbolizer(),
+  );
+}
+
+/**
+ * Opens a parent capture and its fork children (`NAME.bin.PID`) as one multi-process capture.
+ * Each file streams through the same loader; progress covers all files in order.
+ */
+export async function loadMemrayMultiProcess(
+  parentPath: string,
+  childPaths: string[],
+  options: LoadOptions = {},
+): Promise<MemrayMultiProcessModel> {
+  const models: MemrayModel[] = [];
+  for (const path of [parentPath, ...childPaths]) {
+    models.push(
+      await loadMemrayModel(path, {
+        ...options,
+        onHeader: models.length === 0 ? options.onHeader : undefined,
+      }),
+    );
+  }
+  return new MemrayMultiProcessModel(models);
 }

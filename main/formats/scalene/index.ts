@@ -1,6 +1,6 @@
 /**
  * Scalene JSON profiles (`scalene run -o FILE.json`), streamed: see
- * ../shared/docs/scalene-format.md for the format and ./profile.ts for how it is normalised.
+ * docs/formats/scalene-format.md for the format and ./profile.ts for how it is normalised.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';

@@ -16,6 +16,7 @@ import { UnsupportedQuery, type CaptureModel, type StatsOptions } from '../../mo
 import { FrameTable } from '../../model/frame-table';
 import { SnapshotBuilder, type Snapshot } from '../../model/snapshot';
 import { StackTrie } from '../../model/stack-trie';
+import { formatBytes, type UnitSystem } from '../../../shared/units';
 import { MIB, mbToBytes, type ScaleneLine, type ScaleneProfile } from './profile';
 
 /** Allocator indices in every Scalene snapshot (`Snapshot.allocators`). */
@@ -333,7 +334,8 @@ export class ScaleneModel implements CaptureModel {
     return best.mb === -Infinity ? { timeMs: 0, mb: 0 } : best;
   }
 
-  findings(): Finding[] {
+  /** Sizes from Scalene's MB (which are MiB), written in `units` with that system's labels. */
+  findings(units?: UnitSystem): Finding[] {
     const p = this.profile;
     const out: Finding[] = [];
     if (!p.memory) {
@@ -347,7 +349,7 @@ export class ScaleneModel implements CaptureModel {
         code: 'scalene-leak',
         text:
           `Possible leak at ${this.displayLocation(leak.file, leak.line)} (Scalene's hint): ` +
-          `likelihood ${Math.round(leak.likelihood * 100)}%, velocity ${(leak.velocityBytesPerSec / MIB).toFixed(2)} MB/s` +
+          `likelihood ${Math.round(leak.likelihood * 100)}%, velocity ${formatBytes(leak.velocityBytesPerSec, units)}/s` +
           (source ? ` — ${source}` : ''),
       });
     }
@@ -364,20 +366,20 @@ export class ScaleneModel implements CaptureModel {
       out.push({
         severity: 'info',
         code: 'scalene-peak-line',
-        text: `The allocation at ${this.displayLocation(p.maxFootprintFile, p.maxFootprintLine)} set the peak footprint of ${p.maxFootprintMb.toFixed(1)} MB.`,
+        text: `The allocation at ${this.displayLocation(p.maxFootprintFile, p.maxFootprintLine)} set the peak footprint of ${formatBytes(mbToBytes(p.maxFootprintMb), units)}.`,
       });
     }
     if (p.nativeAllocationsMb > 0) {
       out.push({
         severity: 'info',
         code: 'scalene-native-threads',
-        text: `${p.nativeAllocationsMb.toFixed(1)} MB were allocated by threads with no Python frame; Scalene attributes them to no line.`,
+        text: `${formatBytes(mbToBytes(p.nativeAllocationsMb), units)} were allocated by threads with no Python frame; Scalene attributes them to no line.`,
       });
     }
     return out;
   }
 
-  summary(): ReturnType<CaptureModel['summary']> {
+  summary(_range?: unknown, units?: UnitSystem): ReturnType<CaptureModel['summary']> {
     const p = this.profile;
     const lines = this.memoryLines();
     const last = p.samples.length > 0 ? mbToBytes(p.samples[p.samples.length - 1][1]) : undefined;
@@ -394,7 +396,7 @@ export class ScaleneModel implements CaptureModel {
       topSites: this.lineTable()
         .filter((r) => r.bytes > 0)
         .slice(0, 10),
-      findings: this.findings(),
+      findings: this.findings(units),
     };
   }
 
@@ -460,9 +462,7 @@ export class ScaleneModel implements CaptureModel {
       "Scalene's split: each line's bytes allocated through Python's allocator (PyMem/PyObject) vs native malloc, from n_python_fraction.",
     ];
     if (nativeThreads > 0)
-      notes.push(
-        `${(nativeThreads / MIB).toFixed(1)} MB from threads without a Python frame count as native.`,
-      );
+      notes.push(`${formatBytes(nativeThreads)} from threads without a Python frame count as native.`);
     if (!hasCopies && this.profile.memory) {
       notes.push('No copy volume: Scalene 2.3 samples copies only with --no-stacks on Linux.');
     }

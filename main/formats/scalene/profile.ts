@@ -1,6 +1,6 @@
 /**
  * Scalene's JSON profile, normalised: every key optional (the format grew from 2021 to 2026),
- * numbers defaulted to 0, arrays to [], unknown keys ignored. See ../shared/docs/scalene-format.md.
+ * numbers defaulted to 0, arrays to [], unknown keys ignored. See docs/formats/scalene-format.md.
  */
 import { basename } from 'node:path';
 import { InputError } from '../../model/capture-model';
@@ -188,6 +188,26 @@ function parseStacks(v: unknown): ScaleneStack[] {
   return out;
 }
 
+/**
+ * A line's function from the file's `functions` entries alone (name and `def` line), for profiles
+ * whose line records carry no function range: the last function defined at or above the line.
+ * Code written at column 0 below the functions (`if __name__ == "__main__":`, decorators) is module
+ * level, and so is everything above the first `def`. Without end lines, an indented line of a
+ * module-level block after the last function still goes to that function: the profile does not say.
+ */
+export function functionAtDefLine(defs: readonly [number, string][], lineno: number, text: string): string {
+  let name = '<module>';
+  let defLine = 0;
+  for (const [def, fn] of defs) {
+    if (def > lineno) break;
+    [name, defLine] = [fn, def];
+  }
+  // A line at column 0 is outside every function, unless it is a listed function's own `def`.
+  const atColumnZero = text.length > 0 && !/^\s/.test(text);
+  if (atColumnZero && defLine !== lineno) return '<module>';
+  return name;
+}
+
 function parseFile(path: string, raw: Json): ScaleneFile {
   const functionsByLine = new Map<number, string>();
   if (Array.isArray(raw.functions)) {
@@ -198,15 +218,22 @@ function parseFile(path: string, raw: Json): ScaleneFile {
   }
   const lines: ScaleneLine[] = [];
   const rawLines = Array.isArray(raw.lines) ? raw.lines : [];
+  // Scalene 2.1+ gives each line its function's range; older files (1.5.x) only name functions.
+  const hasRanges = rawLines.some((l) => isObject(l) && 'start_function_line' in l);
+  const defs = [...functionsByLine].sort((a, b) => a[0] - b[0]);
   for (let i = 0; i < rawLines.length; i++) {
     const l: unknown = rawLines[i];
     if (!isObject(l)) continue;
     const startFunction = num(l.start_function_line);
+    const lineno = num(l.lineno, i + 1);
+    const text = unescapeSourceLine(optStr(l.line) ?? '').replace(/\r?\n$/, '');
     lines.push({
       file: path,
-      lineno: num(l.lineno, i + 1),
-      text: unescapeSourceLine(optStr(l.line) ?? '').replace(/\r?\n$/, ''),
-      functionName: (startFunction > 0 ? functionsByLine.get(startFunction) : undefined) ?? '<module>',
+      lineno,
+      text,
+      functionName: hasRanges
+        ? ((startFunction > 0 ? functionsByLine.get(startFunction) : undefined) ?? '<module>')
+        : functionAtDefLine(defs, lineno, text),
       mallocMb: num(l.n_malloc_mb),
       mallocs: num(l.n_mallocs),
       avgMb: num(l.n_avg_mb),

@@ -255,7 +255,7 @@ describe('--no-stacks profiles', () => {
       const model = await load(file);
       expect(scaleneLineTable(model).length).toBeGreaterThan(0);
       expect(model.cpuStacks()).toBeUndefined();
-      // Scalene 2.3.0 still writes memory_stacks with --no-stacks (scalene-format.md §6.4).
+      // Scalene 2.3.0 still writes memory_stacks with --no-stacks (docs/formats/scalene-format.md §6.4).
       expect(model.info().capabilities.flamegraph).toBe((raw(file).memory_stacks ?? []).length > 0);
     });
 

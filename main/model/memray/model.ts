@@ -4,6 +4,7 @@ import type {
   AllocatorFamily,
   CaptureInfo,
   SizeBin,
+  TemporaryTotals,
   SnapshotSpec,
   StackFilter,
   Summary,
@@ -15,7 +16,11 @@ import { FrameTable } from '../frame-table';
 import { SnapshotBuilder, type Snapshot } from '../snapshot';
 import { StackTrie } from '../stack-trie';
 import { MemrayTotalsBuilder } from './totals-builder';
-import { elfSymbols, symbolAt, type ElfSymbols } from '../../formats/memray/elf';
+import { downsampleTimeline } from '../../query/timeline-lod';
+import type { GrowthSeries } from '../../query/growth';
+import { temporaryLabel } from '../../../shared/snapshot-label';
+import { DEFAULT_TEMPORARY_THRESHOLD, TEMPORARY_THRESHOLDS, thresholdClass } from './temporary';
+import { offsetLabel, type NativeObject, type Symbolizer } from '../symbolizer';
 import {
   A_MMAP,
   ALLOCATOR_NAMES,
@@ -63,6 +68,8 @@ export class MemrayModel implements CaptureModel {
     readonly b: MemrayIndexBuilder,
     private readonly captureInfo: CaptureInfo,
     readonly meta: MemrayModelMeta,
+    /** Names native frames (main/symbols); without one they stay `libfoo.so+0x1a2b`. */
+    private readonly symbolizer?: Symbolizer,
   ) {}
 
   info(): CaptureInfo {
@@ -102,7 +109,14 @@ export class MemrayModel implements CaptureModel {
   pythonFrames(node: number, slot: number, trim = true): number[] {
     const b = this.b;
     const out: number[] = [];
-    for (let n = node; n > 0; n = b.nodeParent[n]) out.push(b.nodeFrame[n]);
+    // The reader only accepts parents defined before their child, so every walk ends at the
+    // root; the step bound keeps a model built some other way from looping.
+    for (
+      let n = node, steps = 0;
+      n > 0 && n < b.nodeCount && steps < b.nodeCount;
+      n = b.nodeParent[n], steps++
+    )
+      out.push(b.nodeFrame[n]);
     if (trim && b.threadTid[slot] === this.meta.mainTid) {
       const keep = Math.max(out.length - this.meta.skippedFramesOnMainTid, 0);
       out.length = keep;
@@ -113,54 +127,45 @@ export class MemrayModel implements CaptureModel {
   /** Native (ip) nodes of a native stack id, innermost first. */
   nativeIps(nat: number): number[] {
     const out: number[] = [];
-    for (let n = nat, guard = 0; n > 0 && guard < 4096; n = this.b.natParent[n], guard++)
-      out.push(this.b.natIp[n]);
+    const b = this.b;
+    for (let n = nat, guard = 0; n > 0 && n < b.natCount && guard < 4096; n = b.natParent[n], guard++)
+      out.push(b.natIp[n]);
     return out;
   }
 
   /**
-   * A native frame's label: the function from the library's ELF symbols when that library exists
-   * here with the very segments the capture recorded, else `libfoo.so+0x1a2b` (offset from the
-   * load address); `0x…` when no mapping contains the ip.
+   * A native frame's label: the function the symbolizer finds for the object mapped at `ip` (it
+   * checks that its copy of the object is the one the capture recorded), else
+   * `libfoo.so+0x1a2b` (offset from the load address); `0x…` when no mapping contains the ip.
    */
   nativeLabel(gen: number, ip: number): { name: string; file: string } {
     const segs = this.b.generations[gen] ?? [];
     for (const s of segs) {
       if (ip >= s.start && ip < s.end) {
         const offset = ip - s.loadAddr;
-        const elf = this.symbolsFor(gen, s.file);
-        // memray symbolizes ip - 1: a return address points just past the call
-        const sym = elf ? symbolAt(elf, offset - 1) : undefined;
-        if (sym) return { name: sym, file: s.file };
-        const base = s.file.slice(s.file.lastIndexOf('/') + 1) || s.file;
-        return { name: `${base}+0x${offset.toString(16)}`, file: s.file };
+        const name = this.symbolizer
+          ? this.symbolizer.nativeName(this.nativeObject(gen, s.file, s.loadAddr), offset)
+          : offsetLabel(s.file, offset);
+        return { name, file: s.file };
       }
     }
     return { name: `0x${ip.toString(16)}`, file: '<unknown>' };
   }
 
-  private readonly elfVerdict = new Map<string, ElfSymbols | null>();
+  private readonly nativeObjects = new Map<string, NativeObject>();
 
-  /** The library's symbols, if its PT_LOAD segments equal what the capture recorded for it. */
-  private symbolsFor(gen: number, file: string): ElfSymbols | null {
-    const k = `${gen}\0${file}`;
-    let v = this.elfVerdict.get(k);
-    if (v !== undefined) return v;
-    v = null;
-    if (file.startsWith('/')) {
-      const elf = elfSymbols(file);
-      if (elf && elf.start.length > 0) {
-        const recorded = (this.b.generations[gen] ?? [])
-          .filter((s) => s.file === file)
-          .map((s) => [s.start - s.loadAddr, s.end - s.start]);
-        const same =
-          recorded.length === elf.loads.length &&
-          recorded.every(([va, sz], i) => va === elf.loads[i][0] && sz === elf.loads[i][1]);
-        if (same) v = elf;
-      }
+  /** The object mapped at `loadAddr` in generation `gen`, with every segment recorded for it. */
+  private nativeObject(gen: number, file: string, loadAddr: number): NativeObject {
+    const k = `${gen}\0${loadAddr}\0${file}`;
+    let o = this.nativeObjects.get(k);
+    if (!o) {
+      const segments = (this.b.generations[gen] ?? [])
+        .filter((s) => s.file === file && s.loadAddr === loadAddr)
+        .map((s) => [s.start - s.loadAddr, s.end - s.start] as const);
+      o = { path: file, segments };
+      this.nativeObjects.set(k, o);
     }
-    this.elfVerdict.set(k, v);
-    return v;
+    return o;
   }
 
   private nativeFrameId(gen: number, ip: number): number {
@@ -273,7 +278,8 @@ export class MemrayModel implements CaptureModel {
         return {
           count: b.peakCount.subarray(0, n),
           bytes: b.peakBytes.subarray(0, n),
-          label: `peak (${fmtBytes(this.peakBytes())})`,
+          // No size in the label: every view shows the snapshot's total beside it, in the user's units.
+          label: 'peak',
         };
       case 'leaks':
         return {
@@ -293,7 +299,11 @@ export class MemrayModel implements CaptureModel {
         this.requireTime('a snapshot at a moment');
         const bk = this.bucketAt(spec.timeMs);
         const v = this.liveAtBucketStart(bk + 1 <= this.bucketCount ? bk + 1 : bk);
-        return { ...v, label: `alive at ${(b.bEndTime.get(bk) / 1000).toFixed(3)} s` };
+        // The moment as chosen, in the unit it was chosen in (ms), then the memory record whose
+        // live set answers it.
+        const record = b.bEndTime.get(bk);
+        const asOf = record !== spec.timeMs ? ` (as of the memory record at ${msText(record)})` : '';
+        return { ...v, label: `alive at ${msText(spec.timeMs)}${asOf}` };
       }
       case 'range': {
         this.requireTime('a range snapshot');
@@ -310,7 +320,128 @@ export class MemrayModel implements CaptureModel {
         }
         return { ...live, label: `peak in ${label}` };
       }
+      case 'temporary': {
+        const threshold = this.temporaryThreshold(spec.threshold);
+        return {
+          ...b.temporary.perKey(threshold, n),
+          label: temporaryLabel(threshold),
+        };
+      }
     }
+  }
+
+  /** memray's temporary-allocation threshold N, checked against the ones the index answers. */
+  private temporaryThreshold(n: number | undefined): number {
+    if (this.b.aggregated)
+      throw new UnsupportedQuery(
+        'temporary allocations need an all-allocations memray capture (memray cannot find them in an aggregated file either)',
+      );
+    const threshold = n ?? DEFAULT_TEMPORARY_THRESHOLD;
+    if (thresholdClass(threshold) < 0)
+      throw new UnsupportedQuery(
+        `temporary allocations: threshold ${threshold} is not offered; use one of ${TEMPORARY_THRESHOLDS.join(', ')}`,
+      );
+    return threshold;
+  }
+
+  /** memray's temporary allocations at threshold N: totals and the site with the most of them. */
+  temporaryTotals(n = DEFAULT_TEMPORARY_THRESHOLD): TemporaryTotals | undefined {
+    const b = this.b;
+    if (b.aggregated || this.totalsOnly) return undefined;
+    const v = b.temporary.perKey(this.temporaryThreshold(n), b.keyCount);
+    const count = this.sum(v.count, b.keyCount);
+    const out: TemporaryTotals = { threshold: n, count, bytes: this.sum(v.bytes, b.keyCount) };
+    // the site (innermost Python frame) with the most temporaries; later-seen locations win ties
+    const byLoc = new Map<number, { count: number; bytes: number }>();
+    for (let k = 0; k < b.keyCount; k++) {
+      if (v.count[k] === 0) continue;
+      const py = b.keyPy[k];
+      const loc = py > 0 ? b.frameLoc[b.nodeFrame[py]] : -1;
+      const g = byLoc.get(loc) ?? { count: 0, bytes: 0 };
+      g.count += v.count[k];
+      g.bytes += v.bytes[k];
+      byLoc.set(loc, g);
+    }
+    let best = -2;
+    for (const [loc, g] of byLoc) {
+      const cur = byLoc.get(best);
+      if (!cur || g.count > cur.count || (g.count === cur.count && loc > best)) best = loc;
+    }
+    const top = byLoc.get(best);
+    if (top && best >= 0)
+      out.topSite = {
+        function: b.locFunc[best],
+        file: b.locFile[best],
+        line: b.locLine[best],
+        count: top.count,
+        bytes: top.bytes,
+      };
+    return out;
+  }
+
+  /**
+   * Live bytes per site (innermost Python frame, memray's location) at the end of each time
+   * bucket, for ranking leak suspects by growth (main/query/growth.ts). At most `maxPoints`
+   * points: neighbouring buckets are taken together, sampled at the last one's end.
+   */
+  growthSeries(options: { threads?: number[]; maxPoints?: number } = {}): GrowthSeries | undefined {
+    const b = this.b;
+    const nb = this.bucketCount;
+    if (b.aggregated || nb === 0) return undefined;
+    const threads = options.threads ? new Set(options.threads) : undefined;
+    const siteOfLoc = new Map<number, number>();
+    const locs: number[] = [];
+    const siteOfKey = new Int32Array(b.keyCount);
+    for (let k = 0; k < b.keyCount; k++) {
+      if (threads && !threads.has(b.threadTid[b.keyThr[k]])) {
+        siteOfKey[k] = -1;
+        continue;
+      }
+      const py = b.keyPy[k];
+      const loc = py > 0 ? b.frameLoc[b.nodeFrame[py]] : -1;
+      let s = siteOfLoc.get(loc);
+      if (s === undefined) {
+        s = locs.length;
+        siteOfLoc.set(loc, s);
+        locs.push(loc);
+      }
+      siteOfKey[k] = s;
+    }
+    const sites = locs.length;
+    // sites × points doubles: at most 8 MB, whatever the number of locations
+    const points = Math.max(
+      2,
+      Math.min(nb, options.maxPoints ?? 512, Math.floor(1_000_000 / Math.max(sites, 1))),
+    );
+    const live = new Float64Array(sites);
+    const matrix = new Float64Array(sites * points);
+    const timeMs: number[] = [];
+    let bk = 0;
+    for (let g = 0; g < points; g++) {
+      const end = Math.floor(((g + 1) * nb) / points);
+      for (; bk < end; bk++) {
+        for (let e = b.bEntOff[bk]; e < b.bEntOff[bk + 1]; e++) {
+          const s = siteOfKey[b.eKey[e]];
+          if (s >= 0) live[s] += b.eDeltaB[e];
+        }
+      }
+      if (end === 0) continue;
+      const t = b.bEndTime.get(end - 1);
+      // the bucket finish() closes ends at the last memory record's time: one moment, one point
+      if (timeMs.length === 0 || t > timeMs[timeMs.length - 1]) timeMs.push(t);
+      const col = timeMs.length - 1;
+      for (let s = 0; s < sites; s++) matrix[s * points + col] = live[s];
+    }
+    return {
+      timeMs,
+      durationMs: this.endTimeMs(),
+      sites: locs.map((loc, s) => ({
+        function: loc < 0 ? '<stack trace unavailable>' : b.locFunc[loc],
+        file: loc < 0 ? '' : b.locFile[loc],
+        line: loc < 0 ? 0 : b.locLine[loc],
+        live: matrix.subarray(s * points, s * points + timeMs.length),
+      })),
+    };
   }
 
   private allocatedIn(b1: number, b2: number): { count: Float64Array; bytes: Float64Array } {
@@ -421,6 +552,34 @@ export class MemrayModel implements CaptureModel {
     return b.lastTimeMs;
   }
 
+  /**
+   * RSS and heap as memory record `f` measured them, one moment for both (the heap after every
+   * record before it, the RSS the record carries); nothing when there is no such record.
+   */
+  private atMemoryRecord(f: number): Pick<Summary, 'rssAtEndBytes' | 'heapAtEndBytes' | 'atEndTimeMs'> {
+    const b = this.b;
+    if (f < 0 || f >= b.tTime.length) return {};
+    return { rssAtEndBytes: b.tRss.get(f), heapAtEndBytes: b.tHeap.get(f), atEndTimeMs: b.tTime.get(f) };
+  }
+
+  /** `atMemoryRecord` of the last memory record at or before `t` (ms from start). */
+  atOrBefore(t: number): Pick<Summary, 'rssAtEndBytes' | 'heapAtEndBytes' | 'atEndTimeMs'> {
+    const time = this.b.tTime.view();
+    let lo = 0;
+    let hi = time.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (time[mid] <= t) lo = mid + 1;
+      else hi = mid;
+    }
+    return this.atMemoryRecord(lo - 1);
+  }
+
+  /** The memory record that closes time bucket `bk` (the last one for the bucket after it). */
+  private lastRecordOf(bk: number): number {
+    return Math.min(((bk + 1) << this.b.bucketShift) - 1, this.b.tTime.length - 1);
+  }
+
   private sum(a: Float64Array, n: number): number {
     let s = 0;
     for (let i = 0; i < n; i++) s += a[i];
@@ -430,13 +589,7 @@ export class MemrayModel implements CaptureModel {
   summary(range?: { fromMs: number; toMs: number }) {
     const b = this.b;
     const n = b.keyCount;
-    const rss = b.tRss.view();
-    const heap = b.tHeap.view();
-    const base = {
-      info: this.captureInfo,
-      rssAtEndBytes: rss.length ? rss[rss.length - 1] : undefined,
-      heapAtEndBytes: b.aggregated ? (heap.length ? heap[heap.length - 1] : undefined) : b.current,
-    };
+    const base = { info: this.captureInfo, ...this.atMemoryRecord(b.tTime.length - 1) };
     if (range) {
       this.requireTime('a range summary');
       const [b1, b2] = this.rangeBuckets(range.fromMs, range.toMs);
@@ -451,7 +604,7 @@ export class MemrayModel implements CaptureModel {
         totalBytesAllocated: this.sum(alloc.bytes, n),
         leakedBytes: this.sum(surv.bytes, n),
         leakedCount: this.sum(surv.count, n),
-        heapAtEndBytes: b.bEndHeap.get(b2),
+        ...this.atMemoryRecord(this.lastRecordOf(b2)),
       };
     }
     return {
@@ -462,20 +615,46 @@ export class MemrayModel implements CaptureModel {
       totalBytesAllocated: b.aggregated ? 0 : b.totalBytes,
       leakedBytes: this.sum(b.liveBytes, n),
       leakedCount: this.sum(b.liveCount, n),
+      ...(this.captureInfo.capabilities.temporaryThresholds && { temporary: this.temporaryTotals() }),
     } satisfies Omit<Summary, 'topSites' | 'findings'>;
   }
 
-  timeline(maxPoints: number): Timeline | undefined {
+  /**
+   * When tracking stopped, ms from the start: the header's end time, or for a capture cut short
+   * (killed, fork child; its header end time is not the real one) the last memory record.
+   */
+  endTimeMs(): number {
+    return Math.max(this.meta.durationMs, this.b.lastTimeMs);
+  }
+
+  /**
+   * The heap line at full resolution. One point per memory record (heap and RSS sampled
+   * together), plus what happens between them: each time bucket's own peak (bPeakHeap, reached
+   * by an allocation record after memory record v-1 and at or before record v) as a point at
+   * record v's time just before it, like `peakTimeMs()` dates the peak; and a last point, the
+   * heap when tracking stopped, at the capture's end. `peakAt` / `endAt` index the peak point
+   * (value `peakBytes()`, time `peakTimeMs()`) and the end point. Inserted points carry no RSS
+   * (it was not measured then) and no allocations: those stay on the memory record that closes
+   * their interval (records after the last memory record go to the end point).
+   */
+  timelineSeries(
+    temporaryThreshold?: number,
+  ): { timeline: Timeline; peakAt: number; endAt: number } | undefined {
     const b = this.b;
     const n = b.tTime.length;
     if (n === 0) return undefined;
+    // temporaries found per memory-record interval (at their free), threshold N
+    const tmpN = temporaryThreshold === undefined ? undefined : this.temporaryThreshold(temporaryThreshold);
+    const tmpSrc = tmpN === undefined ? undefined : b.temporary.intervalCounts(tmpN);
+    const tmp = tmpSrc ? ([] as number[]) : undefined;
     const time = b.tTime.view();
     const heap = b.tHeap.view();
     const rss = b.tRss.view();
     const ac = b.tAllocCount.view();
     const ab = b.tAllocBytes.view();
-    const per = Math.max(1, Math.ceil(n / Math.max(1, maxPoints)));
-    const out: Timeline = {
+    const famSrc = b.aggregated ? undefined : b.tFam.map((f) => f.view());
+    const between = this.peaksBetweenRecords();
+    const t: Timeline = {
       timeMs: [],
       heapBytes: [],
       rssBytes: [],
@@ -484,34 +663,123 @@ export class MemrayModel implements CaptureModel {
       peak: { timeMs: this.peakTimeMs(), bytes: this.peakBytes() },
       durationMs: this.meta.durationMs,
     };
-    const fam = b.aggregated
-      ? undefined
-      : FAMILIES.map((f, i) => ({ family: f, src: b.tFam[i].view(), bytes: [] as number[] }));
-    for (let s = 0; s < n; s += per) {
-      const e = Math.min(n, s + per);
-      // keep the sample with the highest heap in each pixel bucket so the peak survives
-      let best = s;
-      let sumC = 0;
-      let sumB = 0;
-      for (let i = s; i < e; i++) {
-        if (heap[i] >= heap[best]) best = i;
-        sumC += ac[i];
-        sumB += ab[i];
-      }
-      out.timeMs.push(time[best]);
-      out.heapBytes.push(heap[best]);
-      out.rssBytes.push(rss[best]);
-      out.allocatedBytes.push(sumB);
-      out.allocationCount.push(sumC);
-      if (fam) for (const f of fam) f.bytes.push(f.src[best]);
+    const fam = famSrc ? FAMILIES.map(() => [] as number[]) : undefined;
+    let peakAt = -1;
+    const push = (ms: number, h: number, r: number | null, c: number, by: number, f?: ArrayLike<number>) => {
+      t.timeMs.push(ms);
+      t.heapBytes.push(h);
+      t.rssBytes.push(r);
+      t.allocationCount.push(c);
+      t.allocatedBytes.push(by);
+      tmp?.push(0);
+      if (fam) fam.forEach((col, i) => col.push(f ? f[i] : 0));
+      if (h === t.peak.bytes && ms === t.peak.timeMs) peakAt = t.timeMs.length - 1;
+    };
+    const insertBetween = (v: number, ms: number) => {
+      const x = between.get(v);
+      if (x && !(v < n && heap[v] === x.heap)) push(ms, x.heap, null, 0, 0, x.families);
+    };
+    let counted = 0;
+    let countedBytes = 0;
+    for (let v = 0; v < n; v++) {
+      insertBetween(v, time[v]);
+      push(
+        time[v],
+        heap[v],
+        rss[v],
+        ac[v],
+        ab[v],
+        famSrc?.map((col) => col[v]),
+      );
+      counted += ac[v];
+      countedBytes += ab[v];
+      if (tmp && tmpSrc) tmp[tmp.length - 1] = tmpSrc[v];
     }
+    insertBetween(n, b.lastTimeMs);
+    const endMs = this.endTimeMs();
+    const endHeap = b.aggregated ? this.sum(b.liveBytes, b.keyCount) : b.current;
+    const restC = b.aggregated ? 0 : b.totalAllocations - counted;
+    const restB = b.aggregated ? 0 : b.totalBytes - countedBytes;
+    const last = t.timeMs.length - 1;
+    if (t.timeMs[last] === endMs && t.heapBytes[last] === endHeap && restC === 0) {
+      // the last memory record already is the end
+    } else push(endMs, endHeap, null, restC, restB, famSrc ? b.famLive : undefined);
+    if (tmp && tmpN !== undefined) {
+      // temporaries after the last memory record go to the end point, like allocations
+      let rest = 0;
+      for (let c = 0; c <= thresholdClass(tmpN); c++) rest += b.temporary.pending(c);
+      tmp[tmp.length - 1] += rest;
+      t.temporaryCount = tmp;
+      t.temporaryThreshold = tmpN;
+    }
+    t.end = { timeMs: endMs, bytes: endHeap };
+    // An aggregated file's peak (Σ high-water marks) need not equal any MEMORY_SNAPSHOT's heap.
+    if (peakAt < 0) peakAt = this.insertPeakPoint(t, fam);
     if (fam) {
-      out.byFamily = fam
-        .filter((f) => f.bytes.some((x) => x !== 0))
-        .map((f) => ({ family: f.family, bytes: f.bytes }));
+      t.byFamily = FAMILIES.map((family, i) => ({ family, bytes: fam[i] })).filter((f) =>
+        f.bytes.some((x) => x !== 0),
+      );
     }
-    if (this.captureInfo.truncated) out.truncatedAtMs = b.lastTimeMs;
+    if (this.captureInfo.truncated) t.truncatedAtMs = b.lastTimeMs;
+    return { timeline: t, peakAt, endAt: t.timeMs.length - 1 };
+  }
+
+  /**
+   * Puts the peak point into a series that lacks it: after the last point at or before its time,
+   * before the end point (which stays last). Families repeat the previous point's.
+   */
+  private insertPeakPoint(t: Timeline, fam: number[][] | undefined): number {
+    let at = 0;
+    while (at < t.timeMs.length - 1 && t.timeMs[at] <= t.peak.timeMs) at++;
+    t.timeMs.splice(at, 0, t.peak.timeMs);
+    t.heapBytes.splice(at, 0, t.peak.bytes);
+    t.rssBytes.splice(at, 0, null);
+    t.allocatedBytes.splice(at, 0, 0);
+    t.allocationCount.splice(at, 0, 0);
+    t.temporaryCount?.splice(at, 0, 0);
+    fam?.forEach((col) => col.splice(at, 0, col[Math.max(0, at - 1)]));
+    return at;
+  }
+
+  /**
+   * The heap's high points between memory records, by fine interval v (after memory record v-1,
+   * at or before record v; v = n after the last one): every time bucket's peak that an
+   * allocation record reached, with the live bytes per allocator family then. The capture's peak
+   * is among them (its bucket's peak); it is set from the peak snapshot to be exact whatever the
+   * bucket width.
+   */
+  private peaksBetweenRecords(): Map<number, { heap: number; families?: number[] }> {
+    const b = this.b;
+    const out = new Map<number, { heap: number; families?: number[] }>();
+    if (b.aggregated) return out;
+    const nb = this.bucketCount;
+    const peaks = b.bPeakHeap.view();
+    const where = b.bPeakFine.view();
+    // live bytes per family at each bucket's start, carried forward through the deltas
+    const famStart = new Float64Array(FAMILIES.length);
+    for (let bk = 0; bk < nb; bk++) {
+      const v = where[bk];
+      if (v >= 0) {
+        const families = Array.from(famStart);
+        for (let e = b.bEntOff[bk]; e < b.bEntOff[bk + 1]; e++) families[b.keyFam[b.eKey[e]]] += b.ePeakB[e];
+        out.set(v, { heap: peaks[bk], families });
+      }
+      for (let e = b.bEntOff[bk]; e < b.bEntOff[bk + 1]; e++) famStart[b.keyFam[b.eKey[e]]] += b.eDeltaB[e];
+    }
+    if (b.peakIndex >= 0) {
+      const families = new Array<number>(FAMILIES.length).fill(0);
+      for (let k = 0; k < b.keyCount; k++) families[b.keyFam[k]] += b.peakBytes[k];
+      out.set(b.peakFine, { heap: b.peak, families });
+    }
     return out;
+  }
+
+  timeline(maxPoints: number, options: { temporaryThreshold?: number } = {}): Timeline | undefined {
+    const tmp = this.captureInfo.capabilities.temporaryThresholds && !this.b.aggregated;
+    const s = this.timelineSeries(
+      tmp ? (options.temporaryThreshold ?? DEFAULT_TEMPORARY_THRESHOLD) : undefined,
+    );
+    return s && downsampleTimeline(s.timeline, maxPoints, [s.peakAt, s.endAt]);
   }
 
   allocators(spec: SnapshotSpec, filter?: StackFilter): AllocatorBreakdown {
@@ -565,40 +833,12 @@ export class MemrayModel implements CaptureModel {
     };
   }
 
-  /** memray stats' 10 log-scale bins (§13.8) over every non-deallocation record. */
+  /**
+   * memray stats' 10 log-scale bins (docs/formats/memray-format.md §13.8) over every
+   * non-deallocation record.
+   */
   histogram(): MemraySizeBin[] {
-    const b = this.b;
-    if (b.aggregated) return [];
-    let minNz = Infinity;
-    let max = -1;
-    for (let s = 0; s < 65536; s++) {
-      if (b.smallSizes[s] === 0) continue;
-      if (s > 0 && s < minNz) minNz = s;
-      if (s > max) max = s;
-    }
-    for (const s of b.largeSizes.keys()) {
-      if (s < minNz) minNz = s;
-      if (s > max) max = s;
-    }
-    if (max <= 0 || minNz === Infinity) return [];
-    let low = Math.log(minNz);
-    const high = Math.log(max);
-    if (low === high) low = low / 2;
-    const step = (high - low) / 10;
-    const bounds: number[] = [];
-    for (let i = 0; i < 10; i++) bounds.push(Math.trunc(Math.exp(low + step * (i + 1))));
-    const counts = new Array<number>(10).fill(0);
-    const add = (s: number, c: number) => {
-      const bin = s === 0 ? 0 : Math.min(Math.floor((Math.log(s) - low) / step), 9);
-      counts[Math.max(0, bin)] += c;
-    };
-    for (let s = 0; s < 65536; s++) if (b.smallSizes[s] > 0) add(s, b.smallSizes[s]);
-    for (const [s, c] of b.largeSizes) add(s, c);
-    return counts.map((count, i) => ({
-      minBytes: i === 0 ? 0 : bounds[i - 1],
-      maxBytes: i === 9 ? bounds[9] : bounds[i] - 1,
-      count,
-    }));
+    return this.b.aggregated ? [] : memraySizeHistogram([this.b]);
   }
 
   /** memray stats' top locations: innermost Python frame, ties to the later-seen location. */
@@ -842,9 +1082,56 @@ export class MemrayModel implements CaptureModel {
   }
 }
 
-function fmtBytes(n: number): string {
-  if (n >= 1 << 30) return `${(n / (1 << 30)).toFixed(2)} GiB`;
-  if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(2)} MiB`;
-  if (n >= 1 << 10) return `${(n / (1 << 10)).toFixed(1)} KiB`;
-  return `${n} B`;
+/** A time in ms as typed (`--from 120.5` → "120.5 ms"), to the µs. */
+function msText(ms: number): string {
+  return `${Number(ms.toFixed(3))} ms`;
+}
+
+/** Allocation sizes counted by size: below 65536 by index, larger ones in a map. */
+export interface SizeCounts {
+  smallSizes: ArrayLike<number>;
+  largeSizes: Map<number, number>;
+}
+
+/**
+ * memray stats' 10 log-scale bins (docs/formats/memray-format.md §13.8) over the sizes of every table
+ * given: the bins span the
+ * smallest non-zero to the largest size of them all, so several processes' sizes merge by size
+ * into one set of bins (not one process's bins after another's).
+ */
+export function memraySizeHistogram(tables: SizeCounts[]): MemraySizeBin[] {
+  let minNz = Infinity;
+  let max = -1;
+  for (const t of tables) {
+    for (let s = 0; s < 65536; s++) {
+      if (t.smallSizes[s] === 0) continue;
+      if (s > 0 && s < minNz) minNz = s;
+      if (s > max) max = s;
+    }
+    for (const s of t.largeSizes.keys()) {
+      if (s < minNz) minNz = s;
+      if (s > max) max = s;
+    }
+  }
+  if (max <= 0 || minNz === Infinity) return [];
+  let low = Math.log(minNz);
+  const high = Math.log(max);
+  if (low === high) low = low / 2;
+  const step = (high - low) / 10;
+  const bounds: number[] = [];
+  for (let i = 0; i < 10; i++) bounds.push(Math.trunc(Math.exp(low + step * (i + 1))));
+  const counts = new Array<number>(10).fill(0);
+  const add = (s: number, c: number) => {
+    const bin = s === 0 ? 0 : Math.min(Math.floor((Math.log(s) - low) / step), 9);
+    counts[Math.max(0, bin)] += c;
+  };
+  for (const t of tables) {
+    for (let s = 0; s < 65536; s++) if (t.smallSizes[s] > 0) add(s, t.smallSizes[s]);
+    for (const [s, c] of t.largeSizes) add(s, c);
+  }
+  return counts.map((count, i) => ({
+    minBytes: i === 0 ? 0 : bounds[i - 1],
+    maxBytes: i === 9 ? bounds[9] : bounds[i] - 1,
+    count,
+  }));
 }

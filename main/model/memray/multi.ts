@@ -8,22 +8,29 @@ import type {
   ThreadInfo,
   Timeline,
 } from '../../../shared/api';
-import type { MemrayStatsJson } from '../../../shared/stats';
-import { UnsupportedQuery, type CaptureModel, type LoadOptions, type StatsOptions } from '../capture-model';
+import type { MemrayMultiStatsJson, MemrayStatsJson } from '../../../shared/stats';
+import { UnsupportedQuery, type CaptureModel, type StatsOptions } from '../capture-model';
 import { FrameTable } from '../frame-table';
 import { SnapshotBuilder, type Snapshot } from '../snapshot';
 import { StackTrie } from '../stack-trie';
-import type { MemrayModel } from './model';
+import { downsampleTimeline } from '../../query/timeline-lod';
+import { memraySizeHistogram, type MemrayModel } from './model';
 
-/** `stats --json` of a parent opened with its fork children: the sum, plus each process. */
-export type MemrayMultiStatsJson = MemrayStatsJson & {
-  processes: (MemrayStatsJson & { pid: number; path: string })[];
-};
+/** The merged heap line at full resolution, and where its peak is. */
+interface MergedSeries {
+  timeline: Timeline;
+  peakAt: number;
+}
+
+type AtEnd = Pick<Summary, 'rssAtEndBytes' | 'heapAtEndBytes' | 'atEndTimeMs'>;
 
 /**
  * A parent capture and its `--follow-fork` children as one capture. Threads are relabelled by
- * pid ("pid 1234 · 0x1"); times are aligned on each header's start time (epoch ms). The peak
- * snapshot is each process at its own high-water mark (the processes' peaks need not coincide).
+ * pid ("pid 1234 · 0x1"); times are aligned on each header's start time (epoch ms). A process
+ * runs from its start to its end (`MemrayModel.endTimeMs`); the merged heap at a moment is the sum
+ * of the live heaps of the processes running then, and the merged peak is its highest value. The
+ * peak snapshot is each process at its own high-water mark (the processes' peaks need not
+ * coincide), so its total is the sum of per-process peaks, which is labelled as such.
  */
 export class MemrayMultiProcessModel implements CaptureModel {
   private readonly frames = new FrameTable();
@@ -58,13 +65,13 @@ export class MemrayMultiProcessModel implements CaptureModel {
       },
       warnings: [
         ...parent.warnings,
-        `Multi-process capture: ${processes.length} processes (pids ${processes.map((p) => p.info().facts.pid).join(', ')}); the peak is each process at its own high-water mark.`,
+        `Multi-process capture: ${processes.length} processes (pids ${processes.map((p) => p.info().facts.pid).join(', ')}); the peak is the highest sum of their live heaps at one moment, while the peak snapshot (flame graph, tables) holds each process at its own high-water mark.`,
         ...processes.slice(1).flatMap((p) => p.info().warnings.map((w) => `pid ${p.info().facts.pid}: ${w}`)),
       ],
       threads,
       durationMs: end,
       records: processes.reduce((s, p) => s + p.info().records, 0),
-      capabilities: { ...parent.capabilities, threads: threads.length > 1 },
+      capabilities: { ...parent.capabilities, threads: threads.length > 1, growth: false },
       forkChildren: processes.slice(1).map((p) => p.info().facts.path),
     };
   }
@@ -142,41 +149,114 @@ export class MemrayMultiProcessModel implements CaptureModel {
       threads: this.captureInfo.threads,
       allocators,
       rows: sb.build(),
-      label: labels[0] ?? spec.kind,
+      label:
+        spec.kind === 'peak'
+          ? 'each process at its own peak (sum of per-process peaks)'
+          : (labels[0] ?? spec.kind),
     };
   }
 
+  /** When process `i` runs, in the merged capture's ms. */
+  private lifetime(i: number): [number, number] {
+    return [this.offsets[i], this.offsets[i] + this.processes[i].endTimeMs()];
+  }
+
   summary(range?: { fromMs: number; toMs: number }): Omit<Summary, 'info' | 'topSites' | 'findings'> {
-    const parts = this.processes.map((p, i) =>
+    // A range counts only the processes running during it (a child's first bucket is no answer
+    // for a range before the child started).
+    const running = this.processes
+      .map((p, i) => ({ p, i }))
+      .filter(
+        ({ i }) => !range || (this.lifetime(i)[0] <= range.toMs && this.lifetime(i)[1] >= range.fromMs),
+      );
+    const parts = running.map(({ p, i }) =>
       p.summary(range && { fromMs: range.fromMs - this.offsets[i], toMs: range.toMs - this.offsets[i] }),
     );
     const sum = (f: (s: (typeof parts)[number]) => number | undefined) =>
       parts.reduce((a, s) => a + (f(s) ?? 0), 0);
-    const peakAt = parts.reduce((best, s, i) => (s.peakBytes >= parts[best].peakBytes ? i : best), 0);
+    const peak = this.mergedPeak(range);
     return {
-      peakBytes: sum((s) => s.peakBytes),
-      peakTimeMs: parts[peakAt].peakTimeMs + this.offsets[peakAt],
+      peakBytes: peak.bytes,
+      peakTimeMs: peak.timeMs,
+      sumOfProcessPeaksBytes: sum((s) => s.peakBytes),
       totalAllocations: sum((s) => s.totalAllocations),
       totalBytesAllocated: sum((s) => s.totalBytesAllocated),
       leakedBytes: sum((s) => s.leakedBytes),
       leakedCount: sum((s) => s.leakedCount),
-      rssAtEndBytes: sum((s) => s.rssAtEndBytes),
-      heapAtEndBytes: sum((s) => s.heapAtEndBytes),
+      ...this.atEnd(range?.toMs),
     };
   }
 
-  /** Heap and RSS of all processes summed at every sample time (each holds its last value). */
-  timeline(maxPoints: number): Timeline | undefined {
-    const lines = this.processes.map((p) => p.timeline(Number.MAX_SAFE_INTEGER));
-    const events: { t: number; proc: number; i: number }[] = [];
-    lines.forEach((l, proc) =>
-      l?.timeMs.forEach((t, i) => events.push({ t: t + this.offsets[proc], proc, i })),
+  /**
+   * RSS and heap summed over the processes running at one moment, each as of its last memory
+   * record at or before it (so each process's RSS and heap come from the same record): by
+   * default the latest memory record of any process, for a range its end.
+   */
+  private atEnd(toMs?: number): AtEnd {
+    const lastRecord = Math.max(
+      ...this.processes.map((p, i) => (p.atOrBefore(Infinity).atEndTimeMs ?? -Infinity) + this.offsets[i]),
     );
-    if (events.length === 0) return undefined;
-    events.sort((a, b) => a.t - b.t || a.proc - b.proc);
-    const heap = lines.map(() => 0);
-    const rss = lines.map(() => 0);
-    const full: Timeline = {
+    const when = toMs === undefined ? lastRecord : Math.min(toMs, lastRecord);
+    if (!Number.isFinite(when)) return {};
+    let rss: number | undefined;
+    let heap: number | undefined;
+    this.processes.forEach((p, i) => {
+      const [start, end] = this.lifetime(i);
+      if (when < start || when > end) return;
+      const at = p.atOrBefore(when - this.offsets[i]);
+      if (at.heapAtEndBytes === undefined) return;
+      heap = (heap ?? 0) + at.heapAtEndBytes;
+      if (at.rssAtEndBytes !== undefined) rss = (rss ?? 0) + at.rssAtEndBytes;
+    });
+    return heap === undefined ? {} : { rssAtEndBytes: rss, heapAtEndBytes: heap, atEndTimeMs: when };
+  }
+
+  /**
+   * The highest merged heap, at the merged series' resolution (`mergedSeries`); for a range, over
+   * its points inside [fromMs, toMs] and the heap at fromMs. Ties go to the later moment.
+   */
+  private mergedPeak(range?: { fromMs: number; toMs: number }): { bytes: number; timeMs: number } {
+    const m = this.mergedSeries();
+    if (!m) return { bytes: 0, timeMs: 0 };
+    const t = m.timeline;
+    if (!range) return { bytes: t.heapBytes[m.peakAt], timeMs: t.timeMs[m.peakAt] };
+    let i = 0;
+    while (i < t.timeMs.length && t.timeMs[i] < range.fromMs) i++;
+    let best =
+      i > 0 ? { bytes: t.heapBytes[i - 1], timeMs: range.fromMs } : { bytes: 0, timeMs: range.fromMs };
+    for (; i < t.timeMs.length && t.timeMs[i] <= range.toMs; i++)
+      if (t.heapBytes[i] >= best.bytes) best = { bytes: t.heapBytes[i], timeMs: t.timeMs[i] };
+    return best;
+  }
+
+  private merged?: MergedSeries | null;
+
+  /**
+   * Every process's full heap line (`MemrayModel.timelineSeries`: memory records, the peaks
+   * between them, the end) on one clock, summed. Points are taken in time order (ties: parent
+   * first, each process's own order kept); at each, every running process holds its latest
+   * value. A process counts from its first point to its last; when it ends before others, a
+   * point at its end drops it from the sum.
+   */
+  private mergedSeries(): MergedSeries | undefined {
+    if (this.merged !== undefined) return this.merged ?? undefined;
+    const series = this.processes.map((p) => p.timelineSeries()?.timeline);
+    const events: { t: number; proc: number; i: number }[] = [];
+    series.forEach((s, proc) =>
+      s?.timeMs.forEach((t, i) => events.push({ t: t + this.offsets[proc], proc, i })),
+    );
+    if (events.length === 0) {
+      this.merged = null;
+      return undefined;
+    }
+    events.sort((a, b) => a.t - b.t || a.proc - b.proc || a.i - b.i);
+    const n = this.processes.length;
+    const heap: (number | null)[] = new Array<number | null>(n).fill(null);
+    const rss = new Array<number>(n).fill(0);
+    const families = new Map<AllocatorFamily, number[]>();
+    for (const s of series)
+      for (const f of s?.byFamily ?? []) families.set(f.family, new Array<number>(n).fill(0));
+    const out: Timeline = {
       timeMs: [],
       heapBytes: [],
       rssBytes: [],
@@ -184,45 +264,56 @@ export class MemrayMultiProcessModel implements CaptureModel {
       allocationCount: [],
       peak: { timeMs: 0, bytes: 0 },
       durationMs: this.captureInfo.durationMs,
+      processes: this.processes.map((p, i) => ({
+        label: `pid ${p.info().facts.pid ?? '?'}${i === 0 ? ' (parent)' : ''}`,
+        pid: p.info().facts.pid,
+        heapBytes: [],
+      })),
+      sumOfProcessPeaksBytes: this.processes.reduce((a, p) => a + p.peakBytes(), 0),
     };
-    for (const e of events) {
-      const l = lines[e.proc]!;
-      heap[e.proc] = l.heapBytes[e.i];
-      rss[e.proc] = l.rssBytes[e.i] ?? 0;
-      full.timeMs.push(e.t);
-      full.heapBytes.push(heap.reduce((a, b) => a + b, 0));
-      full.rssBytes.push(rss.reduce((a, b) => a + b, 0));
-      full.allocatedBytes.push(l.allocatedBytes[e.i]);
-      full.allocationCount.push(l.allocationCount[e.i]);
-    }
-    const per = Math.max(1, Math.ceil(full.timeMs.length / Math.max(1, maxPoints)));
-    const out: Timeline = {
-      ...full,
-      timeMs: [],
-      heapBytes: [],
-      rssBytes: [],
-      allocatedBytes: [],
-      allocationCount: [],
+    const famOut = new Map<AllocatorFamily, number[]>([...families.keys()].map((f) => [f, []]));
+    const running = (v: number | null): v is number => v !== null;
+    const emit = (t: number, withRss: boolean, count: number, bytes: number) => {
+      out.timeMs.push(t);
+      out.heapBytes.push(heap.filter(running).reduce((a, v) => a + v, 0));
+      out.rssBytes.push(withRss ? rss.reduce((a, v, p) => a + (heap[p] !== null ? v : 0), 0) : null);
+      out.allocationCount.push(count);
+      out.allocatedBytes.push(bytes);
+      out.processes!.forEach((p, i) => p.heapBytes.push(heap[i]));
+      for (const [f, held] of families)
+        famOut.get(f)!.push(held.reduce((a, v, p) => a + (heap[p] !== null ? v : 0), 0));
     };
-    for (let s = 0; s < full.timeMs.length; s += per) {
-      let best = s;
-      let c = 0;
-      let b = 0;
-      for (let i = s; i < Math.min(full.timeMs.length, s + per); i++) {
-        if (full.heapBytes[i] >= full.heapBytes[best]) best = i;
-        c += full.allocationCount[i];
-        b += full.allocatedBytes[i];
+    events.forEach((e, k) => {
+      const s = series[e.proc]!;
+      heap[e.proc] = s.heapBytes[e.i];
+      const r = s.rssBytes[e.i];
+      if (r !== null) rss[e.proc] = r;
+      for (const f of s.byFamily ?? []) families.get(f.family)![e.proc] = f.bytes[e.i];
+      emit(e.t, r !== null, s.allocationCount[e.i], s.allocatedBytes[e.i]);
+      if (e.i === s.timeMs.length - 1 && k < events.length - 1) {
+        // the process ended: what it held is gone from the sum
+        const held = heap[e.proc];
+        heap[e.proc] = null;
+        if (held !== 0) emit(e.t, false, 0, 0);
       }
-      out.timeMs.push(full.timeMs[best]);
-      out.heapBytes.push(full.heapBytes[best]);
-      out.rssBytes.push(full.rssBytes[best]);
-      out.allocationCount.push(c);
-      out.allocatedBytes.push(b);
-    }
-    let pk = 0;
-    for (let i = 0; i < full.heapBytes.length; i++) if (full.heapBytes[i] >= full.heapBytes[pk]) pk = i;
-    out.peak = { timeMs: full.timeMs[pk], bytes: full.heapBytes[pk] };
-    return out;
+    });
+    let peakAt = 0;
+    for (let i = 0; i < out.heapBytes.length; i++) if (out.heapBytes[i] >= out.heapBytes[peakAt]) peakAt = i;
+    out.peak = { timeMs: out.timeMs[peakAt], bytes: out.heapBytes[peakAt] };
+    const last = out.timeMs.length - 1;
+    out.end = { timeMs: out.timeMs[last], bytes: out.heapBytes[last] };
+    if (families.size > 0) out.byFamily = [...famOut].map(([family, bytes]) => ({ family, bytes }));
+    const cut = series[0]?.truncatedAtMs;
+    if (cut !== undefined) out.truncatedAtMs = cut;
+    this.merged = { timeline: out, peakAt };
+    return this.merged;
+  }
+
+  /** The summed heap and RSS, and each process's heap, reduced for display. */
+  timeline(maxPoints: number): Timeline | undefined {
+    const m = this.mergedSeries();
+    if (!m) return undefined;
+    return downsampleTimeline(m.timeline, maxPoints, [m.peakAt, m.timeline.timeMs.length - 1]);
   }
 
   allocators(spec: SnapshotSpec, filter?: StackFilter): AllocatorBreakdown {
@@ -255,19 +346,24 @@ export class MemrayMultiProcessModel implements CaptureModel {
       fam(p.byFamily, byFamily);
       fam(p.byFamilyAll, byFamilyAll);
     }
-    const hist = new Map<string, { minBytes: number; maxBytes: number; count: number }>();
-    // Each process has its own log-scale bins; they are listed side by side, not re-binned.
-    for (const p of parts) for (const h of p.histogram) hist.set(`${hist.size}`, { ...h });
     return {
       pythonAllocator: parts[0]?.pythonAllocator,
       byAllocator: [...byAlloc.values()].sort((a, b) => b.bytes - a.bytes),
       byFamily: [...byFamily.values()],
       byFamilyAll: [...byFamilyAll.values()],
-      histogram:
-        parts.length === 1 ? parts[0].histogram : [...hist.values()].sort((a, b) => a.minBytes - b.minBytes),
+      histogram: this.histogram(),
       pymallocThresholdBytes: parts[0]?.pymallocThresholdBytes ?? 512,
       attributionNote: parts[0]?.attributionNote,
     };
+  }
+
+  /**
+   * memray's 10 log-scale bins over every process's allocation sizes: one set of bins from the
+   * smallest to the largest size of all processes (each process's own bins span different sizes,
+   * so they cannot be added or listed together).
+   */
+  private histogram(): { minBytes: number; maxBytes: number; count: number }[] {
+    return memraySizeHistogram(this.processes.filter((p) => !p.b.aggregated).map((p) => p.b));
   }
 
   statsJson(options: StatsOptions): MemrayMultiStatsJson {
@@ -305,8 +401,10 @@ export class MemrayMultiProcessModel implements CaptureModel {
       truncated: each.some((s) => s.truncated),
       totalAllocations: sumOrNull((s) => s.totalAllocations),
       totalBytesAllocated: sumOrNull((s) => s.totalBytesAllocated),
-      peakMemory: each.reduce((a, s) => a + s.peakMemory, 0),
+      peakMemory: sum.peakBytes,
       peakTimeMs: sum.peakTimeMs,
+      sumOfProcessPeaks: each.reduce((a, s) => a + s.peakMemory, 0),
+      sizeHistogram: this.histogram(),
       leakedBytes: each.reduce((a, s) => a + s.leakedBytes, 0),
       allocatorDistribution: Object.fromEntries(Object.entries(dist).sort((a, b) => b[1] - a[1])),
       // Merged from each process's own top list (exact when every process fits in `top`).
@@ -340,26 +438,4 @@ export class MemrayMultiProcessModel implements CaptureModel {
         .join('\r\n') + '\r\n'
     );
   }
-}
-
-/**
- * Opens a parent capture and its fork children (`NAME.bin.PID`) as one multi-process capture.
- * Each file streams through the same loader; progress covers all files in order.
- */
-export async function loadMemrayMultiProcess(
-  parentPath: string,
-  childPaths: string[],
-  options: LoadOptions = {},
-): Promise<MemrayMultiProcessModel> {
-  const { loadMemrayModel } = await import('../../formats/memray/index');
-  const models: MemrayModel[] = [];
-  for (const path of [parentPath, ...childPaths]) {
-    models.push(
-      await loadMemrayModel(path, {
-        ...options,
-        onHeader: models.length === 0 ? options.onHeader : undefined,
-      }),
-    );
-  }
-  return new MemrayMultiProcessModel(models);
 }

@@ -13,12 +13,7 @@ import type {
   Summary,
 } from '../../../shared/api';
 import type { TracemallocStatsJson } from '../../../shared/stats';
-import {
-  HIST_BINS,
-  SMALL_OBJECT_MAX,
-  type DecodedSnapshot,
-  type DomainAggregate,
-} from '../../formats/tracemalloc/pickle-decoder';
+import { HIST_BINS, SMALL_OBJECT_MAX, type DecodedSnapshot, type DomainAggregate } from './domains';
 import { groupSnapshot, normalizeKeyType, statisticJson } from '../../query/groups';
 import { UnsupportedQuery, type CaptureModel, type StatsOptions } from '../capture-model';
 import type { SnapshotRows } from '../snapshot';

@@ -1,18 +1,11 @@
-import { formatBytes, formatDuration, formatPercent } from '@shared/units';
 import type { Progress } from '@shared/api';
 
-export { formatBytes, formatDuration, formatPercent };
+// Sizes come from the one formatter of every side (shared/units); views pass settings.units.
+export { formatBytes, formatDuration, formatExactBytes, formatPercent } from '@shared/units';
 
 /** 12345678 → "12,345,678": record and allocation counts are read digit by digit. */
 export function formatCount(n: number): string {
   return Math.round(n).toLocaleString('en-US');
-}
-
-/** Axis labels: ms from capture start, shown in the unit that keeps the numbers short. */
-export function formatTimeAxis(ms: number): string {
-  if (Math.abs(ms) < 1000) return `${Math.round(ms)} ms`;
-  if (Math.abs(ms) < 120_000) return `${+(ms / 1000).toFixed(2)} s`;
-  return `${+(ms / 60_000).toFixed(1)} min`;
 }
 
 export interface ProgressStats {

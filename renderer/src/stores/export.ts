@@ -143,10 +143,13 @@ export const useExportStore = defineStore('export', () => {
       if (view.range) req.range = { ...view.range };
     }
     if (redact.value && format.value === 'html') req.redact = true;
+    // The report writes sizes as the app does.
+    if (format.value === 'html') req.units = settings.units;
     return req;
   });
 
   const labelOf = (id: string) => captures.captures.find((c) => c.id === id)?.facts.fileName ?? id;
+  const formatOf = (id: string) => captures.captures.find((c) => c.id === id)?.facts.format;
 
   /** What the export freezes, as the dialog states it (the HTML report states the same). */
   const frozen = computed(() => {
@@ -161,12 +164,12 @@ export const useExportStore = defineStore('export', () => {
       const b = req.baseline;
       baseline =
         b.captureId === req.captureId
-          ? `${labelOf(b.captureId)} ${describeSnapshot(b.snapshot)} (two moments)`
-          : `${labelOf(b.captureId)} (${describeSnapshot(b.snapshot)})`;
+          ? `${labelOf(b.captureId)} ${describeSnapshot(b.snapshot, formatOf(b.captureId))} (two moments)`
+          : `${labelOf(b.captureId)} (${describeSnapshot(b.snapshot, formatOf(b.captureId))})`;
     }
     return {
       capture: labelOf(req.captureId),
-      snapshot: describeSnapshot(req.snapshot ?? { kind: 'peak' }),
+      snapshot: describeSnapshot(req.snapshot ?? { kind: 'peak' }, info?.facts.format),
       range: req.range
         ? `${formatDuration(req.range.fromMs)} – ${formatDuration(req.range.toMs)}`
         : 'whole capture',
@@ -243,7 +246,7 @@ export const useExportStore = defineStore('export', () => {
   const outcomeText = computed(() => {
     const o = outcome.value;
     if (!o) return '';
-    return `${o.path ? `Saved to ${o.path}` : `Downloaded ${o.fileName}`} (${formatBytes(o.bytes)})`;
+    return `${o.path ? `Saved to ${o.path}` : `Downloaded ${o.fileName}`} (${formatBytes(o.bytes, settings.units)})`;
   });
 
   return {

@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia';
-import { computed, markRaw, ref, watch } from 'vue';
+import { computed, markRaw, ref, shallowRef, watch } from 'vue';
 import type { FlameQuery, FlameTree, FrameInfo } from '@shared/api';
 import {
   layoutFlame,
@@ -94,11 +94,59 @@ export function nodesForKey(tree: FlameTree, key: string): number[] {
   return out;
 }
 
-/** The heaviest node for a table row's key (a zoom can show one node), or -1. */
+/** The heaviest node for a table row's key, or -1. */
 export function findFocusNode(tree: FlameTree, key: string): number {
   let best = -1;
   for (const i of nodesForKey(tree, key)) if (best < 0 || tree.bytes[i] > tree.bytes[best]) best = i;
   return best;
+}
+
+/** Matching nodes not inside another match: each stack through the site is under one of them. */
+export function outermostNodes(tree: Pick<FlameTree, 'parent'>, nodes: readonly number[]): number[] {
+  const hit = new Set(nodes);
+  return nodes.filter((n) => {
+    for (let p = tree.parent[n]; p > 0; p = tree.parent[p]) if (hit.has(p)) return false;
+    return true;
+  });
+}
+
+/** The deepest node every one of `nodes` lies under (or is); the root for an empty list. */
+export function commonAncestor(tree: Pick<FlameTree, 'parent'>, nodes: readonly number[]): number {
+  if (nodes.length === 0) return 0;
+  const pathOf = (n: number) => {
+    const path: number[] = [];
+    for (let a = n; a >= 0; a = tree.parent[a]) path.push(a);
+    return path.reverse();
+  };
+  let common = pathOf(nodes[0]);
+  for (const n of nodes.slice(1)) {
+    const other = pathOf(n);
+    let i = 0;
+    while (i < common.length && i < other.length && common[i] === other[i]) i++;
+    common = common.slice(0, i);
+  }
+  return common.length > 0 ? common[common.length - 1] : 0;
+}
+
+/**
+ * Where the graph goes for a table row. A site with one (outermost) node zooms to it. A site
+ * reached along several paths (another caller, or another line of the same function) is every
+ * one of them: zooming to the heaviest would hide the rest and show only part of the row, so the
+ * graph zooms to the paths' common ancestor and highlights every occurrence instead.
+ */
+export function focusPlan(
+  tree: FlameTree,
+  key: string,
+): { zoom: number; selected: number; highlight: Uint8Array | null } | null {
+  const nodes = nodesForKey(tree, key);
+  if (nodes.length === 0) return null;
+  const outer = outermostNodes(tree, nodes);
+  let heaviest = outer[0];
+  for (const n of outer) if (tree.bytes[n] > tree.bytes[heaviest]) heaviest = n;
+  if (outer.length === 1) return { zoom: heaviest, selected: heaviest, highlight: null };
+  const highlight = new Uint8Array(tree.parent.length);
+  for (const n of nodes) highlight[n] = 1;
+  return { zoom: commonAncestor(tree, outer), selected: heaviest, highlight };
 }
 
 export const useFlameStore = defineStore('flame', () => {
@@ -113,6 +161,8 @@ export const useFlameStore = defineStore('flame', () => {
   const zoomNode = ref(0);
   /** Node whose frame the sandwich button would use (last clicked node). */
   const selectedNode = ref<number | null>(null);
+  /** Every occurrence of the focused table row, when it has more than one (see focusPlan). */
+  const focusHighlight = shallowRef<Uint8Array | null>(null);
 
   const slot = latestQuery<FlameQuery, FlameTree>((q) => useClient().flamegraph(q));
 
@@ -152,11 +202,13 @@ export const useFlameStore = defineStore('flame', () => {
     };
   });
 
-  const matches = computed<Uint8Array | null>(() => {
+  const searchHits = computed<Uint8Array | null>(() => {
     const t = tree.value;
     if (!t || !search.value.trim()) return null;
     return markRaw(searchMatches(t, search.value));
   });
+  /** What the graph highlights: a search when one is typed, else the focused row's occurrences. */
+  const matches = computed<Uint8Array | null>(() => searchHits.value ?? focusHighlight.value);
 
   const zoomRoot = computed(() => {
     const l = layout.value;
@@ -176,9 +228,24 @@ export const useFlameStore = defineStore('flame', () => {
 
   const share = computed(() => {
     const l = layout.value;
-    const m = matches.value;
+    const m = searchHits.value;
     if (!l || !m) return null;
     return matchShare(l, m, zoomRoot.value);
+  });
+
+  /** The focused row's occurrences: how many, and their bytes with each stack counted once. */
+  const focusShare = computed(() => {
+    const l = layout.value;
+    const m = focusHighlight.value;
+    const t = tree.value;
+    if (!l || !m || !t) return null;
+    const total = t.totalBytes;
+    const { bytes, nodes } = matchShare(l, m, 0);
+    const paths = outermostNodes(
+      t,
+      [...m.keys()].filter((i) => m[i]),
+    ).length;
+    return { bytes, nodes, paths, share: total > 0 ? bytes / total : 0 };
   });
 
   watch(tree, (t, old) => {
@@ -186,6 +253,7 @@ export const useFlameStore = defineStore('flame', () => {
     if (t !== old) {
       zoomNode.value = 0;
       selectedNode.value = null;
+      focusHighlight.value = null;
       if (t && view.focusKey) focus(view.focusKey);
     }
   });
@@ -193,16 +261,18 @@ export const useFlameStore = defineStore('flame', () => {
     () => view.focusKey,
     (key) => {
       if (key) focus(key);
+      else focusHighlight.value = null;
     },
   );
 
   function focus(key: string): boolean {
     const t = tree.value;
     if (!t) return false;
-    const node = findFocusNode(t, key);
-    if (node < 0) return false;
-    zoomNode.value = node;
-    selectedNode.value = node;
+    const plan = focusPlan(t, key);
+    focusHighlight.value = plan?.highlight ? markRaw(plan.highlight) : null;
+    if (!plan) return false;
+    zoomNode.value = plan.zoom;
+    selectedNode.value = plan.selected;
     return true;
   }
 
@@ -253,6 +323,8 @@ export const useFlameStore = defineStore('flame', () => {
     layout,
     halves,
     matches,
+    focusHighlight,
+    focusShare,
     zoomRoot,
     breadcrumbs,
     displayedBytes,

@@ -2,7 +2,7 @@ import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
 import type { SnapshotSpec, StackFilter } from '@shared/api';
 
-export type BaseSnapshotKind = 'peak' | 'leaks' | 'all';
+export type BaseSnapshotKind = 'peak' | 'leaks' | 'all' | 'temporary';
 
 const DEFAULT_FILTER: StackFilter = { mergeThreads: true, hideImportSystem: false, hideInternals: true };
 
@@ -28,9 +28,13 @@ export const useViewStore = defineStore('view', () => {
     selectedLine.value = null;
   });
 
+  /** memray's temporary-allocation threshold N (its default: 1), kept while other kinds are shown. */
+  const temporaryThreshold = ref(1);
+
   const effectiveSnapshot = computed<SnapshotSpec>(() => {
     const r = range.value;
-    if (!r) return snapshot.value;
+    // Temporaries are counted over the whole capture (memray has no range for them either).
+    if (!r || snapshot.value.kind === 'temporary') return snapshot.value;
     const measure =
       snapshot.value.kind === 'all' ? 'allocated' : snapshot.value.kind === 'leaks' ? 'live-at-end' : 'peak';
     return { kind: 'range', fromMs: r.fromMs, toMs: r.toMs, measure };
@@ -50,11 +54,16 @@ export const useViewStore = defineStore('view', () => {
   /** The selector's value: 'at' and 'range' snapshots come from the timeline, not the selector. */
   const snapshotKind = computed<BaseSnapshotKind>(() => {
     const k = snapshot.value.kind;
-    return k === 'leaks' || k === 'all' ? k : 'peak';
+    return k === 'leaks' || k === 'all' || k === 'temporary' ? k : 'peak';
   });
 
   function setSnapshotKind(kind: BaseSnapshotKind): void {
-    snapshot.value = { kind };
+    snapshot.value = kind === 'temporary' ? { kind, threshold: temporaryThreshold.value } : { kind };
+  }
+
+  function setTemporaryThreshold(n: number): void {
+    temporaryThreshold.value = n;
+    if (snapshot.value.kind === 'temporary') snapshot.value = { kind: 'temporary', threshold: n };
   }
 
   function setFilter(patch: Partial<StackFilter>): void {
@@ -84,6 +93,8 @@ export const useViewStore = defineStore('view', () => {
     setRange,
     snapshotKind,
     setSnapshotKind,
+    temporaryThreshold,
+    setTemporaryThreshold,
     setFilter,
     resetSelection,
   };
