@@ -452,8 +452,14 @@ describe('tracemalloc dump', () => {
       .click();
     await page.keyboard.press('1');
     expect(await value('summary-peak')).toBe(TRACEMALLOC_ORACLE.total_size);
-    // A single snapshot has no time axis.
+    // A single snapshot has no time axis, and neither a peak nor leaks (issue 12, item 6).
     expect(await page.getByTestId('tab-timeline').isDisabled()).toBe(true);
+    expect((await page.getByTestId('summary-peak-title').innerText()).toLowerCase()).toBe(
+      'traced at snapshot',
+    );
+    expect((await page.getByTestId('summary-leaked-title').innerText()).toLowerCase()).not.toMatch(
+      /peak|leak/,
+    );
     await shot('tracemalloc-summary');
     await page.getByTestId('tab-table').click();
     // The search typed for the memray capture stays; clear it for this one.
