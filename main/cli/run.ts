@@ -9,7 +9,7 @@ import { version } from '../../package.json';
 import type { ApiError, CaptureInfo, Progress, SnapshotSpec, Summary, SymbolSearch } from '../../shared/api';
 import { HeapscopeError, isApiError } from '../../shared/api-error';
 import { escapeControls } from '../../shared/quote';
-import { ownShare, topSitesBasis } from '../../shared/snapshot-label';
+import { isSingleSnapshot, ownShare, topSitesBasis } from '../../shared/snapshot-label';
 import type { DiffJson } from '../../shared/stats';
 import {
   formatBytes,
@@ -498,7 +498,7 @@ export function formatSummary(
   if (range) lines.push(`  range:          ${range.fromMs}–${range.toMs} ms`);
   if (info.durationMs > 0) lines.push(`  duration:       ${formatDuration(info.durationMs)}`);
   lines.push(
-    `  peak memory:    ${formatBytes(summary.peakBytes, units)}${info.series ? ` in ${seriesMoment(info.series, summary.peakTimeMs)}` : summary.peakTimeMs > 0 ? ` at ${formatDuration(summary.peakTimeMs)}` : ''}`,
+    `  ${isSingleSnapshot(f.format) && !info.series ? 'traced:       ' : 'peak memory:  '}  ${formatBytes(summary.peakBytes, units)}${info.series ? ` in ${seriesMoment(info.series, summary.peakTimeMs)}` : summary.peakTimeMs > 0 ? ` at ${formatDuration(summary.peakTimeMs)}` : ''}`,
   );
   // Aggregated captures and snapshot dumps keep no allocation history, and some formats no leaks.
   if (info.capabilities.allAllocations)

@@ -136,6 +136,13 @@ describe('heapscope stats', () => {
     expect(bare.stdout).toBe(r.stdout);
   });
 
+  it('a tracemalloc dump is "traced", never a "peak" (a snapshot has no history)', async () => {
+    const r = await run(['stats', TM_AFTER]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/traced:\s+6\.3 MB/);
+    expect(r.stdout).not.toMatch(/peak|leaked/i);
+  });
+
   it('--units iec prints binary sizes with IEC labels, and no decimal label anywhere', async () => {
     const oracle = JSON.parse(await readFile(BASIC_STATS, 'utf8')) as { metadata: { peak_memory: number } };
     expect(oracle.metadata.peak_memory).toBe(52_468_461);
