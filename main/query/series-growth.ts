@@ -7,6 +7,8 @@
  * (memray moments too) can rank with it.
  */
 
+import { growthShare, linearFit } from './growth';
+
 export interface SiteSeries<T> {
   /** Identity of the site (the same in every snapshot). */
   key: string;
@@ -29,38 +31,6 @@ export interface RankedGrowth<T> {
 }
 
 /**
- * Ordinary least-squares slope of y over x. With fewer than two distinct x there is no slope: 0.
- * Centred sums keep it exact for the integer bytes of a few hundred snapshots.
- */
-export function leastSquaresSlope(x: readonly number[], y: readonly number[]): number {
-  const n = Math.min(x.length, y.length);
-  if (n < 2) return 0;
-  let mx = 0;
-  let my = 0;
-  for (let i = 0; i < n; i++) {
-    mx += x[i];
-    my += y[i];
-  }
-  mx /= n;
-  my /= n;
-  let sxy = 0;
-  let sxx = 0;
-  for (let i = 0; i < n; i++) {
-    sxy += (x[i] - mx) * (y[i] - my);
-    sxx += (x[i] - mx) * (x[i] - mx);
-  }
-  return sxx > 0 ? sxy / sxx : 0;
-}
-
-/** The share of consecutive steps where the value rose. */
-export function risingShare(y: readonly number[]): number {
-  if (y.length < 2) return 0;
-  let rose = 0;
-  for (let i = 1; i < y.length; i++) if (y[i] > y[i - 1]) rose++;
-  return rose / (y.length - 1);
-}
-
-/**
  * Sites ranked by growth: largest slope first; equal slopes by the larger net change
  * (last − first), then by key so the order is the same on every run.
  */
@@ -73,8 +43,8 @@ export function rankSiteGrowth<T>(
     return {
       key: s.key,
       site: s.site,
-      slopeBytes: leastSquaresSlope(positions, bytes),
-      grewShare: risingShare(bytes),
+      slopeBytes: linearFit(positions, bytes).slope,
+      grewShare: growthShare(bytes),
       firstBytes: bytes[0] ?? 0,
       lastBytes: bytes[bytes.length - 1] ?? 0,
       bytes,

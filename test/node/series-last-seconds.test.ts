@@ -13,7 +13,8 @@ import { Engine } from '../../main/engine/engine';
 import { startServer, TOKEN_HEADER } from '../../main/server/index';
 import { compareGroups } from '../../main/query/diff';
 import { orderDumpNames, numberInName, timestampInName } from '../../main/formats/tracemalloc/series-order';
-import { leastSquaresSlope, rankSiteGrowth, risingShare } from '../../main/query/series-growth';
+import { growthShare, linearFit } from '../../main/query/growth';
+import { rankSiteGrowth } from '../../main/query/series-growth';
 import { lastWindow, limitFindings } from '../../main/query/last-seconds';
 import { parseSize } from '../../shared/units';
 import { replayDump } from '../memray-dump-replay';
@@ -99,8 +100,8 @@ describe('growth ranking (pure)', () => {
     const sy = y.reduce((a, b) => a + b);
     const sxy = x.reduce((a, xi, i) => a + xi * y[i], 0);
     const sxx = x.reduce((a, xi) => a + xi * xi, 0);
-    expect(leastSquaresSlope(x, y)).toBeCloseTo((n * sxy - sx * sy) / (n * sxx - sx * sx), 12);
-    expect(risingShare(y)).toBe(3 / 4);
+    expect(linearFit(x, y).slope).toBeCloseTo((n * sxy - sx * sy) / (n * sxx - sx * sx), 12);
+    expect(growthShare(y)).toBe(3 / 4);
     const ranked = rankSiteGrowth(x, [
       { key: 'flat', bytes: [5, 5, 5, 5, 5], site: 'flat' },
       { key: 'up', bytes: y, site: 'up' },
