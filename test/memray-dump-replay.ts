@@ -23,6 +23,9 @@ export interface DumpReplay {
   peakInterval: number;
   /** Sizes of every non-deallocation record (memray's `stats` histogram input). */
   sizes: number[];
+  /** Per ALLOCATION record, in file order: the heap after it and its fine interval. */
+  heapAfter: number[];
+  intervalOf: number[];
 }
 
 const FREES = new Set(['free', 'pymalloc_free']);
@@ -36,6 +39,8 @@ export function replayDump(dump: string): DumpReplay {
   const live = new Map<bigint, number>();
   let ranges: [bigint, bigint][] = [];
   const sizes: number[] = [];
+  const heapAfter: number[] = [];
+  const intervalOf: number[] = [];
   let cur = 0;
   let peak = 0;
   let peakInterval = 0;
@@ -88,6 +93,8 @@ export function replayDump(dump: string): DumpReplay {
         }
       }
       const v = records.length;
+      heapAfter.push(cur);
+      intervalOf.push(v);
       intervalMax[v] = Math.max(intervalMax[v] ?? -Infinity, cur);
       if (cur >= peak) {
         peak = cur;
@@ -95,7 +102,18 @@ export function replayDump(dump: string): DumpReplay {
       }
     }
   }
-  return { startEpochMs, endEpochMs, records, intervalMax, finalHeap: cur, peak, peakInterval, sizes };
+  return {
+    startEpochMs,
+    endEpochMs,
+    records,
+    intervalMax,
+    finalHeap: cur,
+    peak,
+    peakInterval,
+    sizes,
+    heapAfter,
+    intervalOf,
+  };
 }
 
 /** When tracking stopped (epoch ms): the header's end, or the last memory record if later. */

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadMemrayModel } from '../../formats/memray/index';
 import { listCaptures } from '../../formats/memray/oracles';
+import { replayDump } from '../../../test/memray-dump-replay';
 
 /*
  * Range peaks (`stats --range T1:T2`, `summary(range)`) against a brute-force replay of memray's
@@ -22,59 +23,15 @@ interface Replay {
   peak: number;
 }
 
+/** The plain replay of the dump (test/memray-dump-replay.ts), with times from the capture start. */
 function replay(dump: string): Replay {
-  let start = 0;
-  const times: number[] = [];
-  const heap: number[] = [];
-  const fine: number[] = [];
-  const live = new Map<bigint, number>();
-  let ranges: [bigint, bigint][] = [];
-  let cur = 0;
-  let peak = 0;
-  for (const line of dump.split('\n')) {
-    if (line.startsWith('HEADER ')) start = Number(/ start_time=(\d+)/.exec(line)![1]);
-    else if (line.startsWith('MEMORY_RECORD ')) times.push(Number(/ time=(\d+)/.exec(line)![1]) - start);
-    else if (line.startsWith('ALLOCATION ') || line.startsWith('ALLOCATION_WITH_NATIVE ')) {
-      const addr = BigInt(/ address=(0x[0-9a-f]+)/.exec(line)![1]);
-      const size = Number(/ size=(\d+)/.exec(line)![1]);
-      const alloc = / allocator=([a-z_]+)/.exec(line)![1];
-      if (alloc === 'free' || alloc === 'pymalloc_free') {
-        const s = live.get(addr);
-        if (s !== undefined) {
-          cur -= s;
-          live.delete(addr);
-        }
-      } else if (alloc === 'munmap') {
-        const lo = addr;
-        const hi = addr + BigInt(size);
-        const next: [bigint, bigint][] = [];
-        for (const [b, e] of ranges) {
-          const ob = b > lo ? b : lo;
-          const oe = e < hi ? e : hi;
-          if (oe <= ob) {
-            next.push([b, e]);
-            continue;
-          }
-          cur -= Number(oe - ob);
-          if (b < ob) next.push([b, ob]);
-          if (oe < e) next.push([oe, e]);
-        }
-        ranges = next;
-      } else if (alloc === 'mmap') {
-        if (size > 0) {
-          ranges.push([addr, addr + BigInt(size)]);
-          cur += size;
-        }
-      } else {
-        live.set(addr, size);
-        cur += size;
-      }
-      heap.push(cur);
-      fine.push(times.length);
-      if (cur >= peak) peak = cur;
-    }
-  }
-  return { times, heap, fine, peak };
+  const r = replayDump(dump);
+  return {
+    times: r.records.map((m) => m.epochMs - r.startEpochMs),
+    heap: r.heapAfter,
+    fine: r.intervalOf,
+    peak: r.peak,
+  };
 }
 
 /**
