@@ -142,6 +142,11 @@ class CaptureHandle {
         return;
       case 'ready':
         this.info = message.info;
+        // The capture is listed before anyone hears it is done.
+        if (message.progress) {
+          this.lastProgress = message.progress;
+          this.emit({ type: 'progress', progress: message.progress });
+        }
         this.settle(message.id, (p) => p.resolve(message.info));
         return;
       case 'result':

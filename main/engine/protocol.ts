@@ -100,6 +100,7 @@ export type FromWorker =
   | { type: 'progress'; progress: Progress }
   /** The header is read: a first screen can appear before the records are. */
   | { type: 'header'; info: CaptureInfo }
-  | { type: 'ready'; id: number; info: CaptureInfo }
+  /** `progress`: the 'done' event, emitted once `info` is set (see Engine's CaptureHandle). */
+  | { type: 'ready'; id: number; info: CaptureInfo; progress?: Progress }
   | { type: 'result'; id: number; value: unknown }
   | { type: 'error'; id: number; error: ApiError };

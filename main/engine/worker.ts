@@ -41,7 +41,7 @@ async function open(msg: Extract<ToWorker, { type: 'open' }>): Promise<void> {
     // loadCapture reports the missing file with its own message.
   }
   let lastSent = 0;
-  const progress = (phase: ProgressPhase, message?: string): void => {
+  const progressEvent = (phase: ProgressPhase, message?: string): Progress => {
     const p: Progress = {
       captureId: msg.captureId,
       phase,
@@ -52,7 +52,10 @@ async function open(msg: Extract<ToWorker, { type: 'open' }>): Promise<void> {
       path: msg.path,
     };
     if (message !== undefined) p.message = message;
-    post({ type: 'progress', progress: p });
+    return p;
+  };
+  const progress = (phase: ProgressPhase, message?: string): void => {
+    post({ type: 'progress', progress: progressEvent(phase, message) });
   };
   progress('header');
   const opened = createSymbolizer(msg.symbols);
@@ -83,8 +86,9 @@ async function open(msg: Extract<ToWorker, { type: 'open' }>): Promise<void> {
     if (last.bytesTotal > 0) last = { ...last, bytesDone: last.bytesTotal };
     const info = { ...model.info(), id: msg.captureId };
     if (!info.records && last.records) info.records = last.records;
-    progress('done');
-    post({ type: 'ready', id: msg.id, info });
+    // 'done' travels with 'ready': a listener that hears 'done' and asks for the list must find
+    // the capture in it (as two messages, a client's list request could land between them).
+    post({ type: 'ready', id: msg.id, info, progress: progressEvent('done') });
   } catch (error) {
     const apiError = toApiError(
       signal.aborted ? Object.assign(new Error('cancelled'), { name: 'AbortError' }) : error,

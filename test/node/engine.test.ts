@@ -39,6 +39,20 @@ async function rejection(promise: Promise<unknown>): Promise<HeapscopeError> {
 }
 
 describe('Engine', () => {
+  it("lists a capture by the time its 'done' event is heard (a page refreshes its tabs on it)", async () => {
+    engine = new Engine({ workerUrl: WORKER_URL });
+    const listedAtDone: boolean[] = [];
+    engine.onProgress((p) => {
+      // list() answers from the engine's own state: checked inside the listener, synchronously
+      if (p.phase === 'done')
+        void engine.list().then((l) => listedAtDone.push(l.some((c) => c.id === p.captureId)));
+    });
+    await Promise.all([engine.open({ path: SCALENE }), engine.open({ path: MEMRAY_BASIC })]);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(listedAtDone).toEqual([true, true]);
+    await engine.closeAll();
+  });
+
   it('opens a capture in a worker, reports progress and answers queries', async () => {
     engine = new Engine({ workerUrl: WORKER_URL });
     const events: Progress[] = [];
