@@ -27,46 +27,10 @@ const LAYERS = [
 ];
 
 /**
- * Imports that break a layer today, allowed file by file so that any new one still fails.
- * Each says what removes it.
+ * Imports that break a layer, allowed file by file so that any new one still fails: entries of
+ * `{ file, imports, why }`, each `why` saying what removes it. None today; keep it that way.
  */
-export const KNOWN_LAYER_EXCEPTIONS = [
-  {
-    file: 'main/model/memray/model.ts',
-    imports: 'main/query/timeline-lod.ts',
-    why: 'TODO(issue 13): the model downsamples its heap line itself; the timeline query should, from the full-resolution line.',
-  },
-  {
-    file: 'main/model/capture-model.ts',
-    imports: 'main/query/growth.ts',
-    why: 'TODO(issue 13): a type only (GrowthSeries, new with the growth work): it belongs in the model or shared/api.ts, where the query can import it from below.',
-  },
-  {
-    file: 'main/model/memray/model.ts',
-    imports: 'main/query/growth.ts',
-    why: 'TODO(issue 13): a type only (GrowthSeries, new with the growth work): it belongs in the model or shared/api.ts, where the query can import it from below.',
-  },
-  {
-    file: 'main/model/memray/multi.ts',
-    imports: 'main/query/timeline-lod.ts',
-    why: 'TODO(issue 13): as for model.ts: downsampling the merged heap line belongs to the timeline query.',
-  },
-  {
-    file: 'main/model/tracemalloc/model.ts',
-    imports: 'main/query/groups.ts',
-    why: "TODO(issue 13): statsJson builds tracemalloc's statistics() with the query's grouping; it belongs in the statsJson handler (engine) or the grouping core in model/.",
-  },
-  {
-    file: 'main/model/tracemalloc/series.ts',
-    imports: 'main/query/groups.ts',
-    why: 'TODO(issue 13): as for model.ts: the series model groups its dumps with the query (new with the series work).',
-  },
-  {
-    file: 'main/model/tracemalloc/series.ts',
-    imports: 'main/query/series-growth.ts',
-    why: 'TODO(issue 13): growth ranking is a query over the series; the model should hand out the per-dump sites and the query rank them.',
-  },
-];
+export const KNOWN_LAYER_EXCEPTIONS = [];
 
 /** Source files the layer rules apply to: everything but tests and test helpers. */
 const LAYERED = [

@@ -73,7 +73,7 @@ let out = {};
 if (mode === 'totals' || mode === 'full') {
   const m = await loadMemrayModel(file, { detail: mode });
   const s = m.statsJson({ top: 10 });
-  out = { records: m.info().records, allocationRecords: m.b.allocationRecords, peak: s.peakMemory, total: s.totalAllocations, maxLive: m.b.maxLive, keys: m.b.keyCount };
+  out = { records: m.info().records, allocationRecords: m.b.allocationRecords, peak: s.peakMemory, total: s.totalAllocations, maxLive: m.b.maxLive, keys: m.b.keys.count };
 } else if (mode === 'decode') {
   const m = await loadMemrayModel(file, { decodeOnly: true });
   out = { records: m.info().records, allocationRecords: m.b.allocationRecords };

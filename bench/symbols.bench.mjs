@@ -52,7 +52,7 @@ const { loadMemrayModel, buildFlameTree, NativeSymbolizer } = await import(pathT
 /** Every mapped object of the capture, as the model hands them to the symbolizer. */
 function objectsOf(model) {
   const out = new Map();
-  model.b.generations.forEach((segs) => {
+  model.b.maps.generations.forEach((segs) => {
     for (const s of segs) {
       const key = `${s.file}\0${s.loadAddr}`;
       if (out.has(key)) continue;

@@ -50,7 +50,7 @@ const direct = join(work, 'direct.mjs');
   writeFileSync(
     entry,
     `import { loadTracemalloc } from ${JSON.stringify(join(root, 'main/formats/tracemalloc/index.ts'))};
-import { groupSnapshot } from ${JSON.stringify(join(root, 'main/query/groups.ts'))};
+import { groupSnapshot } from ${JSON.stringify(join(root, 'main/model/groups.ts'))};
 import { diffJson } from ${JSON.stringify(join(root, 'main/query/diff.ts'))};
 const [a, b] = process.argv.slice(2);
 if (!b) {

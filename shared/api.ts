@@ -7,8 +7,17 @@
  */
 
 import type { UnitSystem } from './units';
+import type {
+  LayoutBands,
+  LayoutBandsQuery,
+  LayoutQuery,
+  LayoutSites,
+  LayoutSitesQuery,
+  MemoryLayout,
+} from './layout';
 
 export type { UnitSystem };
+export type * from './layout';
 
 export type CaptureFormat = 'memray' | 'tracemalloc' | 'memray-csv' | 'scalene';
 
@@ -81,6 +90,8 @@ export interface Capabilities {
   temporaryThresholds?: number[];
   /** Leak suspects ranked by growth over time (`growth` query). */
   growth?: boolean;
+  /** Where the RSS went: allocator layouts (`layout`, `layoutSites`, `layoutBands`; shared/layout.ts). */
+  layout?: boolean;
 }
 
 export interface CaptureInfo {
@@ -101,6 +112,37 @@ export interface CaptureInfo {
   processes?: number;
   /** Several tracemalloc dumps opened as one series (a folder, or `heapscope series A B …`). */
   series?: SeriesInfo;
+  /** Several memray captures of one program opened as one series (a folder, or `series A.bin B.bin …`). */
+  captureSeries?: MemraySeriesInfo;
+}
+
+/**
+ * A series of memray captures of one program, laid end to end on one time axis: capture i
+ * spans [fromMs, toMs] of it (its own ms + fromMs), the next one starts where it ends.
+ */
+export interface MemraySeriesInfo {
+  /** 'start-time': by the start time in each header (ties by name); 'name': by file name. */
+  order: 'start-time' | 'name';
+  /** One sentence for people: which order was used and why, and how the axis is laid out. */
+  orderNote: string;
+  /** The program's command line, the same in every capture (memray's own options left out). */
+  program: string;
+  /** In series order. */
+  captures: MemraySeriesCapture[];
+}
+
+export interface MemraySeriesCapture {
+  fileName: string;
+  path: string;
+  /** The header's start time (epoch ms); in 'start-time' order only. */
+  startTimeMs?: number;
+  /** Where the capture lies on the series' axis (ms). */
+  fromMs: number;
+  toMs: number;
+  peakBytes: number;
+  /** Alive when its tracking stopped. */
+  leakedBytes: number;
+  truncated: boolean;
 }
 
 /**
@@ -166,9 +208,11 @@ export type SnapshotSpec =
   /**
    * memray's temporary allocations (`--temporary-allocation-threshold N`, default 1): freed,
    * on the thread that made them, after at most N other allocations on that thread; each counts
-   * once with its full size. N must be one of Capabilities.temporaryThresholds.
+   * once with its full size. N must be one of Capabilities.temporaryThresholds. With fromMs and
+   * toMs (both, ms from capture start; a brushed range), only those found (at their free) in
+   * the time buckets the range resolves to, the same whole buckets as a `range` snapshot's.
    */
-  | { kind: 'temporary'; threshold?: number };
+  | { kind: 'temporary'; threshold?: number; fromMs?: number; toMs?: number };
 
 export interface StackFilter {
   /** Thread ids to keep; undefined keeps all. */
@@ -259,6 +303,11 @@ export interface FlameQuery {
   sandwich?: { name: string; file: string };
   /** Nodes beyond this are merged into their parent's "other" remainder. Default 200 000. */
   maxNodes?: number;
+  /**
+   * A table row's `SiteRow.key` to find in the tree (the row the user opened): the result's
+   * `focus` lists the nodes it designates, so the view never decodes a key.
+   */
+  focusKey?: string;
 }
 
 /**
@@ -279,6 +328,14 @@ export interface FlameTree {
   mergedNodes: number;
   /** When several threads are kept apart, the root's children are thread nodes. */
   threadLabels?: string[];
+  /** With FlameQuery.focusKey: that key and the nodes it designates (none when it is not here). */
+  focus?: FlameFocus;
+}
+
+export interface FlameFocus {
+  key: string;
+  /** Pre-order node ids: for a traceback the node ending that stack, else every matching frame's. */
+  nodes: number[];
 }
 
 export interface TimelineQuery {
@@ -325,6 +382,8 @@ export interface Timeline {
   processes?: { label: string; pid?: number; heapBytes: (number | null)[] }[];
   /** Multi-process captures: Σ of each process's own peak (reached at different moments). */
   sumOfProcessPeaksBytes?: number;
+  /** A series of memray captures: where each capture lies on the axis (they are laid end to end). */
+  captures?: { label: string; fromMs: number; toMs: number }[];
   durationMs: number;
   /**
    * A series of snapshots: one point per dump. On a `dump` axis `timeMs` holds the dump's index
@@ -451,14 +510,24 @@ export interface SummaryQuery {
   limitBytes?: number;
 }
 
+/**
+ * The headline numbers of a capture (or of a range of it). A number the capture did not measure
+ * is null, never a made-up zero: a snapshot-only capture (a tracemalloc dump, a memray CSV) has
+ * no peak time, no allocation totals and no leaks; an aggregated memray file no allocation
+ * totals; Scalene no leaked set. shared/present/summary.ts says how each is shown.
+ */
 export interface Summary {
   info: CaptureInfo;
+  /** The high-water mark; for a snapshot-only capture the one set it holds. */
   peakBytes: number;
-  peakTimeMs: number;
-  totalAllocations: number;
-  totalBytesAllocated: number;
-  leakedBytes: number;
-  leakedCount: number;
+  /** When the peak was reached (ms from the start; a series: the dump's position); null without a time axis. */
+  peakTimeMs: number | null;
+  /** Allocations made (memray's total_num_allocations) and their bytes; null when not recorded. */
+  totalAllocations: number | null;
+  totalBytesAllocated: number | null;
+  /** Alive when tracking stopped (or at the range's end); null when the capture cannot tell. */
+  leakedBytes: number | null;
+  leakedCount: number | null;
   /**
    * RSS and tracked heap at one moment, `atEndTimeMs`: the last memory record (for a range, the
    * one that ends it), where both were measured together. A multi-process capture sums the
@@ -476,6 +545,11 @@ export interface Summary {
   findings: Finding[];
   /** memray's temporary allocations at its default threshold (N = 1), when the capture has them. */
   temporary?: TemporaryTotals;
+  /**
+   * Native captures: what symbolization found for the objects the summary's snapshot touches
+   * (named, refused, not found), so a reader knows when a sysroot or debug folder would help.
+   */
+  symbols?: SymbolsNote;
 }
 
 export interface TemporaryTotals {
@@ -547,7 +621,8 @@ export interface DiffRow {
   function: string;
   file: string;
   line: number;
-  frames?: { file: string; line: number; function: string }[];
+  /** Traceback rows: frames oldest first (native ones with their source, as `source` below). */
+  frames?: { file: string; line: number; function: string; source?: SourceLocation }[];
   size: number;
   sizeDiff: number;
   count: number;
@@ -555,6 +630,11 @@ export interface DiffRow {
   status: DiffStatus;
   /** sizeDiff relative to the base size (Infinity for new sites). */
   sizeDiffRatio: number;
+  /**
+   * Native rows: where the function is in its source (see FrameInfo.source), found by the
+   * symbolizer of the capture the row comes from (the base for gone rows, else the target).
+   */
+  source?: SourceLocation;
 }
 
 /** A differential call tree: width is the target value; removed frames stay with 0 width. */
@@ -713,6 +793,12 @@ export interface HeapscopeApi {
   lastSeconds(q: LastSecondsQuery): Promise<LastSeconds>;
   /** Leak suspects: sites ranked by how steadily their live bytes grow. */
   growth(q: GrowthQuery): Promise<GrowthResult>;
+  /** Allocator layout at a moment: pymalloc arenas/pools, the malloc heap, mappings (estimates). */
+  layout(q: LayoutQuery): Promise<MemoryLayout>;
+  /** Stacks of the live blocks in one region of a layout (a pool, an arena, a heap segment). */
+  layoutSites(q: LayoutSitesQuery): Promise<LayoutSites>;
+  /** RSS split into live heap, allocator-held (estimated) and the rest, over time. */
+  layoutBands(q: LayoutBandsQuery): Promise<LayoutBands>;
 }
 
 /** Errors cross every transport as this shape. */

@@ -21,6 +21,9 @@ export const API_METHODS = [
   'lineSamples',
   'lastSeconds',
   'growth',
+  'layout',
+  'layoutSites',
+  'layoutBands',
 ] as const satisfies readonly ApiMethod[];
 
 export type ApiArgs<M extends ApiMethod> = Parameters<HeapscopeApi[M]>;

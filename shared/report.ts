@@ -5,6 +5,8 @@ import type {
   FlameTree,
   GrowthResult,
   LastSeconds,
+  LayoutBands,
+  MemoryLayout,
   SiteRow,
   StackFilter,
   Summary,
@@ -55,7 +57,19 @@ export interface ReportData {
   lastSeconds?: LastSeconds;
   /** Leak suspects ranked by how steadily their live bytes grow. */
   growth?: GrowthResult;
+  /** Where the RSS went (issue 14): allocator layouts at the peak and the end, and the RSS bands. */
+  layout?: ReportLayout;
 }
+
+/** The report's memory layout section: each part present when the capture supports it. */
+export interface ReportLayout {
+  peak?: MemoryLayout;
+  end?: MemoryLayout;
+  bands?: LayoutBands;
+}
+
+/** Arenas listed pool by pool in a report's layouts (the rest are counted, not drawn). */
+export const REPORT_MAX_ARENAS = 256;
 
 export interface ReportFlame {
   id: string;

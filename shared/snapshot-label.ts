@@ -1,4 +1,4 @@
-import type { CaptureFormat, SnapshotSpec, Summary } from './api';
+import type { CaptureFormat, SnapshotSpec } from './api';
 import { formatDuration } from './units';
 
 /**
@@ -31,63 +31,13 @@ export function describeSnapshot(spec: SnapshotSpec, format?: CaptureFormat): st
     case 'range':
       return `range ${formatDuration(spec.fromMs)} – ${formatDuration(spec.toMs)} (${spec.measure})`;
     case 'temporary':
-      return temporaryLabel(spec.threshold ?? 1);
+      return spec.fromMs !== undefined && spec.toMs !== undefined
+        ? `${temporaryLabel(spec.threshold ?? 1)}, found ${formatDuration(spec.fromMs)} – ${formatDuration(spec.toMs)}`
+        : temporaryLabel(spec.threshold ?? 1);
   }
 }
 
 /** memray's temporary allocations at threshold N, with the rule spelled out. */
 export function temporaryLabel(threshold: number): string {
   return `temporary allocations (freed after ≤ ${threshold} other allocation${threshold === 1 ? '' : 's'} on their thread, memray's rule)`;
-}
-
-/** What a summary's top sites measure: their heading, and the total their shares are of. */
-export interface TopSitesBasis {
-  heading: string;
-  /** Own bytes ÷ this is a site's share. */
-  totalBytes: number;
-  /** "of the peak", "of all bytes allocated" … */
-  shareOf: string;
-}
-
-/**
- * The top sites rank own bytes of the summary's snapshot, so their shares are of that snapshot's
- * total: the peak for memray (or the range's peak), the traced set for a dump. Scalene's sites are
- * bytes allocated over the whole run, many times the peak footprint, so theirs are shares of
- * everything allocated.
- */
-export function topSitesBasis(
-  summary: Pick<Summary, 'peakBytes' | 'totalBytesAllocated'> & {
-    info: { facts: { format: CaptureFormat } };
-  },
-  inRange = false,
-): TopSitesBasis {
-  const format = summary.info.facts.format;
-  if (format === 'scalene')
-    return {
-      heading: 'Top lines by bytes allocated over the run',
-      totalBytes: summary.totalBytesAllocated,
-      shareOf: 'of all bytes allocated',
-    };
-  if (inRange)
-    return {
-      heading: 'Top allocation sites in the range',
-      totalBytes: summary.peakBytes,
-      shareOf: 'of the range’s peak',
-    };
-  if (format === 'memray')
-    return {
-      heading: 'Top allocation sites at the peak',
-      totalBytes: summary.peakBytes,
-      shareOf: 'of the peak',
-    };
-  return {
-    heading: 'Top allocation sites in the snapshot',
-    totalBytes: summary.peakBytes,
-    shareOf: 'of the snapshot',
-  };
-}
-
-/** A site's own bytes as a share of the basis (0 when there is nothing to share). */
-export function ownShare(site: { ownBytes: number }, basis: Pick<TopSitesBasis, 'totalBytes'>): number {
-  return basis.totalBytes > 0 ? site.ownBytes / basis.totalBytes : 0;
 }

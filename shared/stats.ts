@@ -49,6 +49,26 @@ export type MemrayMultiStatsJson = MemrayStatsJson & {
   processes: (MemrayStatsJson & { pid: number; path: string })[];
 };
 
+/**
+ * `heapscope series A.bin B.bin … --json` / `stats DIR --json`: several memray captures of one
+ * program as one series, laid end to end on one axis. The top-level numbers are the series':
+ * `peakMemory` the highest capture peak, totals over every capture, `leakedBytes` the last
+ * capture's (the series ends with it); `captures` holds each capture's own, in series order.
+ */
+export type MemraySeriesStatsJson = Omit<MemrayStatsJson, 'format'> & {
+  format: 'memray-series';
+  series: { order: 'start-time' | 'name'; orderNote: string; program: string };
+  captures: (MemrayStatsJson & {
+    pid: number;
+    path: string;
+    /** Header start time, epoch ms (start-time order only). */
+    startTimeMs?: number;
+    /** Where the capture lies on the series' axis (ms). */
+    fromMs: number;
+    toMs: number;
+  })[];
+};
+
 /** One `statistics()` entry of `TracemallocStatsJson` (Python's Statistic; frames oldest first). */
 export type TracemallocStatisticJson =
   | { filename: string; lineno: number; size: number; count: number }
@@ -175,6 +195,7 @@ export interface TracemallocSeriesStatsJson {
 export type StatsJson =
   | MemrayStatsJson
   | MemrayMultiStatsJson
+  | MemraySeriesStatsJson
   | TracemallocStatsJson
   | TracemallocSeriesStatsJson
   | ScaleneStatsJson

@@ -4,7 +4,7 @@
  * memray-dump-replay.ts (a live address allocated again adds without subtracting; a free of an
  * unknown address does nothing; munmap shrinks or splits mmap ranges); each block is charged to
  * the innermost Python frame of its thread when it was made, as (function, file): the dump
- * carries code objects and instruction offsets, not line numbers.
+ * carries code objects and instruction offsets (v12+; v10/v11 frame ids), not line numbers.
  */
 
 export interface SiteReplay {
@@ -25,10 +25,11 @@ const FREES = new Set(['free', 'pymalloc_free']);
 
 export function replaySites(dump: string): SiteReplay {
   let start = 0;
-  const code = new Map<number, { fn: string; file: string }>();
-  const stacks = new Map<number, number[]>();
+  // v12+: CODE_OBJECT code_id=…, FRAME_PUSH code_object_id=…; v10/v11: FRAME_ID frame_id=…, FRAME_PUSH frame_id=…
+  const code = new Map<string, { fn: string; file: string }>();
+  const stacks = new Map<number, string[]>();
   let tid = 0;
-  const stackOf = (t: number): number[] => {
+  const stackOf = (t: number): string[] => {
     let s = stacks.get(t);
     if (!s) stacks.set(t, (s = []));
     return s;
@@ -48,12 +49,16 @@ export function replaySites(dump: string): SiteReplay {
   for (const line of dump.split('\n')) {
     const field = (name: string): string => new RegExp(` ${name}=(\\S+)`).exec(line)![1];
     if (line.startsWith('HEADER ')) start = Number(field('start_time'));
-    else if (line.startsWith('CODE_OBJECT ')) {
-      // function_name and filename hold no spaces in these fixtures (checked by the test).
-      code.set(Number(field('code_id')), { fn: field('function_name'), file: field('filename') });
+    else if (line.startsWith('CODE_OBJECT ') || line.startsWith('FRAME_ID ')) {
+      // names may hold spaces (`<frozen importlib._bootstrap>`): each runs to the next field
+      const named = / function_name=(.*) filename=(.*) (?:firstlineno|lineno)=/.exec(line)!;
+      const id = line.startsWith('CODE_OBJECT ') ? `c${field('code_id')}` : `f${field('frame_id')}`;
+      code.set(id, { fn: named[1], file: named[2] });
     } else if (line.startsWith('CONTEXT_SWITCH ')) tid = Number(field('tid'));
-    else if (line.startsWith('FRAME_PUSH ')) stackOf(tid).push(Number(field('code_object_id')));
-    else if (line.startsWith('FRAME_POP ')) {
+    else if (line.startsWith('FRAME_PUSH ')) {
+      const c = / code_object_id=(\d+)/.exec(line);
+      stackOf(tid).push(c ? `c${c[1]}` : `f${field('frame_id')}`);
+    } else if (line.startsWith('FRAME_POP ')) {
       const s = stackOf(tid);
       s.length = Math.max(0, s.length - Number(field('count')));
     } else if (line.startsWith('MEMORY_RECORD ')) {

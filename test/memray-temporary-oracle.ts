@@ -13,8 +13,42 @@ interface Entry {
   allocator: string;
 }
 
+/**
+ * A brushed range [fromMs, toMs] (ms from the header's start_time) counts the temporaries found
+ * (at their free) in the memory-record intervals it overlaps: interval k runs from just after
+ * MEMORY_RECORD k − 1 to MEMORY_RECORD k, (t(k−1), t(k)], the first from the start and the last
+ * (after the final record) to the end; it overlaps when t(k) ≥ fromMs and t(k−1) < toMs.
+ */
+export interface Window {
+  fromMs: number;
+  toMs: number;
+}
+
+/** ms from start_time of every MEMORY_RECORD of the dump, in order. */
+function recordTimes(dump: string): number[] {
+  let start = 0;
+  const out: number[] = [];
+  for (const line of dump.split('\n')) {
+    if (line.startsWith('HEADER ')) start = Number(/ start_time=(\d+)/.exec(line)![1]);
+    else if (line.startsWith('MEMORY_RECORD ')) out.push(Number(/ time=(\d+)/.exec(line)![1]) - start);
+  }
+  return out;
+}
+
 /** memray's rule over a `memray parse` dump: temporaries per allocator and per thread. */
-export function temporariesFromDump(dump: string, n: number): { byAllocator: Tally; byThread: Tally } {
+export function temporariesFromDump(
+  dump: string,
+  n: number,
+  window?: Window,
+): { byAllocator: Tally; byThread: Tally } {
+  const times = window ? recordTimes(dump) : [];
+  const inWindow = (k: number): boolean => {
+    if (!window) return true;
+    const end = k < times.length ? times[k] : Infinity;
+    const start = k > 0 ? times[k - 1] : -Infinity;
+    return end >= window.fromMs && start < window.toMs;
+  };
+  let interval = 0;
   const deques = new Map<string, Entry[]>();
   const byAllocator: Tally = new Map();
   const byThread: Tally = new Map();
@@ -26,6 +60,10 @@ export function temporariesFromDump(dump: string, n: number): { byAllocator: Tal
   };
   let tid = '';
   for (const line of dump.split('\n')) {
+    if (line.startsWith('MEMORY_RECORD ')) {
+      interval++;
+      continue;
+    }
     if (line.startsWith('CONTEXT_SWITCH ')) {
       tid = /tid=(\d+)/.exec(line)![1];
       continue;
@@ -38,7 +76,7 @@ export function temporariesFromDump(dump: string, n: number): { byAllocator: Tal
     deques.set(tid, deque);
     if (allocator === 'free' || allocator === 'pymalloc_free' || allocator === 'munmap') {
       const hit = deque.find((e) => e.address === address && (allocator !== 'munmap' || e.size === size));
-      if (hit) {
+      if (hit && inWindow(interval)) {
         add(byAllocator, hit.allocator, hit.size);
         add(byThread, tid, hit.size);
       }

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CliError, symbolSearchOf } from './run';
+import { symbolSearchOf } from './args';
+import { CliError } from './errors';
 
 describe('--sysroot / --debug-dir', () => {
   it('are repeatable, kept in order and made absolute', () => {

@@ -13,6 +13,7 @@ import type {
   CaptureInfo,
   DiffQuery,
   DiffResult,
+  DiffRow,
   DiffSide,
   ExportRequest,
   ExportResult,
@@ -31,6 +32,12 @@ import type {
   GrowthResult,
   LastSeconds,
   LastSecondsQuery,
+  LayoutBands,
+  LayoutBandsQuery,
+  LayoutQuery,
+  LayoutSites,
+  LayoutSitesQuery,
+  MemoryLayout,
   LineSamples,
   LineSamplesQuery,
   TableQuery,
@@ -39,7 +46,7 @@ import type {
   TimelineQuery,
 } from '../../shared/api';
 import { HeapscopeError } from '../../shared/api-error';
-import type { StatsJson } from '../../shared/stats';
+import type { DiffJson, StatsJson } from '../../shared/stats';
 import type { StatsOptions } from '../model/capture-model';
 import type {
   FromWorker,
@@ -51,7 +58,8 @@ import type {
   WorkerResult,
 } from './protocol';
 import * as q from './queries';
-import { renderExport } from './export';
+import { renderExport } from '../export/assemble';
+import { applySources, diffSourceRequests } from './native-sources';
 
 /** The dumps of a series open, as absolute paths; undefined when none are given. */
 function seriesPaths(series: unknown): string[] | undefined {
@@ -166,7 +174,35 @@ class CaptureHandle {
   }
 }
 
-export class Engine implements HeapscopeApi {
+/** A compare_to() of two snapshots (`Engine.diffJson`). */
+export interface DiffJsonQuery {
+  groupBy: GroupsQuery['groupBy'];
+  cumulative?: boolean;
+  /** Rows kept, largest change first (all when absent). */
+  top?: number;
+}
+
+export interface DiffJsonResult {
+  json: DiffJson;
+  /** Which snapshot each side is ("peak", "live at 1.20 s (memory record at 1.18 s)" …). */
+  baseLabel: string;
+  targetLabel: string;
+  /** How the two captures' paths were matched, when it was not exact. */
+  matchingNote?: string;
+}
+
+/**
+ * What the CLI asks beyond the app's API: the profilers' own JSON shapes. The app never calls
+ * these; naming them keeps the API the renderer sees (`HeapscopeApi`) display-sized.
+ */
+export interface CliQueries {
+  /** `stats --json`: the writer's own statistics shape for one capture. */
+  statsJson(captureId: string, options?: StatsOptions): Promise<StatsJson>;
+  /** `diff --json` and `series --from/--to`: compare_to() of two snapshots. */
+  diffJson(base: DiffSide, target: DiffSide, options: DiffJsonQuery): Promise<DiffJsonResult>;
+}
+
+export class Engine implements HeapscopeApi, CliQueries {
   private readonly captures = new Map<string, CaptureHandle>();
   private readonly listeners = new Set<Listener>();
   private readonly headerListeners = new Set<HeaderListener>();
@@ -319,6 +355,21 @@ export class Engine implements HeapscopeApi {
     return this.query(captureId, 'growth', args);
   }
 
+  layout(query: LayoutQuery): Promise<MemoryLayout> {
+    const { captureId, ...args } = query;
+    return this.query(captureId, 'layout', args);
+  }
+
+  layoutSites(query: LayoutSitesQuery): Promise<LayoutSites> {
+    const { captureId, ...args } = query;
+    return this.query(captureId, 'layoutSites', args);
+  }
+
+  layoutBands(query: LayoutBandsQuery): Promise<LayoutBands> {
+    const { captureId, ...args } = query;
+    return this.query(captureId, 'layoutBands', args);
+  }
+
   table(query: TableQuery): Promise<TableResult> {
     const { captureId, ...args } = query;
     return this.query(captureId, 'table', args);
@@ -384,7 +435,11 @@ export class Engine implements HeapscopeApi {
         ...g,
         key: JSON.stringify([
           g.keyType,
-          g.frames.map((f) => [relative(f.file), f.line, g.keyType === 'function' ? f.function : '']),
+          g.frames.map((f) => [
+            relative(f.file),
+            f.line,
+            g.keyType === 'function' || f.native ? f.function : '',
+          ]),
         ]),
       }));
     return {
@@ -438,6 +493,8 @@ export class Engine implements HeapscopeApi {
     ]);
     const { matching } = groups;
     const allRows = q.compareGroups(groups.base, groups.target);
+    const rows = limit !== undefined ? allRows.slice(0, limit) : allRows;
+    await this.attachDiffSources(base.captureId, target.captureId, rows);
     const result: DiffResult = {
       base: { totalBytes: baseInfo.totalBytes, totalCount: baseInfo.totalCount, label: baseInfo.label },
       target: {
@@ -446,7 +503,7 @@ export class Engine implements HeapscopeApi {
         label: targetInfo.label,
       },
       groupCount: allRows.length,
-      rows: limit !== undefined ? allRows.slice(0, limit) : allRows,
+      rows,
       flame: matching
         ? q.mergeDiffFlame(baseFlame, targetFlame, { base: matching.base, target: matching.target })
         : q.mergeDiffFlame(baseFlame, targetFlame),
@@ -454,6 +511,45 @@ export class Engine implements HeapscopeApi {
     };
     if (matching?.note) result.matchingNote = matching.note;
     return result;
+  }
+
+  /**
+   * Source lines for the native frames of the diff rows returned, each row asking the capture it
+   * came from (its own symbolizer); the diff flamegraph's frames got theirs in each worker.
+   */
+  private async attachDiffSources(baseId: string, targetId: string, rows: DiffRow[]): Promise<void> {
+    const wanted = diffSourceRequests(rows);
+    const ask = async (captureId: string, req: typeof wanted.base): Promise<void> => {
+      if (req.frames.length === 0) return;
+      applySources(req.sites, await this.query(captureId, 'nativeSources', { frames: req.frames }));
+    };
+    await Promise.all([ask(baseId, wanted.base), ask(targetId, wanted.target)]);
+  }
+
+  /**
+   * `heapscope diff` and `series --from --to`: tracemalloc's compare_to() of two snapshots in
+   * its own shape (DiffJson), with each snapshot's label. The totals come from the snapshots,
+   * not the groups: cumulative groups count a block once per frame.
+   */
+  async diffJson(base: DiffSide, target: DiffSide, options: DiffJsonQuery): Promise<DiffJsonResult> {
+    const { groupBy, cumulative, top } = options;
+    const groups = await this.matchedGroups(base, target, { groupBy, ...(cumulative && { cumulative }) });
+    const [baseInfo, targetInfo] = await Promise.all([
+      this.snapshotInfo(base.captureId, base.snapshot),
+      this.snapshotInfo(target.captureId, target.snapshot),
+    ]);
+    const json = q.diffJson(groups.base, groups.target, {
+      ...(top !== undefined && { top }),
+      ...(cumulative && { cumulative }),
+      old: { totalSize: baseInfo.totalBytes, traceCount: baseInfo.totalCount },
+      new: { totalSize: targetInfo.totalBytes, traceCount: targetInfo.totalCount },
+    });
+    return {
+      json,
+      baseLabel: baseInfo.label,
+      targetLabel: targetInfo.label,
+      ...(groups.matching?.note && { matchingNote: groups.matching.note }),
+    };
   }
 
   async export(req: ExportRequest): Promise<ExportResult> {

@@ -43,9 +43,7 @@ function classify(error: unknown, context: ErrorContext): ApiError {
     if (error.offset !== undefined) e.offset = error.offset;
     return e;
   }
-  // LoaderUnavailable is matched by name so the main thread need not load the format registry.
-  if (error instanceof UnsupportedQuery || (error instanceof Error && error.name === 'LoaderUnavailable'))
-    return { code: 'unsupported', message: error.message };
+  if (error instanceof UnsupportedQuery) return { code: 'unsupported', message: error.message };
   if (isAbort(error)) return { code: 'cancelled', message: 'cancelled' };
   const errno = error as NodeJS.ErrnoException;
   if (

@@ -9,7 +9,9 @@ import { snapshotTotals, type Snapshot } from '../model/snapshot';
 import type { SnapshotInfo, WorkerArgs, WorkerMethod, WorkerResult } from './protocol';
 import * as q from './queries';
 import { lastSecondsOf, summaryLimitFindings } from './last-seconds';
+import { layoutHandlers } from './layout-handlers';
 import type { NativeSymbolizer } from '../symbols/index';
+import { withNativeSources, type SourceLookup } from './native-sources';
 
 const DEFAULT_TIMELINE_POINTS = 2000;
 const TOP_SITES = 10;
@@ -17,7 +19,7 @@ const TOP_SITES = 10;
 export interface QueryContext {
   captureId: string;
   /** The capture's native symbolizer: source lines for the frames a result shows. */
-  symbolizer?: NativeSymbolizer;
+  symbolizer?: SourceLookup & Pick<NativeSymbolizer, 'note'>;
 }
 
 type Handlers = {
@@ -82,6 +84,7 @@ function withSeverityOrder(findings: Finding[]): Finding[] {
 }
 
 export const handlers: Handlers = {
+  ...layoutHandlers,
   summary(model, args, ctx): Summary {
     const base = model.summary(args.range, args.units);
     const info = { ...model.info(), id: ctx.captureId };
@@ -115,34 +118,32 @@ export const handlers: Handlers = {
         ...findings,
         ...summaryLimitFindings(model, args.limitBytes, args.units),
       ]);
-    return { ...base, info, topSites, findings };
+    // Asked last: building the snapshots above labelled the native frames the note is about.
+    const symbols = ctx.symbolizer?.note();
+    return { ...base, info, topSites, findings, ...(symbols && symbols.objects.length > 0 && { symbols }) };
   },
-  flamegraph(model, args, ctx) {
+  flamegraph(model, args) {
     const { snapshot: spec, ...options } = args;
     const snapshot = model.snapshot(spec, options.filter);
-    const tree = q.buildFlameTree(snapshot, { ...options, moduleOf: moduleOf(model, snapshot) });
-    // Lines are looked up for the frames of this result only, not for every frame of the capture.
-    ctx.symbolizer?.annotate(tree.frames);
-    return tree;
+    return q.buildFlameTree(snapshot, { ...options, moduleOf: moduleOf(model, snapshot) });
   },
   timeline(model, args) {
-    const timeline = model.timeline(args.maxPoints ?? DEFAULT_TIMELINE_POINTS, {
+    const timeline = model.timeline({
       ...(args.temporaryThreshold !== undefined && { temporaryThreshold: args.temporaryThreshold }),
     });
     if (!timeline)
       throw new UnsupportedQuery(
         `${model.info().facts.fileName} has no time axis (${model.info().facts.format})`,
       );
-    return timeline;
+    return q.displayTimeline(timeline, args.maxPoints ?? DEFAULT_TIMELINE_POINTS);
   },
   allocators(model, args) {
     return model.allocators(args.snapshot, args.filter);
   },
-  table(model, args, ctx) {
+  table(model, args) {
     const { snapshot: spec, ...options } = args;
     const snapshot = model.snapshot(spec, options.filter);
     const table = q.buildTable(snapshot, { ...options, moduleOf: moduleOf(model, snapshot) });
-    if (ctx.symbolizer) annotateRows(ctx.symbolizer, table.rows);
     if (options.groupBy !== 'line' || !model.siteExtras) return table;
     const withExtras = table.rows.map((row) => ({ ...row, ...model.siteExtras?.(row.file, row.line) }));
     return { ...table, rows: withExtras };
@@ -185,20 +186,16 @@ export const handlers: Handlers = {
   symbols(_model, _args, ctx) {
     return ctx.symbolizer?.note() ?? null;
   },
+  nativeSources(_model, args, ctx) {
+    const found = ctx.symbolizer?.sources(args.frames ?? []);
+    return (args.frames ?? []).map((_, i) => found?.[i] ?? null);
+  },
   snapshotInfo(model, args): SnapshotInfo {
     const snapshot = model.snapshot(args.snapshot, args.filter);
     const totals = snapshotTotals(snapshot.rows);
     return { label: snapshot.label, totalBytes: totals.bytes, totalCount: totals.count };
   },
 };
-
-/** Source lines for the table rows (one page) that are native frames of this capture. */
-function annotateRows(symbolizer: NativeSymbolizer, rows: SiteRow[]): void {
-  const found = symbolizer.sources(rows.map((r) => ({ name: r.function, file: r.file })));
-  rows.forEach((r, i) => {
-    if (found[i]) r.source = found[i];
-  });
-}
 
 export function runQuery(
   model: CaptureModel,
@@ -210,5 +207,10 @@ export function runQuery(
   if (!handler) throw new UnsupportedQuery(`unknown query ${String(method)}`);
   if (model.totalsOnly && method !== 'statsJson')
     throw new UnsupportedQuery(`${method}: the capture was opened for totals only (detail 'totals')`);
-  return handler(model, args ?? {}, ctx);
+  // Every result leaves with source lines on the native frames it shows (native-sources.ts).
+  return withNativeSources(
+    method,
+    handler(model, args ?? {}, ctx) as WorkerResult<typeof method>,
+    ctx.symbolizer,
+  );
 }

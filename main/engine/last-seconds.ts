@@ -7,8 +7,9 @@ import type { LastSeconds, LastSecondsQuery, Timeline } from '../../shared/api';
 import { UnsupportedQuery, type CaptureModel } from '../model/capture-model';
 import { snapshotTotals } from '../model/snapshot';
 import { compareGroups } from '../query/diff';
-import { groupSnapshot } from '../query/groups';
+import { groupSnapshot } from '../model/groups';
 import { growthInWindow, lastWindow, limitFindings, windowNote } from '../query/last-seconds';
+import { displayTimeline } from '../query/timeline-lod';
 
 const TIMELINE_POINTS = 4000;
 const DEFAULT_SITES = 20;
@@ -20,9 +21,15 @@ export function peakRss(timeline: Timeline): number | undefined {
   return best;
 }
 
+/** The timeline at the chart's level of detail: the window starts on one of its points, as shown. */
+function displayedTimeline(model: CaptureModel): Timeline | undefined {
+  const full = model.timeline();
+  return full && displayTimeline(full, TIMELINE_POINTS);
+}
+
 export function lastSecondsOf(model: CaptureModel, args: Omit<LastSecondsQuery, 'captureId'>): LastSeconds {
   const info = model.info();
-  const timeline = info.capabilities.ranges ? model.timeline(TIMELINE_POINTS) : undefined;
+  const timeline = info.capabilities.ranges ? displayedTimeline(model) : undefined;
   if (!timeline || info.series)
     throw new UnsupportedQuery(
       `${info.facts.fileName}: the last seconds need a capture with a time axis and per-allocation times (a memray capture)`,
@@ -96,7 +103,7 @@ export function summaryLimitFindings(
   units: LastSecondsQuery['units'],
 ): LastSeconds['findings'] {
   const info = model.info();
-  const timeline = info.capabilities.timeline && !info.series ? model.timeline(TIMELINE_POINTS) : undefined;
+  const timeline = info.capabilities.timeline && !info.series ? displayedTimeline(model) : undefined;
   const summary = model.summary(undefined, units);
   const rssPeak = timeline && peakRss(timeline);
   const endMs = timeline

@@ -14,9 +14,16 @@ import type {
   GrowthResult,
   LastSeconds,
   LastSecondsQuery,
+  LayoutBands,
+  LayoutBandsQuery,
+  LayoutQuery,
+  LayoutSites,
+  LayoutSitesQuery,
+  MemoryLayout,
   LineSamples,
   Progress,
   SnapshotSpec,
+  SourceLocation,
   StackFilter,
   Summary,
   SummaryQuery,
@@ -29,7 +36,7 @@ import type {
 } from '../../shared/api';
 import type { StatsJson } from '../../shared/stats';
 import type { StatsOptions } from '../model/capture-model';
-import type { Group } from '../query/groups';
+import type { Group } from '../model/groups';
 
 type WithoutCapture<T> = Omit<T, 'captureId'>;
 
@@ -56,10 +63,19 @@ export interface WorkerQueries {
   lineSamples: (q: { file: string; line: number }) => LineSamples | null;
   /** What native symbolization found for the frames shown so far (report/export metadata). */
   symbols: (q: Record<string, never>) => SymbolsNote | null;
+  /**
+   * Source lines of native frames (by label and recorded object path) this capture's symbolizer
+   * named, null where none is known: for results the Engine assembles (diff rows).
+   */
+  nativeSources: (q: { frames: { name: string; file: string }[] }) => (SourceLocation | null)[];
   /** The final seconds of a capture with a time axis (see main/query/last-seconds.ts). */
   lastSeconds: (q: WithoutCapture<LastSecondsQuery>) => LastSeconds;
   /** Leak suspects ranked by growth (main/query/growth.ts). */
   growth: (q: WithoutCapture<GrowthQuery>) => GrowthResult;
+  /** Allocator layout at a moment (main/query/layout). */
+  layout: (q: WithoutCapture<LayoutQuery>) => MemoryLayout;
+  layoutSites: (q: WithoutCapture<LayoutSitesQuery>) => LayoutSites;
+  layoutBands: (q: WithoutCapture<LayoutBandsQuery>) => LayoutBands;
 }
 
 export type WorkerMethod = keyof WorkerQueries;

@@ -5,7 +5,7 @@
 
 export { buildFlameTree, type FlameOptions } from '../query/flamegraph';
 export { buildTable, pythonLocations, topSites, type TableOptions } from '../query/table';
-export { groupSnapshot, type Group } from '../query/groups';
+export { groupSnapshot, type Group } from '../model/groups';
 export { compareGroups, diffJson } from '../query/diff';
 export { mergeDiffFlame } from '../query/diff-flame';
 export {
@@ -16,3 +16,6 @@ export {
 } from '../query/path-identity';
 export { findingsFromSummary, countStacksAtDepth } from '../query/findings';
 export { rankGrowth } from '../query/growth';
+export { displayTimeline } from '../query/timeline-lod';
+export { buildLayoutParts, regionKeys, type LayoutParts } from '../query/layout/memory-layout';
+export { layoutBands } from '../query/layout/bands';

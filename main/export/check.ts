@@ -1,6 +1,6 @@
 import type { DiffRow, SiteRow } from '../../shared/api';
 import { formatBytes, formatPercent, type UnitSystem } from '../../shared/units';
-import { siteLabel } from '../query/findings';
+import { siteLabel } from '../../shared/present';
 
 /** `heapscope check` limits; sizes in bytes (parse "1.5GB" or "512MiB" with shared/units parseSize). */
 export interface CheckLimits {
@@ -8,22 +8,30 @@ export interface CheckLimits {
   maxLeakedBytes?: number;
   /** Allowed peak growth over the baseline, in percent (10 = +10%). Needs `baseline`. */
   maxGrowthPercent?: number;
+  /** The most the allocators may hold beyond live blocks at any layout moment (estimate). */
+  maxHeldBytes?: number;
 }
 
 export interface CheckInput {
   /** e.g. the capture's file name. */
   label: string;
   peakBytes: number;
-  leakedBytes: number;
+  /** Absent when the capture has no leaked total (a snapshot, Scalene): max-leaked cannot be checked. */
+  leakedBytes?: number;
   /** Peak / leak sites, largest first (own bytes are used to name offenders). */
   topPeakSites?: SiteRow[];
   topLeakSites?: SiteRow[];
   baseline?: { label: string; peakBytes: number };
   /** Diff rows base → this capture (peak snapshots), to name what grew. */
   growthRows?: DiffRow[];
+  /**
+   * The most the allocators held beyond live blocks (memory layout, an estimate), the moment it
+   * was and what held it (the layout's finding there).
+   */
+  held?: { bytes: number; moment: string; why?: string };
 }
 
-export type CheckName = 'max-peak' | 'max-leaked' | 'max-growth';
+export type CheckName = 'max-peak' | 'max-leaked' | 'max-growth' | 'max-held';
 
 export interface CheckOutcome {
   name: CheckName;
@@ -89,12 +97,13 @@ export function checkLimits(input: CheckInput, limits: CheckLimits, units: UnitS
       failures.push(`${input.label}: ${text}.${offenders(input.topPeakSites, input.peakBytes, units)}`);
   }
   if (limits.maxLeakedBytes !== undefined) {
-    const ok = input.leakedBytes <= limits.maxLeakedBytes;
-    const [actual, allowed] = sizes(input.leakedBytes, limits.maxLeakedBytes, units);
+    const leaked = input.leakedBytes;
+    if (leaked === undefined) throw new Error(`max-leaked: ${input.label} has no leaked total`);
+    const ok = leaked <= limits.maxLeakedBytes;
+    const [actual, allowed] = sizes(leaked, limits.maxLeakedBytes, units);
     const text = `leaked memory ${actual} ${ok ? 'is within' : 'exceeds'} the limit of ${allowed}`;
-    checks.push({ name: 'max-leaked', ok, actual: input.leakedBytes, allowed: limits.maxLeakedBytes, text });
-    if (!ok)
-      failures.push(`${input.label}: ${text}.${offenders(input.topLeakSites, input.leakedBytes, units)}`);
+    checks.push({ name: 'max-leaked', ok, actual: leaked, allowed: limits.maxLeakedBytes, text });
+    if (!ok) failures.push(`${input.label}: ${text}.${offenders(input.topLeakSites, leaked, units)}`);
   }
   if (limits.maxGrowthPercent !== undefined) {
     if (!input.baseline) throw new Error('max-growth needs a baseline capture (--baseline)');
@@ -107,6 +116,14 @@ export function checkLimits(input: CheckInput, limits: CheckLimits, units: UnitS
       `${ok ? 'within' : 'above'} the allowed ${limits.maxGrowthPercent}%`;
     checks.push({ name: 'max-growth', ok, actual: growth, allowed: limits.maxGrowthPercent, text });
     if (!ok) failures.push(`${input.label}: ${text}.${growers(input.growthRows, units)}`);
+  }
+  if (limits.maxHeldBytes !== undefined) {
+    if (!input.held) throw new Error('max-held needs the capture’s memory layout');
+    const ok = input.held.bytes <= limits.maxHeldBytes;
+    const [actual, allowed] = sizes(input.held.bytes, limits.maxHeldBytes, units);
+    const text = `memory held by allocators beyond live blocks (estimate) was at most ${actual}, at ${input.held.moment}, ${ok ? 'within' : 'above'} the limit of ${allowed}`;
+    checks.push({ name: 'max-held', ok, actual: input.held.bytes, allowed: limits.maxHeldBytes, text });
+    if (!ok) failures.push(`${input.label}: ${text}.${input.held.why ? ` ${input.held.why}` : ''}`);
   }
   return { ok: failures.length === 0, reasons: failures.join(' '), checks };
 }

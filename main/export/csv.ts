@@ -1,12 +1,24 @@
 import Papa from 'papaparse';
-import type { AllocatorBreakdown, DiffRow, SiteRow, SymbolsNote, Timeline } from '../../shared/api';
+import { locationText } from '../../shared/source-location';
+import type {
+  AllocatorBreakdown,
+  DiffRow,
+  SiteRow,
+  SourceLocation,
+  SymbolsNote,
+  Timeline,
+} from '../../shared/api';
 
 // Cells starting with = + - @ would run as formulas when a reviewer opens the CSV in a
 // spreadsheet; papaparse prefixes them with a quote.
 const UNPARSE = { escapeFormulae: true, newline: '\n' } as const;
 
-const frameText = (frames?: { file: string; line: number; function: string }[]) =>
-  frames ? frames.map((f) => `${f.function} at ${f.file}:${f.line}`).join(' <- ') : '';
+const frameText = (frames?: { file: string; line: number; function: string; source?: SourceLocation }[]) =>
+  frames ? frames.map((f) => `${f.function} at ${locationText(f)}`).join(' <- ') : '';
+
+/** The source columns of a native row: its file:line from DWARF, blank when none was found. */
+const SOURCE_FIELDS = ['source_file', 'source_line'];
+const sourceCells = (r: { source?: SourceLocation }) => [r.source?.file ?? '', r.source?.line ?? ''];
 
 export function sitesToCsv(rows: readonly SiteRow[]): string {
   return Papa.unparse(
@@ -22,6 +34,7 @@ export function sitesToCsv(rows: readonly SiteRow[]): string {
         'count',
         'share',
         'traceback',
+        ...SOURCE_FIELDS,
       ],
       data: rows.map((r) => [
         r.function,
@@ -34,6 +47,7 @@ export function sitesToCsv(rows: readonly SiteRow[]): string {
         r.count,
         r.share,
         frameText(r.frames ? [...r.frames].reverse() : undefined),
+        ...sourceCells(r),
       ]),
     },
     UNPARSE,
@@ -118,6 +132,7 @@ export function diffRowsToCsv(rows: readonly DiffRow[]): string {
         'count',
         'count_diff',
         'traceback',
+        ...SOURCE_FIELDS,
       ],
       data: rows.map((r) => [
         r.status,
@@ -130,6 +145,7 @@ export function diffRowsToCsv(rows: readonly DiffRow[]): string {
         r.count,
         r.countDiff,
         frameText(r.frames ? [...r.frames].reverse() : undefined),
+        ...sourceCells(r),
       ]),
     },
     UNPARSE,

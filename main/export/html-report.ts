@@ -39,6 +39,7 @@ const CSS = `
 main{max-width:1280px;margin:0 auto;padding:16px 24px 48px}h1{font-size:22px;margin:8px 0 2px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid var(--line);padding-bottom:4px}
 .mut{color:var(--mut)}.cards{display:flex;flex-wrap:wrap;gap:10px}.card{background:var(--card);border:1px solid var(--line);border-radius:6px;padding:8px 12px;min-width:150px}
 .card .v{font-size:20px;font-weight:600}.card .k{color:var(--mut);font-size:12px}
+.card .n{color:var(--mut);font-size:12px;max-width:280px}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;margin:8px 0}dl.facts dt{color:var(--mut)}dl.facts dd{margin:0;word-break:break-all}
 ul.findings{list-style:none;padding:0;margin:0}ul.findings li{border-left:4px solid var(--info);background:var(--card);padding:6px 10px;margin:6px 0;border-radius:3px}
 ul.findings li.critical{border-color:var(--crit)}ul.findings li.warning{border-color:var(--warn)}

@@ -2,17 +2,35 @@
  * Format registry: recognises a capture by its content (never by its extension, since users
  * rename dumps freely) and hands it to that format's loader.
  */
-import { open as openFile, readdir, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
 import type { CaptureFormat } from '../../shared/api';
 import { InputError, type CaptureLoader, type CaptureModel, type LoadOptions } from '../model/capture-model';
+import { MEMRAY_CSV_COLUMNS } from '../model/memray/vocabulary';
+import { InputFile, inflatePrefix, unreadable } from './input';
+import { loadMemrayCsv } from './memray-csv/index';
+import { findForkChildren } from './memray/fork-children';
+import { loadMemray, loadMemrayMultiProcess } from './memray/index';
+import { loadMemraySeries, memraySeriesFolder } from './memray/series';
+import { loadScalene } from './scalene/index';
+import { loadTracemalloc } from './tracemalloc/index';
 import { listSeriesFolder, loadTracemallocSeries } from './tracemalloc/series';
+
+/**
+ * Every format's reader. A `Record` over `CaptureFormat`: a format added to shared/api.ts
+ * without a reader here does not compile.
+ */
+export const LOADERS: Readonly<Record<CaptureFormat, CaptureLoader>> = {
+  memray: loadMemray,
+  tracemalloc: loadTracemalloc,
+  'memray-csv': loadMemrayCsv,
+  scalene: loadScalene,
+};
 
 /** How many leading bytes the sniffer looks at; enough for a Scalene key list or a CSV header. */
 export const SNIFF_BYTES = 64 * 1024;
 
-export const MEMRAY_CSV_HEADER = 'allocator,num_allocations,size,tid,thread_name,stack_trace';
+export const MEMRAY_CSV_HEADER = MEMRAY_CSV_COLUMNS.join(',');
 
 const LZ4_FRAME_MAGIC = [0x04, 0x22, 0x4d, 0x18];
 const MEMRAY_MAGIC = [0x6d, 0x65, 0x6d, 0x72, 0x61, 0x79, 0x00];
@@ -93,7 +111,7 @@ function sniffUncompressed(head: Uint8Array): CaptureFormat | undefined {
  */
 export function sniffBytes(
   head: Uint8Array,
-  inflate: (gz: Uint8Array) => Uint8Array = peekGunzip,
+  inflate: (gz: Uint8Array) => Uint8Array = (gz) => inflatePrefix(gz, 4096),
 ): SniffResult | undefined {
   if (startsWith(head, GZIP_MAGIC)) {
     const inner = inflate(head);
@@ -103,18 +121,6 @@ export function sniffBytes(
   }
   const format = sniffUncompressed(head);
   return format ? { format } : undefined;
-}
-
-/** Inflates as much of a gzip prefix as the bytes allow (a truncated stream is expected here). */
-function peekGunzip(gz: Uint8Array): Uint8Array {
-  try {
-    return gunzipSync(gz, { finishFlush: 2 /* Z_SYNC_FLUSH: tolerate the cut at SNIFF_BYTES */ }).subarray(
-      0,
-      4096,
-    );
-  } catch {
-    return new Uint8Array(0);
-  }
 }
 
 /**
@@ -133,20 +139,13 @@ export function describeUnrecognised(path: string, head: Uint8Array): string {
   return `${basename(path)}: not a capture Heapscope can read: expected ${EXPECTED_FORMATS}; ${what}${gz}${hint}`;
 }
 
-export async function readHead(path: string, n = SNIFF_BYTES): Promise<Uint8Array> {
-  const handle = await openFile(path, 'r');
-  try {
-    const buffer = new Uint8Array(n);
-    const { bytesRead } = await handle.read(buffer, 0, n, 0);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
+export function readHead(path: string, n = SNIFF_BYTES): Promise<Uint8Array> {
+  return InputFile.use(path, (input) => input.head(n));
 }
 
 export async function sniffFile(path: string): Promise<SniffResult> {
   const info = await stat(path).catch((e: NodeJS.ErrnoException) => {
-    throw new InputError(`${path}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`, path);
+    throw unreadable(path, e);
   });
   if (info.isDirectory()) throw new InputError(`${path}: is a directory, expected a capture file`, path);
   if (info.size === 0)
@@ -157,78 +156,30 @@ export async function sniffFile(path: string): Promise<SniffResult> {
   return result;
 }
 
-interface LoaderModule {
-  [name: string]: unknown;
-}
-
-const LOADER_EXPORTS: Record<CaptureFormat, string> = {
-  memray: 'loadMemray',
-  tracemalloc: 'loadTracemalloc',
-  'memray-csv': 'loadMemrayCsv',
-  scalene: 'loadScalene',
-};
-
-export class LoaderUnavailable extends Error {
-  constructor(format: string, detail: string) {
-    super(`the ${format} reader is not available yet in this build (${detail})`);
-    this.name = 'LoaderUnavailable';
-  }
-}
-
-async function importFormat(format: CaptureFormat): Promise<LoaderModule> {
-  try {
-    // A template import: bundlers include whichever format folders exist, and a missing one fails
-    // here, at run time, with a message instead of breaking the whole build.
-    return (await import(`./${format}/index.ts`)) as LoaderModule;
-  } catch (error) {
-    throw new LoaderUnavailable(format, error instanceof Error ? error.message : String(error));
-  }
-}
-
-export async function getLoader(
-  format: CaptureFormat,
-  exportName = LOADER_EXPORTS[format],
-): Promise<CaptureLoader> {
-  const module = await importFormat(format);
-  const loader = module[exportName];
-  if (typeof loader !== 'function')
-    throw new LoaderUnavailable(format, `main/formats/${format} does not export ${exportName}`);
-  return loader as CaptureLoader;
-}
-
-/** Fork children `NAME.bin.PID` written by `memray run --follow-fork` beside a parent capture. */
-export async function findForkChildren(path: string): Promise<string[]> {
-  const dir = dirname(path);
-  const prefix = `${basename(path)}.`;
-  const names = await readdir(dir).catch(() => [] as string[]);
-  return names
-    .filter((n) => n.startsWith(prefix) && /^\d+$/.test(n.slice(prefix.length)))
-    .sort((a, b) => Number(a.slice(prefix.length)) - Number(b.slice(prefix.length)))
-    .map((n) => join(dir, n));
-}
-
 export interface OpenCaptureOptions extends LoadOptions {
   withForkChildren?: boolean;
   /** tracemalloc dumps to open as one series; `path` then only names it. */
   series?: readonly string[];
 }
 
-type MultiProcessLoader = (path: string, children: string[], options: LoadOptions) => Promise<CaptureModel>;
-
 /**
- * Every dump of a series must be a tracemalloc dump: says which one is not, and what it is.
- * A folder opens as the series of the dumps directly in it.
+ * Every file of a series must be of one format: tracemalloc dumps, or memray captures (of one
+ * program: formats/memray/series.ts); says which one is not, and what it is. A folder opens as
+ * the series of the dumps directly in it, or, with none, of the memray captures in it.
  */
 async function openSeries(path: string, options: OpenCaptureOptions): Promise<CaptureModel | undefined> {
   if (options.series) {
+    // one format for the whole series: tracemalloc dumps, or memray captures of one program
+    const kind = (await sniffFile(options.series[0])).format === 'memray' ? 'memray' : 'tracemalloc';
     for (const member of options.series) {
       const { format } = await sniffFile(member);
-      if (format !== 'tracemalloc')
+      if (format !== kind)
         throw new InputError(
-          `${basename(member)}: a ${format} capture, not a tracemalloc dump; a series holds tracemalloc dumps only`,
+          `${basename(member)}: a ${format} capture, not a ${kind === 'memray' ? 'memray capture' : 'tracemalloc dump'}; a series holds tracemalloc dumps, or memray captures of one program`,
           member,
         );
     }
+    if (kind === 'memray') return loadMemraySeries(options.series, { ...options, label: path });
     return loadTracemallocSeries(options.series, { ...options, label: path });
   }
   const isDir = await stat(path).then(
@@ -236,10 +187,21 @@ async function openSeries(path: string, options: OpenCaptureOptions): Promise<Ca
     () => false,
   );
   if (!isDir) return undefined;
-  const { dumps, skipped } = await listSeriesFolder(path, sniffFile);
+  const { dumps, skipped, memray } = await listSeriesFolder(path, sniffFile);
+  if (dumps.length === 0 && memray.length > 0) {
+    const { captures, forkChildren } = memraySeriesFolder(memray);
+    return loadMemraySeries(captures, {
+      ...options,
+      label: path,
+      skipped: skipped - memray.length + forkChildren,
+      ...(forkChildren > 0 && {
+        skippedNote: 'fork children NAME.bin.PID: open their parent alone to merge them',
+      }),
+    });
+  }
   if (dumps.length === 0)
     throw new InputError(
-      `${path}: no tracemalloc dumps in this folder (a folder opens as a series of tracemalloc dumps; ${skipped} other file${skipped === 1 ? '' : 's'})`,
+      `${path}: no tracemalloc dumps or memray captures in this folder (a folder opens as a series of either; ${skipped} other file${skipped === 1 ? '' : 's'})`,
       path,
     );
   return loadTracemallocSeries(dumps, { ...options, label: path, skipped });
@@ -252,14 +214,7 @@ export async function loadCapture(path: string, options: OpenCaptureOptions = {}
   const { format } = await sniffFile(path);
   if (format === 'memray' && options.withForkChildren) {
     const children = await findForkChildren(path);
-    if (children.length > 0) {
-      const module = await importFormat('memray');
-      const multi = module.loadMemrayMultiProcess;
-      if (typeof multi !== 'function')
-        throw new LoaderUnavailable('memray multi-process', 'loadMemrayMultiProcess is not exported');
-      return (multi as MultiProcessLoader)(path, children, options);
-    }
+    if (children.length > 0) return loadMemrayMultiProcess(path, children, options);
   }
-  const loader = await getLoader(format);
-  return loader(path, options);
+  return LOADERS[format](path, options);
 }

@@ -9,8 +9,8 @@ import type {
   Timeline,
 } from '../../shared/api';
 import type { StatsJson } from '../../shared/stats';
-import type { GrowthSeries } from '../query/growth';
 import type { Snapshot } from './snapshot';
+import type { LayoutProvider } from './layout-input';
 import type { Symbolizer } from './symbolizer';
 import type { UnitSystem } from '../../shared/units';
 
@@ -45,8 +45,11 @@ export interface CaptureModel {
     units?: UnitSystem,
   ): Omit<Summary, 'info' | 'topSites' | 'findings'> & Partial<Pick<Summary, 'topSites' | 'findings'>>;
 
-  /** Heap/RSS over time, at most `maxPoints` points; undefined when the capture has no time axis. */
-  timeline(maxPoints: number, options?: { temporaryThreshold?: number }): Timeline | undefined;
+  /**
+   * Heap/RSS over time at full resolution, every point the model has; undefined when the capture
+   * has no time axis. The timeline query reduces it for display (main/query/timeline-lod.ts).
+   */
+  timeline(options?: { temporaryThreshold?: number }): Timeline | undefined;
 
   /** Live bytes per site over time, for leak suspects by growth; undefined without a time index. */
   growthSeries?(options: { threads?: number[]; maxPoints?: number }): GrowthSeries | undefined;
@@ -67,11 +70,28 @@ export interface CaptureModel {
 
   /** Per-line samples for a selected row; undefined when the format has none. */
   lineSamples?(file: string, line: number): LineSamples | undefined;
+
+  /**
+   * Allocator layouts (issue 14: pymalloc pools and arenas, the malloc heap); undefined when the
+   * capture has none (other formats, aggregated or totals-only memray captures).
+   */
+  allocatorLayout?(): LayoutProvider | undefined;
+}
+
+/**
+ * What a model with a time index gives for leak suspects by growth: live bytes per site at each
+ * point (time bucket ends), oldest first. The growth query ranks it (main/query/growth.ts).
+ */
+export interface GrowthSeries {
+  /** ms from the capture start, strictly increasing. */
+  timeMs: ArrayLike<number>;
+  durationMs: number;
+  sites: { function: string; file: string; line: number; live: ArrayLike<number> }[];
 }
 
 /**
  * A capture that is one live set and nothing else (a tracemalloc dump, a memray CSV): no time
- * axis, no history of what was allocated and freed. Findings and reports key off this shape.
+ * axis, no history of what was allocated and freed (its Summary: SNAPSHOT_ONLY_SUMMARY).
  */
 export const SNAPSHOT_ONLY_CAPABILITIES: Readonly<Capabilities> = {
   timeline: false,
@@ -83,6 +103,19 @@ export const SNAPSHOT_ONLY_CAPABILITIES: Readonly<Capabilities> = {
   allAllocations: false,
   flamegraph: true,
 };
+
+/**
+ * The Summary numbers a snapshot-only capture does not have: the one place that says so. A dump
+ * or a CSV is one live set with no time axis, so it has no moment of its peak, no record of what
+ * was allocated and freed, and no "leaked": its one set is `peakBytes`.
+ */
+export const SNAPSHOT_ONLY_SUMMARY = {
+  peakTimeMs: null,
+  totalAllocations: null,
+  totalBytesAllocated: null,
+  leakedBytes: null,
+  leakedCount: null,
+} as const satisfies Partial<Summary>;
 
 export interface StatsOptions {
   range?: { fromMs: number; toMs: number };

@@ -9,7 +9,7 @@
  */
 import type { DiffRow, DiffStatus } from '../../shared/api';
 import type { DiffJson, DiffJsonRow } from '../../shared/stats';
-import { compareFrameLists, groupTotals, statisticJson, type Group, type GroupFrame } from './groups';
+import { compareFrameLists, groupTotals, statisticJson, type Group, type GroupFrame } from '../model/groups';
 
 /** A DiffRow plus the group it came from, for callers that need the frames or key type. */
 export interface GroupDiff extends DiffRow {

@@ -3,6 +3,7 @@ import { buildFindings, countStacksAtDepth, findingsFromSummary } from './findin
 import { buildTable } from './table';
 import { captureInfo } from '../export/testing/report-data';
 import { readFixture, snapshotFromMemrayCsv, syntheticSnapshot } from '../export/testing/fixtures';
+import { SNAPSHOT_ONLY_SUMMARY } from '../model/capture-model';
 
 const codes = (f: { code: string }[]) => f.map((x) => x.code);
 
@@ -94,8 +95,19 @@ describe('buildFindings', () => {
   it('does not call a snapshot-only capture (one live set, no history) a leak', () => {
     const base = captureInfo({ format: 'tracemalloc' });
     const info = { ...base, capabilities: { ...base.capabilities, timeline: false, ranges: false } };
-    const f = buildFindings({ info, peakBytes: 6_600_000, leakedBytes: 6_600_000, leakedCount: 79_912 });
+    // Its Summary has no leaked number (SNAPSHOT_ONLY_SUMMARY), so there is nothing to report…
+    const f = findingsFromSummary({ ...SNAPSHOT_ONLY_SUMMARY, info, peakBytes: 6_600_000, topSites: [] });
     expect(codes(f)).not.toContain('large-leaks');
+    // …while the same live set, known to be what was left when tracking stopped, is a leak.
+    const leaked = findingsFromSummary({
+      ...SNAPSHOT_ONLY_SUMMARY,
+      info: captureInfo(),
+      peakBytes: 6_600_000,
+      leakedBytes: 6_600_000,
+      leakedCount: 79_912,
+      topSites: [],
+    });
+    expect(codes(leaked)).toContain('large-leaks');
   });
 
   it('says when tracemalloc tracebacks were cut at the frame limit', () => {

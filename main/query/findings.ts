@@ -1,5 +1,6 @@
 import type { CaptureInfo, Finding, GrowthResult, SiteRow, Summary, TemporaryTotals } from '../../shared/api';
 import { largestFlat } from './growth';
+import { siteLabel } from '../../shared/present';
 import { formatBytes, formatDuration, formatPercent, type UnitSystem } from '../../shared/units';
 import type { Snapshot } from '../model/snapshot';
 
@@ -63,12 +64,6 @@ export const DEFAULT_THRESHOLDS: FindingThresholds = {
   churnCount: 10_000,
   growthConfidence: 0.6,
 };
-
-export function siteLabel(site: Pick<SiteRow, 'function' | 'file' | 'line' | 'module'>): string {
-  const where = site.line > 0 ? `${site.file}:${site.line}` : site.file || site.module || '';
-  if (!site.function) return where || '(unknown)';
-  return where ? `${site.function} at ${where}` : site.function;
-}
 
 const ORDER = { critical: 0, warning: 1, info: 2 } as const;
 
@@ -145,11 +140,10 @@ export function buildFindings(input: FindingsInput, thresholds: Partial<FindingT
     });
   }
 
-  const leaked = input.leakedBytes ?? 0;
-  // A snapshot-only capture (tracemalloc dump, memray CSV) is one live set: "leaked" would just
-  // restate its size, so only captures with a history of allocations and frees get this finding.
-  const hasHistory = info.capabilities.timeline && info.capabilities.leaks;
-  if (hasHistory && leaked >= t.leakBytes && (peak === 0 || leaked >= t.leakShare * peak)) {
+  // Only a capture that knows what was freed has leaks (a dump or a CSV is one live set, its
+  // Summary's leakedBytes null).
+  const leaked = input.leakedBytes;
+  if (leaked !== undefined && leaked >= t.leakBytes && (peak === 0 || leaked >= t.leakShare * peak)) {
     const leakTop = input.topLeakSites && [...input.topLeakSites].sort((a, b) => b.ownBytes - a.ownBytes)[0];
     const count = input.leakedCount ? ` in ${input.leakedCount.toLocaleString('en-US')} allocations` : '';
     out.push({
@@ -194,14 +188,15 @@ export function findingsFromSummary(
     {
       info: summary.info,
       peakBytes: summary.peakBytes,
-      leakedBytes: summary.leakedBytes,
-      leakedCount: summary.leakedCount,
+      // A number the capture did not measure (null) is no input.
+      leakedBytes: summary.leakedBytes ?? undefined,
+      leakedCount: summary.leakedCount ?? undefined,
       heapAtEndBytes: summary.heapAtEndBytes,
       rssAtEndBytes: summary.rssAtEndBytes,
       atEndTimeMs: summary.atEndTimeMs,
       peakSnapshotBytes: summary.sumOfProcessPeaksBytes,
       topSites: summary.topSites,
-      totalAllocations: summary.totalAllocations,
+      totalAllocations: summary.totalAllocations ?? undefined,
       ...(summary.temporary && { temporary: summary.temporary }),
       ...extra,
     },

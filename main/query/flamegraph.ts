@@ -1,5 +1,6 @@
 import type { FlameQuery, FlameTree, FrameInfo } from '../../shared/api';
 import type { Snapshot } from '../model/snapshot';
+import { flameNodesForKey } from './table';
 import {
   FLAG_IMPORT_SYSTEM,
   FLAG_INTERNAL,
@@ -150,6 +151,7 @@ function kthLargest(values: Float64Array, k: number): number {
  * - `maxNodes`: the largest nodes are kept (a child never outweighs its parent, so the kept set
  *   is a tree); the rest are merged into their parent, whose width is unchanged — the merged
  *   bytes show as the parent's self part. `mergedNodes` counts them.
+ * - `focusKey`: `focus` lists the nodes that table row's key designates (see focusNodes).
  * Bytes cut away by frame filters stay on the nearest kept ancestor (the root at worst), so the
  * root always equals `totalBytes` outside sandwich mode.
  */
@@ -552,7 +554,22 @@ export function buildFlameTree(snapshot: Snapshot, options: FlameOptions = {}): 
     mergedNodes,
   };
   if (splitThreads) tree.threadLabels = threadLabels;
+  if (options.focusKey !== undefined)
+    tree.focus = { key: options.focusKey, nodes: focusNodes(tree, options.focusKey) };
   return tree;
+}
+
+/**
+ * The nodes a table row's key designates in this tree (flameNodesForKey), none for a key that
+ * names nothing here or is not a site key at all: a row opened from another capture's table
+ * simply finds nothing.
+ */
+export function focusNodes(tree: FlameTree, key: string): number[] {
+  try {
+    return flameNodesForKey(tree, key);
+  } catch {
+    return [];
+  }
 }
 
 /** Children of every node, in tree order (largest first). */

@@ -1,18 +1,11 @@
 import type { GrowthResult, GrowthSite } from '../../shared/api';
+import type { GrowthSeries } from '../model/capture-model';
 
 /**
  * Leak suspects by growth: rank sites by how steadily their live bytes grow across the capture,
  * not by what is alive at its end. A leak grows all along; a cache fills up and stays, a
  * working set comes and goes. Pure: the model gives one series of live bytes per site.
  */
-
-/** What a model gives: live bytes per site at each point (time bucket ends), oldest first. */
-export interface GrowthSeries {
-  /** ms from the capture start, strictly increasing. */
-  timeMs: ArrayLike<number>;
-  durationMs: number;
-  sites: { function: string; file: string; line: number; live: ArrayLike<number> }[];
-}
 
 export const SPARKLINE_POINTS = 64;
 const MS_PER_MIN = 60_000;

@@ -16,7 +16,7 @@ import { loadMemrayModel } from '../formats/memray/index';
 import { listCaptures, parseCsv } from '../formats/memray/oracles';
 import type { MemrayModel } from '../model/memray/model';
 import { compareGroups } from './diff';
-import { groupSnapshot } from './groups';
+import { groupSnapshot } from '../model/groups';
 import { matchCaptures, PYTHON_FRAMES_NOTE } from './path-identity';
 import { buildTable, topSites } from './table';
 

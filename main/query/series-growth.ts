@@ -7,28 +7,8 @@
  * (memray moments too) can rank with it.
  */
 
+import type { RankedGrowth, SiteSeries } from '../model/site-series';
 import { growthShare, linearFit } from './growth';
-
-export interface SiteSeries<T> {
-  /** Identity of the site (the same in every snapshot). */
-  key: string;
-  /** Bytes in each snapshot, in order (0 where the site has nothing). */
-  bytes: readonly number[];
-  /** Carried through to the result (function, file, line …). */
-  site: T;
-}
-
-export interface RankedGrowth<T> {
-  key: string;
-  site: T;
-  /** Bytes per unit of `positions` (per second on a time axis, per dump on an index axis). */
-  slopeBytes: number;
-  /** Rising steps / (snapshots − 1); 0 for a single snapshot. */
-  grewShare: number;
-  firstBytes: number;
-  lastBytes: number;
-  bytes: number[];
-}
 
 /**
  * Sites ranked by growth: largest slope first; equal slopes by the larger net change

@@ -123,3 +123,20 @@ export function downsampleTimeline(
     }),
   };
 }
+
+/**
+ * The points every reduction of `t` keeps: the one that shows its peak (`t.peak`; the last such
+ * point, like memray's `>=` rule) and the last one, the end of tracking.
+ */
+export function landmarkIndices(t: Timeline): number[] {
+  const last = t.timeMs.length - 1;
+  let peak = -1;
+  for (let i = last; i >= 0 && peak < 0; i--)
+    if (t.timeMs[i] === t.peak.timeMs && t.heapBytes[i] === t.peak.bytes) peak = i;
+  return peak >= 0 && peak !== last ? [peak, last] : [last];
+}
+
+/** A model's full-resolution timeline as a chart gets it: at most `maxPoints`, peak and end kept. */
+export function displayTimeline(full: Timeline, maxPoints: number): Timeline {
+  return downsampleTimeline(full, maxPoints, landmarkIndices(full));
+}

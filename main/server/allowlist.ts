@@ -58,4 +58,10 @@ export class OpenAllowlist {
   async allows(path: string): Promise<boolean> {
     return isAllowedPath(await realPathOrNearest(path), this.roots);
   }
+
+  /** Whether `dir` is one of the folders named or lies under one (files named do not count). */
+  async allowsFolder(dir: string): Promise<boolean> {
+    const real = await realPathOrNearest(dir);
+    return this.roots.dirs.includes(real) || isAllowedPath(real, { files: new Set(), dirs: this.roots.dirs });
+  }
 }

@@ -10,7 +10,7 @@ import { access, readFile, realpath, stat } from 'node:fs/promises';
 import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
-import type { ApiError, OpenRequest } from '../../shared/api';
+import type { ApiError, OpenRequest, SymbolSearch } from '../../shared/api';
 import { HeapscopeError, httpStatusFor } from '../../shared/api-error';
 import { isApiMethod, type ApiMethod } from '../../shared/ipc';
 import type { Engine } from '../engine/engine';
@@ -18,6 +18,7 @@ import { toApiError } from '../engine/errors';
 import { OpenAllowlist } from './allowlist';
 import { sniffFile } from '../formats/index';
 import { listSeriesFolder } from '../formats/tracemalloc/series';
+import { isMemraySeriesFolder } from '../formats/memray/series';
 import {
   hostAllowed,
   isLoopbackHost,
@@ -246,12 +247,38 @@ export async function classifyPaths(paths: readonly string[]): Promise<{ files: 
   return { files, dirs };
 }
 
-/** The folders among `dirs` with at least two tracemalloc dumps directly in them. */
+/**
+ * The symbol folders a page sent that lie under a folder named on `serve` (others are dropped:
+ * a page must not make the server read folders the person did not name), or undefined.
+ */
+async function allowedSymbols(
+  allowlist: OpenAllowlist,
+  symbols: SymbolSearch | undefined,
+): Promise<SymbolSearch | undefined> {
+  const keep = async (dirs: unknown): Promise<string[]> => {
+    if (!Array.isArray(dirs)) return [];
+    const ok = await Promise.all(
+      dirs.map(async (d) => typeof d === 'string' && d !== '' && (await allowlist.allowsFolder(d))),
+    );
+    return dirs.filter((_, i) => ok[i]) as string[];
+  };
+  const [sysroots, debugDirs] = await Promise.all([keep(symbols?.sysroots), keep(symbols?.debugDirs)]);
+  if (sysroots.length === 0 && debugDirs.length === 0) return undefined;
+  return { ...(sysroots.length > 0 && { sysroots }), ...(debugDirs.length > 0 && { debugDirs }) };
+}
+
+/**
+ * The folders among `dirs` with at least two tracemalloc dumps directly in them, or (with no
+ * dumps) two or more memray captures of one program.
+ */
 async function seriesFolders(dirs: readonly string[]): Promise<string[]> {
   const out: string[] = [];
   for (const dir of dirs) {
-    const { dumps } = await listSeriesFolder(dir, sniffFile).catch(() => ({ dumps: [] }));
-    if (dumps.length >= 2) out.push(dir);
+    const { dumps, memray } = await listSeriesFolder(dir, sniffFile).catch(() => ({
+      dumps: [],
+      memray: [],
+    }));
+    if (dumps.length >= 2 || (dumps.length === 0 && (await isMemraySeriesFolder(memray)))) out.push(dir);
   }
   return out;
 }
@@ -285,7 +312,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const notDir = extraDirs.files[0];
   if (notDir) throw new HeapscopeError({ code: 'bad-input', message: `${notDir}: not a folder` });
   const allowlist = await OpenAllowlist.create(named.files, [...named.dirs, ...extraDirs.dirs]);
-  // A folder named on the command line that holds tracemalloc dumps opens as their series.
+  // A folder named on the command line that holds tracemalloc dumps (or memray captures of one
+  // program) opens as their series.
   const seriesDirs = await seriesFolders(named.dirs);
   const rendererDir = options.rendererDir ?? defaultRendererDir();
   const log = options.log ?? (() => undefined);
@@ -359,9 +387,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const { path, series } = args[0] as OpenRequest;
       // Every dump of a series is checked, not only the path that names it.
       const refusedPath = await firstRefused(allowlist, [path, ...(series ?? [])]);
-      // Symbol folders are read too: only those named on `serve` (--sysroot/--debug-dir, the
-      // engine's defaults) count, never ones a page sends.
-      delete (args[0] as OpenRequest).symbols;
+      // Symbol folders are read too: a page's (Settings › Symbols) count only under a folder
+      // named on `serve`; without any, the engine's defaults (serve's --sysroot/--debug-dir) apply.
+      const symbols = await allowedSymbols(allowlist, (args[0] as OpenRequest).symbols);
+      if (symbols) (args[0] as OpenRequest).symbols = symbols;
+      else delete (args[0] as OpenRequest).symbols;
       if (refusedPath !== undefined)
         return sendError(
           res,

@@ -96,7 +96,11 @@ export function snapshotProblem(where: string, v: unknown): string | undefined {
     case 'all':
       return undefined;
     case 'temporary':
-      return optional(where, v, 'threshold', isCount, 'a whole number ≥ 0');
+      return first(
+        optional(where, v, 'threshold', isCount, 'a whole number ≥ 0'),
+        // a brushed range: both ends or neither
+        v.fromMs === undefined && v.toMs === undefined ? undefined : rangeProblem(where, v),
+      );
     case 'at':
       return isFiniteNumber(v.timeMs) ? undefined : `${where}: an 'at' snapshot needs timeMs (a number)`;
     case 'range':
@@ -135,6 +139,40 @@ function sideProblem(where: string, v: unknown): string | undefined {
   return first(requiredString(where, v, 'captureId'), snapshotProblem(`${where}.snapshot`, v.snapshot));
 }
 
+function layoutMomentProblem(where: string, v: unknown): string | undefined {
+  if (v === undefined) return undefined;
+  if (!isRecord(v)) return `${where} must be a moment such as {"kind": "peak"}`;
+  if (v.kind === 'peak' || v.kind === 'end') return undefined;
+  if (v.kind === 'at')
+    return isFiniteNumber(v.timeMs) && v.timeMs >= 0
+      ? undefined
+      : `${where}: an 'at' moment needs timeMs (ms from the start, ≥ 0)`;
+  return `${where}: kind must be one of 'peak', 'end', 'at'`;
+}
+
+function isAddress(v: unknown): boolean {
+  return isCount(v);
+}
+
+function layoutRegionProblem(where: string, v: unknown): string | undefined {
+  if (!isRecord(v)) return `${where} must be a region such as {"kind": "arena", "address": 140…}`;
+  switch (v.kind) {
+    case 'arena':
+    case 'pool':
+      return isAddress(v.address) ? undefined : `${where}: address must be a whole number ≥ 0`;
+    case 'sparse-arenas':
+      return undefined;
+    case 'heap-range':
+      return isAddress(v.fromAddress) &&
+        isAddress(v.toAddress) &&
+        (v.toAddress as number) >= (v.fromAddress as number)
+        ? undefined
+        : `${where}: fromAddress ≤ toAddress must be whole numbers ≥ 0`;
+    default:
+      return `${where}: kind must be one of 'arena', 'pool', 'sparse-arenas', 'heap-range'`;
+  }
+}
+
 const CHECKS: Record<Exclude<ApiMethod, 'list' | 'cancel' | 'close'>, Check> = {
   open: (o) =>
     first(
@@ -161,6 +199,21 @@ const CHECKS: Record<Exclude<ApiMethod, 'list' | 'cancel' | 'close'>, Check> = {
       optional('growth', o, 'limit', isCount, 'a whole number ≥ 0'),
       optional('growth', o, 'threads', (v) => Array.isArray(v) && v.every(isCount), 'a list of thread ids'),
     ),
+  layout: (o) =>
+    first(
+      requiredString('layout', o, 'captureId'),
+      layoutMomentProblem('layout: at', o.at),
+      optional('layout', o, 'maxArenas', isCount, 'a whole number ≥ 0'),
+      optional('layout', o, 'units', oneOf(['si', 'iec']), "'si' or 'iec'"),
+    ),
+  layoutSites: (o) =>
+    first(
+      requiredString('layoutSites', o, 'captureId'),
+      layoutMomentProblem('layoutSites: at', o.at),
+      layoutRegionProblem('layoutSites: region', o.region),
+      optional('layoutSites', o, 'limit', isCount, 'a whole number ≥ 0'),
+    ),
+  layoutBands: (o) => requiredString('layoutBands', o, 'captureId'),
   lastSeconds: (o) =>
     first(
       requiredString('lastSeconds', o, 'captureId'),
@@ -189,6 +242,7 @@ const CHECKS: Record<Exclude<ApiMethod, 'list' | 'cancel' | 'close'>, Check> = {
         'an object {name, file}',
       ),
       optional('flamegraph', o, 'maxNodes', (v) => isCount(v) && v > 0, 'a positive whole number'),
+      optional('flamegraph', o, 'focusKey', (v) => typeof v === 'string', "a table row's key"),
     ),
   timeline: (o) =>
     first(

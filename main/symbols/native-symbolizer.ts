@@ -5,7 +5,8 @@
  * labels frames when a query first builds stacks): find the copy whose segments match, its
  * debug file by build-id or debuglink (locate.ts), and read the function symbols of the richer
  * of the two. Names are then a binary search. Lines are lazier still: only for the frames a
- * query returns (`sources`), one line-tool process per object and batch, cached per address.
+ * query returns (`sources`, applied to results by main/engine/native-sources.ts), one
+ * line-tool process per object and batch, cached per address.
  * Whatever is not found stays `libfoo.so+0x1a2b`, and `note()` says why.
  */
 import type { SourceLocation, SymbolObject, SymbolSearch, SymbolsNote } from '../../shared/api';
@@ -96,18 +97,6 @@ export class NativeSymbolizer implements Symbolizer {
       addresses.forEach((a, i) => entry.lines.set(a, found[i] ?? null));
     }
     return wanted.map((w) => (w ? (w.entry.lines.get(w.address) ?? undefined) : undefined));
-  }
-
-  /** Adds `source` to the native frames of a query result that have one (in place). */
-  annotate<T extends { name: string; file: string; kind?: string; source?: SourceLocation }>(
-    frames: T[],
-  ): T[] {
-    const native = frames.filter((f) => f.kind === undefined || f.kind === 'native');
-    const found = this.sources(native);
-    native.forEach((f, i) => {
-      if (found[i]) f.source = found[i];
-    });
-    return frames;
   }
 
   /** What became of every object that labelled frames fell in. */

@@ -1,4 +1,4 @@
-import type { LineSamples, Timeline } from '@shared/api';
+import type { LayoutBands, LineSamples, Timeline } from '@shared/api';
 import { tooltipStyle, type ChartPalette } from './palette';
 import type { ChartOption } from './types';
 import {
@@ -22,6 +22,8 @@ export interface TimelineOptions {
   limitBytes?: number | null;
   /** The final window of a capture cut short, shaded on the chart. */
   lastWindow?: { fromMs: number; toMs: number } | null;
+  /** RSS split into bands at the layout checkpoints (live heap, held by allocators, the rest). */
+  bands?: LayoutBands | null;
 }
 
 /** How the limit line is labelled: binary units when it is a whole number of MiB (as typed). */
@@ -45,6 +47,15 @@ export function dumpPointLabel(t: Timeline, x: number): string {
   return labels[i] !== undefined ? `dump ${i + 1}: ${labels[i]}` : `dump ${i + 1}`;
 }
 
+/**
+ * A moment of a series of memray captures laid end to end: which capture and how far into it
+ * (`captures` are their spans on the axis; a shared boundary is the end of the earlier one).
+ */
+export function capturePointLabel(t: Timeline, x: number): string {
+  const c = t.captures?.find((s) => x <= s.toMs) ?? t.captures?.at(-1);
+  return c ? `${c.label} · ${formatMs(Math.max(0, x - c.fromMs))}` : formatMs(x);
+}
+
 /** Series ids, so the component and the tests find series without relying on their order. */
 export const TIMELINE_SERIES = {
   heap: 'heap',
@@ -52,7 +63,49 @@ export const TIMELINE_SERIES = {
   rate: 'rate',
   temporary: 'temporary-rate',
   lineSamples: 'line-samples',
+  bandHeap: 'band-heap',
+  bandHeld: 'band-held',
+  bandRest: 'band-rest',
 } as const;
+
+/** Legend names of the RSS bands: the held band is an estimate and says so. */
+export const BAND_NAMES = {
+  heap: 'Live tracked heap',
+  held: 'Held by allocators (estimate)',
+  rest: 'Rest of RSS',
+} as const;
+
+/** The three bands as stacked area series, lowest first (heap, held, rest); none without points. */
+export function bandSeries(bands: LayoutBands | null | undefined, palette: ChartPalette) {
+  if (!bands || bands.timeMs.length === 0) return [];
+  const hasRest = bands.restBytes.some((v) => v != null);
+  const band = (id: string, name: string, color: string, values: (number | null)[], opacity: number) => ({
+    id,
+    name,
+    type: 'line' as const,
+    xAxisIndex: 0,
+    yAxisIndex: 0,
+    stack: 'rss-bands',
+    // The points are the layout's checkpoints: drawn, and a click on one opens its layout.
+    showSymbol: true,
+    symbol: 'circle',
+    symbolSize: 5,
+    connectNulls: false,
+    lineStyle: { width: 0.8, color, opacity: 0.9 },
+    itemStyle: { color },
+    areaStyle: { color, opacity },
+    emphasis: { disabled: true },
+    z: 1,
+    data: bands.timeMs.map((ms, i) => [ms, values[i]]),
+  });
+  return [
+    band(TIMELINE_SERIES.bandHeap, BAND_NAMES.heap, palette.heap, bands.heapBytes, 0.3),
+    band(TIMELINE_SERIES.bandHeld, BAND_NAMES.held, palette.samples, bands.heldBytes, 0.45),
+    ...(hasRest
+      ? [band(TIMELINE_SERIES.bandRest, BAND_NAMES.rest, palette.subtext, bands.restBytes, 0.22)]
+      : []),
+  ];
+}
 
 /** The legend name of memray's temporary allocations per second (threshold N). */
 export function temporaryRateName(threshold: number): string {
@@ -127,11 +180,13 @@ export function timeTickLabel(ms: number, endMs: number): string {
 
 export function buildTimelineOption(
   t: Timeline,
-  { palette, lineSamples, lineLabel, units = 'si', limitBytes, lastWindow }: TimelineOptions,
+  { palette, lineSamples, lineLabel, units = 'si', limitBytes, lastWindow, bands }: TimelineOptions,
 ): ChartOption {
+  const rssBands = bandSeries(bands, palette);
   // A series of snapshots: one point per dump; on a dump axis x is the dump's index, not a time.
   const dumpAxis = t.series?.axis === 'dump';
-  const xLabel = (v: number): string => (dumpAxis ? dumpPointLabel(t, v) : formatMs(v));
+  const xLabel = (v: number): string =>
+    dumpAxis ? dumpPointLabel(t, v) : t.captures ? capturePointLabel(t, v) : formatMs(v);
   const samplesName = lineSamples ? `Samples at ${lineLabel ?? `line ${lineSamples.line}`}` : null;
   const heap = t.timeMs.map((ms, i) => [ms, t.heapBytes[i]]);
   const processes = t.processes ?? [];
@@ -172,6 +227,12 @@ export function buildTimelineOption(
   const markLineData: (
     | { xAxis: number; name: string; label: { formatter: string } }
     | {
+        xAxis: number;
+        name: string;
+        label: { formatter: string; position: 'insideEndTop'; color: string };
+        lineStyle: { color: string; type: 'dotted'; width: number };
+      }
+    | {
         yAxis: number;
         name: string;
         label: { formatter: string; position: 'insideStartTop' };
@@ -187,6 +248,14 @@ export function buildTimelineOption(
       lineStyle: { color: palette.peak, type: 'solid', width: 1.5 },
     });
   }
+  // A series of memray captures: where each one starts, named at the top of its line.
+  for (const c of t.captures ?? [])
+    markLineData.push({
+      xAxis: c.fromMs,
+      name: c.label,
+      label: { formatter: c.label, position: 'insideEndTop', color: palette.subtext },
+      lineStyle: { color: palette.axis, type: 'dotted', width: 1 },
+    });
   if (t.truncatedAtMs != null) {
     markLineData.push({
       xAxis: t.truncatedAtMs,
@@ -206,6 +275,7 @@ export function buildTimelineOption(
         heapName,
         ...processes.map((p) => p.label),
         ...(hasRss ? [processes.length > 1 ? 'RSS (sum)' : 'RSS'] : []),
+        ...rssBands.map((b) => b.name),
         ...(hasRate ? ['Allocation rate'] : []),
         ...(tmpCounts ? [tmpName] : []),
         ...(samplesName ? [samplesName] : []),
@@ -222,16 +292,22 @@ export function buildTimelineOption(
         }[];
         if (!items.length) return '';
         const head = `<b>${escapeHtml(xLabel(items[0].value[0]))}</b>`;
+        const bandNames: string[] = Object.values(BAND_NAMES);
         const rows = items
           .filter((p) => p.value[1] != null)
           .map((p) => {
             const v = p.value[1] as number;
+            // A band's nearest point is a layout checkpoint, usually not at the hovered time.
+            const at =
+              bandNames.includes(p.seriesName) && p.value[0] !== items[0].value[0]
+                ? ` at ${formatMs(p.value[0])}`
+                : '';
             const text =
               p.seriesName === 'Allocation rate'
                 ? `${formatBytes(v, units)}/s`
                 : p.seriesName === tmpName
                   ? `${Math.round(v).toLocaleString('en-US')}/s (freed after ≤ ${t.temporaryThreshold ?? 1} other allocations on their thread)`
-                  : `${formatBytes(v, units)} (${formatExactBytes(v)})`;
+                  : `${formatBytes(v, units)} (${formatExactBytes(v)})${at}`;
             return `<span style="color:${p.color}">●</span> ${escapeHtml(p.seriesName)}: ${escapeHtml(text)}`;
           });
         return [head, ...rows].join('<br/>');
@@ -307,6 +383,7 @@ export function buildTimelineOption(
       outOfBrush: { colorAlpha: 0.35 },
     },
     series: [
+      ...rssBands,
       {
         id: TIMELINE_SERIES.heap,
         name: heapName,
@@ -320,7 +397,9 @@ export function buildTimelineOption(
         // lowest point (M4), and ECharts' LTTB would drop the peak between them.
         lineStyle: { width: 1.5, color: palette.heap },
         itemStyle: { color: palette.heap },
-        areaStyle: { opacity: 0.15, color: palette.heap },
+        // Under the bands the heap's own shading would double the live band's.
+        ...(rssBands.length === 0 && { areaStyle: { opacity: 0.15, color: palette.heap } }),
+        z: 3,
         data: heap,
         markPoint: {
           symbol: 'pin',

@@ -1,5 +1,5 @@
 import type { ComposeOption } from 'echarts/core';
-import type { BarSeriesOption, LineSeriesOption, PieSeriesOption } from 'echarts/charts';
+import type { BarSeriesOption, CustomSeriesOption, LineSeriesOption, PieSeriesOption } from 'echarts/charts';
 import type {
   BrushComponentOption,
   GridComponentOption,
@@ -16,6 +16,7 @@ import type {
 export type ChartOption = ComposeOption<
   | LineSeriesOption
   | BarSeriesOption
+  | CustomSeriesOption
   | PieSeriesOption
   | BrushComponentOption
   | GridComponentOption

@@ -1,21 +1,22 @@
 /**
  * The exported HTML report's own page script (no Vue, no network). It reads the ReportData JSON
  * embedded by main/export/html-report.ts and draws everything with DOM text nodes, SVG and one
- * canvas per flame graph. Text is only ever set through textContent / createTextNode / fillText,
+ * canvas per flame graph (./flame.ts, from the app's own flamegraph scene). Text is only ever set through textContent / createTextNode / fillText,
  * never parsed as HTML, so captured function names cannot inject markup.
  */
-import type {
-  DiffFlameTree,
-  DiffRow,
-  FlameTree,
-  FrameInfo,
-  SiteRow,
-  StackFilter,
-  Timeline,
-} from '../../shared/api';
+import type { DiffRow, SiteRow, Timeline } from '../../shared/api';
+import {
+  describeFilter,
+  siteLabel,
+  summaryCards,
+  summaryWarnings,
+  type SummaryCard,
+} from '../../shared/present';
 import { sparklinePoints } from '../../shared/sparkline';
 import type { ReportData } from '../../shared/report';
 import { pymallocRecorded } from '../../shared/histogram-legend';
+import { diffFlameModel, flameView, plainFlameModel } from './flame';
+import { layoutSection } from './layout';
 import {
   DEFAULT_UNITS,
   formatBytes,
@@ -62,265 +63,10 @@ function svg(tag: string, attrs: Attrs = {}, text?: string): SVGElement {
 const cssVar = (name: string) =>
   getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
 
-function frameLabel(f: FrameInfo | undefined): string {
-  if (!f) return '<root>';
-  if (f.kind === 'synthetic') return f.name;
-  // tracemalloc frames carry no function name.
-  if (!f.name) return f.line > 0 ? `${f.file}:${f.line}` : f.file;
-  return f.line > 0 ? `${f.name} at ${f.file}:${f.line}` : f.file ? `${f.name} at ${f.file}` : f.name;
-}
-
-function siteLocation(s: { function: string; file: string; line: number; module?: string }): string {
-  const where = s.line > 0 ? `${s.file}:${s.line}` : s.file || s.module || '';
-  return s.function ? (where ? `${s.function} at ${where}` : s.function) : where;
-}
-
 function section(title: string, id: string): HTMLElement {
   const s = el('section', { id });
   s.append(el('h2', {}, title));
   return s;
-}
-
-function filterText(f: StackFilter): string {
-  const parts: string[] = [];
-  parts.push(f.hideImportSystem ? 'import-system frames hidden' : 'import-system frames shown');
-  parts.push(f.hideInternals ? 'memray/tracemalloc/runpy internals hidden' : 'internals shown');
-  if (f.pythonOnly) parts.push('Python frames only');
-  parts.push(f.mergeThreads === false ? 'threads kept apart' : 'threads merged');
-  if (f.threads) parts.push(`threads ${f.threads.join(', ')}`);
-  if (f.allocators) parts.push(`allocators ${f.allocators.join(', ')}`);
-  return parts.join('; ');
-}
-
-// ---------------------------------------------------------------------------------------------
-// Flame graphs (icicle: root on top). Works for plain trees and diff trees.
-
-interface FlameModel {
-  n: number;
-  parent: number[];
-  label: (i: number) => string;
-  frame: (i: number) => FrameInfo | undefined;
-  /** Drawn width of a node. */
-  width: number[];
-  color: (i: number) => string;
-  tooltip: (i: number) => string[];
-}
-
-function plainModel(tree: FlameTree): FlameModel {
-  const total = tree.bytes[0] || 1;
-  const frameAt = (i: number) => (tree.frame[i] >= 0 ? tree.frames[tree.frame[i]] : undefined);
-  return {
-    n: tree.parent.length,
-    parent: tree.parent,
-    frame: frameAt,
-    label: (i) => frameLabel(frameAt(i)),
-    width: tree.bytes,
-    color: (i) => {
-      const f = frameAt(i);
-      if (!f) return '#8a8f98';
-      if (f.kind === 'synthetic') return '#9aa3b5';
-      // Stable warm colour per function name, natives cooler.
-      let h = 0;
-      for (let k = 0; k < f.name.length; k++) h = (h * 31 + f.name.charCodeAt(k)) | 0;
-      const hue = f.kind === 'native' ? 190 + (Math.abs(h) % 40) : 10 + (Math.abs(h) % 45);
-      return `hsl(${hue} 75% ${58 + (Math.abs(h >> 8) % 12)}%)`;
-    },
-    tooltip: (i) => [
-      frameLabel(frameAt(i)),
-      `${size(tree.bytes[i])} (${formatExactBytes(tree.bytes[i])}, ${formatPercent(tree.bytes[i] / total)} of this view)`,
-      `${tree.count[i].toLocaleString('en-US')} allocations`,
-    ],
-  };
-}
-
-function diffModel(tree: DiffFlameTree): FlameModel {
-  const frameAt = (i: number) => (tree.frame[i] >= 0 ? tree.frames[tree.frame[i]] : undefined);
-  // Width is the new value; removed frames keep their old width so they stay visible.
-  const width = tree.targetBytes.map((t, i) => (t > 0 ? t : tree.baseBytes[i]));
-  const maxDelta = Math.max(1, ...tree.targetBytes.map((t, i) => Math.abs(t - tree.baseBytes[i])));
-  return {
-    n: tree.parent.length,
-    parent: tree.parent,
-    frame: frameAt,
-    label: (i) => frameLabel(frameAt(i)),
-    width,
-    color: (i) => {
-      const d = tree.targetBytes[i] - tree.baseBytes[i];
-      if (tree.targetBytes[i] === 0 && tree.baseBytes[i] > 0) return 'hsl(210 15% 75%)';
-      if (d === 0) return 'hsl(40 10% 70%)';
-      const s = Math.round(35 + 60 * Math.min(1, Math.abs(d) / maxDelta));
-      return d > 0 ? `hsl(0 ${s}% 62%)` : `hsl(215 ${s}% 62%)`;
-    },
-    tooltip: (i) => {
-      const b = tree.baseBytes[i];
-      const t = tree.targetBytes[i];
-      const d = t - b;
-      const state =
-        t === 0 && b > 0 ? 'gone' : b === 0 && t > 0 ? 'new' : d > 0 ? 'grown' : d < 0 ? 'shrunk' : 'same';
-      return [
-        frameLabel(frameAt(i)),
-        `${size(b)} → ${size(t)} (${d >= 0 ? '+' : ''}${size(d)}, ${state})`,
-        `${tree.baseCount[i].toLocaleString('en-US')} → ${tree.targetCount[i].toLocaleString('en-US')} allocations`,
-      ];
-    },
-  };
-}
-
-const ROW = 18;
-
-function flameView(model: FlameModel, id: string): HTMLElement {
-  const wrap = el('div', { class: 'flame', id });
-  const bar = el('div', { class: 'bar' });
-  const reset = el('button', { type: 'button' }, 'Reset zoom');
-  const search = el('input', { type: 'search', placeholder: 'Search frames', 'aria-label': 'Search frames' });
-  const found = el('span', { class: 'mut found' });
-  bar.append(reset, search, found, el('span', { class: 'mut' }, ' Click a frame to zoom, Esc to reset.'));
-  const crumbs = el('div', { class: 'crumbs' });
-  const canvas = el('canvas');
-  const tip = el('div', { class: 'tip' });
-  wrap.append(bar, crumbs, canvas, tip);
-
-  const { n, parent, width } = model;
-  const depth = new Int32Array(n);
-  const end = new Int32Array(n); // pre-order: subtree of i is [i, end[i])
-  for (let i = 1; i < n; i++) depth[i] = depth[parent[i]] + 1;
-  for (let i = n - 1; i >= 0; i--) {
-    if (end[i] === 0) end[i] = i + 1;
-    if (i > 0 && end[parent[i]] < end[i]) end[parent[i]] = end[i];
-  }
-
-  let focus = 0;
-  /** Nodes whose label contains the search text (lower-cased); undefined when not searching. */
-  let matches: Uint8Array | undefined;
-  let rects: { x: number; w: number; d: number; i: number }[] = [];
-
-  const draw = () => {
-    const cssWidth = wrap.clientWidth || 1200;
-    const dpr = window.devicePixelRatio || 1;
-    // Layout first, so the canvas is only as tall as the deepest frame actually drawn.
-    rects = [];
-    const x = new Float64Array(n);
-    const cursor = new Float64Array(n);
-    /** px per byte of each laid-out node's children; 0 = not drawn. */
-    const childScale = new Float64Array(n);
-    const setScale = (i: number, w: number) => {
-      // Children wider in total than their parent (diff trees) are squeezed into it.
-      let sum = 0;
-      for (let c = i + 1; c < end[i]; c = end[c]) sum += width[c];
-      const own = width[i] || 1;
-      childScale[i] = (w / own) * (sum > own ? own / sum : 1);
-    };
-    // Ancestors of the focus span the full width, as breadcrumbs on the canvas.
-    for (let a = parent[focus]; a >= 0; a = parent[a]) rects.push({ x: 0, w: cssWidth, d: depth[a], i: a });
-    rects.push({ x: 0, w: cssWidth, d: depth[focus], i: focus });
-    setScale(focus, cssWidth);
-    let deepest = depth[focus];
-    for (let i = focus + 1; i < end[focus]; i++) {
-      const p = parent[i];
-      if (childScale[p] === 0) continue; // parent too narrow to draw
-      const w = width[i] * childScale[p];
-      x[i] = x[p] + cursor[p];
-      cursor[p] += w;
-      if (w < 0.5) continue;
-      rects.push({ x: x[i], w, d: depth[i], i });
-      if (depth[i] > deepest) deepest = depth[i];
-      setScale(i, w);
-    }
-    const drawn = rects.length;
-
-    const rows = deepest + 1;
-    canvas.width = Math.round(cssWidth * dpr);
-    canvas.height = Math.round(rows * ROW * dpr);
-    canvas.style.height = `${rows * ROW}px`;
-    const ctx = canvas.getContext('2d');
-    if (!ctx) return;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, cssWidth, rows * ROW);
-    ctx.font = '12px system-ui, sans-serif';
-    ctx.textBaseline = 'middle';
-    for (const r of rects) {
-      ctx.globalAlpha = matches && !matches[r.i] ? 0.3 : 1;
-      ctx.fillStyle = matches && matches[r.i] ? '#e040fb' : model.color(r.i);
-      ctx.fillRect(r.x, r.d * ROW, Math.max(r.w - 0.5, 0.5), ROW - 1);
-      if (r.w > 30) {
-        ctx.fillStyle = '#111';
-        ctx.save();
-        ctx.beginPath();
-        ctx.rect(r.x, r.d * ROW, r.w - 2, ROW);
-        ctx.clip();
-        ctx.fillText(model.label(r.i), r.x + 3, r.d * ROW + ROW / 2);
-        ctx.restore();
-      }
-    }
-    ctx.globalAlpha = 1;
-    canvas.dataset.nodes = String(drawn);
-    crumbs.textContent = '';
-    const path: number[] = [];
-    for (let a = focus; a > 0; a = parent[a]) path.unshift(a);
-    crumbs.append(document.createTextNode(['<root>', ...path.map((i) => model.label(i))].join('  ›  ')));
-  };
-
-  const hit = (ev: MouseEvent) => {
-    const r = canvas.getBoundingClientRect();
-    const px = ev.clientX - r.left;
-    const d = Math.floor((ev.clientY - r.top) / ROW);
-    for (const rect of rects) if (rect.d === d && px >= rect.x && px < rect.x + rect.w) return rect.i;
-    return -1;
-  };
-  canvas.addEventListener('click', (ev) => {
-    const i = hit(ev);
-    if (i >= 0) {
-      focus = i;
-      draw();
-    }
-  });
-  canvas.addEventListener('mousemove', (ev) => {
-    const i = hit(ev);
-    if (i < 0) {
-      tip.style.display = 'none';
-      return;
-    }
-    tip.textContent = '';
-    for (const line of model.tooltip(i)) tip.append(el('div', {}, line));
-    tip.style.display = 'block';
-    tip.style.left = `${Math.min(ev.clientX + 14, window.innerWidth - 540)}px`;
-    tip.style.top = `${ev.clientY + 14}px`;
-  });
-  canvas.addEventListener('mouseleave', () => (tip.style.display = 'none'));
-  search.addEventListener('input', () => {
-    const needle = search.value.trim().toLowerCase();
-    if (!needle) {
-      matches = undefined;
-      found.textContent = '';
-    } else {
-      matches = new Uint8Array(n);
-      // Share = matched nodes with no matched ancestor, so nested matches count once.
-      let share = 0;
-      const inMatch = new Uint8Array(n);
-      for (let i = 1; i < n; i++) {
-        const hit = model.label(i).toLowerCase().includes(needle);
-        if (hit) matches[i] = 1;
-        inMatch[i] = inMatch[parent[i]] || (hit ? 1 : 0);
-        if (hit && !inMatch[parent[i]]) share += width[i];
-      }
-      found.textContent = ` ${formatPercent(width[0] > 0 ? share / width[0] : 0)} of this view matches.`;
-    }
-    draw();
-  });
-  reset.addEventListener('click', () => {
-    focus = 0;
-    draw();
-  });
-  document.addEventListener('keydown', (ev) => {
-    if (ev.key === 'Escape' && focus !== 0) {
-      focus = 0;
-      draw();
-    }
-  });
-  window.addEventListener('resize', draw);
-  requestAnimationFrame(draw);
-  (wrap as HTMLElement & { redraw?: () => void }).redraw = draw;
-  return wrap;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -512,7 +258,7 @@ function sitesTable(rows: SiteRow[], id: string): HTMLElement {
       el(
         'tr',
         { 'data-key': r.key },
-        el('td', { class: 'loc' }, siteLocation(r)),
+        el('td', { class: 'loc' }, siteLabel(r)),
         el(
           'td',
           { class: 'n', 'data-bytes': String(r.ownBytes), title: formatExactBytes(r.ownBytes) },
@@ -564,7 +310,7 @@ function diffTable(rows: DiffRow[]): HTMLElement {
         'tr',
         { 'data-key': r.key },
         el('td', { class: r.sizeDiff > 0 ? 'grown' : r.sizeDiff < 0 ? 'shrunk' : '' }, r.status),
-        el('td', { class: 'loc' }, siteLocation(r)),
+        el('td', { class: 'loc' }, siteLabel(r)),
         el('td', { class: 'n', title: formatExactBytes(r.size) }, size(r.size)),
         el(
           'td',
@@ -621,7 +367,7 @@ function growthView(g: NonNullable<ReportData['growth']>): HTMLElement {
       el(
         'tr',
         { 'data-verdict': site.verdict },
-        el('td', { class: 'loc' }, siteLocation(site)),
+        el('td', { class: 'loc' }, siteLabel(site)),
         el(
           'td',
           { class: 'n' },
@@ -677,6 +423,30 @@ function card(label: string, value: string, id: string, attrs: Attrs = {}): HTML
   );
 }
 
+/** One Summary card; `#summary-peak[data-bytes]` and the notes' data-testid are stable hooks. */
+function summaryCard(c: SummaryCard): HTMLElement {
+  const attrs: Attrs = { class: 'card', id: `summary-${c.id}` };
+  if (c.value !== null) attrs[c.unit === 'bytes' ? 'data-bytes' : 'data-count'] = String(c.value);
+  if (c.value !== null && c.unit === 'bytes') attrs.title = formatExactBytes(c.value);
+  return el(
+    'div',
+    attrs,
+    el('div', { class: 'k' }, c.title),
+    el('div', { class: 'v' }, c.text ?? ''),
+    ...c.notes.map((n) =>
+      el(
+        'div',
+        {
+          class: 'n',
+          ...(n.id && { 'data-testid': n.id }),
+          ...(n.value !== undefined && { 'data-value': String(n.value) }),
+        },
+        n.text,
+      ),
+    ),
+  );
+}
+
 function render(data: ReportData, app: HTMLElement): void {
   units = data.units ?? DEFAULT_UNITS;
   const { info, summary } = data;
@@ -716,7 +486,7 @@ function render(data: ReportData, app: HTMLElement): void {
     info.truncated ? `yes${info.truncationReason ? `: ${info.truncationReason}` : ''}` : undefined,
   );
   fact('Snapshot', data.frozen.snapshot);
-  fact('Filters', filterText(data.frozen.filter));
+  fact('Filters', describeFilter(data.frozen.filter));
   fact(
     'Time range',
     data.frozen.range
@@ -727,60 +497,17 @@ function render(data: ReportData, app: HTMLElement): void {
   fact('Baseline', data.frozen.baseline);
   app.append(dl);
 
-  const caps = info.capabilities;
+  // The app's Summary cards (shared/present): a number the capture did not measure says why.
   const sum = section('Summary', 'summary');
   sum.append(
     el(
       'div',
       { class: 'cards' },
-      card(caps.timeline ? 'Peak memory' : 'Traced memory', size(summary.peakBytes), 'summary-peak', {
-        'data-bytes': String(summary.peakBytes),
-        title: formatExactBytes(summary.peakBytes),
-      }),
-      // A snapshot-only capture (tracemalloc dump, memray CSV) has no time axis and no record of
-      // what was allocated and freed, so those cards would show made-up zeros.
-      // Fork children: the peak is the highest sum at one moment; the processes' own peaks come apart.
-      summary.sumOfProcessPeaksBytes !== undefined &&
-        card("Processes' own peaks, summed", size(summary.sumOfProcessPeaksBytes), 'summary-sum-of-peaks', {
-          'data-bytes': String(summary.sumOfProcessPeaksBytes),
-        }),
-      caps.timeline &&
-        card('Peak at', formatDuration(summary.peakTimeMs), 'summary-peak-time', {
-          'data-ms': String(summary.peakTimeMs),
-        }),
-      caps.allAllocations &&
-        card('Total allocated', size(summary.totalBytesAllocated), 'summary-allocated', {
-          'data-bytes': String(summary.totalBytesAllocated),
-          title: formatExactBytes(summary.totalBytesAllocated),
-        }),
-      caps.allAllocations &&
-        card('Allocations', summary.totalAllocations.toLocaleString('en-US'), 'summary-allocations', {
-          'data-count': String(summary.totalAllocations),
-        }),
-      caps.leaks &&
-        caps.timeline &&
-        card(
-          'Leaked',
-          `${size(summary.leakedBytes)} in ${summary.leakedCount.toLocaleString('en-US')}`,
-          'summary-leaked',
-          { 'data-bytes': String(summary.leakedBytes), title: formatExactBytes(summary.leakedBytes) },
-        ),
+      ...summaryCards(info, summary, { inRange: !!data.frozen.range, units }).map(summaryCard),
     ),
   );
-  if (summary.rssAtEndBytes !== undefined)
-    sum.querySelector('.cards')!.append(
-      card(
-        // RSS and heap of the same memory record: one moment, stated.
-        `RSS at ${summary.atEndTimeMs !== undefined ? formatDuration(summary.atEndTimeMs) : 'end'}${summary.heapAtEndBytes !== undefined ? ` (heap ${size(summary.heapAtEndBytes)})` : ''}`,
-        size(summary.rssAtEndBytes),
-        'summary-rss',
-        {
-          title: formatExactBytes(summary.rssAtEndBytes),
-        },
-      ),
-    );
-  if (info.warnings.length > 0)
-    sum.append(el('ul', { class: 'mut' }, ...info.warnings.map((w) => el('li', {}, w))));
+  const warnings = summaryWarnings(info, summary.findings);
+  if (warnings.length > 0) sum.append(el('ul', { class: 'mut' }, ...warnings.map((w) => el('li', {}, w))));
   if (data.symbols) sum.append(el('p', { class: 'mut', 'data-testid': 'symbols-note' }, data.symbols.text));
   app.append(sum);
 
@@ -822,10 +549,10 @@ function render(data: ReportData, app: HTMLElement): void {
       el(
         'p',
         { class: 'mut' },
-        'Width is the target value; red grew, blue shrank, grey frames are gone (drawn at their old width).',
+        'Width is the target value; red grew, blue shrank, grey outlined slivers are frames gone from the target.',
       ),
     );
-    s.append(flameView(diffModel(d.flame), 'diff-flame'));
+    s.append(flameView(diffFlameModel(d.flame, units), 'diff-flame', units));
     if (d.rows.length < d.groupCount) {
       s.append(
         el(
@@ -846,7 +573,9 @@ function render(data: ReportData, app: HTMLElement): void {
     const buttons: HTMLButtonElement[] = [];
     const show = (k: number) => {
       holder.textContent = '';
-      holder.append(flameView(plainModel(data.flames[k].tree), `flame-${data.flames[k].id}`));
+      holder.append(
+        flameView(plainFlameModel(data.flames[k].tree, units), `flame-${data.flames[k].id}`, units),
+      );
       buttons.forEach((b, j) => b.setAttribute('aria-pressed', String(j === k)));
     };
     data.flames.forEach((f, k) => {
@@ -925,6 +654,8 @@ function render(data: ReportData, app: HTMLElement): void {
     if (a.attributionNote) s.append(el('p', { class: 'mut' }, a.attributionNote));
     app.append(s);
   }
+
+  if (data.layout) app.append(layoutSection(data.layout, units));
 
   const sites = section('Top allocation sites', 'sites');
   sites.append(sitesTable(data.topSites, 'top-sites'));

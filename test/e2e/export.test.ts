@@ -265,7 +265,9 @@ describe('export from the app', () => {
     await page.getByTestId('export-button').click();
     expect(await page.getByTestId('export-frozen-threads').innerText()).toBe(threadLabel);
     expect(await page.getByTestId('export-frozen-snapshot').innerText()).toBe('leaks (alive at the end)');
-    expect(await page.getByTestId('export-frozen-filters').innerText()).toContain('import system hidden');
+    expect(await page.getByTestId('export-frozen-filters').innerText()).toContain(
+      'import-system frames hidden',
+    );
     await page.keyboard.press('Escape');
     const { path } = await exportVia('html', 'export-threads-report.html', { withBaseline: false });
     await page.getByTestId('export-close').click();

@@ -59,6 +59,8 @@ export interface CaptureProgram {
   codes: CodeObject[];
   events: CaptureEvent[];
   startTimeMs: number;
+  /** Header facts other than the defaults (the interpreter's version and allocator). */
+  header?: Pick<HeaderOptions, 'pythonVersionHex' | 'pythonAllocator' | 'tracePythonAllocators'>;
 }
 
 /** xorshift32: the same seed gives the same capture on every machine. */
@@ -256,7 +258,7 @@ export function randomProgram(rng: Rng, shape: ProgramShape): CaptureProgram {
 
 // ---------------------------------------------------------------- encoding
 
-class Bytes {
+export class Bytes {
   private buf = new Uint8Array(1 << 12);
   length = 0;
   private room(n: number): void {
@@ -299,7 +301,7 @@ class Bytes {
 }
 
 /** A u64 delta channel (docs/formats/memray-format.md §3). */
-class Channel {
+export class Channel {
   value = 0n;
   delta(out: Bytes, v: bigint): void {
     out.svarint(BigInt.asIntN(64, v - this.value));
@@ -313,14 +315,22 @@ export interface HeaderOptions {
   startTimeMs: number;
   endTimeMs: number;
   fileFormat: 0 | 1;
+  /** `memray run --native`: allocations carry native stack ids (native-capture.ts). */
+  nativeTraces?: boolean;
+  /** trace_python_allocators (default on: the random programs allocate through pymalloc). */
+  tracePythonAllocators?: boolean;
+  /** v12+: PY_VERSION_HEX (default 0x030b02f0, CPython 3.11.2). */
+  pythonVersionHex?: number;
+  /** memray's python_allocator (1 pymalloc, 2 pymalloc debug, 3 malloc, 5 mimalloc; default 1). */
+  pythonAllocator?: number;
 }
 
 export function encodeHeader(h: HeaderOptions): Uint8Array {
   const o = new Bytes();
   for (const b of Buffer.from('memray\0', 'latin1')) o.u8(b);
   o.uint(h.version, 4);
-  if (h.version >= 12) o.uint(0x030b02f0, 4); // CPython 3.11.2
-  o.u8(0); // native_traces
+  if (h.version >= 12) o.uint(h.pythonVersionHex ?? 0x030b02f0, 4); // CPython 3.11.2
+  o.u8(h.nativeTraces ? 1 : 0); // native_traces
   o.u8(h.fileFormat);
   o.uint(h.nAllocations, 8);
   o.uint(0, 8); // n_frames
@@ -330,8 +340,8 @@ export function encodeHeader(h: HeaderOptions): Uint8Array {
   o.uint(4242, 4); // pid
   o.uint(1, 8); // main_tid
   o.uint(0, 8); // skipped frames on the main thread: none (nothing to trim)
-  o.u8(1); // pymalloc
-  if (h.version >= 11) o.u8(1); // trace_python_allocators
+  o.u8(h.pythonAllocator ?? 1); // pymalloc
+  if (h.version >= 11) o.u8(h.tracePythonAllocators === false ? 0 : 1); // trace_python_allocators
   if (h.version >= 12) o.u8(0); // track_object_lifetimes
   if (h.version === 13) {
     o.cstring('/usr/lib/python3.11');
@@ -348,7 +358,7 @@ export function encodeHeader(h: HeaderOptions): Uint8Array {
  * instruction at byte offset `o` is on line firstLine + floor(o / 2) + 1 (40 entries).
  */
 export const LINE_TABLE_UNITS = 40;
-function lineTable(): Uint8Array {
+export function lineTable(): Uint8Array {
   const t = new Uint8Array(LINE_TABLE_UNITS * 2);
   for (let i = 0; i < LINE_TABLE_UNITS; i++) {
     t[2 * i] = 0x80 | (13 << 3); // NO_COLUMNS, length 1
@@ -382,6 +392,7 @@ export function encodeCapture(p: CaptureProgram, truncateAt?: number): Uint8Arra
     startTimeMs: p.startTimeMs,
     endTimeMs: cut ? p.startTimeMs : p.startTimeMs + lastMs,
     fileFormat: 0,
+    ...p.header,
   });
   const records = cut ? body.subarray(0, Math.floor((body.length - 1) * truncateAt)) : body;
   const out = new Uint8Array(header.length + records.length);

@@ -5,14 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { InputError } from '../../main/model/capture-model';
-import {
-  describeUnrecognised,
-  findForkChildren,
-  loadCapture,
-  readHead,
-  sniffBytes,
-  sniffFile,
-} from '../../main/formats/index';
+import { describeUnrecognised, loadCapture, readHead, sniffBytes, sniffFile } from '../../main/formats/index';
+import { findForkChildren } from '../../main/formats/memray/fork-children';
 import { requireFixture } from './engine-helpers/paths';
 
 const M = 'memray/v12-memray1.19.3-py311';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadMemrayModel } from '../../main/formats/memray/index';
 import { listCaptures } from '../../main/formats/memray/oracles';
-import { ALLOCATOR_NAMES } from '../../main/model/memray/builder';
+import { ALLOCATOR_NAMES } from '../../main/model/memray/vocabulary';
 import type { MemrayModel } from '../../main/model/memray/model';
 import { Rng, encodeCapture, randomProgram, randomShape } from '../generator/memray-capture';
 import { referenceReplay, type ReferenceRow } from '../generator/reference-replay';
@@ -44,15 +44,15 @@ function numbers(m: MemrayModel): Replayed {
 
 /** The full model's per-key numbers as rows keyed like the reference's (thread, allocator, stack). */
 function rows(m: MemrayModel, which: 'peak' | 'leaks'): ReferenceRow[] {
-  const b = m.b;
+  const keys = m.b.keys;
   const out = new Map<string, ReferenceRow>();
-  for (let k = 0; k < b.keyCount; k++) {
-    const count = which === 'peak' ? b.peakCount[k] : b.liveCount[k];
-    const bytes = which === 'peak' ? b.peakBytes[k] : b.liveBytes[k];
+  for (let k = 0; k < keys.count; k++) {
+    const count = which === 'peak' ? keys.peakCount[k] : keys.liveCount[k];
+    const bytes = which === 'peak' ? keys.peakBytes[k] : keys.liveBytes[k];
     if (count === 0 && bytes === 0) continue;
-    const tid = b.threadTid[b.keyThr[k]];
-    const allocator = ALLOCATOR_NAMES[b.keyAlloc[k]];
-    const stack = m.stackString(b.keyPy[k], 0, b.keyGen[k], b.keyThr[k], {
+    const tid = m.b.threadTid[keys.thread[k]];
+    const allocator = ALLOCATOR_NAMES[keys.allocator[k]];
+    const stack = m.stackString(keys.py[k], 0, keys.generation[k], keys.thread[k], {
       pythonOnly: true,
       untrimmed: true,
     });
@@ -72,7 +72,7 @@ function sorted(r: ReferenceRow[]): ReferenceRow[] {
 
 function liveCount(m: MemrayModel): number {
   let n = 0;
-  for (let k = 0; k < m.b.keyCount; k++) n += m.b.liveCount[k];
+  for (let k = 0; k < m.b.keys.count; k++) n += m.b.keys.liveCount[k];
   return n;
 }
 
@@ -102,7 +102,7 @@ describe('random captures: full index = totals (JS) = totals (WebAssembly) = ref
       try {
         expect(numbers(totals)).toEqual(f);
         expect(numbers(jsTotals)).toEqual(f);
-        expect([...totals.b.tHeap.view()]).toEqual([...full.b.tHeap.view()]);
+        expect([...totals.b.timeline.heapBytes.view()]).toEqual([...full.b.timeline.heapBytes.view()]);
         if (truncate === undefined) {
           // and with the reference, event by event
           const ref = referenceReplay(program);
@@ -116,7 +116,7 @@ describe('random captures: full index = totals (JS) = totals (WebAssembly) = ref
             allocationRecords: ref.allocationRecords,
           });
           expect(liveCount(full)).toBe(ref.leakedCount);
-          expect([...full.b.tHeap.view()]).toEqual(ref.heapAtMemoryRecords);
+          expect([...full.b.timeline.heapBytes.view()]).toEqual(ref.heapAtMemoryRecords);
           expect(rows(full, 'peak')).toEqual(sorted(ref.peakRows));
           expect(rows(full, 'leaks')).toEqual(sorted(ref.leakRows));
         } else expect(full.info().truncated).toBe(true);
@@ -144,7 +144,7 @@ describe('random captures: full index = totals (JS) = totals (WebAssembly) = ref
     const path = join(tmp, 'many-keys.bin');
     writeFileSync(path, encodeCapture(program));
     const { full, totals, jsTotals } = await threeReplays(path);
-    expect(full.b.keyCount).toBeGreaterThan(65_536);
+    expect(full.b.keys.count).toBeGreaterThan(65_536);
     const ref = referenceReplay(program);
     const f = numbers(full);
     expect(numbers(totals)).toEqual(f);
@@ -170,8 +170,8 @@ describe('every memray fixture: full index = totals (JS) = totals (WebAssembly)'
       expect(numbers(jsTotals)).toEqual(f);
       // leaked count: the full index's per-key live counts against the totals' live entries
       expect(liveCount(full)).toBe(jsTotals.b.heap.liveEntries);
-      expect([...totals.b.tHeap.view()]).toEqual([...full.b.tHeap.view()]);
-      expect([...jsTotals.b.tHeap.view()]).toEqual([...full.b.tHeap.view()]);
+      expect([...totals.b.timeline.heapBytes.view()]).toEqual([...full.b.timeline.heapBytes.view()]);
+      expect([...jsTotals.b.timeline.heapBytes.view()]).toEqual([...full.b.timeline.heapBytes.view()]);
       // per-stack high-water and leak rows add up to the peak and the leaks
       const sum = (r: ReferenceRow[]) => r.reduce((s, x) => s + x.bytes, 0);
       expect(sum(rows(full, 'peak'))).toBe(f.peak);

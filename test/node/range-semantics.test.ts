@@ -33,9 +33,9 @@ describe('range summaries', () => {
     const whole = await engine.summary({ captureId: info.id });
     // The 50 MiB buffer is alive at the peak and freed later: over a range around the peak, the
     // bytes alive at the range's end are far more than what leaked at exit.
-    const t = whole.peakTimeMs;
+    const t = whole.peakTimeMs!;
     const ranged = await engine.summary({ captureId: info.id, range: { fromMs: t - 1, toMs: t } });
-    expect(ranged.leakedBytes).toBeGreaterThan(whole.leakedBytes);
+    expect(ranged.leakedBytes).toBeGreaterThan(whole.leakedBytes!);
     expect(ranged.findings.map((f) => f.code)).not.toContain('large-leaks');
     expect(ranged.findings.map((f) => f.code)).not.toContain('rss-exceeds-heap');
   });

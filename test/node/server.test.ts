@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CaptureInfo, Progress, Summary } from '../../shared/api';
+import type { CaptureInfo, OpenRequest, Progress, Summary } from '../../shared/api';
 import { Engine } from '../../main/engine/engine';
 import {
   argsFromBody,
@@ -191,8 +191,8 @@ describe('heapscope serve', () => {
     expect(JSON.parse(startup.body)).toEqual({ files: [SCALENE] });
   });
 
-  it('ignores symbol folders a page sends with open (only those named on serve are read)', async () => {
-    const seen: unknown[] = [];
+  it('reads only the symbol folders a page sends that lie under a folder named on serve', async () => {
+    const seen: OpenRequest[] = [];
     const original = engine.open.bind(engine);
     engine.open = (req) => {
       seen.push(req);
@@ -205,6 +205,14 @@ describe('heapscope serve', () => {
       expect(opened.status).toBe(200);
       expect(seen).toHaveLength(1);
       expect(seen[0]).not.toHaveProperty('symbols');
+      // Settings › Symbols works in browser mode for folders under one named on `serve`.
+      const under = join(FIXTURES, 'memray');
+      expect(
+        (await api(server, 'open', [{ path: MEMRAY, symbols: { sysroots: ['/', under] } }])).status,
+      ).toBe(200);
+      expect(seen[1].symbols).toEqual({ sysroots: [under] });
+      expect((await api(server, 'open', [{ path: MEMRAY, symbols: { debugDirs: [tmp] } }])).status).toBe(200);
+      expect(seen[2].symbols).toEqual({ debugDirs: [tmp] });
     } finally {
       engine.open = original;
     }

@@ -72,6 +72,9 @@ export class FakeClient implements ViewClient {
     lineSamples: [],
     lastSeconds: [],
     growth: [],
+    layout: [],
+    layoutSites: [],
+    layoutBands: [],
   };
   listeners = new Set<(p: Progress) => void>();
   infos = new Map<string, CaptureInfo>();
@@ -222,6 +225,15 @@ export class FakeClient implements ViewClient {
     };
   }
   async export(): Promise<never> {
+    throw new Error('not used');
+  }
+  async layout(): Promise<never> {
+    throw new Error('not used');
+  }
+  async layoutSites(): Promise<never> {
+    throw new Error('not used');
+  }
+  async layoutBands(): Promise<never> {
     throw new Error('not used');
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { activeFilterLabels, processWideNote } from '../../renderer/src/lib/filter-note';
+import { activeFilterLabels, processWideNote } from '../../shared/present/filters';
 
 const threads = [
   { id: 1, label: '0x1' },

@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { DiffFlameTree, DiffRow, FrameInfo } from '@shared/api';
-import { visibleNodes } from '../../renderer/charts/flame';
-import {
-  countByStatus,
-  diffColor,
-  diffTooltip,
-  filterDiffRows,
-  formatDiffRatio,
-  GONE_COLOR,
-  layoutDiffFlame,
-  UNCHANGED_COLOR,
-} from '../../renderer/charts/flameDiff';
+import { countByStatus, diffTooltip, filterDiffRows, formatDiffRatio } from '../../renderer/charts/flameDiff';
+import { diffColor, GONE_COLOR, UNCHANGED_COLOR } from '../../renderer/flame/color';
+import { layoutDiffFlame } from '../../renderer/flame/diff-layout';
+import { visibleNodes } from '../../renderer/flame/layout';
 
 const frames: FrameInfo[] = ['main', 'grow', 'shrink', 'gone', 'goneChild', 'new'].map((name, i) => ({
   name,

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { createPinia, setActivePinia } from 'pinia';
 import { nextTick } from 'vue';
-import type { CaptureInfo, FlameTree, FrameInfo } from '@shared/api';
+import type { CaptureInfo, FlameQuery, FlameTree, FrameInfo } from '@shared/api';
 import { setClient, type ViewClient } from '../../renderer/src/client';
 import { useCapturesStore } from '../../renderer/src/stores/captures';
 import { commonAncestor, focusPlan, outermostNodes, useFlameStore } from '../../renderer/src/stores/flame';
@@ -37,12 +37,22 @@ const info = {
   durationMs: 5000,
 } as unknown as CaptureInfo;
 
+/** The engine's answers for the rows these tests open (main/query finds them: flame-focus.test.ts). */
+const FOCUS: Record<string, number[]> = {
+  'function:["cached_get","/app/lru.py"]': [2, 4],
+  'line:["fetch","/app/net.py",9]': [5],
+  'function:["main","/app/main.py"]': [1, 3],
+};
+
 async function ready() {
   setActivePinia(createPinia());
   setClient({
     onProgress: () => undefined,
     list: async () => [info],
-    flamegraph: async () => tree,
+    flamegraph: async (q: FlameQuery) =>
+      q.focusKey === undefined
+        ? tree
+        : { ...tree, focus: { key: q.focusKey, nodes: FOCUS[q.focusKey] ?? [] } },
   } as unknown as ViewClient);
   await useCapturesStore().refreshList();
   const view = useViewStore();
@@ -55,6 +65,7 @@ describe('focusing a table row on the flamegraph', () => {
   it('a function reached along two paths is shown whole: both highlighted, none hidden', async () => {
     const { view, flame } = await ready();
     view.focusKey = 'function:["cached_get","/app/lru.py"]';
+    await flame.load();
     await nextTick();
     // Zooming to the heaviest node would show 610 of the function's 1000 bytes (61%).
     expect(flame.zoomRoot).toBe(0);
@@ -72,10 +83,12 @@ describe('focusing a table row on the flamegraph', () => {
   it('a site with one path still zooms to it; zooming elsewhere or Esc drops the highlight', async () => {
     const { view, flame } = await ready();
     view.focusKey = 'line:["fetch","/app/net.py",9]';
+    await flame.load();
     await nextTick();
     expect(flame.zoomRoot).toBe(5);
     expect(flame.focusShare).toBeNull();
     view.focusKey = 'function:["main","/app/main.py"]';
+    await flame.load();
     await nextTick();
     expect(flame.focusShare).toMatchObject({ bytes: 1000, paths: 2 });
     flame.zoomTo(3);
@@ -87,18 +100,21 @@ describe('focusing a table row on the flamegraph', () => {
   it('a search typed over a focus wins the highlight', async () => {
     const { view, flame } = await ready();
     view.focusKey = 'function:["cached_get","/app/lru.py"]';
+    await flame.load();
     await nextTick();
     flame.search = 'net.py';
     expect([...flame.matches!]).toEqual([0, 0, 0, 0, 0, 1]);
     expect(flame.share).toMatchObject({ bytes: 390, nodes: 1 });
   });
 
-  it('plans: outermost nodes, their common ancestor, nothing for an unknown key', () => {
+  it('plans: outermost nodes, their common ancestor, nothing for a row with no nodes', () => {
     expect(outermostNodes(tree, [2, 4])).toEqual([2, 4]);
     expect(outermostNodes({ parent: [-1, 0, 1, 2] }, [1, 3])).toEqual([1]);
     expect(commonAncestor(tree, [4, 5])).toBe(4);
     expect(commonAncestor(tree, [2, 5])).toBe(0);
-    expect(focusPlan(tree, 'function:["nothing","/x.py"]')).toBeNull();
-    expect(focusPlan(tree, 'file:["/app/lru.py"]')).toMatchObject({ zoom: 0, selected: 2 });
+    expect(focusPlan(tree, [])).toBeNull();
+    // cached_get's file: both of its lines, on two paths.
+    expect(focusPlan(tree, [2, 4])).toMatchObject({ zoom: 0, selected: 2 });
+    expect(focusPlan(tree, [5])).toEqual({ zoom: 5, selected: 5, highlight: null });
   });
 });

@@ -4,9 +4,9 @@ import { nextTick } from 'vue';
 import type { CaptureInfo, FlameQuery, FlameTree, FrameInfo } from '@shared/api';
 import { setClient, type ViewClient } from '../../renderer/src/client';
 import { useCapturesStore } from '../../renderer/src/stores/captures';
-import { findFocusNode, subtree, useFlameStore } from '../../renderer/src/stores/flame';
+import { focusPlan, subtree, useFlameStore } from '../../renderer/src/stores/flame';
 import { useViewStore } from '../../renderer/src/stores/view';
-import { layoutFlame } from '../../renderer/charts/flame';
+import { layoutFlame } from '../../renderer/flame/layout';
 
 const frames: FrameInfo[] = [
   { name: 'main', file: '/app/main.py', line: 1, kind: 'python' },
@@ -50,13 +50,21 @@ const info = {
   durationMs: 5000,
 } as unknown as CaptureInfo;
 
+const PARSE = 'line:["parse","/app/io.py",40]';
+
 function fakeClient(calls: FlameQuery[]): ViewClient {
   return {
     onProgress: () => undefined,
     list: async () => [info],
     flamegraph: async (q: FlameQuery) => {
       calls.push(q);
-      return q.sandwich ? sandwich : q.inverted ? inverted : normal;
+      const tree = q.sandwich ? sandwich : q.inverted ? inverted : normal;
+      // The engine's answer for the one row these tests open: parse, node 3 of the plain tree.
+      if (q.focusKey === undefined) return tree;
+      return {
+        ...tree,
+        focus: { key: q.focusKey, nodes: tree === normal && q.focusKey === PARSE ? [3] : [] },
+      };
     },
   } as unknown as ViewClient;
 }
@@ -133,44 +141,54 @@ describe('flame store', () => {
     expect(flame.displayedBytes).toBe(700);
   });
 
-  it('focusKey from a table row zooms to the matching node', async () => {
+  it('focusKey from a table row asks the engine for its nodes and zooms there', async () => {
     const { view, flame } = await ready(calls);
-    view.focusKey = 'line:["parse","/app/io.py",40]';
+    const asked = calls.length;
+    view.focusKey = PARSE;
+    await flame.load();
     await nextTick();
+    // The same tree again, with the row's nodes: the view never decodes the key.
+    expect(calls.slice(asked)).toEqual([{ ...calls[0], focusKey: PARSE }]);
     expect(flame.zoomRoot).toBe(3);
     expect(flame.displayedBytes).toBe(600);
     // A new tree for the same site (another snapshot) stays focused on it…
     view.setSnapshotKind('leaks');
     await flame.load();
     await nextTick();
+    expect(calls.at(-1)).toMatchObject({ snapshot: { kind: 'leaks' }, focusKey: PARSE });
     expect(flame.zoomRoot).toBe(3);
-    // …until the user resets the zoom, which drops the focus for good.
+    // …until the user resets the zoom, which drops the focus for good, without a new question.
+    const before = calls.length;
     flame.resetZoom();
     expect(view.focusKey).toBeNull();
+    await flame.load();
+    expect(calls.length).toBe(before);
+    expect(flame.tree).not.toBeNull();
     view.setSnapshotKind('all');
     await flame.load();
     await nextTick();
+    expect(calls.at(-1)?.focusKey).toBeUndefined();
     expect(flame.zoomRoot).toBe(0);
+  });
+
+  it('a zoom of its own made while a row is loading is kept', async () => {
+    const { view, flame } = await ready(calls);
+    view.focusKey = PARSE;
+    const loading = flame.load();
+    flame.zoomTo(4);
+    await loading;
+    await nextTick();
+    expect(view.focusKey).toBeNull();
+    expect(flame.zoomRoot).toBe(4);
   });
 });
 
-describe('findFocusNode / subtree', () => {
-  it('follows the table key format for every grouping', () => {
-    expect(findFocusNode(normal, 'line:["build","/app/model.py",7]')).toBe(4);
-    expect(findFocusNode(normal, 'function:["build","/app/model.py"]')).toBe(4);
-    // A file holds load and parse; the heavier (outer) node is the one to show.
-    expect(findFocusNode(normal, 'file:["/app/io.py"]')).toBe(2);
-    expect(findFocusNode(normal, 'module:["/app/io.py"]')).toBe(2);
-    expect(
-      findFocusNode(
-        normal,
-        'traceback:[["main","/app/main.py",1],["load","/app/io.py",20],["parse","/app/io.py",40]]',
-      ),
-    ).toBe(3);
-    expect(findFocusNode(normal, 'traceback:[["main","/app/main.py",1],["parse","/app/io.py",40]]')).toBe(-1);
-    expect(findFocusNode(normal, 'line:["build","/app/model.py",8]')).toBe(-1);
-    expect(findFocusNode(normal, 'function:[]')).toBe(-1);
-    expect(findFocusNode(normal, 'garbage')).toBe(-1);
+describe('focusPlan / subtree', () => {
+  it('zooms to a single node; no plan for a row with none', () => {
+    expect(focusPlan(normal, [3])).toEqual({ zoom: 3, selected: 3, highlight: null });
+    // Nested occurrences (parse inside load) are one path: the outer one is shown.
+    expect(focusPlan(normal, [2, 3])).toEqual({ zoom: 2, selected: 2, highlight: null });
+    expect(focusPlan(normal, [])).toBeNull();
   });
 
   it('re-roots a slice', () => {

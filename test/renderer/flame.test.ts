@@ -1,18 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { FlameTree, FrameInfo } from '@shared/api';
+import { buildFlameOption, defaultTooltip } from '../../renderer/charts/flame';
 import {
-  buildFlameOption,
+  framePaint,
   frameColor,
-  layoutFlame,
-  matchShare,
-  pathTo,
-  searchMatches,
-  visibleNodes,
   IMPORT_COLOR,
   MATCH_COLOR,
   UNMATCHED_COLOR,
-  rectGeometry,
-} from '../../renderer/charts/flame';
+} from '../../renderer/flame/color';
+import { layoutFlame, pathTo, visibleNodes } from '../../renderer/flame/layout';
+import { flameScene, rectGeometry, type FlameOrientation } from '../../renderer/flame/scene';
+import { matchShare, searchMatches } from '../../renderer/flame/search';
 
 /** Builds a FlameTree from nested [name, selfBytes, children] tuples, pre-order, children by bytes. */
 type Spec = [string, number, Spec[]?];
@@ -291,7 +289,7 @@ describe('inverted trees', () => {
   });
 });
 
-describe('buildFlameOption', () => {
+describe('buildFlameOption (from a scene)', () => {
   const t = tree(
     [
       [
@@ -305,70 +303,86 @@ describe('buildFlameOption', () => {
     ],
     { b: { kind: 'native' }, c: { importSystem: true } },
   );
-  const l = layoutFlame(t);
-  const v = visibleNodes(l, 0, 900);
   type Rect = {
     shape: { x: number; y: number; width: number; height: number };
     style: { fill: string; opacity: number };
+    emphasisDisabled?: boolean;
   };
-  // Data items are visible indexes in paint order (grouped by colour), not in visible order.
-  const render = (opt: ReturnType<typeof buildFlameOption>, k: number): Rect => {
-    const s = (opt.series as { renderItem: (p: unknown, a: unknown) => Rect; data: number[] }[])[0];
-    const dataIndex = s.data.indexOf(k);
-    expect(dataIndex).toBeGreaterThanOrEqual(0);
-    return s.renderItem({ dataIndex }, {});
-  };
+  type Series = { renderItem: (p: unknown, a: unknown) => Rect; data: number[] };
+
+  function chart(
+    source: FlameTree,
+    options: { width?: number; orientation?: FlameOrientation; rows?: number; matches?: Uint8Array } = {},
+  ) {
+    const layout = layoutFlame(source);
+    const scene = flameScene({
+      tree: source,
+      layout,
+      zoomRoot: 0,
+      widthPx: options.width ?? 900,
+      orientation: options.orientation ?? 'icicle',
+      rows: options.rows,
+      paint: framePaint(source),
+      matches: options.matches,
+    });
+    const opt = buildFlameOption({
+      scene,
+      tooltip: (_node, k) => defaultTooltip(source, scene.visible, k, layout.x1[0]),
+    });
+    const series = (opt.series as Series[])[0];
+    /** What ECharts draws for visible rectangle k. */
+    const render = (k: number): Rect => {
+      const j = Array.from(scene.visibleIndex).indexOf(k);
+      expect(j).toBeGreaterThanOrEqual(0);
+      const dataIndex = series.data.indexOf(j);
+      expect(dataIndex).toBeGreaterThanOrEqual(0);
+      return series.renderItem({ dataIndex }, {});
+    };
+    return { scene, opt, series, render };
+  }
 
   it('emits one data item per visible rectangle and icicle rows top-down', () => {
-    const opt = buildFlameOption({ tree: t, visible: v, orientation: 'icicle', totalValue: l.x1[0] });
-    const series = (opt.series as { data: number[] }[])[0];
-    expect(series.data.length).toBe(v.length);
-    expect(render(opt, 0).shape.y).toBe(0);
-    expect(render(opt, 4).shape.y).toBe(3 * 18);
+    const { scene, series, render } = chart(t);
+    expect(series.data.length).toBe(scene.visible.length);
+    expect(render(0).shape.y).toBe(0);
+    expect(render(4).shape.y).toBe(3 * 18);
     // Wide rectangles leave a 1 px gap to their right neighbour.
-    expect(render(opt, 2).shape.width).toBeCloseTo((900 * 300) / 450 - 1);
+    expect(render(2).shape.width).toBeCloseTo((900 * 300) / 450 - 1);
   });
 
   it('leaves sub-pixel merged runs out of the chart data but keeps wider ones', () => {
     const big = randomTree(50_000, 5);
-    const bl = layoutFlame(big);
-    const bv = visibleNodes(bl, 0, 800);
-    const opt = buildFlameOption({ tree: big, visible: bv, orientation: 'icicle', totalValue: bl.x1[0] });
-    const data = (opt.series as { data: number[] }[])[0].data;
-    expect(data.length).toBeLessThan(bv.length);
+    const { scene, series } = chart(big, { width: 800 });
+    const bv = scene.visible;
+    expect(series.data.length).toBeLessThan(bv.length);
     let subPixelMerged = 0;
     for (let k = 0; k < bv.length; k++) if (bv.merged[k] > 0 && bv.x1[k] - bv.x0[k] < 1) subPixelMerged++;
-    expect(data.length).toBe(bv.length - subPixelMerged);
-    for (const k of data) expect(bv.merged[k] === 0 || bv.x1[k] - bv.x0[k] >= 1).toBe(true);
+    expect(series.data.length).toBe(bv.length - subPixelMerged);
+    for (const j of series.data) {
+      const k = scene.visibleIndex[j];
+      expect(bv.merged[k] === 0 || bv.x1[k] - bv.x0[k] >= 1).toBe(true);
+    }
     // Paint order groups equal fills, so each colour is set on the canvas once per run.
-    const ri = (opt.series as { renderItem: (p: unknown, a: unknown) => { style: { fill: string } } }[])[0]
-      .renderItem;
-    const fills = data.map((_, j) => ri({ dataIndex: j }, {}).style.fill);
+    const fills = series.data.map((_, j) => series.renderItem({ dataIndex: j }, {}).style.fill);
     const runs = fills.filter((f, j) => j === 0 || f !== fills[j - 1]).length;
     expect(runs).toBe(new Set(fills).size);
   });
 
-  it('draws without hover states and shares its geometry with the hover outline', () => {
-    const opt = buildFlameOption({
-      tree: t,
-      visible: v,
-      orientation: 'flame',
-      rows: 10,
-      totalValue: l.x1[0],
-    });
-    for (let k = 0; k < v.length; k++) {
-      const r = render(opt, k) as Rect & { emphasisDisabled?: boolean };
+  it('draws without hover states, each rectangle where rectGeometry puts it', () => {
+    const { scene, render } = chart(t, { orientation: 'flame', rows: 10 });
+    for (let k = 0; k < scene.visible.length; k++) {
+      const r = render(k);
       expect(r.emphasisDisabled).toBe(true);
-      expect(r.shape).toEqual(rectGeometry(v, k, 'flame', 10));
+      expect(r.shape).toEqual(rectGeometry(scene.visible, k, 'flame', 10));
     }
     // With the whole tree's rows, the root sits on the bottom row whatever the zoom shows.
-    expect(render(opt, 0).shape.y).toBe(9 * 18);
+    expect(render(0).shape.y).toBe(9 * 18);
   });
 
   it('flame orientation puts the root at the bottom', () => {
-    const opt = buildFlameOption({ tree: t, visible: v, orientation: 'flame', totalValue: l.x1[0] });
-    expect(render(opt, 0).shape.y).toBe(3 * 18);
-    expect(render(opt, 4).shape.y).toBe(0);
+    const { render } = chart(t, { orientation: 'flame' });
+    expect(render(0).shape.y).toBe(3 * 18);
+    expect(render(4).shape.y).toBe(0);
   });
 
   it('colours by file hash, natives apart, import system grey, and highlights matches', () => {
@@ -394,26 +408,18 @@ describe('buildFlameOption', () => {
       const [r, , b] = rgb(frameColor({ name: `n${i}`, file: `/lib/lib${i}.so`, line: 0, kind: 'native' }));
       expect(b).toBeGreaterThan(r);
     }
-    const m = searchMatches(t, 'a');
-    const opt = buildFlameOption({
-      tree: t,
-      visible: v,
-      orientation: 'icicle',
-      totalValue: l.x1[0],
-      matches: m,
-    });
-    const a = render(opt, 2);
-    expect(a.style.fill).toBe(MATCH_COLOR);
-    expect(render(opt, 3).style.fill).toBe(UNMATCHED_COLOR);
+    const { render } = chart(t, { matches: searchMatches(t, 'a') });
+    expect(render(2).style.fill).toBe(MATCH_COLOR);
+    expect(render(3).style.fill).toBe(UNMATCHED_COLOR);
+    // Without a search, a frame's colour is its file's.
+    expect(chart(t).render(2).style.fill).toBe(frameColor(t.frames[t.frame[2]]));
   });
 
   it('tooltips escape names and show bytes, %, count and file:line', () => {
     const tt = tree([['<module>', 10]]);
-    const ll = layoutFlame(tt);
-    const vv = visibleNodes(ll, 0, 100);
-    const opt = buildFlameOption({ tree: tt, visible: vv, orientation: 'icicle', totalValue: 10 });
+    const { opt, series, scene } = chart(tt, { width: 100 });
     const fmt = (opt.tooltip as { formatter: (p: unknown) => string }).formatter;
-    const html = fmt({ dataIndex: (opt.series as { data: number[] }[])[0].data.indexOf(1) });
+    const html = fmt({ dataIndex: series.data.indexOf(Array.from(scene.visibleIndex).indexOf(1)) });
     expect(html).toContain('&lt;module&gt;');
     expect(html).not.toContain('<module>');
     expect(html).toContain('100.00%');

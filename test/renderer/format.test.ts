@@ -57,8 +57,8 @@ describe('shortcuts', () => {
 
   it('maps digits to tabs, and letters to their actions outside text fields', () => {
     expect(key('1')).toEqual({ type: 'tab', index: 0 });
-    expect(key('6')).toEqual({ type: 'tab', index: 5 });
-    expect(key('7')).toBeNull();
+    expect(key('7')).toEqual({ type: 'tab', index: 6 });
+    expect(key('8')).toBeNull();
     expect(key('/')).toEqual({ type: 'search' });
     expect(key('t')).toEqual({ type: 'theme' });
     expect(key('?')).toEqual({ type: 'help' });

@@ -3,7 +3,7 @@
 import type { CaptureInfo, DiffRow, Timeline } from '../../../shared/api';
 import type { ReportData } from '../../../shared/report';
 import { snapshotTotals, type Snapshot } from '../../model/snapshot';
-import { familyTotals, allocatorFamily, PYMALLOC_THRESHOLD_BYTES } from '../../query/allocator-family';
+import { familyTotals, allocatorFamily, PYMALLOC_THRESHOLD_BYTES } from '../../model/allocator-family';
 import { mergeDiffFlame } from '../../query/diff-flame';
 import { buildFindings } from '../../query/findings';
 import { buildFlameTree } from '../../query/flamegraph';

@@ -11,8 +11,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../model/capture-model';
 import { snapshotTotals } from '../../model/snapshot';
 import { compareGroups } from '../../query/diff';
-import { groupSnapshot } from '../../query/groups';
-import { loadMemrayCsv, MemrayCsvModel, parseStackTrace } from './index';
+import { groupSnapshot } from '../../model/groups';
+import { MemrayCsvModel } from '../../model/memray-csv/model';
+import { loadMemrayCsv, parseStackTrace } from './index';
 
 const ROOT = fileURLToPath(new URL('../../../test/fixtures/memray-csv/', import.meta.url));
 const V13 = join(ROOT, 'v13-memray1.20.0-py313');

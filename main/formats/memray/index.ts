@@ -1,32 +1,15 @@
-import { readdir } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename } from 'node:path';
 import type { CaptureInfo, ThreadInfo } from '../../../shared/api';
 import { InputError, type CaptureLoader, type LoadOptions } from '../../model/capture-model';
 import { MemrayModel } from '../../model/memray/model';
 import { MemrayMultiProcessModel } from '../../model/memray/multi';
 import { TEMPORARY_THRESHOLDS } from '../../model/memray/temporary';
+import { createSymbolizer } from '../../symbols/index';
+import { InputFile } from '../input';
+import { findForkChildren } from './fork-children';
 import { PYTHON_ALLOCATOR_NAMES, pythonVersionString, type MemrayHeader } from './header';
 import { MemrayRecordParser } from './records';
-import { streamFile } from './stream';
-import { createSymbolizer } from '../../symbols/index';
-
-export { MemrayModel } from '../../model/memray/model';
-
-/** `NAME.bin.PID` files beside a capture (memray --follow-fork children). */
-export async function findForkChildren(path: string): Promise<string[]> {
-  const dir = dirname(path);
-  const base = basename(path);
-  const re = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(\\d+)$`);
-  try {
-    const names = await readdir(dir);
-    return names
-      .filter((n) => re.test(n))
-      .sort((a, b) => Number(re.exec(a)![1]) - Number(re.exec(b)![1]))
-      .map((n) => join(dir, n));
-  } catch {
-    return [];
-  }
-}
+import { streamInput } from './stream';
 
 function headerInfo(
   path: string,
@@ -97,19 +80,18 @@ export interface MemrayLoadOptions extends LoadOptions {
 }
 
 export async function loadMemrayModel(path: string, options: MemrayLoadOptions = {}): Promise<MemrayModel> {
-  let sizeForHeader = 0;
-  const parser = new MemrayRecordParser(path, (h) => {
-    if (options.maxBuckets) parser.model!.maxBuckets = Math.max(2, options.maxBuckets & ~1);
-    if (options.entryBudget) parser.model!.entryBudget = options.entryBudget;
-    options.onHeader?.(headerInfo(path, sizeForHeader, undefined, h));
+  const { parser, facts } = await InputFile.use(path, async (input) => {
+    const parser = new MemrayRecordParser(path, (h) => {
+      if (options.maxBuckets) parser.model!.timeIndex.maxBuckets = Math.max(2, options.maxBuckets & ~1);
+      if (options.entryBudget) parser.model!.timeIndex.entryBudget = options.entryBudget;
+      options.onHeader?.(headerInfo(path, input.size, undefined, h));
+    });
+    parser.decodeOnly = options.decodeOnly === true;
+    parser.totalsOnly = options.detail === 'totals';
+    parser.jsTotals = options.jsTotals === true;
+    parser.fileBytes = input.size;
+    return { parser, facts: await streamInput(input, options, parser) };
   });
-  parser.decodeOnly = options.decodeOnly === true;
-  parser.totalsOnly = options.detail === 'totals';
-  parser.jsTotals = options.jsTotals === true;
-  const { stat } = await import('node:fs/promises');
-  sizeForHeader = (await stat(path)).size;
-  parser.fileBytes = sizeForHeader;
-  const facts = await streamFile(path, options, parser);
   const h = parser.header;
   const m = parser.model;
   if (!h || !m) throw new InputError('no memray header found: expected magic "memray\\0"', path, 0);
@@ -147,11 +129,13 @@ export async function loadMemrayModel(path: string, options: MemrayLoadOptions =
   });
   info.threads = threads;
   info.capabilities.threads = threads.length > 1;
-  info.capabilities.timeline = m.tTime.length > 0;
-  info.capabilities.ranges = h.fileFormat === 0 && m.bStartHeap.length > 0;
+  info.capabilities.timeline = m.timeline.length > 0;
+  info.capabilities.ranges = h.fileFormat === 0 && m.timeIndex.bucketCount > 0;
   info.capabilities.growth = info.capabilities.ranges;
+  // allocator layouts (issue 14) come from the full replay of an all-allocations capture
+  info.capabilities.layout = h.fileFormat === 0 && options.detail !== 'totals';
   info.records = parser.records;
-  const lastMs = m.tTime.length ? m.tTime.get(m.tTime.length - 1) : 0;
+  const lastMs = m.timeline.lastTimeMs;
   if (info.durationMs <= 0) info.durationMs = Math.max(0, lastMs);
   const children = await findForkChildren(path);
   if (children.length) info.forkChildren = children;

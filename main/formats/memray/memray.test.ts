@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ALLOCATOR_NAMES } from '../../model/memray/builder';
+import { ALLOCATOR_NAMES } from '../../model/memray/vocabulary';
 import type { MemrayModel } from '../../model/memray/model';
 import { loadMemrayModel } from './index';
 import {

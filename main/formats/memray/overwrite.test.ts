@@ -75,7 +75,7 @@ describe('an allocation at a live address (memray’s overwrite rule)', () => {
         expect(s.peakMemory).toBe(small + wide);
         // the free took the newer allocation off; nothing is left alive
         expect(s.leakedBytes).toBe(0);
-        expect([...m.b.tHeap.view()]).toEqual([small]);
+        expect([...m.b.timeline.heapBytes.view()]).toEqual([small]);
       }
     });
   }

@@ -1,5 +1,5 @@
-import { open, type FileHandle } from 'node:fs/promises';
 import { InputError, type LoadOptions } from '../../model/capture-model';
+import { DEFAULT_CHUNK_BYTES, InputFile, Progress, inFile, throwIfCancelled } from '../input';
 import { Lz4FrameDecoder, decodeBlock, type DecodeWindow } from './lz4';
 
 /** A consumer of the decoded record stream (the record parsers). */
@@ -57,8 +57,8 @@ export interface StreamFacts {
   lz4Truncated: boolean;
 }
 
+/** LZ4 frames may refer back 64 KiB: that much decoded history stays in the window. */
 const HISTORY = 65536;
-const DEFAULT_CHUNK = 1 << 20;
 
 class Window implements DecodeWindow {
   wpos = 0;
@@ -105,35 +105,13 @@ class Window implements DecodeWindow {
   }
 }
 
-function abortError(): Error {
-  const e = new Error('loading was cancelled');
-  e.name = 'AbortError';
-  return e;
-}
-
-async function readAt(
-  fh: FileHandle,
-  buf: Uint8Array,
-  off: number,
-  len: number,
-  pos: number,
-): Promise<number> {
-  let done = 0;
-  while (done < len) {
-    const { bytesRead } = await fh.read(buf, off + done, len - done, pos + done);
-    if (bytesRead === 0) break;
-    done += bytesRead;
-  }
-  return done;
-}
-
 /** Offset just past the last non-zero byte (memray's raw-file reader ignores the zero tail). */
-async function effectiveRawEnd(fh: FileHandle, size: number): Promise<number> {
+async function effectiveRawEnd(input: InputFile): Promise<number> {
   const block = new Uint8Array(65536);
-  let end = size;
+  let end = input.size;
   while (end > 0) {
     const start = Math.max(0, end - block.length);
-    const n = await readAt(fh, block, 0, end - start, start);
+    const n = await input.readAt(block, 0, end - start, start);
     for (let i = n - 1; i >= 0; i--) if (block[i] !== 0) return start + i + 1;
     end = start;
   }
@@ -146,105 +124,94 @@ export const LZ4_MAGIC = [0x04, 0x22, 0x4d, 0x18];
  * Streams a memray capture file into `consumer`: chunked reads, LZ4 frame or raw, progress and
  * cancellation between chunks. Never holds more than a window of the decoded stream.
  */
-export async function streamFile(
+export function streamFile(
   path: string,
   options: LoadOptions,
   consumer: StreamConsumer,
-  onProgressRecords?: () => number,
 ): Promise<StreamFacts> {
-  const chunk = Math.max(1, options.chunkSize ?? DEFAULT_CHUNK);
-  const fh = await open(path, 'r');
-  try {
-    const size = (await fh.stat()).size;
-    if (size === 0) {
-      throw new InputError(
-        'empty file: expected a memray capture (magic "memray\\0" or an LZ4 frame)',
-        path,
-        0,
-      );
-    }
-    const head = new Uint8Array(4);
-    const got = await readAt(fh, head, 0, 4, 0);
-    const compressed = got === 4 && LZ4_MAGIC.every((b, i) => head[i] === b);
-    const effective = compressed ? size : await effectiveRawEnd(fh, size);
-    if (effective === 0) {
-      throw new InputError(
-        'file holds only zero bytes: expected a memray capture (magic "memray\\0")',
-        path,
-        0,
-      );
-    }
-    const windowSize = Math.max(4 << 20, Math.min(chunk, 16 << 20) * 2);
-    const memory = consumer.windowMemory?.() ?? new ArrayWindowMemory(windowSize);
-    if (memory.bytes().length < windowSize) memory.grow(windowSize, 0);
-    const window = new Window(memory, compressed ? HISTORY : 0, consumer);
-    const decoder = compressed ? new Lz4FrameDecoder() : undefined;
-    const inBuf = compressed ? new Uint8Array(Math.min(chunk, 16 << 20)) : undefined;
-    const started = performance.now();
-    let lastProgress = started;
-    let filePos = 0;
-    const report = (force: boolean) => {
-      if (!options.onProgress) return;
-      const now = performance.now();
-      if (!force && now - lastProgress < 50) return;
-      lastProgress = now;
-      options.onProgress({
-        bytesDone: filePos,
-        bytesTotal: size,
-        records: onProgressRecords ? onProgressRecords() : consumer.records,
-      });
-    };
-    while (filePos < effective && !consumer.stopped) {
-      if (options.signal?.aborted) throw abortError();
-      const want = Math.min(chunk, effective - filePos);
-      if (decoder && inBuf) {
-        const n = await readAt(fh, inBuf, 0, want, filePos);
-        if (n === 0) break;
-        filePos += n;
-        try {
-          decoder.push(inBuf.subarray(0, n), window);
-        } catch (e) {
-          if (e instanceof InputError)
-            throw new InputError(e.message.replace(/ \(at byte \d+\)$/, ''), path, e.offset);
-          throw e;
-        }
-        if (decoder.done) filePos = effective;
-      } else {
-        window.reserve(want);
-        // (a view of the window's memory stays valid over the await: it moves only while parsing)
-        const n = await readAt(fh, window.buf, window.wpos, want, filePos);
-        if (n === 0) break;
-        window.wpos += n;
-        filePos += n;
-      }
-      window.drain();
-      report(false);
-    }
-    if (options.signal?.aborted) throw abortError();
-    // A block cut short: decode what its bytes determine (then parse it like any cut stream).
-    if (decoder && !decoder.done && !consumer.stopped) {
-      decoder.finish(window);
-      window.drain();
-    }
-    // Cut inside the first block's first sequence: nothing decodes; say that, not "too short".
-    if (decoder && !decoder.done && window.base + window.wpos === 0)
-      throw new InputError(
-        'the LZ4-compressed capture is cut short inside its first block, so no record can be read',
-        path,
-        filePos,
-      );
-    if (!consumer.stopped) {
-      window.rpos = consumer.parse(window.buf, window.rpos, window.wpos, true, window.base);
-    }
-    report(true);
-    return {
-      compressed,
-      sizeBytes: size,
-      effectiveBytes: effective,
-      decodedBytes: window.base + window.wpos,
-      lz4Truncated: decoder !== undefined && !decoder.done,
-    };
-  } finally {
-    await fh.close();
+  return InputFile.use(path, (input) => streamInput(input, options, consumer));
+}
+
+/** streamFile on a file already open. */
+export async function streamInput(
+  input: InputFile,
+  options: LoadOptions,
+  consumer: StreamConsumer,
+): Promise<StreamFacts> {
+  const { path, size } = input;
+  const chunk = Math.max(1, options.chunkSize ?? DEFAULT_CHUNK_BYTES);
+  if (size === 0) {
+    throw new InputError(
+      'empty file: expected a memray capture (magic "memray\\0" or an LZ4 frame)',
+      path,
+      0,
+    );
   }
+  const head = await input.head(4);
+  const compressed = head.length === 4 && LZ4_MAGIC.every((b, i) => head[i] === b);
+  const effective = compressed ? size : await effectiveRawEnd(input);
+  if (effective === 0) {
+    throw new InputError(
+      'file holds only zero bytes: expected a memray capture (magic "memray\\0")',
+      path,
+      0,
+    );
+  }
+  const windowSize = Math.max(4 << 20, Math.min(chunk, 16 << 20) * 2);
+  const memory = consumer.windowMemory?.() ?? new ArrayWindowMemory(windowSize);
+  if (memory.bytes().length < windowSize) memory.grow(windowSize, 0);
+  const window = new Window(memory, compressed ? HISTORY : 0, consumer);
+  const decoder = compressed ? new Lz4FrameDecoder() : undefined;
+  const inBuf = compressed ? new Uint8Array(Math.min(chunk, 16 << 20)) : undefined;
+  const progress = new Progress(options, size);
+  let filePos = 0;
+  while (filePos < effective && !consumer.stopped) {
+    throwIfCancelled(options.signal);
+    const want = Math.min(chunk, effective - filePos);
+    if (decoder && inBuf) {
+      const n = await input.readAt(inBuf, 0, want, filePos);
+      if (n === 0) break;
+      filePos += n;
+      try {
+        decoder.push(inBuf.subarray(0, n), window);
+      } catch (e) {
+        if (e instanceof InputError) throw inFile(e, path);
+        throw e;
+      }
+      if (decoder.done) filePos = effective;
+    } else {
+      window.reserve(want);
+      // (a view of the window's memory stays valid over the await: it moves only while parsing)
+      const n = await input.readAt(window.buf, window.wpos, want, filePos);
+      if (n === 0) break;
+      window.wpos += n;
+      filePos += n;
+    }
+    window.drain();
+    progress.tick(filePos, consumer.records);
+  }
+  throwIfCancelled(options.signal);
+  // A block cut short: decode what its bytes determine (then parse it like any cut stream).
+  if (decoder && !decoder.done && !consumer.stopped) {
+    decoder.finish(window);
+    window.drain();
+  }
+  // Cut inside the first block's first sequence: nothing decodes; say that, not "too short".
+  if (decoder && !decoder.done && window.base + window.wpos === 0)
+    throw new InputError(
+      'the LZ4-compressed capture is cut short inside its first block, so no record can be read',
+      path,
+      filePos,
+    );
+  if (!consumer.stopped) {
+    window.rpos = consumer.parse(window.buf, window.rpos, window.wpos, true, window.base);
+  }
+  progress.done(filePos, consumer.records);
+  return {
+    compressed,
+    sizeBytes: size,
+    effectiveBytes: effective,
+    decodedBytes: window.base + window.wpos,
+    lz4Truncated: decoder !== undefined && !decoder.done,
+  };
 }

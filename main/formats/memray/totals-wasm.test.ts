@@ -30,8 +30,8 @@ function sameOutcome(a: Awaited<ReturnType<typeof both>>): string {
   expect(a.totals.recordCounts()).toEqual(a.full.recordCounts());
   expect(a.totals.statsJson({ top: 10 })).toEqual(a.full.statsJson({ top: 10 }));
   // the heap at each MEMORY_RECORD (the totals model answers no timeline query; its lists agree)
-  expect([...a.totals.b.tHeap.view()]).toEqual([...a.full.b.tHeap.view()]);
-  expect([...a.totals.b.tTime.view()]).toEqual([...a.full.b.tTime.view()]);
+  expect([...a.totals.b.timeline.heapBytes.view()]).toEqual([...a.full.b.timeline.heapBytes.view()]);
+  expect([...a.totals.b.timeline.timeMs.view()]).toEqual([...a.full.b.timeline.timeMs.view()]);
   return fi.truncationReason?.replace(/\d+/g, 'N') ?? 'complete';
 }
 

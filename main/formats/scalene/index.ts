@@ -2,33 +2,17 @@
  * Scalene JSON profiles (`scalene run -o FILE.json`), streamed: see
  * docs/formats/scalene-format.md for the format and ./profile.ts for how it is normalised.
  */
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Capabilities, CaptureFacts, CaptureInfo } from '../../../shared/api';
 import { InputError, type CaptureLoader, type LoadOptions } from '../../model/capture-model';
+import { InputFile, throwIfCancelled } from '../input';
 import { JsonStreamParser, JsonSyntaxError } from './json-stream';
-import { ScaleneModel, NO_MEMORY_MESSAGE } from './model';
-import { SKIPPED_KEYS, normaliseProfile, type ScaleneProfile } from './profile';
-
-export {
-  ScaleneModel,
-  scaleneLineTable,
-  NO_MEMORY_MESSAGE,
-  type LineSamples,
-  type ScaleneLineRow,
-} from './model';
-export { unescapeSourceLine, MIB } from './profile';
+import { ScaleneModel, NO_MEMORY_MESSAGE } from '../../model/scalene/model';
+import type { ScaleneProfile } from '../../model/scalene/profile';
+import { SKIPPED_KEYS, normaliseProfile } from './profile';
 
 /** Small enough that one chunk parses in a few ms (measured: ≤ 10 ms for 64 KiB), so nothing stalls. */
 const DEFAULT_CHUNK = 64 * 1024;
-const PROGRESS_INTERVAL_MS = 50;
-
-function abortError(): Error {
-  const error = new Error('loading the Scalene profile was cancelled');
-  error.name = 'AbortError';
-  return error;
-}
 
 /**
  * Scalene records no Python version; the path of its own package (…/lib/python3.11/site-packages/
@@ -94,12 +78,13 @@ function warningsFor(profile: ScaleneProfile, empty: boolean): string[] {
 }
 
 export const loadScalene: CaptureLoader = async (path: string, options: LoadOptions = {}) => {
-  const { signal, onProgress, onHeader } = options;
-  if (signal?.aborted) throw abortError();
-  const info = await stat(path).catch((e: NodeJS.ErrnoException) => {
-    throw new InputError(`${path}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`, path);
-  });
-  const sizeBytes = info.size;
+  throwIfCancelled(options.signal);
+  return InputFile.use(path, (input) => readProfile(input, options));
+};
+
+async function readProfile(input: InputFile, options: LoadOptions): Promise<ScaleneModel> {
+  const { onProgress, onHeader } = options;
+  const { path, size: sizeBytes } = input;
   const fileName = basename(path);
   const id = path;
 
@@ -159,14 +144,13 @@ export const loadScalene: CaptureLoader = async (path: string, options: LoadOpti
     throw error;
   };
 
-  let lastReport = performance.now();
   let checkedRoot = false;
-  const stream = createReadStream(path, { highWaterMark: options.chunkSize ?? DEFAULT_CHUNK });
-  try {
-    for await (const chunk of stream) {
-      if (signal?.aborted) throw abortError();
+  await input.readAll(options, {
+    defaultChunkSize: DEFAULT_CHUNK,
+    records: () => parser.containersDone,
+    consume: (chunk) => {
       try {
-        parser.write(chunk as Buffer);
+        parser.write(chunk);
       } catch (error) {
         fail(error);
       }
@@ -181,16 +165,8 @@ export const loadScalene: CaptureLoader = async (path: string, options: LoadOpti
           );
         }
       }
-      const now = performance.now();
-      if (onProgress && now - lastReport >= PROGRESS_INTERVAL_MS) {
-        lastReport = now;
-        onProgress({ bytesDone: parser.bytesSeen, bytesTotal: sizeBytes, records: parser.containersDone });
-      }
-    }
-  } finally {
-    stream.destroy();
-  }
-  if (signal?.aborted) throw abortError();
+    },
+  });
   let root: unknown;
   try {
     root = parser.end();
@@ -208,4 +184,4 @@ export const loadScalene: CaptureLoader = async (path: string, options: LoadOpti
     truncated: false,
     warnings: warningsFor(profile, empty),
   });
-};
+}

@@ -8,10 +8,12 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Summary } from '../../../shared/api';
-import { formatSummary } from '../../cli/run';
+import { formatSummary } from '../../cli/text/summary';
 import { handlers } from '../../engine/handlers';
 import { buildTable } from '../../query/table';
-import { loadScalene, MIB, type ScaleneModel } from './index';
+import type { ScaleneModel } from '../../model/scalene/model';
+import { MIB } from '../../model/scalene/profile';
+import { loadScalene } from './index';
 import { functionAtDefLine } from './profile';
 
 const DIR = resolve(import.meta.dirname, '../../../test/fixtures/scalene/v1.5.16');

@@ -6,8 +6,10 @@ import { InputError } from '../../model/capture-model';
 import { snapshotTotals, type Snapshot } from '../../model/snapshot';
 import { buildFlameTree } from '../../query/flamegraph';
 import { compareGroups } from '../../query/diff';
-import { groupSnapshot } from '../../query/groups';
-import { loadScalene, scaleneLineTable, MIB, type ScaleneModel } from './index';
+import { groupSnapshot } from '../../model/groups';
+import { scaleneLineTable, type ScaleneModel } from '../../model/scalene/model';
+import { MIB } from '../../model/scalene/profile';
+import { loadScalene } from './index';
 import { JsonStreamParser, JsonSyntaxError } from './json-stream';
 import { unescapeSourceLine } from './profile';
 
@@ -122,7 +124,7 @@ describe.each(manifest)('$file', (row) => {
 
     expectAsPrinted(stats.growthRatePercent, row.growth);
 
-    const timeline = model.timeline(10_000);
+    const timeline = model.timeline();
     if (row.samples === 0) expect(timeline).toBeUndefined();
     else {
       expect(timeline!.timeMs).toHaveLength(row.samples);
@@ -231,7 +233,7 @@ describe('Scalene profiles without memory data', () => {
     expect(summary.peakBytes).toBe(0);
     expect(summary.topSites).toEqual([]);
     expect(info.capabilities).toMatchObject({ flamegraph: false, timeline: false, peak: false });
-    expect(model.timeline(100)).toBeUndefined();
+    expect(model.timeline()).toBeUndefined();
     const snapshot = model.snapshot({ kind: 'peak' });
     expect(snapshot.rows.length).toBe(0);
     expect(buildFlameTree(snapshot, {}).totalBytes).toBe(0);

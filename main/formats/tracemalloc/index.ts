@@ -3,10 +3,7 @@
  * file (gunzipping on the fly when users gzipped it), decodes the pickle with the safe subset
  * decoder and builds a TracemallocModel.
  */
-import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { createGunzip } from 'node:zlib';
 import type { CaptureInfo } from '../../../shared/api';
 import { quoteInput } from '../../../shared/quote';
 import {
@@ -16,13 +13,9 @@ import {
   type LoadOptions,
 } from '../../model/capture-model';
 import { TracemallocModel } from '../../model/tracemalloc/model';
-import { abortIf, TracemallocPickleDecoder, TruncatedDumpError } from './pickle-decoder';
+import { InputFile, throwIfCancelled } from '../input';
+import { TracemallocPickleDecoder, TruncatedDumpError } from './pickle-decoder';
 
-export { TracemallocModel, domainLabel, NUMPY_DOMAIN } from '../../model/tracemalloc/model';
-export { TracemallocPickleDecoder, TruncatedDumpError } from './pickle-decoder';
-
-const DEFAULT_CHUNK = 1 << 20;
-const PROGRESS_INTERVAL_MS = 50;
 const HEAD_BYTES = 512;
 
 /**
@@ -86,56 +79,15 @@ function makeInfo(path: string, sizeBytes: number, compressed: boolean): Capture
   };
 }
 
-/**
- * Plain-file chunks with the next read already in flight while the decoder works on the current
- * one, so reading and decoding overlap.
- */
-async function* readAhead(path: string, size: number, chunkSize: number): AsyncGenerator<Buffer> {
-  const fh = await open(path, 'r');
-  let next: Promise<Buffer> | undefined;
-  try {
-    // Two buffers in turn: the decoder copies what it keeps, so a chunk's buffer is free again
-    // once the consumer asks for the next one (fewer large allocations, less GC).
-    const buffers = [
-      Buffer.allocUnsafe(Math.min(chunkSize, size)),
-      Buffer.allocUnsafe(Math.min(chunkSize, size)),
-    ];
-    let turn = 0;
-    const read = (at: number) => {
-      const buf = buffers[turn];
-      turn ^= 1;
-      return fh.read(buf, 0, Math.min(buf.length, size - at), at).then((r) => buf.subarray(0, r.bytesRead));
-    };
-    let pos = 0;
-    next = size > 0 ? read(0) : undefined;
-    while (next) {
-      const chunk = await next;
-      next = undefined;
-      if (chunk.length === 0) break;
-      pos += chunk.length;
-      if (pos < size) next = read(pos);
-      yield chunk;
-    }
-  } finally {
-    // A read still in flight (the consumer stopped early) must settle before the file closes.
-    await next?.catch(() => undefined);
-    await fh.close();
-  }
-}
-
 export const loadTracemalloc: CaptureLoader = async (path: string, options: LoadOptions = {}) => {
-  const { signal } = options;
-  abortIf(signal);
-  const size = (await stat(path)).size;
-  if (size === 0) throw new InputError('empty file (expected a tracemalloc Snapshot.dump)', path, 0);
+  throwIfCancelled(options.signal);
+  return InputFile.use(path, (input) => readDump(input, options));
+};
 
-  const fh = await open(path, 'r');
-  const head = new Uint8Array(Math.min(HEAD_BYTES, size));
-  try {
-    await fh.read(head, 0, head.length, 0);
-  } finally {
-    await fh.close();
-  }
+async function readDump(input: InputFile, options: LoadOptions): Promise<TracemallocModel> {
+  const { path, size } = input;
+  if (size === 0) throw new InputError('empty file (expected a tracemalloc Snapshot.dump)', path, 0);
+  const head = await input.head(HEAD_BYTES);
   const gz = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
   if (!gz && head[0] !== 0x80) {
     const why = describeNonPickle(head, false);
@@ -143,59 +95,40 @@ export const loadTracemalloc: CaptureLoader = async (path: string, options: Load
   }
 
   const info = makeInfo(path, size, gz);
-  const chunkSize = Math.max(1, options.chunkSize ?? DEFAULT_CHUNK);
   // A gzip stream's length is unknown until its end; plain files are checked against their size.
   const decoder = new TracemallocPickleDecoder(gz ? Infinity : size, path, () => options.onHeader?.(info));
 
-  let rawDone = 0;
-  const source = gz ? createReadStream(path, { highWaterMark: chunkSize }) : undefined;
-  source?.on('data', (chunk) => {
-    rawDone += chunk.length;
-  });
-  const gunzip = gz ? createGunzip({ chunkSize: Math.max(64, chunkSize) }) : undefined;
-  if (source && gunzip) source.on('error', (e) => gunzip.destroy(e));
-  const stream: AsyncIterable<Buffer> =
-    source && gunzip ? source.pipe(gunzip) : readAhead(path, size, chunkSize);
-
-  let lastProgress = performance.now();
   let gzipCut = false;
   let headChecked = !gz;
   let gzHead: Buffer[] = [];
   let gzHeadLength = 0;
   try {
-    for await (const chunk of stream) {
-      abortIf(signal);
-      let data: Buffer = chunk;
-      if (!headChecked) {
-        // The decompressed stream must itself start with PROTO; else say what it looks like.
-        gzHead.push(chunk);
-        gzHeadLength += chunk.length;
-        data = Buffer.concat(gzHead, gzHeadLength);
-        if (data[0] !== 0x80) {
-          if (data.length < HEAD_BYTES) continue;
-          const why = describeNonPickle(data.subarray(0, HEAD_BYTES), true);
-          throw new InputError(why.message, path, why.offset);
+    await input.readAll(options, {
+      gzip: gz,
+      records: () => decoder.traceCount,
+      consume: (chunk) => {
+        let data = chunk;
+        if (!headChecked) {
+          // The decompressed stream must itself start with PROTO; else say what it looks like.
+          gzHead.push(chunk);
+          gzHeadLength += chunk.length;
+          data = Buffer.concat(gzHead, gzHeadLength);
+          if (data[0] !== 0x80) {
+            if (data.length < HEAD_BYTES) return;
+            const why = describeNonPickle(data.subarray(0, HEAD_BYTES), true);
+            throw new InputError(why.message, path, why.offset);
+          }
+          headChecked = true;
+          gzHead = [];
         }
-        headChecked = true;
-        gzHead = [];
-      }
-      decoder.feed(data);
-      if (decoder.done) break;
-      const now = performance.now();
-      if (options.onProgress && now - lastProgress >= PROGRESS_INTERVAL_MS) {
-        lastProgress = now;
-        options.onProgress({
-          bytesDone: gz ? rawDone : decoder.bytesDecoded,
-          bytesTotal: size,
-          records: decoder.traceCount,
-        });
-      }
-    }
+        decoder.feed(data);
+        return decoder.done;
+      },
+    });
     if (!headChecked && gzHeadLength > 0) {
       const why = describeNonPickle(Buffer.concat(gzHead, gzHeadLength).subarray(0, HEAD_BYTES), true);
       throw new InputError(why.message, path, why.offset);
     }
-    abortIf(signal);
   } catch (error) {
     if (error instanceof InputError || (error instanceof Error && error.name === 'AbortError')) throw error;
     const zlibCode =
@@ -209,9 +142,6 @@ export const loadTracemalloc: CaptureLoader = async (path: string, options: Load
         decoder.bytesDecoded,
       );
     } else throw error;
-  } finally {
-    source?.destroy();
-    gunzip?.destroy();
   }
   if (gz && !decoder.done && decoder.bytesDecoded === 0 && gzHeadLength === 0) {
     throw new InputError('empty file (the gzip data holds nothing)', path, 0);
@@ -224,7 +154,7 @@ export const loadTracemalloc: CaptureLoader = async (path: string, options: Load
     // Python refuses a cut dump; Heapscope opens the traces read before the cut, marked as cut.
     // A cut before the first trace leaves nothing to show: that stays a refusal.
     const reason = gzipCut ? `the gzip data ends early; ${error.message}` : error.message;
-    error.partial = new TracemallocModel(error.decoded, {
+    const partial = new TracemallocModel(error.decoded, {
       ...info,
       facts: { ...info.facts, tracebackLimit: error.decoded.tracebackLimit },
       records: error.decoded.traceCount,
@@ -235,9 +165,10 @@ export const loadTracemalloc: CaptureLoader = async (path: string, options: Load
         `Truncated dump: only the ${error.decoded.traceCount} traces before the cut are shown (${reason}).`,
       ],
     });
+    error.partial = partial;
     if (error.decoded.traceCount === 0) throw error;
     options.onProgress?.({ bytesDone: size, bytesTotal: size, records: error.decoded.traceCount });
-    return error.partial;
+    return partial;
   }
   info.records = decoded.traceCount;
   info.facts.tracebackLimit = decoded.tracebackLimit;
@@ -248,4 +179,4 @@ export const loadTracemalloc: CaptureLoader = async (path: string, options: Load
   }
   options.onProgress?.({ bytesDone: size, bytesTotal: size, records: decoded.traceCount });
   return new TracemallocModel(decoded, info);
-};
+}

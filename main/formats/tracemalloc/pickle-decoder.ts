@@ -121,15 +121,6 @@ interface ObjRecord {
   state: number;
 }
 
-function abortIf(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) {
-    const error = new Error('loading was cancelled');
-    error.name = 'AbortError';
-    throw error;
-  }
-}
-export { abortIf };
-
 export class TracemallocPickleDecoder {
   readonly frames = new FrameTable();
   readonly stacks = new StackTrie();

@@ -8,6 +8,7 @@ import type { CaptureInfo, SeriesDump } from '../../../shared/api';
 import { InputError, SNAPSHOT_ONLY_CAPABILITIES, type LoadOptions } from '../../model/capture-model';
 import type { TracemallocModel } from '../../model/tracemalloc/model';
 import { TracemallocSeriesModel, type SeriesMember } from '../../model/tracemalloc/series';
+import { rankSiteGrowth } from '../../query/series-growth';
 import { loadTracemalloc } from './index';
 import { orderDumpNames } from './series-order';
 
@@ -19,6 +20,8 @@ export interface SeriesFiles {
   dumps: string[];
   /** Files in the folder that are not tracemalloc dumps (left out). */
   skipped: number;
+  /** The memray captures among them (a folder of those opens as a memray series instead). */
+  memray: string[];
 }
 
 type Sniff = (path: string) => Promise<{ format: string }>;
@@ -32,6 +35,7 @@ export async function listSeriesFolder(dir: string, sniff: Sniff): Promise<Serie
     throw new InputError(`${dir}: cannot list the folder (${e.code ?? e.message})`, dir);
   });
   const dumps: string[] = [];
+  const memray: string[] = [];
   let skipped = 0;
   for (const entry of entries) {
     if (!entry.isFile()) continue;
@@ -42,8 +46,9 @@ export async function listSeriesFolder(dir: string, sniff: Sniff): Promise<Serie
     );
     if (format === 'tracemalloc') dumps.push(path);
     else skipped++;
+    if (format === 'memray') memray.push(path);
   }
-  return { dumps, skipped };
+  return { dumps, skipped, memray };
 }
 
 /** Loads `paths` as one series named `label` (the folder, or the first dump). */
@@ -124,5 +129,5 @@ export async function loadTracemallocSeries(
     records,
     series: { order: order.order, orderNote: order.note, dumps },
   };
-  return new TracemallocSeriesModel(members, info);
+  return new TracemallocSeriesModel(members, info, rankSiteGrowth);
 }

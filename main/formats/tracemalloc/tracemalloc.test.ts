@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../../model/capture-model';
 import type { TracemallocModel } from '../../model/tracemalloc/model';
 import { compareGroups, diffJson } from '../../query/diff';
-import { groupSnapshot, statisticJson } from '../../query/groups';
+import { groupSnapshot, statisticJson } from '../../model/groups';
 import { loadTracemalloc } from './index';
 
 const ROOT = fileURLToPath(new URL('../../../test/fixtures/tracemalloc/', import.meta.url));

@@ -11,25 +11,31 @@ import type {
   Timeline,
 } from '../../../shared/api';
 import type { MemraySizeBin, MemrayStatsJson } from '../../../shared/stats';
-import { UnsupportedQuery, type CaptureModel, type StatsOptions } from '../capture-model';
+import { UnsupportedQuery, type CaptureModel, type GrowthSeries, type StatsOptions } from '../capture-model';
 import { FrameTable } from '../frame-table';
 import { SnapshotBuilder, type Snapshot } from '../snapshot';
 import { StackTrie } from '../stack-trie';
 import { MemrayTotalsBuilder } from './totals-builder';
-import { downsampleTimeline } from '../../query/timeline-lod';
-import type { GrowthSeries } from '../../query/growth';
 import { temporaryLabel } from '../../../shared/snapshot-label';
 import { DEFAULT_TEMPORARY_THRESHOLD, TEMPORARY_THRESHOLDS, thresholdClass } from './temporary';
 import { offsetLabel, type NativeObject, type Symbolizer } from '../symbolizer';
+import { FAMILIES, libraryFamily } from '../allocator-family';
+import type { MemrayIndexBuilder } from './builder';
+import type { PythonFrames } from './frames';
+import type { KeyTable } from './key-table';
+import type { MemoryMaps, NativeStackTree, PythonStackTree } from './stack-trees';
+import type { KeyVector, TimeIndex } from './time-index';
+import type { HeapTimeline } from './timeline';
+import type { LayoutProvider } from '../layout-input';
+import { MemrayLayoutSource } from './layout/source';
 import {
   A_MMAP,
   ALLOCATOR_NAMES,
-  FAMILIES,
-  MemrayIndexBuilder,
+  MEMRAY_CSV_COLUMNS,
   R,
   RECORD_TYPES,
   type RecordTypeName,
-} from './builder';
+} from './vocabulary';
 
 /** CPython's eval loop (3.14's tail-calling interpreter names its handlers _TAIL_CALL_*). */
 const EVAL_LOOP_FRAME = /^(_PyEval_EvalFrameDefault|_PyEval_EvalFrame|PyEval_EvalFrameEx|_TAIL_CALL_)/;
@@ -44,18 +50,17 @@ export interface MemrayModelMeta {
   durationMs: number;
 }
 
-/** Per-key (count, bytes) vectors: the currency of every snapshot kind. */
-interface KeyValues {
-  count: Float64Array;
-  bytes: Float64Array;
+/** A snapshot's per-key numbers and its label. */
+interface KeyValues extends KeyVector {
   label: string;
 }
 
 const PYMALLOC_THRESHOLD = 512;
 
 /**
- * Queries over a MemrayIndexBuilder (the index built in one pass). Nothing here re-reads the
- * file: snapshots of any kind come from per-key totals or from the time-bucket index.
+ * The CaptureModel of one memray capture, over the parts of the index built in one pass
+ * (builder.ts): keys and their totals, the stack trees, the time index, the heap line. Nothing
+ * here re-reads the file: snapshots of any kind come from per-key totals or from the time index.
  */
 export class MemrayModel implements CaptureModel {
   private readonly frames = new FrameTable();
@@ -63,6 +68,14 @@ export class MemrayModel implements CaptureModel {
   private leafFull?: Int32Array;
   private leafPython?: Int32Array;
   private readonly nativeFrameIds = new Map<string, number>();
+  // the index's parts
+  private readonly keys: KeyTable;
+  private readonly time: TimeIndex;
+  private readonly line: HeapTimeline;
+  private readonly pyFrames: PythonFrames;
+  private readonly pyStacks: PythonStackTree;
+  private readonly natStacks: NativeStackTree;
+  private readonly maps: MemoryMaps;
 
   constructor(
     readonly b: MemrayIndexBuilder,
@@ -70,7 +83,15 @@ export class MemrayModel implements CaptureModel {
     readonly meta: MemrayModelMeta,
     /** Names native frames (main/symbols); without one they stay `libfoo.so+0x1a2b`. */
     private readonly symbolizer?: Symbolizer,
-  ) {}
+  ) {
+    this.keys = b.keys;
+    this.time = b.timeIndex;
+    this.line = b.timeline;
+    this.pyFrames = b.frames;
+    this.pyStacks = b.pythonStacks;
+    this.natStacks = b.nativeStacks;
+    this.maps = b.maps;
+  }
 
   info(): CaptureInfo {
     return this.captureInfo;
@@ -78,6 +99,11 @@ export class MemrayModel implements CaptureModel {
 
   get totalsOnly(): boolean {
     return this.b instanceof MemrayTotalsBuilder;
+  }
+
+  /** The location (innermost frame) of a Python stack node; -1 for the empty stack. */
+  private siteOf(py: number): number {
+    return py > 0 ? this.pyFrames.frameLoc[this.pyStacks.frame[py]] : -1;
   }
 
   /** Record counts by `memray parse` type name (ALLOCATION excludes ALLOCATION_WITH_NATIVE). */
@@ -107,17 +133,8 @@ export class MemrayModel implements CaptureModel {
 
   /** Python frames of a node, innermost first, as memray's stack_trace() gives them (main-thread trim). */
   pythonFrames(node: number, slot: number, trim = true): number[] {
-    const b = this.b;
-    const out: number[] = [];
-    // The reader only accepts parents defined before their child, so every walk ends at the
-    // root; the step bound keeps a model built some other way from looping.
-    for (
-      let n = node, steps = 0;
-      n > 0 && n < b.nodeCount && steps < b.nodeCount;
-      n = b.nodeParent[n], steps++
-    )
-      out.push(b.nodeFrame[n]);
-    if (trim && b.threadTid[slot] === this.meta.mainTid) {
+    const out = this.pyStacks.framesOf(node);
+    if (trim && this.b.threadTid[slot] === this.meta.mainTid) {
       const keep = Math.max(out.length - this.meta.skippedFramesOnMainTid, 0);
       out.length = keep;
     }
@@ -126,11 +143,7 @@ export class MemrayModel implements CaptureModel {
 
   /** Native (ip) nodes of a native stack id, innermost first. */
   nativeIps(nat: number): number[] {
-    const out: number[] = [];
-    const b = this.b;
-    for (let n = nat, guard = 0; n > 0 && n < b.natCount && guard < 4096; n = b.natParent[n], guard++)
-      out.push(b.natIp[n]);
-    return out;
+    return this.natStacks.ipsOf(nat);
   }
 
   /**
@@ -139,17 +152,13 @@ export class MemrayModel implements CaptureModel {
    * `libfoo.so+0x1a2b` (offset from the load address); `0x…` when no mapping contains the ip.
    */
   nativeLabel(gen: number, ip: number): { name: string; file: string } {
-    const segs = this.b.generations[gen] ?? [];
-    for (const s of segs) {
-      if (ip >= s.start && ip < s.end) {
-        const offset = ip - s.loadAddr;
-        const name = this.symbolizer
-          ? this.symbolizer.nativeName(this.nativeObject(gen, s.file, s.loadAddr), offset)
-          : offsetLabel(s.file, offset);
-        return { name, file: s.file };
-      }
-    }
-    return { name: `0x${ip.toString(16)}`, file: '<unknown>' };
+    const s = this.maps.segmentAt(gen, ip);
+    if (!s) return { name: `0x${ip.toString(16)}`, file: '<unknown>' };
+    const offset = ip - s.loadAddr;
+    const name = this.symbolizer
+      ? this.symbolizer.nativeName(this.nativeObject(gen, s.file, s.loadAddr), offset)
+      : offsetLabel(s.file, offset);
+    return { name, file: s.file };
   }
 
   private readonly nativeObjects = new Map<string, NativeObject>();
@@ -159,7 +168,8 @@ export class MemrayModel implements CaptureModel {
     const k = `${gen}\0${loadAddr}\0${file}`;
     let o = this.nativeObjects.get(k);
     if (!o) {
-      const segments = (this.b.generations[gen] ?? [])
+      const segments = this.maps
+        .segmentsOf(gen)
         .filter((s) => s.file === file && s.loadAddr === loadAddr)
         .map((s) => [s.start - s.loadAddr, s.end - s.start] as const);
       o = { path: file, segments };
@@ -180,17 +190,17 @@ export class MemrayModel implements CaptureModel {
   }
 
   private pythonFrameId(frame: number): number {
-    const b = this.b;
-    const loc = b.frameLoc[frame];
-    return this.frames.intern(b.locFunc[loc], b.locFile[loc], b.locLine[loc], 'python');
+    const f = this.pyFrames;
+    const loc = f.frameLoc[frame];
+    return this.frames.intern(f.locFunc[loc], f.locFile[loc], f.locLine[loc], 'python');
   }
 
   /** StackTrie leaf of a key: Python frames outermost first, then native frames (innermost last). */
   leaf(k: number, pythonOnly: boolean): number {
-    const b = this.b;
+    const keys = this.keys;
     let memo = pythonOnly ? this.leafPython : this.leafFull;
-    if (!memo || memo.length < b.keyCount) {
-      const grown = new Int32Array(Math.max(b.keyCount, 16)).fill(-1);
+    if (!memo || memo.length < keys.count) {
+      const grown = new Int32Array(Math.max(keys.count, 16)).fill(-1);
       if (memo) grown.set(memo);
       memo = grown;
       if (pythonOnly) this.leafPython = memo;
@@ -198,11 +208,11 @@ export class MemrayModel implements CaptureModel {
     }
     if (memo[k] >= 0) return memo[k];
     let node = 0;
-    const py = this.pythonFrames(b.keyPy[k], b.keyThr[k]);
+    const py = this.pythonFrames(keys.py[k], keys.thread[k]);
     for (let i = py.length - 1; i >= 0; i--) node = this.stacks.child(node, this.pythonFrameId(py[i]));
-    if (!pythonOnly && b.keyNat[k] > 0) {
-      const ips = this.nativeIps(b.keyNat[k]);
-      const ids = ips.map((ip) => this.nativeFrameId(b.keyGen[k], ip));
+    if (!pythonOnly && keys.native[k] > 0) {
+      const ips = this.nativeIps(keys.native[k]);
+      const ids = ips.map((ip) => this.nativeFrameId(keys.generation[k], ip));
       // The Python frames already stand for the interpreter's own native frames (memray's hybrid
       // stacks replace the eval loop with them), so below a Python stack keep only what the
       // innermost eval-loop frame called. Without symbols no eval frame is known: keep them all.
@@ -219,42 +229,12 @@ export class MemrayModel implements CaptureModel {
 
   // ------------------------------------------------------------------ time index
 
-  private get bucketCount(): number {
-    return this.b.bStartHeap.length;
-  }
-
   private requireTime(what: string): void {
-    if (this.b.aggregated || this.bucketCount === 0) {
+    if (this.b.aggregated || this.time.bucketCount === 0) {
       throw new UnsupportedQuery(
         `${what} needs an all-allocations memray capture with memory records (this one has no time index)`,
       );
     }
-  }
-
-  /** The bucket that contains time t (ms from start): first bucket ending at or after t. */
-  private bucketAt(t: number): number {
-    const ends = this.b.bEndTime.view();
-    let lo = 0;
-    let hi = ends.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (ends[mid] >= t) hi = mid;
-      else lo = mid + 1;
-    }
-    return lo;
-  }
-
-  /** Live set at the start of bucket `bk` = Σ full deltas of the buckets before it. */
-  private liveAtBucketStart(bk: number): { count: Float64Array; bytes: Float64Array } {
-    const b = this.b;
-    const count = new Float64Array(b.keyCount);
-    const bytes = new Float64Array(b.keyCount);
-    const end = b.bEntOff[bk];
-    for (let e = 0; e < end; e++) {
-      count[b.eKey[e]] += b.eDeltaC[e];
-      bytes[b.eKey[e]] += b.eDeltaB[e];
-    }
-    return { count, bytes };
   }
 
   private rangeBuckets(fromMs: number, toMs: number): [number, number] {
@@ -262,72 +242,83 @@ export class MemrayModel implements CaptureModel {
     // A finished capture ends at its header's end time: a range wholly after that holds nothing,
     // and answering with the last bucket's numbers would invent them. A capture cut short (killed,
     // fork child) has records after its last timestamp, so its end is not known.
-    const end = Math.max(this.meta.durationMs, this.b.bEndTime.get(this.bucketCount - 1));
+    const end = Math.max(this.meta.durationMs, this.time.endTimeMs(this.time.bucketCount - 1));
     if (!this.captureInfo.truncated && fromMs > end)
       throw new UnsupportedQuery(
         `the range ${fromMs}:${toMs} ms starts after the capture ends (${Math.round(end)} ms)`,
       );
-    return [this.bucketAt(fromMs), this.bucketAt(toMs)];
+    return [this.time.bucketAt(fromMs), this.time.bucketAt(toMs)];
   }
 
   private values(spec: SnapshotSpec): KeyValues {
     const b = this.b;
-    const n = b.keyCount;
+    const keys = this.keys;
+    const n = keys.count;
     switch (spec.kind) {
       case 'peak':
         return {
-          count: b.peakCount.subarray(0, n),
-          bytes: b.peakBytes.subarray(0, n),
+          count: keys.peakCount.subarray(0, n),
+          bytes: keys.peakBytes.subarray(0, n),
           // No size in the label: every view shows the snapshot's total beside it, in the user's units.
           label: 'peak',
         };
       case 'leaks':
         return {
-          count: b.liveCount.subarray(0, n),
-          bytes: b.liveBytes.subarray(0, n),
+          count: keys.liveCount.subarray(0, n),
+          bytes: keys.liveBytes.subarray(0, n),
           label: 'alive at end of tracking',
         };
       case 'all':
         if (b.aggregated)
           throw new UnsupportedQuery('aggregated memray captures do not hold every allocation');
         return {
-          count: b.allCount.subarray(0, n),
-          bytes: b.allBytes.subarray(0, n),
+          count: keys.allCount.subarray(0, n),
+          bytes: keys.allBytes.subarray(0, n),
           label: 'all allocations',
         };
       case 'at': {
         this.requireTime('a snapshot at a moment');
-        const bk = this.bucketAt(spec.timeMs);
-        const v = this.liveAtBucketStart(bk + 1 <= this.bucketCount ? bk + 1 : bk);
+        const bk = this.time.bucketAt(spec.timeMs);
+        // the live set at the end of the bucket holding the moment (the start of the next)
+        const v = this.time.liveAtStart(bk + 1);
         // The moment as chosen, in the unit it was chosen in (ms), then the memory record whose
         // live set answers it.
-        const record = b.bEndTime.get(bk);
+        const record = this.time.endTimeMs(bk);
         const asOf = record !== spec.timeMs ? ` (as of the memory record at ${msText(record)})` : '';
         return { ...v, label: `alive at ${msText(spec.timeMs)}${asOf}` };
       }
       case 'range': {
         this.requireTime('a range snapshot');
         const [b1, b2] = this.rangeBuckets(spec.fromMs, spec.toMs);
-        const label = `${(b.bStartTime.get(b1) / 1000).toFixed(3)}–${(b.bEndTime.get(b2) / 1000).toFixed(3)} s`;
-        if (spec.measure === 'allocated') return { ...this.allocatedIn(b1, b2), label: `allocated ${label}` };
+        const label = this.bucketSpanLabel(b1, b2);
+        if (spec.measure === 'allocated')
+          return { ...this.time.allocatedIn(b1, b2), label: `allocated ${label}` };
         if (spec.measure === 'live-at-end')
-          return { ...this.survivorsIn(b1, b2), label: `allocated ${label}, alive at its end` };
+          return { ...this.time.survivorsIn(b1, b2), label: `allocated ${label}, alive at its end` };
         const { bucket } = this.rangePeak(b1, b2, spec.fromMs, spec.toMs);
-        const live = this.liveAtBucketStart(bucket);
-        for (let e = b.bEntOff[bucket]; e < b.bEntOff[bucket + 1]; e++) {
-          live.count[b.eKey[e]] += b.ePeakC[e];
-          live.bytes[b.eKey[e]] += b.ePeakB[e];
-        }
-        return { ...live, label: `peak in ${label}` };
+        return { ...this.time.liveAtPeakOf(bucket), label: `peak in ${label}` };
       }
       case 'temporary': {
         const threshold = this.temporaryThreshold(spec.threshold);
+        if (spec.fromMs === undefined && spec.toMs === undefined)
+          return { ...b.temporary.perKey(threshold, n), label: temporaryLabel(threshold) };
+        if (spec.fromMs === undefined || spec.toMs === undefined)
+          throw new UnsupportedQuery('a temporary-allocation range needs both fromMs and toMs');
+        // A brushed range: the temporaries found in the same whole buckets as a range snapshot's.
+        this.requireTime('temporary allocations in a range');
+        const [b1, b2] = this.rangeBuckets(spec.fromMs, spec.toMs);
         return {
-          ...b.temporary.perKey(threshold, n),
-          label: temporaryLabel(threshold),
+          ...b.temporary.perKeyInBuckets(threshold, b1, b2, n),
+          label: `${temporaryLabel(threshold)}, found ${this.bucketSpanLabel(b1, b2)}`,
         };
       }
     }
+  }
+
+  /** The time buckets b1 … b2 as a range label ("1.250–2.500 s"). */
+  private bucketSpanLabel(b1: number, b2: number): string {
+    const t = this.time;
+    return `${(t.startTimeMs(b1) / 1000).toFixed(3)}–${(t.endTimeMs(b2) / 1000).toFixed(3)} s`;
   }
 
   /** memray's temporary-allocation threshold N, checked against the ones the index answers. */
@@ -347,16 +338,15 @@ export class MemrayModel implements CaptureModel {
   /** memray's temporary allocations at threshold N: totals and the site with the most of them. */
   temporaryTotals(n = DEFAULT_TEMPORARY_THRESHOLD): TemporaryTotals | undefined {
     const b = this.b;
+    const keys = this.keys;
     if (b.aggregated || this.totalsOnly) return undefined;
-    const v = b.temporary.perKey(this.temporaryThreshold(n), b.keyCount);
-    const count = this.sum(v.count, b.keyCount);
-    const out: TemporaryTotals = { threshold: n, count, bytes: this.sum(v.bytes, b.keyCount) };
+    const v = b.temporary.perKey(this.temporaryThreshold(n), keys.count);
+    const out: TemporaryTotals = { threshold: n, count: keys.sum(v.count), bytes: keys.sum(v.bytes) };
     // the site (innermost Python frame) with the most temporaries; later-seen locations win ties
     const byLoc = new Map<number, { count: number; bytes: number }>();
-    for (let k = 0; k < b.keyCount; k++) {
+    for (let k = 0; k < keys.count; k++) {
       if (v.count[k] === 0) continue;
-      const py = b.keyPy[k];
-      const loc = py > 0 ? b.frameLoc[b.nodeFrame[py]] : -1;
+      const loc = this.siteOf(keys.py[k]);
       const g = byLoc.get(loc) ?? { count: 0, bytes: 0 };
       g.count += v.count[k];
       g.bytes += v.bytes[k];
@@ -370,9 +360,9 @@ export class MemrayModel implements CaptureModel {
     const top = byLoc.get(best);
     if (top && best >= 0)
       out.topSite = {
-        function: b.locFunc[best],
-        file: b.locFile[best],
-        line: b.locLine[best],
+        function: this.pyFrames.locFunc[best],
+        file: this.pyFrames.locFile[best],
+        line: this.pyFrames.locLine[best],
         count: top.count,
         bytes: top.bytes,
       };
@@ -386,19 +376,20 @@ export class MemrayModel implements CaptureModel {
    */
   growthSeries(options: { threads?: number[]; maxPoints?: number } = {}): GrowthSeries | undefined {
     const b = this.b;
-    const nb = this.bucketCount;
+    const keys = this.keys;
+    const time = this.time;
+    const nb = time.bucketCount;
     if (b.aggregated || nb === 0) return undefined;
     const threads = options.threads ? new Set(options.threads) : undefined;
     const siteOfLoc = new Map<number, number>();
     const locs: number[] = [];
-    const siteOfKey = new Int32Array(b.keyCount);
-    for (let k = 0; k < b.keyCount; k++) {
-      if (threads && !threads.has(b.threadTid[b.keyThr[k]])) {
+    const siteOfKey = new Int32Array(keys.count);
+    for (let k = 0; k < keys.count; k++) {
+      if (threads && !threads.has(b.threadTid[keys.thread[k]])) {
         siteOfKey[k] = -1;
         continue;
       }
-      const py = b.keyPy[k];
-      const loc = py > 0 ? b.frameLoc[b.nodeFrame[py]] : -1;
+      const loc = this.siteOf(keys.py[k]);
       let s = siteOfLoc.get(loc);
       if (s === undefined) {
         s = locs.length;
@@ -419,14 +410,9 @@ export class MemrayModel implements CaptureModel {
     let bk = 0;
     for (let g = 0; g < points; g++) {
       const end = Math.floor(((g + 1) * nb) / points);
-      for (; bk < end; bk++) {
-        for (let e = b.bEntOff[bk]; e < b.bEntOff[bk + 1]; e++) {
-          const s = siteOfKey[b.eKey[e]];
-          if (s >= 0) live[s] += b.eDeltaB[e];
-        }
-      }
+      for (; bk < end; bk++) time.addChangeBytes(bk, siteOfKey, live);
       if (end === 0) continue;
-      const t = b.bEndTime.get(end - 1);
+      const t = time.endTimeMs(end - 1);
       // the bucket finish() closes ends at the last memory record's time: one moment, one point
       if (timeMs.length === 0 || t > timeMs[timeMs.length - 1]) timeMs.push(t);
       const col = timeMs.length - 1;
@@ -436,36 +422,35 @@ export class MemrayModel implements CaptureModel {
       timeMs,
       durationMs: this.endTimeMs(),
       sites: locs.map((loc, s) => ({
-        function: loc < 0 ? '<stack trace unavailable>' : b.locFunc[loc],
-        file: loc < 0 ? '' : b.locFile[loc],
-        line: loc < 0 ? 0 : b.locLine[loc],
+        function: loc < 0 ? '<stack trace unavailable>' : this.pyFrames.locFunc[loc],
+        file: loc < 0 ? '' : this.pyFrames.locFile[loc],
+        line: loc < 0 ? 0 : this.pyFrames.locLine[loc],
         live: matrix.subarray(s * points, s * points + timeMs.length),
       })),
     };
   }
 
-  private allocatedIn(b1: number, b2: number): { count: Float64Array; bytes: Float64Array } {
+  /**
+   * Live bytes per site (`growthSeries`' sites: innermost Python frame) when tracking stopped,
+   * aggregated captures too (their leak numbers): each capture's point of the growth across a
+   * series of captures (series.ts).
+   */
+  sitesAtEnd(threads?: number[]): { function: string; file: string; line: number; bytes: number }[] {
     const b = this.b;
-    const count = new Float64Array(b.keyCount);
-    const bytes = new Float64Array(b.keyCount);
-    for (let e = b.bEntOff[b1]; e < b.bEntOff[b2 + 1]; e++) {
-      count[b.eKey[e]] += b.eAllocC[e];
-      bytes[b.eKey[e]] += b.eAllocB[e];
+    const keys = this.keys;
+    const only = threads ? new Set(threads) : undefined;
+    const byLoc = new Map<number, number>();
+    for (let k = 0; k < keys.count; k++) {
+      if (only && !only.has(b.threadTid[keys.thread[k]])) continue;
+      const loc = this.siteOf(keys.py[k]);
+      byLoc.set(loc, (byLoc.get(loc) ?? 0) + keys.liveBytes[k]);
     }
-    return { count, bytes };
-  }
-
-  /** Allocated in buckets b1..b2 and not freed by the end of b2 (memray --temporal intervals). */
-  private survivorsIn(b1: number, b2: number): { count: Float64Array; bytes: Float64Array } {
-    const b = this.b;
-    const v = this.allocatedIn(b1, b2);
-    for (let i = b.bIvOff[b1]; i < b.bIvOff[b2 + 1]; i++) {
-      const birth = b.iBirth[i];
-      if (birth < b1 || birth > b2) continue;
-      v.count[b.iKey[i]] -= b.iC[i];
-      v.bytes[b.iKey[i]] -= b.iB[i];
-    }
-    return v;
+    return [...byLoc].map(([loc, bytes]) => ({
+      function: loc < 0 ? '<stack trace unavailable>' : this.pyFrames.locFunc[loc],
+      file: loc < 0 ? '' : this.pyFrames.locFile[loc],
+      line: loc < 0 ? 0 : this.pyFrames.locLine[loc],
+      bytes,
+    }));
   }
 
   /**
@@ -488,41 +473,33 @@ export class MemrayModel implements CaptureModel {
     fromMs: number,
     toMs: number,
   ): { bucket: number; heap: number; timeMs: number } {
-    const peaks = this.b.bPeakHeap.view();
-    const where = this.b.bPeakFine.view();
-    let best = b1;
-    for (let i = b1 + 1; i <= b2; i++) {
-      if (peaks[i] > peaks[best] || (peaks[i] === peaks[best] && where[i] >= 0)) best = i;
-    }
-    const v = where[best];
-    const t = this.fineTimeMs(v >= 0 ? v : -v - 2);
-    return { bucket: best, heap: peaks[best], timeMs: Math.min(toMs, Math.max(fromMs, t)) };
-  }
-
-  /** Time of memory record `f` (-1: the capture start; past the last one: the last one's). */
-  private fineTimeMs(f: number): number {
-    const b = this.b;
-    if (f < 0) return 0;
-    return f < b.tTime.length ? b.tTime.get(f) : b.lastTimeMs;
+    const p = this.time.peakIn(b1, b2);
+    const t = this.line.timeOf(p.record);
+    return { bucket: p.bucket, heap: p.bytes, timeMs: Math.min(toMs, Math.max(fromMs, t)) };
   }
 
   // ------------------------------------------------------------------ CaptureModel
 
   snapshot(spec: SnapshotSpec, filter?: StackFilter): Snapshot {
+    return this.snapshotOfValues(this.values(spec), filter);
+  }
+
+  /** A snapshot of per-key counts and bytes (any live set the model computes). */
+  private snapshotOfValues(v: KeyValues, filter?: StackFilter): Snapshot {
     const b = this.b;
-    const v = this.values(spec);
     const threads = filter?.threads ? new Set(filter.threads) : undefined;
     const allocators = filter?.allocators ? new Set(filter.allocators) : undefined;
     const pythonOnly = filter?.pythonOnly === true;
+    const keys = this.keys;
     const sb = new SnapshotBuilder();
-    for (let k = 0; k < b.keyCount; k++) {
+    for (let k = 0; k < keys.count; k++) {
       const count = v.count[k];
       const bytes = v.bytes[k];
       if (count === 0 && bytes === 0) continue;
-      const tid = b.threadTid[b.keyThr[k]] ?? 0;
+      const tid = b.threadTid[keys.thread[k]] ?? 0;
       if (threads && !threads.has(tid)) continue;
-      if (allocators && !allocators.has(ALLOCATOR_NAMES[b.keyAlloc[k]])) continue;
-      sb.add(this.leaf(k, pythonOnly), tid, b.keyAlloc[k], bytes, count);
+      if (allocators && !allocators.has(ALLOCATOR_NAMES[keys.allocator[k]])) continue;
+      sb.add(this.leaf(k, pythonOnly), tid, keys.allocator[k], bytes, count);
     }
     return {
       frames: this.frames,
@@ -539,17 +516,16 @@ export class MemrayModel implements CaptureModel {
   }
 
   peakTimeMs(): number {
-    const b = this.b;
-    if (b.aggregated) {
+    const line = this.line;
+    if (this.b.aggregated) {
       // MEMORY_SNAPSHOTs carry the heap: the last one at the maximum.
-      const heap = b.tHeap.view();
+      const heap = line.heapBytes.view();
       let best = 0;
       for (let i = 0; i < heap.length; i++) if (heap[i] >= heap[best]) best = i;
-      return heap.length ? b.tTime.get(best) : 0;
+      return heap.length ? line.timeMs.get(best) : 0;
     }
     // The peak happened between memory records peakFine-1 and peakFine; report the latter.
-    if (b.peakFine < b.tTime.length) return b.tTime.get(b.peakFine);
-    return b.lastTimeMs;
+    return line.timeOf(this.b.peakFine);
   }
 
   /**
@@ -557,64 +533,50 @@ export class MemrayModel implements CaptureModel {
    * record before it, the RSS the record carries); nothing when there is no such record.
    */
   private atMemoryRecord(f: number): Pick<Summary, 'rssAtEndBytes' | 'heapAtEndBytes' | 'atEndTimeMs'> {
-    const b = this.b;
-    if (f < 0 || f >= b.tTime.length) return {};
-    return { rssAtEndBytes: b.tRss.get(f), heapAtEndBytes: b.tHeap.get(f), atEndTimeMs: b.tTime.get(f) };
+    const line = this.line;
+    if (f < 0 || f >= line.length) return {};
+    return {
+      rssAtEndBytes: line.rssBytes.get(f),
+      heapAtEndBytes: line.heapBytes.get(f),
+      atEndTimeMs: line.timeMs.get(f),
+    };
   }
 
   /** `atMemoryRecord` of the last memory record at or before `t` (ms from start). */
   atOrBefore(t: number): Pick<Summary, 'rssAtEndBytes' | 'heapAtEndBytes' | 'atEndTimeMs'> {
-    const time = this.b.tTime.view();
-    let lo = 0;
-    let hi = time.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (time[mid] <= t) lo = mid + 1;
-      else hi = mid;
-    }
-    return this.atMemoryRecord(lo - 1);
-  }
-
-  /** The memory record that closes time bucket `bk` (the last one for the bucket after it). */
-  private lastRecordOf(bk: number): number {
-    return Math.min(((bk + 1) << this.b.bucketShift) - 1, this.b.tTime.length - 1);
-  }
-
-  private sum(a: Float64Array, n: number): number {
-    let s = 0;
-    for (let i = 0; i < n; i++) s += a[i];
-    return s;
+    return this.atMemoryRecord(this.line.recordAtOrBefore(t));
   }
 
   summary(range?: { fromMs: number; toMs: number }) {
     const b = this.b;
-    const n = b.keyCount;
-    const base = { info: this.captureInfo, ...this.atMemoryRecord(b.tTime.length - 1) };
+    const keys = this.keys;
+    const base = { info: this.captureInfo, ...this.atMemoryRecord(this.line.length - 1) };
     if (range) {
       this.requireTime('a range summary');
       const [b1, b2] = this.rangeBuckets(range.fromMs, range.toMs);
-      const alloc = this.allocatedIn(b1, b2);
-      const surv = this.survivorsIn(b1, b2);
+      const alloc = this.time.allocatedIn(b1, b2);
+      const surv = this.time.survivorsIn(b1, b2);
       const p = this.rangePeak(b1, b2, range.fromMs, range.toMs);
       return {
         ...base,
         peakBytes: p.heap,
         peakTimeMs: p.timeMs,
-        totalAllocations: this.sum(alloc.count, n),
-        totalBytesAllocated: this.sum(alloc.bytes, n),
-        leakedBytes: this.sum(surv.bytes, n),
-        leakedCount: this.sum(surv.count, n),
-        ...this.atMemoryRecord(this.lastRecordOf(b2)),
+        totalAllocations: keys.sum(alloc.count),
+        totalBytesAllocated: keys.sum(alloc.bytes),
+        leakedBytes: keys.sum(surv.bytes),
+        leakedCount: keys.sum(surv.count),
+        ...this.atMemoryRecord(this.time.lastRecordOf(b2, this.line.length)),
       };
     }
     return {
       ...base,
       peakBytes: b.peak,
       peakTimeMs: this.peakTimeMs(),
-      totalAllocations: b.aggregated ? 0 : b.totalAllocations,
-      totalBytesAllocated: b.aggregated ? 0 : b.totalBytes,
-      leakedBytes: this.sum(b.liveBytes, n),
-      leakedCount: this.sum(b.liveCount, n),
+      // An aggregated file keeps what was alive, not what was allocated and freed.
+      totalAllocations: b.aggregated ? null : b.totalAllocations,
+      totalBytesAllocated: b.aggregated ? null : b.totalBytes,
+      leakedBytes: keys.sum(keys.liveBytes),
+      leakedCount: keys.sum(keys.liveCount),
       ...(this.captureInfo.capabilities.temporaryThresholds && { temporary: this.temporaryTotals() }),
     } satisfies Omit<Summary, 'topSites' | 'findings'>;
   }
@@ -624,35 +586,95 @@ export class MemrayModel implements CaptureModel {
    * (killed, fork child; its header end time is not the real one) the last memory record.
    */
   endTimeMs(): number {
-    return Math.max(this.meta.durationMs, this.b.lastTimeMs);
+    return Math.max(this.meta.durationMs, this.line.lastTimeMs);
+  }
+
+  private layoutProvider?: LayoutProvider;
+
+  /** Allocator layouts (issue 14) from the page table the replay kept (layout/source.ts). */
+  allocatorLayout(): LayoutProvider | undefined {
+    const b = this.b;
+    if (this.totalsOnly || b.aggregated) return undefined;
+    if (this.layoutProvider) return this.layoutProvider;
+    const keys = this.keys;
+    const line = this.line;
+    const mappingFamilies = (['mmap', 'jemalloc', 'mimalloc'] as const).map((family) => ({
+      family,
+      slot: FAMILIES.indexOf(family),
+    }));
+    const source = new MemrayLayoutSource({
+      pages: b.pymallocPages,
+      facts: this.captureInfo.facts,
+      peak: { timeMs: this.peakTimeMs(), heapBytes: b.peak, seen: b.heap.peakIndex >= 0 },
+      end: { timeMs: this.endTimeMs(), heapBytes: b.current },
+      rssAtOrBefore: (t) => this.atOrBefore(t).rssAtEndBytes,
+      mappingBytes: (at) => {
+        const peak = new Float64Array(FAMILIES.length);
+        if (at === 'peak') for (let k = 0; k < keys.count; k++) peak[keys.family[k]] += keys.peakBytes[k];
+        return mappingFamilies.map(({ family, slot }) => ({
+          family,
+          bytes: at === 'end' ? b.famLive[slot] : at === 'peak' ? peak[slot] : line.familyBytes[slot].get(at),
+        }));
+      },
+      forEachLive: (fn) => b.heap.forEachLive(fn),
+      forEachRange: (fn) => b.heap.ranges.forEach(fn),
+      allocatorOfKey: (k) => keys.allocator[k],
+      allocatorName: (id) => ALLOCATOR_NAMES[id] ?? '',
+      familyOfKey: (k) => FAMILIES[keys.family[k]],
+      siteOfKey: (k) => {
+        const loc = this.siteOf(keys.py[k]);
+        const f = this.pyFrames;
+        return loc < 0
+          ? { function: '<stack trace unavailable>', file: '', line: 0 }
+          : { function: f.locFunc[loc], file: f.locFile[loc], line: f.locLine[loc] };
+      },
+      liveCount: b.heap.liveEntries,
+      // MALLOC, CALLOC, REALLOC, POSIX_MEMALIGN, ALIGNED_ALLOC, MEMALIGN, VALLOC, PVALLOC
+      libcAllocations: [1, 3, 4, 5, 6, 7, 8, 9].reduce((n, id) => n + b.allocatorCount[id], 0),
+      mallocLibraries: [
+        ...new Set(
+          this.maps.generations
+            .flat()
+            .map((seg) => seg.file.slice(seg.file.lastIndexOf('/') + 1))
+            .filter((name) => libraryFamily([name]) !== undefined),
+        ),
+      ],
+    });
+    this.layoutProvider = {
+      input: (at, withLive) => source.input(at, withLive),
+      forEachCheckpoint: (fn) => source.forEachCheckpoint(fn),
+      snapshotOfKeys: (count, bytes, label) => this.snapshotOfValues({ count, bytes, label }),
+      keyCount: keys.count,
+    };
+    return this.layoutProvider;
   }
 
   /**
    * The heap line at full resolution. One point per memory record (heap and RSS sampled
-   * together), plus what happens between them: each time bucket's own peak (bPeakHeap, reached
-   * by an allocation record after memory record v-1 and at or before record v) as a point at
-   * record v's time just before it, like `peakTimeMs()` dates the peak; and a last point, the
-   * heap when tracking stopped, at the capture's end. `peakAt` / `endAt` index the peak point
-   * (value `peakBytes()`, time `peakTimeMs()`) and the end point. Inserted points carry no RSS
-   * (it was not measured then) and no allocations: those stay on the memory record that closes
-   * their interval (records after the last memory record go to the end point).
+   * together), plus what happens between them: each time bucket's own peak (reached by an
+   * allocation record after memory record v-1 and at or before record v) as a point at record
+   * v's time just before it, like `peakTimeMs()` dates the peak; and a last point, the heap when
+   * tracking stopped, at the capture's end. The peak point (value `peakBytes()`, time
+   * `peakTimeMs()`) is always one of them. Inserted points carry no RSS (it was not measured
+   * then) and no allocations: those stay on the memory record that closes their interval
+   * (records after the last memory record go to the end point). With a threshold, the
+   * temporaries found in each interval too.
    */
-  timelineSeries(
-    temporaryThreshold?: number,
-  ): { timeline: Timeline; peakAt: number; endAt: number } | undefined {
+  heapLine(temporaryThreshold?: number): Timeline | undefined {
     const b = this.b;
-    const n = b.tTime.length;
+    const line = this.line;
+    const n = line.length;
     if (n === 0) return undefined;
     // temporaries found per memory-record interval (at their free), threshold N
     const tmpN = temporaryThreshold === undefined ? undefined : this.temporaryThreshold(temporaryThreshold);
     const tmpSrc = tmpN === undefined ? undefined : b.temporary.intervalCounts(tmpN);
     const tmp = tmpSrc ? ([] as number[]) : undefined;
-    const time = b.tTime.view();
-    const heap = b.tHeap.view();
-    const rss = b.tRss.view();
-    const ac = b.tAllocCount.view();
-    const ab = b.tAllocBytes.view();
-    const famSrc = b.aggregated ? undefined : b.tFam.map((f) => f.view());
+    const time = line.timeMs.view();
+    const heap = line.heapBytes.view();
+    const rss = line.rssBytes.view();
+    const ac = line.allocationCount.view();
+    const ab = line.allocatedBytes.view();
+    const famSrc = b.aggregated ? undefined : line.familyBytes.map((f) => f.view());
     const between = this.peaksBetweenRecords();
     const t: Timeline = {
       timeMs: [],
@@ -695,9 +717,9 @@ export class MemrayModel implements CaptureModel {
       countedBytes += ab[v];
       if (tmp && tmpSrc) tmp[tmp.length - 1] = tmpSrc[v];
     }
-    insertBetween(n, b.lastTimeMs);
+    insertBetween(n, line.lastTimeMs);
     const endMs = this.endTimeMs();
-    const endHeap = b.aggregated ? this.sum(b.liveBytes, b.keyCount) : b.current;
+    const endHeap = b.aggregated ? this.keys.sum(this.keys.liveBytes) : b.current;
     const restC = b.aggregated ? 0 : b.totalAllocations - counted;
     const restB = b.aggregated ? 0 : b.totalBytes - countedBytes;
     const last = t.timeMs.length - 1;
@@ -714,21 +736,21 @@ export class MemrayModel implements CaptureModel {
     }
     t.end = { timeMs: endMs, bytes: endHeap };
     // An aggregated file's peak (Σ high-water marks) need not equal any MEMORY_SNAPSHOT's heap.
-    if (peakAt < 0) peakAt = this.insertPeakPoint(t, fam);
+    if (peakAt < 0) this.insertPeakPoint(t, fam);
     if (fam) {
       t.byFamily = FAMILIES.map((family, i) => ({ family, bytes: fam[i] })).filter((f) =>
         f.bytes.some((x) => x !== 0),
       );
     }
-    if (this.captureInfo.truncated) t.truncatedAtMs = b.lastTimeMs;
-    return { timeline: t, peakAt, endAt: t.timeMs.length - 1 };
+    if (this.captureInfo.truncated) t.truncatedAtMs = line.lastTimeMs;
+    return t;
   }
 
   /**
    * Puts the peak point into a series that lacks it: after the last point at or before its time,
    * before the end point (which stays last). Families repeat the previous point's.
    */
-  private insertPeakPoint(t: Timeline, fam: number[][] | undefined): number {
+  private insertPeakPoint(t: Timeline, fam: number[][] | undefined): void {
     let at = 0;
     while (at < t.timeMs.length - 1 && t.timeMs[at] <= t.peak.timeMs) at++;
     t.timeMs.splice(at, 0, t.peak.timeMs);
@@ -738,7 +760,6 @@ export class MemrayModel implements CaptureModel {
     t.allocationCount.splice(at, 0, 0);
     t.temporaryCount?.splice(at, 0, 0);
     fam?.forEach((col) => col.splice(at, 0, col[Math.max(0, at - 1)]));
-    return at;
   }
 
   /**
@@ -750,40 +771,38 @@ export class MemrayModel implements CaptureModel {
    */
   private peaksBetweenRecords(): Map<number, { heap: number; families?: number[] }> {
     const b = this.b;
+    const keys = this.keys;
+    const time = this.time;
     const out = new Map<number, { heap: number; families?: number[] }>();
     if (b.aggregated) return out;
-    const nb = this.bucketCount;
-    const peaks = b.bPeakHeap.view();
-    const where = b.bPeakFine.view();
-    // live bytes per family at each bucket's start, carried forward through the deltas
+    // live bytes per family at each bucket's start, carried forward through the changes
     const famStart = new Float64Array(FAMILIES.length);
-    for (let bk = 0; bk < nb; bk++) {
-      const v = where[bk];
+    for (let bk = 0; bk < time.bucketCount; bk++) {
+      const v = time.peakIntervalOf(bk);
       if (v >= 0) {
         const families = Array.from(famStart);
-        for (let e = b.bEntOff[bk]; e < b.bEntOff[bk + 1]; e++) families[b.keyFam[b.eKey[e]]] += b.ePeakB[e];
-        out.set(v, { heap: peaks[bk], families });
+        time.addPeakChangeBytes(bk, keys.family, families);
+        out.set(v, { heap: time.peakBytesOf(bk), families });
       }
-      for (let e = b.bEntOff[bk]; e < b.bEntOff[bk + 1]; e++) famStart[b.keyFam[b.eKey[e]]] += b.eDeltaB[e];
+      time.addChangeBytes(bk, keys.family, famStart);
     }
-    if (b.peakIndex >= 0) {
+    if (b.heap.peakIndex >= 0) {
       const families = new Array<number>(FAMILIES.length).fill(0);
-      for (let k = 0; k < b.keyCount; k++) families[b.keyFam[k]] += b.peakBytes[k];
+      for (let k = 0; k < keys.count; k++) families[keys.family[k]] += keys.peakBytes[k];
       out.set(b.peakFine, { heap: b.peak, families });
     }
     return out;
   }
 
-  timeline(maxPoints: number, options: { temporaryThreshold?: number } = {}): Timeline | undefined {
+  /** The heap line at full resolution (`heapLine`), with the temporaries where the capture has them. */
+  timeline(options: { temporaryThreshold?: number } = {}): Timeline | undefined {
     const tmp = this.captureInfo.capabilities.temporaryThresholds && !this.b.aggregated;
-    const s = this.timelineSeries(
-      tmp ? (options.temporaryThreshold ?? DEFAULT_TEMPORARY_THRESHOLD) : undefined,
-    );
-    return s && downsampleTimeline(s.timeline, maxPoints, [s.peakAt, s.endAt]);
+    return this.heapLine(tmp ? (options.temporaryThreshold ?? DEFAULT_TEMPORARY_THRESHOLD) : undefined);
   }
 
   allocators(spec: SnapshotSpec, filter?: StackFilter): AllocatorBreakdown {
     const b = this.b;
+    const keys = this.keys;
     const v = this.values(spec);
     const threads = filter?.threads ? new Set(filter.threads) : undefined;
     const allowed = filter?.allocators ? new Set(filter.allocators) : undefined;
@@ -795,13 +814,13 @@ export class MemrayModel implements CaptureModel {
     const famCount = new Float64Array(FAMILIES.length);
     const famAllBytes = new Float64Array(FAMILIES.length);
     const famAllCount = new Float64Array(FAMILIES.length);
-    for (let k = 0; k < b.keyCount; k++) {
-      if (threads && !threads.has(b.threadTid[b.keyThr[k]])) continue;
-      const name = ALLOCATOR_NAMES[b.keyAlloc[k]];
+    for (let k = 0; k < keys.count; k++) {
+      if (threads && !threads.has(b.threadTid[keys.thread[k]])) continue;
+      const name = ALLOCATOR_NAMES[keys.allocator[k]];
       if (allowed && !allowed.has(name)) continue;
-      const fam = b.keyFam[k];
-      famAllBytes[fam] += b.allCount[k] > 0 ? b.allBytes[k] : 0;
-      famAllCount[fam] += b.allCount[k];
+      const fam = keys.family[k];
+      famAllBytes[fam] += keys.allCount[k] > 0 ? keys.allBytes[k] : 0;
+      famAllCount[fam] += keys.allCount[k];
       if (v.count[k] === 0 && v.bytes[k] === 0) continue;
       const family = FAMILIES[fam];
       const id = `${name}\0${family}`;
@@ -847,14 +866,15 @@ export class MemrayModel implements CaptureModel {
     bytes: Float64Array,
     n: number,
   ): { bySize: { location: string; size: number }[]; byCount: { location: string; count: number }[] } {
-    const b = this.b;
+    const keys = this.keys;
+    const frames = this.pyFrames;
     const v12 = this.meta.headerVersion >= 12;
     const groups = new Map<number, { id: number; size: number; count: number }>();
-    for (let k = 0; k < b.keyCount; k++) {
+    for (let k = 0; k < keys.count; k++) {
       if (count[k] === 0 && bytes[k] === 0) continue;
-      const py = b.keyPy[k];
-      const frame = py > 0 ? b.nodeFrame[py] : -1;
-      const id = frame < 0 ? -1 : v12 ? b.frameLoc[frame] : frame;
+      const py = keys.py[k];
+      const frame = py > 0 ? this.pyStacks.frame[py] : -1;
+      const id = frame < 0 ? -1 : v12 ? frames.frameLoc[frame] : frame;
       let g = groups.get(id);
       if (!g) groups.set(id, (g = { id, size: 0, count: 0 }));
       g.size += bytes[k];
@@ -863,8 +883,7 @@ export class MemrayModel implements CaptureModel {
     const list = [...groups.values()];
     const loc = (id: number): string => {
       if (id < 0) return '<stack trace unavailable>';
-      const l = v12 ? id : b.frameLoc[id];
-      return `${b.locFunc[l]}:${b.locFile[l]}:${b.locLine[l]}`;
+      return frames.locationText(v12 ? id : frames.frameLoc[id]);
     };
     // max-heap on (value, location id): larger id (seen later) first; unknown (-1) last
     const bySize = [...list].sort((x, y) => y.size - x.size || y.id - x.id).slice(0, n);
@@ -877,8 +896,9 @@ export class MemrayModel implements CaptureModel {
 
   statsJson(options: StatsOptions): MemrayStatsJson {
     const b = this.b;
+    const keys = this.keys;
     const top = options.top ?? 10;
-    const n = b.keyCount;
+    const n = keys.count;
     const facts = this.captureInfo.facts;
     const threads = b.threadTid.map((tid, slot) => ({ id: tid, label: this.threadLabel(slot) }));
     const common = {
@@ -903,19 +923,19 @@ export class MemrayModel implements CaptureModel {
         throw new UnsupportedQuery('stats --range: the capture was opened for totals only');
       this.requireTime('stats --range');
       const [b1, b2] = this.rangeBuckets(options.range.fromMs, options.range.toMs);
-      const alloc = this.allocatedIn(b1, b2);
-      const surv = this.survivorsIn(b1, b2);
+      const alloc = this.time.allocatedIn(b1, b2);
+      const surv = this.time.survivorsIn(b1, b2);
       const p = this.rangePeak(b1, b2, options.range.fromMs, options.range.toMs);
       const perAlloc = new Float64Array(16);
-      for (let k = 0; k < n; k++) perAlloc[b.keyAlloc[k]] += alloc.count[k];
+      for (let k = 0; k < n; k++) perAlloc[keys.allocator[k]] += alloc.count[k];
       const t = this.topLocations(alloc.count, alloc.bytes, top);
       return {
         ...common,
-        totalAllocations: this.sum(alloc.count, n),
-        totalBytesAllocated: this.sum(alloc.bytes, n),
+        totalAllocations: keys.sum(alloc.count),
+        totalBytesAllocated: keys.sum(alloc.bytes),
         peakMemory: p.heap,
         peakTimeMs: p.timeMs,
-        leakedBytes: this.sum(surv.bytes, n),
+        leakedBytes: keys.sum(surv.bytes),
         allocatorDistribution: distribution(perAlloc),
         // Sizes are not kept per bucket (memray's bins span the range's own smallest to largest
         // size, so an exact range histogram needs every distinct size per bucket: up to buckets ×
@@ -923,28 +943,28 @@ export class MemrayModel implements CaptureModel {
         sizeHistogram: this.histogram(),
         topBySize: t.bySize,
         topByCount: t.byCount,
-        range: { fromMs: b.bStartTime.get(b1), toMs: b.bEndTime.get(b2) },
+        range: { fromMs: this.time.startTimeMs(b1), toMs: this.time.endTimeMs(b2) },
       };
     }
     if (b.aggregated) {
       // memray refuses `stats` on aggregated files; we report what they hold (HWM per location).
       const perAlloc = new Float64Array(16);
-      for (let k = 0; k < n; k++) perAlloc[b.keyAlloc[k]] += b.peakCount[k];
-      const t = this.topLocations(b.peakCount, b.peakBytes, top);
+      for (let k = 0; k < n; k++) perAlloc[keys.allocator[k]] += keys.peakCount[k];
+      const t = this.topLocations(keys.peakCount, keys.peakBytes, top);
       return {
         ...common,
         totalAllocations: null,
         totalBytesAllocated: null,
         peakMemory: b.peak,
         peakTimeMs: this.peakTimeMs(),
-        leakedBytes: this.sum(b.liveBytes, n),
+        leakedBytes: keys.sum(keys.liveBytes),
         allocatorDistribution: distribution(perAlloc),
         sizeHistogram: [],
         topBySize: t.bySize,
         topByCount: t.byCount,
       };
     }
-    const t = this.topLocations(b.allCount, b.allBytes, top);
+    const t = this.topLocations(keys.allCount, keys.allBytes, top);
     return {
       ...common,
       totalAllocations: b.totalAllocations,
@@ -963,10 +983,7 @@ export class MemrayModel implements CaptureModel {
   exportTable(kind: 'memray-csv', options: { leaks: boolean }): string {
     if (kind !== 'memray-csv') throw new UnsupportedQuery(`unknown table export ${String(kind)}`);
     const rows = this.csvRows(options.leaks);
-    const text = Papa.unparse(
-      { fields: ['allocator', 'num_allocations', 'size', 'tid', 'thread_name', 'stack_trace'], data: rows },
-      { newline: '\r\n' },
-    );
+    const text = Papa.unparse({ fields: [...MEMRAY_CSV_COLUMNS], data: rows }, { newline: '\r\n' });
     // memray ends every row, the header of an empty table included, with exactly one CRLF;
     // papaparse already ends a header-only table with one.
     return text.endsWith('\r\n') ? text : `${text}\r\n`;
@@ -990,6 +1007,7 @@ export class MemrayModel implements CaptureModel {
     members: { alloc: number; slot: number }[];
   }[] {
     const b = this.b;
+    const keys = this.keys;
     type G = {
       alloc: number;
       slot: number;
@@ -1003,32 +1021,32 @@ export class MemrayModel implements CaptureModel {
     };
     const groups = new Map<string, G>();
     const add = (k: number, c: number, by: number, aggQuirk: boolean) => {
-      const id = `${b.keyPy[k]}:${b.keyNat[k]}`;
-      const ranged = b.keyAlloc[k] === A_MMAP;
+      const id = `${keys.py[k]}:${keys.native[k]}`;
+      const ranged = keys.allocator[k] === A_MMAP;
       const g = groups.get(id);
       if (!g) {
         groups.set(id, {
-          alloc: b.keyAlloc[k],
-          slot: b.keyThr[k],
-          py: b.keyPy[k],
-          nat: b.keyNat[k],
-          gen: b.keyGen[k],
+          alloc: keys.allocator[k],
+          slot: keys.thread[k],
+          py: keys.py[k],
+          nat: keys.native[k],
+          gen: keys.generation[k],
           count: c,
           bytes: by,
           ranged,
-          members: [{ alloc: b.keyAlloc[k], slot: b.keyThr[k] }],
+          members: [{ alloc: keys.allocator[k], slot: keys.thread[k] }],
         });
         return;
       }
       // memray re-aggregating an aggregated file adds 1 per merged record, not its count
       g.count += aggQuirk ? 1 : c;
       g.bytes += by;
-      g.members.push({ alloc: b.keyAlloc[k], slot: b.keyThr[k] });
+      g.members.push({ alloc: keys.allocator[k], slot: keys.thread[k] });
       if (g.ranged && !ranged && !aggQuirk) {
         g.ranged = false;
-        g.alloc = b.keyAlloc[k];
-        g.slot = b.keyThr[k];
-        g.gen = b.keyGen[k];
+        g.alloc = keys.allocator[k];
+        g.slot = keys.thread[k];
+        g.gen = keys.generation[k];
       }
     };
     if (b.aggregated) {
@@ -1039,9 +1057,9 @@ export class MemrayModel implements CaptureModel {
         if (c !== 0) add(r[i], c, by, true);
       }
     } else {
-      const count = leaks ? b.liveCount : b.peakCount;
-      const bytes = leaks ? b.liveBytes : b.peakBytes;
-      for (let k = 0; k < b.keyCount; k++) if (count[k] > 0) add(k, count[k], bytes[k], false);
+      const count = leaks ? keys.liveCount : keys.peakCount;
+      const bytes = leaks ? keys.liveBytes : keys.peakBytes;
+      for (let k = 0; k < keys.count; k++) if (count[k] > 0) add(k, count[k], bytes[k], false);
     }
     return [...groups.values()];
   }
@@ -1066,7 +1084,7 @@ export class MemrayModel implements CaptureModel {
     slot: number,
     opts: { pythonOnly?: boolean; untrimmed?: boolean },
   ): string {
-    const b = this.b;
+    const frames = this.pyFrames;
     const parts: string[] = [];
     if (nat > 0 && !opts.pythonOnly) {
       for (const ip of this.nativeIps(nat)) {
@@ -1075,8 +1093,8 @@ export class MemrayModel implements CaptureModel {
       }
     }
     for (const f of this.pythonFrames(py, slot, !opts.untrimmed)) {
-      const l = b.frameLoc[f];
-      parts.push(`${b.locFunc[l]};${b.locFile[l]};${b.locLine[l]}`);
+      const l = frames.frameLoc[f];
+      parts.push(`${frames.locFunc[l]};${frames.locFile[l]};${frames.locLine[l]}`);
     }
     return parts.join('|');
   }

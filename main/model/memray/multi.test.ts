@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadMemrayMultiProcess } from '../../formats/memray/index';
 import { listCaptures } from '../../formats/memray/oracles';
 import { buildFindings } from '../../query/findings';
+import { displayTimeline } from '../../query/timeline-lod';
 import {
   endEpochMs,
   mergedPeakBruteForce,
@@ -81,7 +82,7 @@ describe('multi-process (--follow-fork) peak, timeline, histogram and end values
 
       // the timeline: the sum passes through that peak; each process's own line is drawn
       for (const maxPoints of [Number.MAX_SAFE_INTEGER, 12]) {
-        const t = m.timeline(maxPoints)!;
+        const t = displayTimeline(m.timeline()!, maxPoints);
         expect(Math.max(...t.heapBytes)).toBe(brute.bytes);
         expect(t.timeMs.some((x, i) => x === brute.epochMs - start && t.heapBytes[i] === brute.bytes)).toBe(
           true,

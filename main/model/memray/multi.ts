@@ -9,11 +9,11 @@ import type {
   Timeline,
 } from '../../../shared/api';
 import type { MemrayMultiStatsJson, MemrayStatsJson } from '../../../shared/stats';
-import { UnsupportedQuery, type CaptureModel, type StatsOptions } from '../capture-model';
+import { UnsupportedQuery, type CaptureModel, type GrowthSeries, type StatsOptions } from '../capture-model';
 import { FrameTable } from '../frame-table';
 import { SnapshotBuilder, type Snapshot } from '../snapshot';
 import { StackTrie } from '../stack-trie';
-import { downsampleTimeline } from '../../query/timeline-lod';
+import { mergeGrowthSeries, type ProcessGrowth } from './merged-growth';
 import { memraySizeHistogram, type MemrayModel } from './model';
 
 /** The merged heap line at full resolution, and where its peak is. */
@@ -25,7 +25,19 @@ interface MergedSeries {
 type AtEnd = Pick<Summary, 'rssAtEndBytes' | 'heapAtEndBytes' | 'atEndTimeMs'>;
 
 /**
- * A parent capture and its `--follow-fork` children as one capture. Threads are relabelled by
+ * Where the captures go on the merged clock when it is not their start times (a series of
+ * captures of one program, series.ts, lays them end to end), and how each one is named.
+ */
+export interface ProcessLayout {
+  /** ms from the merged start to each capture's start. */
+  offsetsMs: number[];
+  /** Names its threads ("NAME · 0x1") and its own heap line. */
+  labels: string[];
+}
+
+/**
+ * A parent capture and its `--follow-fork` children as one capture (and, with a ProcessLayout,
+ * the captures of a series laid end to end: series.ts). Threads are relabelled by
  * pid ("pid 1234 · 0x1"); times are aligned on each header's start time (epoch ms). A process
  * runs from its start to its end (`MemrayModel.endTimeMs`); the merged heap at a moment is the sum
  * of the live heaps of the processes running then, and the merged peak is its highest value. The
@@ -41,15 +53,21 @@ export class MemrayMultiProcessModel implements CaptureModel {
   /** ms from the parent's start to each process's start */
   private readonly offsets: number[];
 
-  constructor(readonly processes: MemrayModel[]) {
+  constructor(
+    readonly processes: MemrayModel[],
+    private readonly layout?: ProcessLayout,
+  ) {
     const parent = processes[0].info();
     const start0 = parent.facts.startTimeMs ?? 0;
-    this.offsets = processes.map((p) => (p.info().facts.startTimeMs ?? start0) - start0);
+    this.offsets = layout?.offsetsMs ?? processes.map((p) => (p.info().facts.startTimeMs ?? start0) - start0);
     const threads: ThreadInfo[] = [];
     processes.forEach((p, proc) => {
       for (const t of p.info().threads) {
         this.threadMap.push({ proc, tid: t.id });
-        threads.push({ id: threads.length, label: `pid ${p.info().facts.pid} · ${t.label}` });
+        threads.push({
+          id: threads.length,
+          label: `${layout?.labels[proc] ?? `pid ${p.info().facts.pid}`} · ${t.label}`,
+        });
       }
     });
     const end = Math.max(...processes.map((p, i) => this.offsets[i] + p.info().durationMs));
@@ -71,7 +89,8 @@ export class MemrayMultiProcessModel implements CaptureModel {
       threads,
       durationMs: end,
       records: processes.reduce((s, p) => s + p.info().records, 0),
-      capabilities: { ...parent.capabilities, threads: threads.length > 1, growth: false },
+      // growth: every process's sites on the merged clock (merged-growth.ts)
+      capabilities: { ...parent.capabilities, threads: threads.length > 1 },
       forkChildren: processes.slice(1).map((p) => p.info().facts.path),
     };
   }
@@ -84,10 +103,22 @@ export class MemrayMultiProcessModel implements CaptureModel {
     const o = this.offsets[proc];
     if (spec.kind === 'at') return { kind: 'at', timeMs: spec.timeMs - o };
     if (spec.kind === 'range') return { ...spec, fromMs: spec.fromMs - o, toMs: spec.toMs - o };
+    if (spec.kind === 'temporary' && spec.fromMs !== undefined && spec.toMs !== undefined)
+      return { ...spec, fromMs: spec.fromMs - o, toMs: spec.toMs - o };
     return spec;
   }
 
-  private subFilter(proc: number, filter?: StackFilter): StackFilter | undefined {
+  /** This model's thread ids of process `proc`. */
+  threadsOf(proc: number): number[] {
+    const ids: number[] = [];
+    this.threadMap.forEach((t, id) => {
+      if (t.proc === proc) ids.push(id);
+    });
+    return ids;
+  }
+
+  /** A filter in this model's thread ids as process `proc`'s own (an empty list: none of its threads). */
+  subFilter(proc: number, filter?: StackFilter): StackFilter | undefined {
     if (!filter?.threads) return filter;
     const tids = filter.threads
       .map((id) => this.threadMap[id])
@@ -115,6 +146,47 @@ export class MemrayMultiProcessModel implements CaptureModel {
     return out;
   }
 
+  /** Process `proc`'s snapshot rows, on this model's frame, stack and thread tables. */
+  private addRows(sb: SnapshotBuilder, proc: number, snap: Snapshot): void {
+    const local = new Map<number, number>();
+    const tidToId = new Map<number, number>();
+    this.threadMap.forEach((t, id) => {
+      if (t.proc === proc) tidToId.set(t.tid, id);
+    });
+    const rows = snap.rows;
+    for (let i = 0; i < rows.length; i++) {
+      const leaf = rows.stack[i];
+      let mapped = local.get(leaf);
+      if (mapped === undefined) {
+        let node = 0;
+        for (const fr of snap.stacks.path(leaf)) {
+          const info = snap.frames.info(fr);
+          node = this.stacks.child(node, this.frames.intern(info.name, info.file, info.line, info.kind));
+        }
+        local.set(leaf, (mapped = node));
+      }
+      sb.add(mapped, tidToId.get(rows.thread[i]) ?? 0, rows.allocator[i], rows.bytes[i], rows.count[i]);
+    }
+  }
+
+  /**
+   * One process's snapshot (`spec` on its own clock; `filter` in this model's thread ids) on
+   * this model's tables; what the process cannot answer is an error, not an empty snapshot.
+   */
+  processSnapshot(proc: number, spec: SnapshotSpec, filter?: StackFilter): Snapshot {
+    const snap = this.processes[proc].snapshot(spec, this.subFilter(proc, filter));
+    const sb = new SnapshotBuilder();
+    this.addRows(sb, proc, snap);
+    return {
+      frames: this.frames,
+      stacks: this.stacks,
+      threads: this.captureInfo.threads,
+      allocators: snap.allocators,
+      rows: sb.build(),
+      label: snap.label,
+    };
+  }
+
   snapshot(spec: SnapshotSpec, filter?: StackFilter): Snapshot {
     const sb = new SnapshotBuilder();
     let allocators: string[] = [];
@@ -123,25 +195,7 @@ export class MemrayMultiProcessModel implements CaptureModel {
       const snap = p.snapshot(s, f);
       allocators = snap.allocators;
       labels.push(snap.label);
-      const local = new Map<number, number>();
-      const tidToId = new Map<number, number>();
-      this.threadMap.forEach((t, id) => {
-        if (t.proc === proc) tidToId.set(t.tid, id);
-      });
-      const rows = snap.rows;
-      for (let i = 0; i < rows.length; i++) {
-        const leaf = rows.stack[i];
-        let mapped = local.get(leaf);
-        if (mapped === undefined) {
-          let node = 0;
-          for (const fr of snap.stacks.path(leaf)) {
-            const info = snap.frames.info(fr);
-            node = this.stacks.child(node, this.frames.intern(info.name, info.file, info.line, info.kind));
-          }
-          local.set(leaf, (mapped = node));
-        }
-        sb.add(mapped, tidToId.get(rows.thread[i]) ?? 0, rows.allocator[i], rows.bytes[i], rows.count[i]);
-      }
+      this.addRows(sb, proc, snap);
     });
     return {
       frames: this.frames,
@@ -161,7 +215,10 @@ export class MemrayMultiProcessModel implements CaptureModel {
     return [this.offsets[i], this.offsets[i] + this.processes[i].endTimeMs()];
   }
 
-  summary(range?: { fromMs: number; toMs: number }): Omit<Summary, 'info' | 'topSites' | 'findings'> {
+  summary(range?: {
+    fromMs: number;
+    toMs: number;
+  }): Omit<Summary, 'info' | 'topSites' | 'findings'> & { peakTimeMs: number } {
     // A range counts only the processes running during it (a child's first bucket is no answer
     // for a range before the child started).
     const running = this.processes
@@ -172,17 +229,20 @@ export class MemrayMultiProcessModel implements CaptureModel {
     const parts = running.map(({ p, i }) =>
       p.summary(range && { fromMs: range.fromMs - this.offsets[i], toMs: range.toMs - this.offsets[i] }),
     );
-    const sum = (f: (s: (typeof parts)[number]) => number | undefined) =>
+    const sum = (f: (s: (typeof parts)[number]) => number | null | undefined) =>
       parts.reduce((a, s) => a + (f(s) ?? 0), 0);
+    // The processes' sum, or null when one of them did not record it (an aggregated file).
+    const total = (f: (s: (typeof parts)[number]) => number | null) =>
+      parts.some((s) => f(s) === null) ? null : sum(f);
     const peak = this.mergedPeak(range);
     return {
       peakBytes: peak.bytes,
       peakTimeMs: peak.timeMs,
       sumOfProcessPeaksBytes: sum((s) => s.peakBytes),
-      totalAllocations: sum((s) => s.totalAllocations),
-      totalBytesAllocated: sum((s) => s.totalBytesAllocated),
-      leakedBytes: sum((s) => s.leakedBytes),
-      leakedCount: sum((s) => s.leakedCount),
+      totalAllocations: total((s) => s.totalAllocations),
+      totalBytesAllocated: total((s) => s.totalBytesAllocated),
+      leakedBytes: total((s) => s.leakedBytes),
+      leakedCount: total((s) => s.leakedCount),
       ...this.atEnd(range?.toMs),
     };
   }
@@ -232,7 +292,7 @@ export class MemrayMultiProcessModel implements CaptureModel {
   private merged?: MergedSeries | null;
 
   /**
-   * Every process's full heap line (`MemrayModel.timelineSeries`: memory records, the peaks
+   * Every process's full heap line (`MemrayModel.heapLine`: memory records, the peaks
    * between them, the end) on one clock, summed. Points are taken in time order (ties: parent
    * first, each process's own order kept); at each, every running process holds its latest
    * value. A process counts from its first point to its last; when it ends before others, a
@@ -240,7 +300,7 @@ export class MemrayMultiProcessModel implements CaptureModel {
    */
   private mergedSeries(): MergedSeries | undefined {
     if (this.merged !== undefined) return this.merged ?? undefined;
-    const series = this.processes.map((p) => p.timelineSeries()?.timeline);
+    const series = this.processes.map((p) => p.heapLine());
     const events: { t: number; proc: number; i: number }[] = [];
     series.forEach((s, proc) =>
       s?.timeMs.forEach((t, i) => events.push({ t: t + this.offsets[proc], proc, i })),
@@ -265,7 +325,7 @@ export class MemrayMultiProcessModel implements CaptureModel {
       peak: { timeMs: 0, bytes: 0 },
       durationMs: this.captureInfo.durationMs,
       processes: this.processes.map((p, i) => ({
-        label: `pid ${p.info().facts.pid ?? '?'}${i === 0 ? ' (parent)' : ''}`,
+        label: this.layout?.labels[i] ?? `pid ${p.info().facts.pid ?? '?'}${i === 0 ? ' (parent)' : ''}`,
         pid: p.info().facts.pid,
         heapBytes: [],
       })),
@@ -309,15 +369,35 @@ export class MemrayMultiProcessModel implements CaptureModel {
     return this.merged;
   }
 
-  /** The summed heap and RSS, and each process's heap, reduced for display. */
-  timeline(maxPoints: number): Timeline | undefined {
-    const m = this.mergedSeries();
-    if (!m) return undefined;
-    return downsampleTimeline(m.timeline, maxPoints, [m.peakAt, m.timeline.timeMs.length - 1]);
+  /**
+   * Live bytes per site of every process on the merged clock (mergeGrowthSeries): a site's
+   * bytes are summed over the processes running at each point, as the merged heap is.
+   */
+  growthSeries(options: { threads?: number[]; maxPoints?: number } = {}): GrowthSeries | undefined {
+    const parts: ProcessGrowth[] = [];
+    this.processes.forEach((p, proc) => {
+      const f = this.subFilter(proc, options.threads && { threads: options.threads });
+      if (f?.threads && f.threads.length === 0) return;
+      const series = p.growthSeries({
+        ...(f?.threads && { threads: f.threads }),
+        ...(options.maxPoints !== undefined && { maxPoints: options.maxPoints }),
+      });
+      if (series) parts.push({ series, offsetMs: this.offsets[proc] });
+    });
+    return mergeGrowthSeries(parts, this.captureInfo.durationMs, options.maxPoints);
+  }
+
+  /** The summed heap and RSS, and each process's heap, at full resolution. */
+  timeline(): Timeline | undefined {
+    return this.mergedSeries()?.timeline;
   }
 
   allocators(spec: SnapshotSpec, filter?: StackFilter): AllocatorBreakdown {
-    const parts = this.each(spec, filter, (p, _proc, s, f) => p.allocators(s, f));
+    return this.combineAllocators(this.each(spec, filter, (p, _proc, s, f) => p.allocators(s, f)));
+  }
+
+  /** Several processes' breakdowns as one (sizes over every process: `histogram`). */
+  combineAllocators(parts: AllocatorBreakdown[]): AllocatorBreakdown {
     const byAlloc = new Map<
       string,
       { name: string; family: AllocatorFamily; bytes: number; count: number }

@@ -31,13 +31,13 @@ describe('native labels through the Symbolizer', () => {
     expect(s.asked).toHaveLength(0); // nothing is symbolized while the file opens
     const snap = m.snapshot({ kind: 'all' });
     expect(s.asked.length).toBeGreaterThan(100);
-    const b = m.b;
+    const keys = m.b.keys;
     // Brute force over the raw stacks: each (generation, ip) of every key, looked up by hand.
     const expected = new Map<string, { path: string; offset: number; segments: [number, number][] }>();
-    for (let k = 0; k < b.keyCount; k++) {
-      if (b.keyNat[k] <= 0) continue;
-      const segs = b.generations[b.keyGen[k]] ?? [];
-      for (const ip of m.nativeIps(b.keyNat[k])) {
+    for (let k = 0; k < keys.count; k++) {
+      if (keys.native[k] <= 0) continue;
+      const segs = m.b.maps.generations[keys.generation[k]] ?? [];
+      for (const ip of m.nativeIps(keys.native[k])) {
         const seg = segs.find((x) => ip >= x.start && ip < x.end);
         if (!seg) continue;
         const mapping = segs

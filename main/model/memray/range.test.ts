@@ -81,7 +81,7 @@ describe('memray range peaks against a brute-force replay of memray parse dumps'
       const stats = c.oracle('stats.json');
       if (stats) expect(r.peak).toBe(JSON.parse(stats).metadata.peak_memory);
       const m = await loadMemrayModel(c.path, {});
-      if (m.b.bucketShift !== 0) return; // one bucket per memory record below
+      if (m.b.timeIndex.bucketShift !== 0) return; // one bucket per memory record below
       const whole = m.summary();
       expect(whole.peakBytes).toBe(r.peak);
 

@@ -1,4 +1,5 @@
 import { F64List, PairMap, growF64, growI32, growU8 } from './tables';
+import { TemporaryBuckets } from './temporary-buckets';
 
 /**
  * memray's temporary allocations (`--temporary-allocation-threshold N`; `--temporary-allocations`
@@ -73,6 +74,9 @@ export class TemporaryAllocations {
   private readonly open = new Float64Array(CLASSES);
   readonly perInterval: F64List[] = TEMPORARY_THRESHOLDS.map(() => new F64List(1024));
 
+  // ---- per time bucket of the index, per key: what a brushed range counts ----
+  private readonly buckets = new TemporaryBuckets();
+
   /** An allocation (simple or ranged) of key `key`, address/8 = hi·2^32 + lo, on thread `t`. */
   allocated(t: number, lo: number, hi: number, size: number, key: number): void {
     if (t >= this.threads) this.growThreads(t + 1);
@@ -110,6 +114,7 @@ export class TemporaryAllocations {
 
   private found(key: number, size: number, c: number): void {
     this.open[c]++;
+    this.buckets.add(key, c, size);
     if (key >= this.mainClass.length) this.growKeys(key + 1);
     const main = this.mainClass[key];
     if (main === c || main < 0) {
@@ -152,6 +157,21 @@ export class TemporaryAllocations {
     }
   }
 
+  /** The time index closed a bucket (time-index.ts closeBucket). */
+  closeBucket(): void {
+    this.buckets.close();
+  }
+
+  /** The time index merged its buckets pairwise (time-index.ts mergeBuckets). */
+  mergeBuckets(): void {
+    this.buckets.merge();
+  }
+
+  /** Time buckets closed so far (the index's bucket count once the capture is read). */
+  get bucketCount(): number {
+    return this.buckets.bucketCount;
+  }
+
   /** Temporaries found after the last memory record, per class (the timeline's end point). */
   pending(c: number): number {
     return this.open[c];
@@ -182,6 +202,21 @@ export class TemporaryAllocations {
     return { count, bytes };
   }
 
+  /**
+   * `perKey` for the temporaries found (at their free) in time buckets b1 … b2 of the index: the
+   * whole buckets a range resolves to, like every other range snapshot.
+   */
+  perKeyInBuckets(
+    n: number,
+    b1: number,
+    b2: number,
+    keyCount: number,
+  ): { count: Float64Array; bytes: Float64Array } {
+    const upTo = thresholdClass(n);
+    if (upTo < 0) throw new RangeError(`threshold ${n} is not one of ${TEMPORARY_THRESHOLDS.join(', ')}`);
+    return this.buckets.perKey(upTo, b1, b2, keyCount);
+  }
+
   /** Temporaries per memory-record interval with threshold `n` (sum of its classes). */
   intervalCounts(n: number): Float64Array {
     const upTo = thresholdClass(n);
@@ -196,7 +231,12 @@ export class TemporaryAllocations {
 
   /** Bytes held, roughly (for the bench report). */
   approxBytes(): number {
-    return this.threads * (DEPTH * 20 + FILTER + 8) + this.mainClass.length * 17 + this.exKey.length * 37;
+    return (
+      this.threads * (DEPTH * 20 + FILTER + 8) +
+      this.mainClass.length * 17 +
+      this.exKey.length * 37 +
+      this.buckets.approxBytes()
+    );
   }
 
   private growThreads(min: number): void {

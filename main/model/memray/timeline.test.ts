@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadMemrayModel } from '../../formats/memray/index';
 import { listCaptures } from '../../formats/memray/oracles';
+import { displayTimeline } from '../../query/timeline-lod';
 import { endEpochMs, peakEpochMs, replayDump } from '../../../test/memray-dump-replay';
 
 /*
@@ -43,7 +44,7 @@ describe('memray timeline: peak and end against a replay of memray parse dumps',
       expect([m.peakBytes(), m.peakTimeMs()]).toEqual([r.peak, peakMs]);
 
       for (const maxPoints of [Number.MAX_SAFE_INTEGER, 2000, 60, 13]) {
-        const t = m.timeline(maxPoints)!;
+        const t = displayTimeline(m.timeline()!, maxPoints);
         const where = `${maxPoints} points`;
         // the peak, at its time, is a point of the line, and nothing on the line is higher
         expect(pointAt(t, peakMs, r.peak), where).toBeGreaterThanOrEqual(0);
@@ -71,12 +72,12 @@ describe('memray timeline: peak and end against a replay of memray parse dumps',
 
       // Full resolution: memory records are the points with an RSS; between records v-1 and v the
       // line reaches the interval's highest heap.
-      const full = m.timelineSeries()!.timeline;
+      const full = m.heapLine()!;
       const recordIdx = full.rssBytes.flatMap((x, i) => (x !== null ? [i] : []));
       expect(recordIdx.map((i) => [full.timeMs[i], full.rssBytes[i], full.heapBytes[i]])).toEqual(
         r.records.map((rec) => [rec.epochMs - r.startEpochMs, rec.rss, rec.heap]),
       );
-      if (m.b.bucketShift !== 0) return; // buckets wider than one interval keep one peak per bucket
+      if (m.b.timeIndex.bucketShift !== 0) return; // buckets wider than one interval keep one peak per bucket
       for (let v = 0; v <= r.records.length; v++) {
         const from = v === 0 ? 0 : recordIdx[v - 1];
         const to = v < recordIdx.length ? recordIdx[v] : full.timeMs.length - 1;
@@ -96,13 +97,13 @@ describe('memray timeline over coarse time buckets', () => {
       const r = replayDump(c.oracle('parse.txt')!);
       for (const maxBuckets of [2, 4, 8]) {
         const m = await loadMemrayModel(c.path, { maxBuckets });
-        const t = m.timeline(40)!;
+        const t = displayTimeline(m.timeline()!, 40);
         const peakMs = peakEpochMs(r) - r.startEpochMs;
         expect(pointAt(t, peakMs, r.peak), `${maxBuckets} buckets`).toBeGreaterThanOrEqual(0);
         expect(Math.max(...t.heapBytes)).toBe(r.peak);
         expect([t.timeMs.at(-1), t.heapBytes.at(-1)]).toEqual([endEpochMs(r) - r.startEpochMs, r.finalHeap]);
         // the inserted points never overstate: each is at most its interval's true highest heap
-        const full = m.timelineSeries()!.timeline;
+        const full = m.heapLine()!;
         const truth = Math.max(...r.records.map((x) => x.heap), ...r.intervalMax.map((x) => x ?? 0));
         expect(Math.max(...full.heapBytes)).toBe(truth);
       }
@@ -121,7 +122,7 @@ describe('memray summary: one moment for RSS and heap', () => {
         heapAtEndBytes: last.heap,
         atEndTimeMs: last.epochMs - r.startEpochMs,
       });
-      if (m.b.bucketShift !== 0) return;
+      if (m.b.timeIndex.bucketShift !== 0) return;
       // a range ending between records v-1 and v ends at record v (whole intervals)
       for (let v = 1; v < r.records.length; v++) {
         const t1 = r.records[v - 1].epochMs - r.startEpochMs;

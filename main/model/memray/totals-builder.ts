@@ -1,4 +1,5 @@
-import { ALLOCATOR_KIND, MemrayIndexBuilder } from './builder';
+import { MemrayIndexBuilder } from './builder';
+import { ALLOCATOR_KIND, AllocatorKind } from './vocabulary';
 
 /**
  * The replay `heapscope stats` needs and nothing more: totals per Python stack node and
@@ -37,18 +38,18 @@ export class MemrayTotalsBuilder extends MemrayIndexBuilder {
     this.allocationRecords++;
     const heap = this.heap;
     const kind = ALLOCATOR_KIND[allocator];
-    if (kind === 0) {
+    if (kind === AllocatorKind.SIMPLE_ALLOCATOR) {
       this.count(py, allocator, size);
       heap.allocate(lo, hi, size, 0, 0);
-    } else if (kind === 1) {
+    } else if (kind === AllocatorKind.SIMPLE_DEALLOCATOR) {
       heap.free(lo, hi);
-    } else if (kind === 2) {
+    } else if (kind === AllocatorKind.RANGED_ALLOCATOR) {
       this.count(py, allocator, size);
       heap.map((hi * 4294967296 + (lo >>> 0)) * 8, size, 0, 0);
     } else {
       heap.unmap((hi * 4294967296 + (lo >>> 0)) * 8, size);
     }
-    if (heap.endRecord(this.allocationRecords - 1)) this.peakFine = this.fineCount;
+    if (heap.endRecord(this.allocationRecords - 1)) this.peakFine = this.timeline.length;
   }
 
   private count(py: number, allocator: number, size: number): void {
@@ -93,15 +94,12 @@ export class MemrayTotalsBuilder extends MemrayIndexBuilder {
   }
 
   timelinePoint(rss: number, timeMs: number, heap: number): void {
-    this.lastTimeMs = timeMs;
-    this.tTime.push(timeMs);
-    this.tRss.push(rss);
-    this.tHeap.push(heap);
+    this.timeline.point(timeMs, rss, heap);
   }
 
+  /** Time, RSS and heap per memory record; no time index is built. */
   override memoryRecord(rss: number, timeMs: number): void {
-    this.timelinePoint(rss, timeMs, this.current);
-    this.fineCount++;
+    this.timeline.point(timeMs, rss, this.current);
   }
 
   /**
@@ -120,6 +118,7 @@ export class MemrayTotalsBuilder extends MemrayIndexBuilder {
     allocationRecords: number;
     peakIndex: number;
     peakFine: number;
+    /** Memory records the loop saw: the timeline's points already (its memoryRecord hook). */
     fineCount: number;
   }): void {
     this.nodeCountAll = w.nodeCount;
@@ -135,7 +134,6 @@ export class MemrayTotalsBuilder extends MemrayIndexBuilder {
     heap.peakIndex = w.peakIndex;
     this.allocationRecords = w.allocationRecords;
     this.peakFine = w.peakFine;
-    this.fineCount = w.fineCount;
   }
 
   override finish(): void {
@@ -143,10 +141,11 @@ export class MemrayTotalsBuilder extends MemrayIndexBuilder {
     // One key per Python stack node that allocated: what topLocations() reads.
     const nodes: number[] = [];
     for (let py = 0; py < this.nodeCountAll.length; py++) if (this.nodeCountAll[py] > 0) nodes.push(py);
-    this.keyCount = nodes.length;
-    this.keyPy = Int32Array.from(nodes);
-    this.allCount = Float64Array.from(nodes, (py) => this.nodeCountAll[py]);
-    this.allBytes = Float64Array.from(nodes, (py) => this.nodeBytesAll[py]);
+    const keys = this.keys;
+    keys.count = nodes.length;
+    keys.py = Int32Array.from(nodes);
+    keys.allCount = Float64Array.from(nodes, (py) => this.nodeCountAll[py]);
+    keys.allBytes = Float64Array.from(nodes, (py) => this.nodeBytesAll[py]);
     for (let a = 0; a < 16; a++) {
       this.totalAllocations += this.allocatorCount[a];
       this.totalBytes += this.allocatorBytes[a];

@@ -14,8 +14,13 @@ import type {
 } from '../../../shared/api';
 import type { TracemallocStatsJson } from '../../../shared/stats';
 import { HIST_BINS, SMALL_OBJECT_MAX, type DecodedSnapshot, type DomainAggregate } from './domains';
-import { groupSnapshot, normalizeKeyType, statisticJson } from '../../query/groups';
-import { UnsupportedQuery, type CaptureModel, type StatsOptions } from '../capture-model';
+import { groupSnapshot, normalizeKeyType, statisticJson } from '../groups';
+import {
+  SNAPSHOT_ONLY_SUMMARY,
+  UnsupportedQuery,
+  type CaptureModel,
+  type StatsOptions,
+} from '../capture-model';
 import type { SnapshotRows } from '../snapshot';
 import { filterTraces, selectRows, type AnyTraceFilter, type DomainSnapshot } from './filters';
 
@@ -83,15 +88,7 @@ export class TracemallocModel implements CaptureModel {
   summary(range?: { fromMs: number; toMs: number }): Omit<Summary, 'info' | 'topSites' | 'findings'> {
     if (range) throw new UnsupportedQuery('a tracemalloc dump is a single snapshot; it has no time ranges');
     const d = this.decoded;
-    return {
-      peakBytes: d.totalSize,
-      peakTimeMs: 0,
-      totalAllocations: d.traceCount,
-      totalBytesAllocated: d.totalSize,
-      leakedBytes: d.totalSize,
-      leakedCount: d.traceCount,
-      heapAtEndBytes: d.totalSize,
-    };
+    return { ...SNAPSHOT_ONLY_SUMMARY, peakBytes: d.totalSize, heapAtEndBytes: d.totalSize };
   }
 
   timeline(): undefined {
@@ -185,7 +182,7 @@ function buildRows(domains: readonly DomainAggregate[]): SnapshotRows {
   return rows;
 }
 
-/** Same bins as main/query/allocator-family.ts's sizeHistogram: bin k = (2^(k-1), 2^k]. */
+/** Same bins as main/model/allocator-family.ts's sizeHistogram: bin k = (2^(k-1), 2^k]. */
 function histogramBins(hist: Float64Array): SizeBin[] {
   let lo = 0;
   let hi = hist.length - 1;

@@ -18,9 +18,14 @@ import type {
 } from '../../../shared/api';
 import type { TracemallocSeriesStatsJson } from '../../../shared/stats';
 import { formatBytes, formatPercent, type UnitSystem } from '../../../shared/units';
-import { groupSnapshot } from '../../query/groups';
-import { rankSiteGrowth, type SiteSeries } from '../../query/series-growth';
-import { UnsupportedQuery, type CaptureModel, type StatsOptions } from '../capture-model';
+import { groupSnapshot } from '../groups';
+import type { RankedGrowth, SiteGrowthRanking, SiteSeries } from '../site-series';
+import {
+  SNAPSHOT_ONLY_SUMMARY,
+  UnsupportedQuery,
+  type CaptureModel,
+  type StatsOptions,
+} from '../capture-model';
 import type { TracemallocModel } from './model';
 import type { DomainSnapshot } from './filters';
 
@@ -38,11 +43,13 @@ export interface SeriesMember {
 type Site = Pick<SiteGrowth, 'function' | 'file' | 'line'>;
 
 export class TracemallocSeriesModel implements CaptureModel {
-  private growthCache?: ReturnType<typeof rankSiteGrowth<Site>>;
+  private growthCache?: RankedGrowth<Site>[];
 
   constructor(
     readonly members: readonly SeriesMember[],
     private readonly captureInfo: CaptureInfo & { series: SeriesInfo },
+    /** The growth query (main/query/series-growth.ts), handed in by the loader. */
+    private readonly rankGrowth: SiteGrowthRanking,
   ) {
     if (members.length === 0) throw new UnsupportedQuery('a series needs at least one dump');
   }
@@ -114,13 +121,11 @@ export class TracemallocSeriesModel implements CaptureModel {
     if (range) throw new UnsupportedQuery('a series of tracemalloc dumps has no time ranges');
     const peak = this.peakIndex();
     const last = this.members[this.members.length - 1].model.decoded;
+    // Each dump is a snapshot (no allocation history, no leaks); the series gives the peak a moment.
     return {
+      ...SNAPSHOT_ONLY_SUMMARY,
       peakBytes: this.members[peak].model.decoded.totalSize,
       peakTimeMs: this.positionsMs()[peak],
-      totalAllocations: last.traceCount,
-      totalBytesAllocated: last.totalSize,
-      leakedBytes: last.totalSize,
-      leakedCount: last.traceCount,
       heapAtEndBytes: last.totalSize,
       findings: this.findings(units),
     };
@@ -156,9 +161,11 @@ export class TracemallocSeriesModel implements CaptureModel {
     return out;
   }
 
-  /** Every (filename, lineno) site's bytes in every dump, ranked by growth. */
-  growth(): ReturnType<typeof rankSiteGrowth<Site>> {
-    if (this.growthCache) return this.growthCache;
+  /**
+   * Every (filename, lineno) site's bytes in every dump, and where each dump sits: slopes come
+   * out per second on a time axis, per dump on a dump axis.
+   */
+  siteSeries(): { positions: number[]; sites: SiteSeries<Site>[] } {
     const sites = new Map<string, SiteSeries<Site> & { bytes: number[] }>();
     const n = this.members.length;
     this.members.forEach((m, i) => {
@@ -176,9 +183,16 @@ export class TracemallocSeriesModel implements CaptureModel {
         s.bytes[i] = g.size;
       }
     });
-    // Slopes per second on a time axis, per dump on a dump axis.
     const positions = this.positionsMs().map((p) => (this.axis === 'time' ? p / 1000 : p));
-    this.growthCache = rankSiteGrowth(positions, [...sites.values()]);
+    return { positions, sites: [...sites.values()] };
+  }
+
+  /** The sites ranked by growth across the series. */
+  growth(): RankedGrowth<Site>[] {
+    if (!this.growthCache) {
+      const { positions, sites } = this.siteSeries();
+      this.growthCache = this.rankGrowth(positions, sites);
+    }
     return this.growthCache;
   }
 

@@ -1,15 +1,20 @@
 import { defineStore } from 'pinia';
-import { computed, markRaw, ref } from 'vue';
+import { computed, markRaw, ref, watch } from 'vue';
 import type { DiffQuery, DiffResult, SnapshotSpec } from '@shared/api';
-import { filterDiffRows, layoutDiffFlame, type DiffLayout, type DiffRowFilter } from '../../charts/flameDiff';
+import { seriesMembers, seriesMemberSnapshot, type MemberKind } from '@shared/series-members';
+import { filterDiffRows, type DiffRowFilter } from '../../charts/flameDiff';
+import { layoutDiffFlame, type DiffLayout } from '../../flame/diff-layout';
 import { useClient } from '../client';
 import { latestQuery } from '../lib/latest';
 import { useCapturesStore } from './captures';
 import { useViewStore } from './view';
 
 export type DiffGroupBy = 'file' | 'line' | 'traceback';
-/** Two captures, or two moments of one capture ("what grew between t1 and t2"). */
-export type DiffMode = 'captures' | 'moments';
+/**
+ * Two captures, two moments of one capture ("what grew between t1 and t2"), or two members of
+ * an open series (two of its tracemalloc dumps, or two of its memray captures).
+ */
+export type DiffMode = 'captures' | 'moments' | 'members';
 
 export const useDiffStore = defineStore('diff', () => {
   const view = useViewStore();
@@ -17,12 +22,34 @@ export const useDiffStore = defineStore('diff', () => {
 
   const groupBy = ref<DiffGroupBy>('line');
   const status = ref<DiffRowFilter>('changed');
-  const modeChoice = ref<DiffMode>('captures');
+  /** The mode the user chose; until then two members for a series, else two captures. */
+  const modeChoice = ref<DiffMode | null>(null);
   /** Flips which side is the base, without touching the app's active capture. */
   const swapped = ref(false);
   /** Moments mode: ms from capture start of the base and target moments. */
   const baseTimeMs = ref(0);
   const targetTimeMs = ref(0);
+  /** Members mode: the base and target members of the series (0-based, series order). */
+  const baseMember = ref(0);
+  const targetMember = ref<number | null>(null);
+
+  /** The members of the active capture when it is a series (empty otherwise). */
+  const members = computed(() => seriesMembers(captures.active));
+  const isSeries = computed(() => members.value.length > 1);
+  /** The target defaults to the last member: "first vs last", the usual growth question. */
+  const targetIndex = computed(() =>
+    Math.min(targetMember.value ?? members.value.length - 1, Math.max(0, members.value.length - 1)),
+  );
+  /** What a memray capture's side compares (a dump holds one set): the toolbar's snapshot kind. */
+  const memberKind = computed<MemberKind>(() => view.snapshotKind);
+  // Members belong to one series: another capture starts again at "first vs last".
+  watch(
+    () => view.captureId,
+    () => {
+      baseMember.value = 0;
+      targetMember.value = null;
+    },
+  );
 
   const slot = latestQuery<DiffQuery, DiffResult>((q) => useClient().diff(q));
 
@@ -31,8 +58,10 @@ export const useDiffStore = defineStore('diff', () => {
 
   /** Choosing the active capture itself as baseline means comparing two of its moments. */
   const mode = computed<DiffMode>(() => {
+    const chosen = modeChoice.value ?? (isSeries.value ? 'members' : 'captures');
+    if (chosen === 'members') return isSeries.value ? 'members' : 'captures';
     if (!hasTimeline.value) return 'captures';
-    return view.baselineId && view.baselineId === view.captureId ? 'moments' : modeChoice.value;
+    return view.baselineId && view.baselineId === view.captureId ? 'moments' : chosen;
   });
 
   /**
@@ -48,7 +77,19 @@ export const useDiffStore = defineStore('diff', () => {
     const target = view.captureId;
     if (!target || !captures.activeReady) return null;
     let q: DiffQuery;
-    if (mode.value === 'moments') {
+    if (mode.value === 'members') {
+      const info = captures.active!;
+      const side = (i: number): SnapshotSpec =>
+        seriesMemberSnapshot(info, i, memberKind.value, view.temporaryThreshold);
+      const a = side(Math.min(baseMember.value, members.value.length - 1));
+      const b = side(targetIndex.value);
+      q = {
+        base: { captureId: target, snapshot: swapped.value ? b : a },
+        target: { captureId: target, snapshot: swapped.value ? a : b },
+        groupBy: groupBy.value,
+        filter: { ...view.filter },
+      };
+    } else if (mode.value === 'moments') {
       const a: SnapshotSpec = { kind: 'at', timeMs: baseTimeMs.value };
       const b: SnapshotSpec = { kind: 'at', timeMs: targetTimeMs.value };
       q = {
@@ -98,12 +139,23 @@ export const useDiffStore = defineStore('diff', () => {
     if (query.value) await slot.run(query.value, force);
   }
 
+  function setMembers(base: number, target: number): void {
+    baseMember.value = base;
+    targetMember.value = target;
+  }
+
   return {
     groupBy,
     status,
     mode,
     modeChoice,
     hasTimeline,
+    members,
+    isSeries,
+    baseMember,
+    targetIndex,
+    memberKind,
+    setMembers,
     swapped,
     baseTimeMs,
     targetTimeMs,

@@ -9,6 +9,7 @@ import { useDiffStore } from './diff';
 import { useSettingsStore } from './settings';
 import { useViewStore } from './view';
 import { describeSnapshot } from '@shared/snapshot-label';
+import { describeFilter } from '@shared/present';
 
 export interface ExportFormatInfo {
   value: ExportFormat;
@@ -67,16 +68,6 @@ export interface ExportOutcome {
   path?: string;
   bytes: number;
   ms: number;
-}
-
-export function describeFilter(f: StackFilter): string {
-  const parts: string[] = [];
-  if (f.hideImportSystem) parts.push('import system hidden');
-  if (f.hideInternals) parts.push('internals hidden');
-  if (f.pythonOnly) parts.push('Python frames only');
-  if (f.mergeThreads === false) parts.push('threads apart');
-  if (f.allocators?.length) parts.push(`allocators ${f.allocators.join(', ')}`);
-  return parts.length ? parts.join(', ') : 'none';
 }
 
 function baseName(fileName: string): string {

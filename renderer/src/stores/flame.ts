@@ -1,14 +1,9 @@
 import { defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowRef, watch } from 'vue';
-import type { FlameQuery, FlameTree, FrameInfo } from '@shared/api';
-import {
-  layoutFlame,
-  matchShare,
-  pathTo,
-  searchMatches,
-  type FlameLayout,
-  type FlameOrientation,
-} from '../../charts/flame';
+import type { FlameQuery, FlameTree } from '@shared/api';
+import { layoutFlame, pathTo, type FlameLayout } from '../../flame/layout';
+import type { FlameOrientation } from '../../flame/scene';
+import { matchShare, searchMatches } from '../../flame/search';
 import { useClient } from '../client';
 import { latestQuery } from '../lib/latest';
 import { useCapturesStore } from './captures';
@@ -35,70 +30,6 @@ export function subtree(tree: FlameTree, layout: FlameLayout, root: number): Fla
     count: tree.count.slice(from, to),
     mergedNodes: 0,
   };
-}
-
-/**
- * Nodes a table row's key designates. Keys are `<groupBy>:<JSON array>` (main/query/table.ts):
- * `function:[name,file]`, `line:[name,file,line]`, `file:[file]`, `module:[module]` and
- * `traceback:[[name,file,line],…]` outermost first.
- */
-export function nodesForKey(tree: FlameTree, key: string): number[] {
-  const colon = key.indexOf(':');
-  if (colon < 0) return [];
-  const groupBy = key.slice(0, colon);
-  let parts: unknown[];
-  try {
-    parts = JSON.parse(key.slice(colon + 1)) as unknown[];
-  } catch {
-    return [];
-  }
-  if (!Array.isArray(parts) || parts.length === 0) return [];
-  const out: number[] = [];
-  const n = tree.parent.length;
-  if (groupBy === 'traceback') {
-    const want = parts as [string, string, number][];
-    // matched[i]: frames of the stack matched down to i; -1 once a branch diverges.
-    const matched = new Int32Array(n);
-    for (let i = 1; i < n; i++) {
-      const p = tree.parent[i];
-      const f = tree.frames[tree.frame[i]];
-      if (!f || (f.kind === 'synthetic' && p === 0)) continue;
-      const d = matched[p];
-      const w = d >= 0 ? want[d] : undefined;
-      if (!w || f.name !== w[0] || f.file !== w[1] || f.line !== w[2]) {
-        matched[i] = -1;
-        continue;
-      }
-      matched[i] = d + 1;
-      if (d + 1 === want.length) out.push(i);
-    }
-    return out;
-  }
-  const test = (f: FrameInfo): boolean => {
-    if (f.kind === 'synthetic') return false;
-    switch (groupBy) {
-      case 'function':
-        return f.name === parts[0] && f.file === parts[1];
-      case 'line':
-        return f.name === parts[0] && f.file === parts[1] && f.line === parts[2];
-      case 'file':
-        return f.file === parts[0];
-      case 'module':
-        return (f.module ?? f.file) === parts[0];
-      default:
-        return false;
-    }
-  };
-  const hit = tree.frames.map(test);
-  for (let i = 1; i < n; i++) if (tree.frame[i] >= 0 && hit[tree.frame[i]]) out.push(i);
-  return out;
-}
-
-/** The heaviest node for a table row's key, or -1. */
-export function findFocusNode(tree: FlameTree, key: string): number {
-  let best = -1;
-  for (const i of nodesForKey(tree, key)) if (best < 0 || tree.bytes[i] > tree.bytes[best]) best = i;
-  return best;
 }
 
 /** Matching nodes not inside another match: each stack through the site is under one of them. */
@@ -129,16 +60,16 @@ export function commonAncestor(tree: Pick<FlameTree, 'parent'>, nodes: readonly 
 }
 
 /**
- * Where the graph goes for a table row. A site with one (outermost) node zooms to it. A site
- * reached along several paths (another caller, or another line of the same function) is every
- * one of them: zooming to the heaviest would hide the rest and show only part of the row, so the
- * graph zooms to the paths' common ancestor and highlights every occurrence instead.
+ * Where the graph goes for a table row, given the nodes the query found for its key
+ * (FlameTree.focus). A site with one (outermost) node zooms to it. A site reached along several
+ * paths (another caller, or another line of the same function) is every one of them: zooming to
+ * the heaviest would hide the rest and show only part of the row, so the graph zooms to the
+ * paths' common ancestor and highlights every occurrence instead.
  */
 export function focusPlan(
   tree: FlameTree,
-  key: string,
+  nodes: readonly number[],
 ): { zoom: number; selected: number; highlight: Uint8Array | null } | null {
-  const nodes = nodesForKey(tree, key);
   if (nodes.length === 0) return null;
   const outer = outermostNodes(tree, nodes);
   let heaviest = outer[0];
@@ -147,6 +78,12 @@ export function focusPlan(
   const highlight = new Uint8Array(tree.parent.length);
   for (const n of nodes) highlight[n] = 1;
   return { zoom: commonAncestor(tree, outer), selected: heaviest, highlight };
+}
+
+/** The question a tree answers: its query without the focused row, which only adds `focus`. */
+function treeKey(q: FlameQuery | null): string | null {
+  if (!q) return null;
+  return JSON.stringify({ ...q, focusKey: undefined });
 }
 
 export const useFlameStore = defineStore('flame', () => {
@@ -166,7 +103,8 @@ export const useFlameStore = defineStore('flame', () => {
 
   const slot = latestQuery<FlameQuery, FlameTree>((q) => useClient().flamegraph(q));
 
-  const query = computed<FlameQuery | null>(() => {
+  /** The tree asked for: snapshot, filter and the inverted or sandwich view. */
+  const treeQuery = computed<FlameQuery | null>(() => {
     if (!view.captureId || !captures.activeReady) return null;
     const q: FlameQuery = {
       captureId: view.captureId,
@@ -178,8 +116,25 @@ export const useFlameStore = defineStore('flame', () => {
     return q;
   });
 
+  /**
+   * What load() sends: the tree's query, plus the focused table row while its nodes are not
+   * known for the loaded tree. The engine finds the row's nodes (FlameTree.focus): site keys are
+   * the query layer's, the view never decodes them.
+   */
+  const query = computed<FlameQuery | null>(() => {
+    const q = treeQuery.value;
+    if (!q) return null;
+    const key = view.focusKey;
+    const loaded = slot.dataQuery.value;
+    // The loaded tree answers it when it is the same tree and carries the row's nodes, or no
+    // row is focused: dropping a focus (a zoom, Esc) fetches nothing.
+    if (loaded && treeKey(loaded) === treeKey(q) && (!key || loaded.focusKey === key)) return loaded;
+    return key ? { ...q, focusKey: key } : q;
+  });
+
+  // The loaded tree stays on screen while the same tree is fetched again for a row's nodes.
   const tree = computed<FlameTree | null>(() =>
-    query.value && slot.loadedKey.value === JSON.stringify(query.value) ? slot.data.value : null,
+    treeQuery.value && treeKey(slot.dataQuery.value) === treeKey(treeQuery.value) ? slot.data.value : null,
   );
   // Laid out once per tree; markRaw keeps Vue from proxying 100k-element typed arrays.
   const layout = computed<FlameLayout | null>(() => (tree.value ? markRaw(layoutFlame(tree.value)) : null));
@@ -248,14 +203,18 @@ export const useFlameStore = defineStore('flame', () => {
     return { bytes, nodes, paths, share: total > 0 ? bytes / total : 0 };
   });
 
-  watch(tree, (t, old) => {
+  /** The question of the tree on screen: node ids keep their meaning while it stays the same. */
+  let shownTree: string | null = null;
+  watch(tree, (t) => {
+    const key = t ? treeKey(slot.dataQuery.value) : null;
     // A new question (snapshot, filter, inverted) is a different tree: old node ids mean nothing.
-    if (t !== old) {
+    if (key !== shownTree) {
+      shownTree = key;
       zoomNode.value = 0;
       selectedNode.value = null;
       focusHighlight.value = null;
-      if (t && view.focusKey) focus(view.focusKey);
     }
+    if (t && view.focusKey) focus(view.focusKey);
   });
   watch(
     () => view.focusKey,
@@ -265,10 +224,14 @@ export const useFlameStore = defineStore('flame', () => {
     },
   );
 
+  /**
+   * Shows a table row's nodes once the loaded tree carries them; false while they are still on
+   * the way (load() asks for them) or when the row is not in this tree.
+   */
   function focus(key: string): boolean {
     const t = tree.value;
-    if (!t) return false;
-    const plan = focusPlan(t, key);
+    if (!t || t.focus?.key !== key) return false;
+    const plan = focusPlan(t, t.focus.nodes);
     focusHighlight.value = plan?.highlight ? markRaw(plan.highlight) : null;
     if (!plan) return false;
     zoomNode.value = plan.zoom;

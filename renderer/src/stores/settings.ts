@@ -6,13 +6,14 @@ import { readStored, writeStored } from '../lib/storage';
 
 export type Theme = 'dark' | 'light';
 
-export type TabName = 'summary' | 'flamegraph' | 'timeline' | 'allocators' | 'table' | 'diff';
+export type TabName = 'summary' | 'flamegraph' | 'timeline' | 'allocators' | 'layout' | 'table' | 'diff';
 
 export const TABS: { name: TabName; label: string }[] = [
   { name: 'summary', label: 'Summary' },
   { name: 'flamegraph', label: 'Flamegraph' },
   { name: 'timeline', label: 'Timeline' },
   { name: 'allocators', label: 'Allocators' },
+  { name: 'layout', label: 'Memory layout' },
   { name: 'table', label: 'Table' },
   { name: 'diff', label: 'Diff' },
 ];

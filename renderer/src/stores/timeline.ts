@@ -61,7 +61,7 @@ export const useTimelineStore = defineStore('timeline', () => {
   const lastQuery = computed<LastSecondsQuery | null>(() => {
     const active = captures.active;
     const limitBytes = settings.memoryLimitBytes;
-    if (!query.value || !active?.capabilities.ranges || active.series) return null;
+    if (!query.value || !active?.capabilities.ranges || active.series || active.captureSeries) return null;
     if (!active.truncated && limitBytes === null) return null;
     return {
       captureId: query.value.captureId,

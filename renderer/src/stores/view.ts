@@ -33,8 +33,9 @@ export const useViewStore = defineStore('view', () => {
 
   const effectiveSnapshot = computed<SnapshotSpec>(() => {
     const r = range.value;
-    // Temporaries are counted over the whole capture (memray has no range for them either).
-    if (!r || snapshot.value.kind === 'temporary') return snapshot.value;
+    if (!r) return snapshot.value;
+    // Temporaries of a range: those found (at their free) in it, the range's whole time buckets.
+    if (snapshot.value.kind === 'temporary') return { ...snapshot.value, fromMs: r.fromMs, toMs: r.toMs };
     const measure =
       snapshot.value.kind === 'all' ? 'allocated' : snapshot.value.kind === 'leaks' ? 'live-at-end' : 'peak';
     return { kind: 'range', fromMs: r.fromMs, toMs: r.toMs, measure };

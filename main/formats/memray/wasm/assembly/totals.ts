@@ -1,5 +1,5 @@
 // AssemblyScript: the v12/v13 record loop of the totals-only replay (`heapscope stats`), compiled
-// to WebAssembly (see ../README.md). It mirrors records.ts parseV12 + model/memray/totals-builder.ts
+// to WebAssembly (see ../README.md). It mirrors records-v12.ts + model/memray/totals-builder.ts
 // for the hot records (ALLOCATION, FRAME_PUSH, FRAME_POP, OBJECT_RECORD, MEMORY_RECORD) and hands
 // every other record to JavaScript through the imports below. u64 varints and channels, and an
 // 8-byte address → size table: two words a slot, [ (address/8) low 32 bits,
@@ -42,9 +42,28 @@ declare function hostNewAllocator(allocator: i32): void;
 
 // ---------------------------------------------------------------- constants
 
-// v12/v13 allocator id → canonical (v10) id, and canonical id → kind (records.ts / builder.ts)
+// memray's vocabulary, as main/model/memray/vocabulary.ts and ../../record-types.ts define it
+// (AssemblyScript cannot import them; ../vocabulary.test.ts checks that these equal theirs).
+// v12/v13 allocator id → canonical (v10) id, and canonical id → kind (0 simple allocator,
+// 1 simple deallocator, 2 ranged allocator, 3 ranged deallocator)
 const V12_TO_CANONICAL: StaticArray<u8> = [0, 15, 12, 13, 14, 2, 1, 4, 3, 5, 6, 7, 8, 9, 10, 11];
 const ALLOCATOR_KIND: StaticArray<u8> = [1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2, 3, 0, 0, 0, 1];
+const SIMPLE_ALLOCATOR: u8 = 0;
+const SIMPLE_DEALLOCATOR: u8 = 1;
+const RANGED_ALLOCATOR: u8 = 2;
+// record type bytes (§5.1): the four flag records by their top bit, then whole-byte types
+const T_ALLOCATION: u32 = 0x80;
+const T_FRAME_PUSH: u32 = 0x40;
+const T_OBJECT_RECORD: u32 = 0x20;
+const T_FRAME_POP: u32 = 0x10;
+const T_TRAILER: u32 = 1;
+const T_MEMORY_RECORD: u32 = 2;
+const T_NATIVE_TRACE_INDEX: u32 = 5;
+const T_MEMORY_MAP_START: u32 = 6;
+const T_SEGMENT_HEADER: u32 = 7;
+const T_THREAD_RECORD: u32 = 10;
+const T_CONTEXT_SWITCH: u32 = 12;
+const T_CODE_OBJECT: u32 = 14;
 const SIZE_MASK: u32 = (1 << 18) - 1;
 const WIDE: u32 = SIZE_MASK;
 const MAX_HI: u32 = 1 << 13;
@@ -442,7 +461,7 @@ export function parse(pos: usize, end: usize): usize {
   while (p < end) {
     const start = p;
     const t: u32 = load<u8>(buf + p++);
-    if (t >= 0x80) {
+    if (t >= T_ALLOCATION) {
       // ALLOCATION
       const idx = (t >> 3) & 15;
       let ptr = dataPtr;
@@ -457,13 +476,13 @@ export function parse(pos: usize, end: usize): usize {
       }
       let a: u32 = t & 7;
       if (a == 0) a = load<u8>(buf + p++);
-      if (a > 15 || a == 0) return p > end ? cut(start, 0x80) : failed(start, ERR_BAD_ALLOCATOR, a);
+      if (a > 15 || a == 0) return p > end ? cut(start, T_ALLOCATION) : failed(start, ERR_BAD_ALLOCATOR, a);
       const ca: i32 = unchecked(V12_TO_CANONICAL[a]);
       const kind = unchecked(ALLOCATOR_KIND[ca]);
       let nat: u64 = 0;
       let natChan = nativeId;
       let size: u64 = 0;
-      if (kind != 1) {
+      if (kind != SIMPLE_DEALLOCATOR) {
         if (native) {
           const z = varint(p, end);
           p = cursor;
@@ -473,7 +492,7 @@ export function parse(pos: usize, end: usize): usize {
         size = varint(p, end);
         p = cursor;
       }
-      if (p > end) return cut(start, 0x80);
+      if (p > end) return cut(start, T_ALLOCATION);
       if (!haveThread) return failed(start, ERR_NO_THREAD_ALLOCATION, 0);
       if (idx == 15) {
         dataPtr = ptr;
@@ -484,7 +503,7 @@ export function parse(pos: usize, end: usize): usize {
       allocationRecords++;
       const lo = <u32>a8;
       const hi = <u32>(a8 >>> 32);
-      if (kind == 0) {
+      if (kind == SIMPLE_ALLOCATOR) {
         count(depth > 0 ? load<i32>(stack + (<usize>(depth - 1) << 2)) : 0, ca, size);
         let old: i64;
         if (hi < MAX_HI) {
@@ -499,7 +518,7 @@ export function parse(pos: usize, end: usize): usize {
         if (old >= 0) liveTotal -= old;
         liveTotal += <i64>size;
         current += <i64>size;
-      } else if (kind == 1) {
+      } else if (kind == SIMPLE_DEALLOCATOR) {
         let s: i64 = -1;
         if (hi < MAX_HI) {
           const o = tableRemove(lo, hi);
@@ -509,7 +528,7 @@ export function parse(pos: usize, end: usize): usize {
           current -= s;
           liveTotal -= s;
         }
-      } else if (kind == 2) {
+      } else if (kind == RANGED_ALLOCATOR) {
         count(depth > 0 ? load<i32>(stack + (<usize>(depth - 1) << 2)) : 0, ca, size);
         if (size > 0) {
           hostRangeAdd(<f64>a8 * 8, <f64>size);
@@ -524,13 +543,13 @@ export function parse(pos: usize, end: usize): usize {
       afterAllocation();
       continue;
     }
-    if (t >= 0x40) {
+    if (t >= T_FRAME_PUSH) {
       // FRAME_PUSH
       const code = varint(p, end);
       p = cursor;
       const z = varint(p, end);
       p = cursor;
-      if (p > end) return cut(start, 0x40);
+      if (p > end) return cut(start, T_FRAME_PUSH);
       if (!haveThread) return failed(start, ERR_NO_THREAD_PUSH, 0);
       const offset = <i64>(unzigzag(z));
       const entry: i32 = t & 1;
@@ -560,7 +579,7 @@ export function parse(pos: usize, end: usize): usize {
       records++;
       continue;
     }
-    if (t >= 0x20) {
+    if (t >= T_OBJECT_RECORD) {
       // OBJECT_RECORD
       const created = t & 1;
       const idx = (t >> 1) & 15;
@@ -578,7 +597,7 @@ export function parse(pos: usize, end: usize): usize {
         p = cursor;
         natChan += unzigzag(z);
       }
-      if (p > end) return cut(start, 0x20);
+      if (p > end) return cut(start, T_OBJECT_RECORD);
       if (idx == 15) {
         dataPtr = ptr;
         cachePushFront(a8);
@@ -590,7 +609,7 @@ export function parse(pos: usize, end: usize): usize {
       records++;
       continue;
     }
-    if (t >= 0x10) {
+    if (t >= T_FRAME_POP) {
       // FRAME_POP
       if (!haveThread) return failed(start, ERR_NO_THREAD_POP, 0);
       const n: i32 = (t & 0x0f) + 1;
@@ -599,33 +618,39 @@ export function parse(pos: usize, end: usize): usize {
       records++;
       continue;
     }
-    if (t == 1) {
+    if (t == T_TRAILER) {
       records++;
       status = STATUS_TRAILER;
       return p;
     }
-    if (t == 2) {
+    if (t == T_MEMORY_RECORD) {
       // MEMORY_RECORD: rss, ms
       const rss = varint(p, end);
       p = cursor;
       const ms = varint(p, end);
       p = cursor;
-      if (p > end) return cut(start, 2);
+      if (p > end) return cut(start, T_MEMORY_RECORD);
       hostMemoryRecord(<f64>rss, <f64>ms, <f64>current);
       fineCount++;
       records++;
       continue;
     }
-    if (t == 12) {
+    if (t == T_CONTEXT_SWITCH) {
       // CONTEXT_SWITCH: u64 tid
-      if (p + 8 > end) return cut(start, 12);
+      if (p + 8 > end) return cut(start, T_CONTEXT_SWITCH);
       const tid = load<u64>(buf + p);
       p += 8;
       hostSwitchThread(<f64>tid);
       records++;
       continue;
     }
-    if (t == 5 || t == 6 || t == 7 || t == 10 || t == 14) {
+    if (
+      t == T_NATIVE_TRACE_INDEX ||
+      t == T_MEMORY_MAP_START ||
+      t == T_SEGMENT_HEADER ||
+      t == T_THREAD_RECORD ||
+      t == T_CODE_OBJECT
+    ) {
       const next = hostColdRecord(t, <i32>p, <i32>end);
       if (next == -1) return cut(start, t);
       if (next < 0) {

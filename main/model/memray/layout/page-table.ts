@@ -1,0 +1,411 @@
+/**
+ * pymalloc's small blocks, counted per 4 KiB page of address space while the heap replays
+ * (issue 14). Every live PYMALLOC_* block of 1–512 bytes is in the page its address falls in;
+ * a page is the smallest pool pymalloc has ever used (CPython ≤ 3.9: 4 KiB pools; 3.10+: 16 KiB
+ * pools are 4 consecutive pages), so the query can group pages into pools and arenas for
+ * whichever geometry the capture's interpreter had (geometry.ts), decided after the replay.
+ *
+ * Per page: live blocks, their requested bytes, the largest block size (size class) seen since
+ * the page was last empty, and how many of its live blocks sit off the block grid of a 4 KiB or
+ * a 16 KiB pool (offset − header not a multiple of their own size class: not a pool block; see
+ * geometry.ts). O(1) per block: one-entry cache of the last 1 MiB chunk, else a small hash.
+ *
+ * Besides the current state (= the end of tracking, once the replay is over) it keeps:
+ * - the state at the peak, exactly, in memory bounded by pages: on a page's first change after
+ *   the latest peak its state as of that peak is saved; a new peak drops every saved state (the
+ *   trick memray's high-water-mark aggregator uses per location);
+ * - checkpoints (checkpoints.ts): the pages changed since the previous one.
+ */
+import { LayoutCheckpoints } from './checkpoints';
+import { PageRows, type PageStates } from './page-rows';
+
+export type { PageStates };
+
+/** Pages per 1 MiB chunk of address space (the chunk is the hash table's unit). */
+export const PAGES_PER_CHUNK = 256;
+export const PAGE_BYTES = 4096;
+/** pymalloc's pool header, rounded up to 16 (CPython 3.8+ on 64-bit, see geometry.ts). */
+const POOL_OVERHEAD = 48;
+/** Requests of 1–512 bytes are pymalloc's; 0 and larger ones go to malloc (obmalloc.c). */
+export const SMALL_REQUEST_MAX = 512;
+
+/**
+ * Whether a block of size class b16 (block size / 16) at address/8 ≡ i (mod poolBytes/8) sits
+ * on a pool's block grid: GRID16[b16 * 2048 + i] for 16 KiB pools, GRID4[b16 * 512 + i] for
+ * 4 KiB ones. A table lookup instead of two integer divisions per block (the divisions were a
+ * third of the layout's cost over large.bin's 15 M pymalloc records).
+ */
+function gridTable(poolBytes: number): Uint8Array {
+  const slots = poolBytes / 8;
+  const t = new Uint8Array(33 * slots);
+  for (let b16 = 1; b16 <= 32; b16++)
+    for (let i = 0; i < slots; i++) {
+      const offset = i * 8;
+      t[b16 * slots + i] = offset >= POOL_OVERHEAD && (offset - POOL_OVERHEAD) % (b16 * 16) === 0 ? 1 : 0;
+    }
+  return t;
+}
+const GRID16 = gridTable(16384);
+const GRID4 = gridTable(4096);
+
+export class PymallocPageTable {
+  // ---- chunks: (address >> 20) → slot; pages of slot s are s*256 … s*256+255 ----
+  private keys = new Int32Array(1024).fill(-1);
+  private slots = new Int32Array(1024);
+  private mask = 1023;
+  chunkKey = new Int32Array(64);
+  chunks = 0;
+  private lastKey = -1;
+  private lastBase = 0;
+
+  // ---- per page ----
+  blocks = new Uint16Array(64 * PAGES_PER_CHUNK);
+  bytes = new Int32Array(64 * PAGES_PER_CHUNK);
+  /** Largest block size / 16 since the page was last empty (1–32; 0 when empty). */
+  block16 = new Uint8Array(64 * PAGES_PER_CHUNK);
+  off16 = new Uint16Array(64 * PAGES_PER_CHUNK);
+  off4 = new Uint16Array(64 * PAGES_PER_CHUNK);
+  /** Peak epoch of the page's saved state (see touch). */
+  private savedAt = new Int32Array(64 * PAGES_PER_CHUNK).fill(-1);
+  /** Changed since the last checkpoint. */
+  private dirty = new Uint8Array(64 * PAGES_PER_CHUNK);
+  /** Held a block at some point of the capture (the arena grid is inferred from these). */
+  private ever = new Uint8Array(64 * PAGES_PER_CHUNK);
+  private dirtyList = new Int32Array(1024);
+  private dirtyN = 0;
+
+  // ---- totals (the current moment) ----
+  liveBlocks = 0;
+  liveBytes = 0;
+  /** Live small blocks at addresses ≥ 2^48 (no user-space address on x86-64): not placed. */
+  wideBlocks = 0;
+  wideBytes = 0;
+  /** Small allocations ever, and how many sat on the 16 KiB / 4 KiB pool grid (geometry.ts). */
+  smallAllocations = 0;
+  fit16 = 0;
+  fit4 = 0;
+
+  // ---- the peak ----
+  private epoch = 0;
+  /** States as of the latest peak of pages changed since. */
+  readonly peakSaved = new PageRows();
+  peakLiveBlocks = 0;
+  peakLiveBytes = 0;
+  peakWideBlocks = 0;
+  peakWideBytes = 0;
+  /** A peak was reached at all (false: nothing was ever allocated). */
+  peakSeen = false;
+
+  readonly checkpoints = new LayoutCheckpoints();
+
+  /** A live small PYMALLOC block: address/8 = hi·2^32 + lo (as the heap replay gets it). */
+  add(lo: number, hi: number, size: number): void {
+    if (hi >>> 0 > 8191) {
+      this.wideBlocks++;
+      this.wideBytes += size;
+      return;
+    }
+    const p = this.pageOf(lo, hi, true);
+    this.touch(p);
+    const b16 = (size + 15) >> 4;
+    const on16 = GRID16[(b16 << 11) | (lo & 2047)];
+    const on4 = GRID4[(b16 << 9) | (lo & 511)];
+    if (this.blocks[p] === 0 || b16 > this.block16[p]) this.block16[p] = b16;
+    this.ever[p] = 1;
+    this.blocks[p]++;
+    this.bytes[p] += size;
+    this.off16[p] += 1 - on16;
+    this.off4[p] += 1 - on4;
+    this.liveBlocks++;
+    this.liveBytes += size;
+    this.smallAllocations++;
+    this.fit16 += on16;
+    this.fit4 += on4;
+  }
+
+  /** A live small PYMALLOC block left the live set (freed, or replaced at its address). */
+  remove(lo: number, hi: number, size: number): void {
+    if (hi >>> 0 > 8191) {
+      this.wideBlocks--;
+      this.wideBytes -= size;
+      return;
+    }
+    const p = this.pageOf(lo, hi, false);
+    if (p < 0 || this.blocks[p] === 0) return;
+    this.touch(p);
+    const b16 = (size + 15) >> 4;
+    this.off16[p] -= 1 - GRID16[(b16 << 11) | (lo & 2047)];
+    this.off4[p] -= 1 - GRID4[(b16 << 9) | (lo & 511)];
+    this.blocks[p]--;
+    this.bytes[p] -= size;
+    if (this.blocks[p] === 0) this.block16[p] = 0;
+    this.liveBlocks--;
+    this.liveBytes -= size;
+  }
+
+  /** The heap reached (again) its peak after this record: the current state is the peak's. */
+  atPeak(): void {
+    this.epoch++;
+    this.peakSaved.n = 0;
+    this.peakLiveBlocks = this.liveBlocks;
+    this.peakLiveBytes = this.liveBytes;
+    this.peakWideBlocks = this.wideBlocks;
+    this.peakWideBytes = this.wideBytes;
+    this.peakSeen = true;
+  }
+
+  /** Memory record number `fine` (1-based count) was read: a checkpoint when its turn comes. */
+  memoryRecord(fine: number, timeMs: number, heap: number, rss: number): void {
+    if (!this.checkpoints.due(fine)) return;
+    const rows = this.checkpoints.begin();
+    for (let i = 0; i < this.dirtyN; i++) {
+      const p = this.dirtyList[i];
+      rows.push(p, this.blocks[p], this.bytes[p], this.block16[p], this.off16[p], this.off4[p]);
+      this.dirty[p] = 0;
+    }
+    this.dirtyN = 0;
+    this.checkpoints.end(fine, timeMs, heap, rss, this.liveBlocks, this.liveBytes);
+  }
+
+  /** Address of page `p`'s first byte. */
+  pageAddress(p: number): number {
+    return (this.chunkKey[p >>> 8] * PAGES_PER_CHUNK + (p & 255)) * PAGE_BYTES;
+  }
+
+  /** First change of a page since the latest peak / checkpoint: save what it was then. */
+  private touch(p: number): void {
+    if (this.savedAt[p] !== this.epoch) {
+      this.savedAt[p] = this.epoch;
+      this.peakSaved.push(p, this.blocks[p], this.bytes[p], this.block16[p], this.off16[p], this.off4[p]);
+    }
+    if (this.dirty[p] === 0) {
+      this.dirty[p] = 1;
+      if (this.dirtyN === this.dirtyList.length) {
+        const next = new Int32Array(this.dirtyN * 2);
+        next.set(this.dirtyList);
+        this.dirtyList = next;
+      }
+      this.dirtyList[this.dirtyN++] = p;
+    }
+  }
+
+  private pageOf(lo: number, hi: number, create: boolean): number {
+    // address >> 20 = (address/8) >> 17; < 2^28 for addresses below 2^48
+    const key = hi * 32768 + (lo >>> 17);
+    const page = (lo >>> 9) & 255;
+    if (key === this.lastKey) return this.lastBase + page;
+    let i = Math.imul(key, 0x9e3779b1) >>> 22;
+    for (;;) {
+      i &= this.mask;
+      const k = this.keys[i];
+      if (k === key) break;
+      if (k === -1) {
+        if (!create) return -1;
+        this.newChunk(i, key);
+        return this.pageOf(lo, hi, false);
+      }
+      i++;
+    }
+    this.lastKey = key;
+    this.lastBase = this.slots[i] * PAGES_PER_CHUNK;
+    return this.lastBase + page;
+  }
+
+  private newChunk(at: number, key: number): void {
+    const slot = this.chunks++;
+    if (slot === this.chunkKey.length) this.growChunks(slot * 2);
+    this.chunkKey[slot] = key;
+    this.keys[at] = key;
+    this.slots[at] = slot;
+    if (this.chunks * 2 > this.keys.length) this.rehash();
+  }
+
+  private growChunks(n: number): void {
+    const pages = n * PAGES_PER_CHUNK;
+    const k = new Int32Array(n);
+    k.set(this.chunkKey);
+    this.chunkKey = k;
+    const g16 = (a: Uint16Array) => {
+      const b = new Uint16Array(pages);
+      b.set(a);
+      return b;
+    };
+    this.blocks = g16(this.blocks);
+    this.off16 = g16(this.off16);
+    this.off4 = g16(this.off4);
+    const bytes = new Int32Array(pages);
+    bytes.set(this.bytes);
+    this.bytes = bytes;
+    const b16 = new Uint8Array(pages);
+    b16.set(this.block16);
+    this.block16 = b16;
+    const dirty = new Uint8Array(pages);
+    dirty.set(this.dirty);
+    this.dirty = dirty;
+    const ever = new Uint8Array(pages);
+    ever.set(this.ever);
+    this.ever = ever;
+    const saved = new Int32Array(pages).fill(-1);
+    saved.set(this.savedAt);
+    this.savedAt = saved;
+  }
+
+  private rehash(): void {
+    const size = this.keys.length * 2;
+    this.keys = new Int32Array(size).fill(-1);
+    this.slots = new Int32Array(size);
+    this.mask = size - 1;
+    for (let s = 0; s < this.chunks; s++) {
+      const key = this.chunkKey[s];
+      let i = Math.imul(key, 0x9e3779b1) >>> 22;
+      for (;;) {
+        i &= this.mask;
+        if (this.keys[i] === -1) break;
+        i++;
+      }
+      this.keys[i] = key;
+      this.slots[i] = s;
+    }
+  }
+
+  // ------------------------------------------------------------------ moments
+
+  /** Addresses of every page that held a block at some point, lowest first. */
+  everUsed(): Float64Array {
+    let n = 0;
+    for (let p = 0; p < this.chunks * PAGES_PER_CHUNK; p++) n += this.ever[p];
+    const out = new Float64Array(n);
+    let j = 0;
+    for (const slot of this.chunksByAddress())
+      for (let p = slot * PAGES_PER_CHUNK; p < (slot + 1) * PAGES_PER_CHUNK; p++)
+        if (this.ever[p]) out[j++] = this.pageAddress(p);
+    return out;
+  }
+
+  /** The current state (the end of tracking once the replay is over). */
+  current(): PageStates {
+    return this.collect(undefined);
+  }
+
+  /** The state at the peak: the current one with every page changed since the peak put back. */
+  peak(): PageStates {
+    return this.collect(this.peakSaved);
+  }
+
+  /** The state at checkpoint `k` (checkpoints.ts). */
+  atCheckpoint(k: number): PageStates {
+    const total = this.chunks * PAGES_PER_CHUNK;
+    const blocks = new Uint16Array(total);
+    const bytes = new Int32Array(total);
+    const block16 = new Uint8Array(total);
+    const off16 = new Uint16Array(total);
+    const off4 = new Uint16Array(total);
+    this.checkpoints.replayTo(k, (r, i) => {
+      const p = r.page[i];
+      blocks[p] = r.blocks[i];
+      bytes[p] = r.bytes[i];
+      block16[p] = r.block16[i];
+      off16[p] = r.off16[i];
+      off4[p] = r.off4[i];
+    });
+    return this.statesOf(total, blocks, bytes, block16, off16, off4);
+  }
+
+  /** Every checkpoint's state in order, from one pass over the rows. */
+  replayCheckpoints(fn: (k: number, pages: PageStates) => void): void {
+    const total = this.chunks * PAGES_PER_CHUNK;
+    const blocks = new Uint16Array(total);
+    const bytes = new Int32Array(total);
+    const block16 = new Uint8Array(total);
+    const off16 = new Uint16Array(total);
+    const off4 = new Uint16Array(total);
+    const cps = this.checkpoints;
+    const r = cps.rows;
+    for (let k = 0; k < cps.count; k++) {
+      for (let i = cps.off[k]; i < cps.off[k + 1]; i++) {
+        const p = r.page[i];
+        blocks[p] = r.blocks[i];
+        bytes[p] = r.bytes[i];
+        block16[p] = r.block16[i];
+        off16[p] = r.off16[i];
+        off4[p] = r.off4[i];
+      }
+      fn(k, this.statesOf(total, blocks, bytes, block16, off16, off4));
+    }
+  }
+
+  private collect(override: PageRows | undefined): PageStates {
+    const total = this.chunks * PAGES_PER_CHUNK;
+    if (!override || override.n === 0)
+      return this.statesOf(total, this.blocks, this.bytes, this.block16, this.off16, this.off4);
+    const blocks = this.blocks.slice(0, total);
+    const bytes = this.bytes.slice(0, total);
+    const block16 = this.block16.slice(0, total);
+    const off16 = this.off16.slice(0, total);
+    const off4 = this.off4.slice(0, total);
+    for (let i = 0; i < override.n; i++) {
+      const p = override.page[i];
+      blocks[p] = override.blocks[i];
+      bytes[p] = override.bytes[i];
+      block16[p] = override.block16[i];
+      off16[p] = override.off16[i];
+      off4[p] = override.off4[i];
+    }
+    return this.statesOf(total, blocks, bytes, block16, off16, off4);
+  }
+
+  /** Chunk slots in address order (slots are handed out in first-touch order). */
+  private chunksByAddress(): Int32Array {
+    const order = new Int32Array(this.chunks);
+    for (let i = 0; i < this.chunks; i++) order[i] = i;
+    return order.sort((a, b) => this.chunkKey[a] - this.chunkKey[b]);
+  }
+
+  /** The non-empty pages, lowest address first (the query groups neighbours into pools). */
+  private statesOf(
+    total: number,
+    blocks: Uint16Array,
+    bytes: Int32Array,
+    block16: Uint8Array,
+    off16: Uint16Array,
+    off4: Uint16Array,
+  ): PageStates {
+    let n = 0;
+    for (let p = 0; p < total; p++) if (blocks[p] > 0) n++;
+    const out: PageStates = {
+      n,
+      address: new Float64Array(n),
+      blocks: new Uint16Array(n),
+      bytes: new Int32Array(n),
+      blockBytes: new Uint16Array(n),
+      off16: new Uint16Array(n),
+      off4: new Uint16Array(n),
+    };
+    let j = 0;
+    for (const slot of this.chunksByAddress()) {
+      const base = slot * PAGES_PER_CHUNK;
+      for (let p = base; p < base + PAGES_PER_CHUNK; p++) {
+        if (blocks[p] === 0) continue;
+        out.address[j] = this.pageAddress(p);
+        out.blocks[j] = blocks[p];
+        out.bytes[j] = bytes[p];
+        out.blockBytes[j] = block16[p] << 4;
+        out.off16[j] = off16[p];
+        out.off4[j] = off4[p];
+        j++;
+      }
+    }
+    return out;
+  }
+
+  /** Bytes held by the table (bench report). */
+  approxBytes(): number {
+    return (
+      this.blocks.length * 15 +
+      this.keys.length * 8 +
+      this.peakSaved.bytesHeld +
+      this.checkpoints.approxBytes() +
+      this.dirtyList.length * 4
+    );
+  }
+}
