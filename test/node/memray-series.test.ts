@@ -77,10 +77,12 @@ function oracle(c: FixtureCapture): Oracle {
 describe("memray run's command line: the program without memray's own options", () => {
   it('leaves out memray, run and its options; keeps -m/-c and the program’s arguments', () => {
     const memray = '/venv/lib/python3.12/site-packages/memray/__main__.py';
-    expect(programCommand(`${memray} run -o /tmp/a.bin /srv/app.py --workers 2`)).toBe(
+    expect(programCommand(`${memray} run -o captures/a.bin /srv/app.py --workers 2`)).toBe(
       '/srv/app.py --workers 2',
     );
-    expect(programCommand(`${memray} run --native --follow-fork --output=/tmp/b.bin app.py`)).toBe('app.py');
+    expect(programCommand(`${memray} run --native --follow-fork --output=captures/b.bin app.py`)).toBe(
+      'app.py',
+    );
     expect(programCommand(`${memray} run -fq -o x.bin -m service.main -v`)).toBe('-m service.main -v');
     expect(programCommand(`/usr/bin/memray run -ox.bin --live-port 9001 -c print(1)`)).toBe('-c print(1)');
     expect(programCommand(`memray run --aggregate -o out.bin job.py -o kept`)).toBe('job.py -o kept');

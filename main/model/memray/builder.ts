@@ -6,11 +6,8 @@ import { MemoryMaps, NativeStackTree, PythonStackTree } from './stack-trees';
 import { TemporaryAllocations } from './temporary';
 import { TimeIndex } from './time-index';
 import { HeapTimeline } from './timeline';
-import { PymallocPageTable, SMALL_REQUEST_MAX } from './layout/page-table';
+import { isSmallPymallocBlock, PymallocPageTable } from './layout/page-table';
 import { ALLOCATOR_FAMILY, ALLOCATOR_KIND, AllocatorKind, RECORD_TYPES } from './vocabulary';
-
-/** PYMALLOC_MALLOC, PYMALLOC_CALLOC, PYMALLOC_REALLOC (canonical ids 12–14; 15 is the free). */
-const PYMALLOC_FIRST = 12;
 
 /**
  * One-pass index of a memray capture. The record readers (main/formats/memray) drive it with
@@ -235,8 +232,7 @@ export class MemrayIndexBuilder {
         this.leftPages(lo, hi);
       }
       this.entered(k, size);
-      if (allocator >= PYMALLOC_FIRST && size >= 1 && size <= SMALL_REQUEST_MAX)
-        this.pymallocPages.add(lo, hi, size);
+      if (isSmallPymallocBlock(allocator, size)) this.pymallocPages.add(lo, hi, size);
     } else if (kind === AllocatorKind.SIMPLE_DEALLOCATOR) {
       this.temporary.freed(this.thread, lo, hi, -1);
       if (heap.free(lo, hi)) {
@@ -292,7 +288,7 @@ export class MemrayIndexBuilder {
   /** The allocation heap.key/size just left the live set: out of its page if a small pymalloc block. */
   private leftPages(lo: number, hi: number): void {
     const size = this.heap.size;
-    if (this.keys.allocator[this.heap.key] >= PYMALLOC_FIRST && size >= 1 && size <= SMALL_REQUEST_MAX)
+    if (isSmallPymallocBlock(this.keys.allocator[this.heap.key], size))
       this.pymallocPages.remove(lo, hi, size);
   }
 

@@ -35,6 +35,7 @@ import {
   R,
   RECORD_TYPES,
   type RecordTypeName,
+  LIBC_ALLOCATION_IDS,
 } from './vocabulary';
 
 /** CPython's eval loop (3.14's tail-calling interpreter names its handlers _TAIL_CALL_*). */
@@ -630,7 +631,7 @@ export class MemrayModel implements CaptureModel {
       },
       liveCount: b.heap.liveEntries,
       // MALLOC, CALLOC, REALLOC, POSIX_MEMALIGN, ALIGNED_ALLOC, MEMALIGN, VALLOC, PVALLOC
-      libcAllocations: [1, 3, 4, 5, 6, 7, 8, 9].reduce((n, id) => n + b.allocatorCount[id], 0),
+      libcAllocations: LIBC_ALLOCATION_IDS.reduce((n, id) => n + b.allocatorCount[id], 0),
       mallocLibraries: [
         ...new Set(
           this.maps.generations

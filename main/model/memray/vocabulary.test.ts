@@ -9,6 +9,8 @@ import {
   ALLOCATOR_KIND,
   ALLOCATOR_NAMES,
   AllocatorKind,
+  IS_PYMALLOC_ALLOCATION,
+  LIBC_ALLOCATION_IDS,
   V12_TO_CANONICAL,
 } from './vocabulary';
 
@@ -57,5 +59,23 @@ describe('memray allocator vocabulary', () => {
       expect(allocatorFamily(row.name)).toBe(expected);
       expect(allocatorFamily(row.name.toLowerCase())).toBe(expected);
     }
+  });
+
+  it('the id sets the layout reads: pymalloc allocations and libc allocation calls, by name', () => {
+    expect(ALLOCATOR_NAMES.filter((_, id) => IS_PYMALLOC_ALLOCATION[id] === 1)).toEqual([
+      'PYMALLOC_MALLOC',
+      'PYMALLOC_CALLOC',
+      'PYMALLOC_REALLOC',
+    ]);
+    expect(LIBC_ALLOCATION_IDS.map((id) => ALLOCATOR_NAMES[id]).sort()).toEqual([
+      'ALIGNED_ALLOC',
+      'CALLOC',
+      'MALLOC',
+      'MEMALIGN',
+      'POSIX_MEMALIGN',
+      'PVALLOC',
+      'REALLOC',
+      'VALLOC',
+    ]);
   });
 });

@@ -62,6 +62,17 @@ export const ALLOCATOR_KIND = Uint8Array.from([
   ...ALLOCATORS.map((a) => a.kind),
 ]);
 
+/** Canonical id → 1 for the allocations pymalloc serves (PYMALLOC_MALLOC, _CALLOC, _REALLOC). */
+export const IS_PYMALLOC_ALLOCATION = Uint8Array.from([
+  0,
+  ...ALLOCATORS.map((a) => (a.family === 'pymalloc' && a.kind === AllocatorKind.SIMPLE_ALLOCATOR ? 1 : 0)),
+]);
+
+/** Canonical ids of libc's allocation calls (MALLOC … PVALLOC, not FREE). */
+export const LIBC_ALLOCATION_IDS: readonly number[] = ALLOCATORS.flatMap((a, i) =>
+  a.family === 'malloc' && a.kind === AllocatorKind.SIMPLE_ALLOCATOR ? [i + 1] : [],
+);
+
 /** v12/v13 allocator id → canonical id (0 stays 0: invalid in both). */
 export const V12_TO_CANONICAL = new Uint8Array(16);
 ALLOCATORS.forEach((a, i) => (V12_TO_CANONICAL[a.v12] = i + 1));

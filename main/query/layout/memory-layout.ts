@@ -10,6 +10,8 @@ import type {
 } from '../../../shared/layout';
 import { formatCount, type UnitSystem } from '../../../shared/units';
 import type { LayoutInput, LiveAllocations } from '../../model/layout-input';
+import { isSmallPymallocBlock } from '../../model/memray/layout/page-table';
+import { A_MMAP } from '../../model/memray/vocabulary';
 import { siteKey } from '../table';
 import { chooseGeometry } from './geometry';
 import { layoutFindings } from './findings';
@@ -31,11 +33,6 @@ import {
 
 export const DEFAULT_MAX_ARENAS = 4096;
 
-/** Canonical memray allocator ids (vocabulary.ts): PYMALLOC_MALLOC … PYMALLOC_REALLOC. */
-const PYMALLOC_FIRST = 12;
-const PYMALLOC_LAST = 14;
-const MMAP = 10;
-
 const HOW_TO_TRACE_PYMALLOC = 'memray run --trace-python-allocators …';
 const HOW_TO_NATIVE = 'memray run --native …';
 
@@ -53,10 +50,6 @@ export interface LayoutParts {
   /** Which live allocations are pool blocks (1), other malloc-family (2), mmap-library served (3). */
   liveKind?: Uint8Array;
   layout: MemoryLayout;
-}
-
-function isSmallPymalloc(allocator: number, size: number): boolean {
-  return allocator >= PYMALLOC_FIRST && allocator <= PYMALLOC_LAST && size >= 1 && size <= 512;
 }
 
 function emptyPymalloc(): PymallocLayout {
@@ -272,8 +265,8 @@ function mallocBlocks(
   for (let i = 0; i < live.n; i++) {
     if (kind[i] === 3) continue;
     const alloc = live.allocatorOfKey(live.key[i]);
-    if (alloc === MMAP) continue;
-    if (pools && g && isSmallPymalloc(alloc, live.size[i]) && live.address[i] < 2 ** 48) {
+    if (alloc === A_MMAP) continue;
+    if (pools && g && isSmallPymallocBlock(alloc, live.size[i]) && live.address[i] < 2 ** 48) {
       const row = poolRowOf(pools, g, live.address[i]);
       if (row >= 0 && !pools.outside[row]) {
         kind[i] = 1;

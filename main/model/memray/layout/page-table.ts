@@ -17,6 +17,7 @@
  * - checkpoints (checkpoints.ts): the pages changed since the previous one.
  */
 import { LayoutCheckpoints } from './checkpoints';
+import { IS_PYMALLOC_ALLOCATION } from '../vocabulary';
 import { PageRows, type PageStates } from './page-rows';
 
 export type { PageStates };
@@ -28,6 +29,11 @@ export const PAGE_BYTES = 4096;
 const POOL_OVERHEAD = 48;
 /** Requests of 1–512 bytes are pymalloc's; 0 and larger ones go to malloc (obmalloc.c). */
 export const SMALL_REQUEST_MAX = 512;
+
+/** Whether an allocation is a block in one of pymalloc's pools: a pymalloc request of 1–512 bytes. */
+export function isSmallPymallocBlock(allocator: number, size: number): boolean {
+  return IS_PYMALLOC_ALLOCATION[allocator] === 1 && size >= 1 && size <= SMALL_REQUEST_MAX;
+}
 
 /**
  * Whether a block of size class b16 (block size / 16) at address/8 ≡ i (mod poolBytes/8) sits

@@ -1,6 +1,7 @@
 import type { AllocatorFamily, CaptureFacts, LayoutMoment, LayoutMomentInfo } from '../../../../shared/api';
 import type { LayoutInput, LiveAllocations, PageStates } from '../../layout-input';
 import type { PymallocPageTable } from './page-table';
+import { A_MMAP } from '../vocabulary';
 
 /**
  * What the memray model exposes to the layout (model.ts fills it): the page table the replay
@@ -28,9 +29,6 @@ export interface LayoutModelView {
   /** Loaded libraries that can replace malloc (jemalloc, mimalloc), by file name. */
   mallocLibraries: string[];
 }
-
-/** Canonical ids of the mmap allocators (vocabulary.ts). */
-const A_MMAP = 10;
 
 function seconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(3))} s`;
