@@ -6,7 +6,8 @@
  *   yardstick     twenty `lz4 -d -c FILE >/dev/null` in a row (Debian lz4)
  *   cli stats     `node bin/heapscope.js stats FILE --json`, the whole process (engine worker included)
  *   direct        the loader + statsJson in one thread (no CLI / worker set-up): the totals
- *                 replay `stats` uses, and the full index the app builds
+ *                 replay `stats` uses, and the full index the app builds (by default, and from
+ *                 each record loop: JavaScript and WebAssembly; issue 16 targets ≤ 2× the yardstick)
  *   start-up      `heapscope stats` on an 8 KB capture (node, CLI, worker, WebAssembly)
  *   decode only   every record decoded, no heap replay
  *   lz4 decoders  our streaming LZ4 frame decoder vs lz4js, decode only
@@ -70,8 +71,13 @@ import lz4js from 'lz4js';
 const [mode, file] = process.argv.slice(2);
 const t0 = performance.now();
 let out = {};
-if (mode === 'totals' || mode === 'full') {
-  const m = await loadMemrayModel(file, { detail: mode });
+if (mode === 'totals' || mode === 'full' || mode === 'full-js' || mode === 'full-wasm') {
+  // full-js / full-wasm: the full index from one record loop or the other (records.ts fullLoop)
+  const m = await loadMemrayModel(file, {
+    detail: mode === 'totals' ? 'totals' : 'full',
+    jsFull: mode === 'full-js',
+    wasmFull: mode === 'full-wasm',
+  });
   const s = m.statsJson({ top: 10 });
   out = { records: m.info().records, allocationRecords: m.b.allocationRecords, peak: s.peakMemory, total: s.totalAllocations, maxLive: m.b.maxLive, keys: m.b.keys.count };
 } else if (mode === 'decode') {
@@ -183,6 +189,16 @@ rows.push({ ...dstats, mb: largeMb, records: allocRecords });
 const dfull = best('direct: full index (what the app opens)', () => timed('node', [direct, 'full', LARGE]));
 const dj = JSON.parse(dfull.stdout);
 rows.push({ ...dfull, mb: largeMb, records: allocRecords });
+// the full index from each record loop (issue 16: the WebAssembly one is to cost ≤ 2× the yardstick)
+for (const [mode, label] of [
+  ['full-js', 'direct: full index, JavaScript loop'],
+  ['full-wasm', 'direct: full index, WebAssembly loop'],
+]) {
+  const r = best(label, () => timed('node', [direct, mode, LARGE]));
+  if (JSON.parse(r.stdout).peak !== dj.peak)
+    throw new Error(`${label}: a different peak than the default loop's`);
+  rows.push({ ...r, mb: largeMb, records: allocRecords });
+}
 // Deep recursive stacks (issue 10): ~490 k distinct stacks, the capture whose full open was
 // wrong and 20× slower per record than large.bin's before the live table kept keys whole.
 const TREE = join(FIX, 'treebuilder-pymalloc.bin');

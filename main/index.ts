@@ -51,6 +51,7 @@ function send<K extends keyof EngineEvents>(name: K, payload: EngineEvents[K]): 
 
 engine.onProgress((progress: Progress) => send('progress', progress));
 engine.onHeader((info) => send('header', info));
+engine.onPreview((preview) => send('preview', preview));
 
 function openFiles(paths: string[]): void {
   grants.grant(paths);

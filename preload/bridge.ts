@@ -51,6 +51,7 @@ export function createBridge(ipc: IpcRendererLike, webUtils: WebUtilsLike): Heap
     transport: 'electron' as const,
     onProgress: (listener: (p: Progress) => void) => subscribe(ipc, 'progress', listener),
     onHeader: (listener: (info: EngineEvents['header']) => void) => subscribe(ipc, 'header', listener),
+    onPreview: (listener: (preview: EngineEvents['preview']) => void) => subscribe(ipc, 'preview', listener),
     onCommand: (listener: (c: EngineEvents['command']) => void) => subscribe(ipc, 'command', listener),
     shell: {
       chooseFiles: () => unwrap(ipc.invoke(SHELL_CHANNELS.chooseFiles)) as Promise<string[]>,

@@ -1,30 +1,52 @@
 #!/usr/bin/env node
 /**
- * Compiles the AssemblyScript sources under main/formats/memray/wasm/assembly/ to WebAssembly
- * and writes each module as a base64 TypeScript constant beside them (main/formats/memray/wasm/
- * NAME.wasm.ts), so the engine, the CLI bundle and the tests load it with no build step and no
+ * Compiles the AssemblyScript sources under main/formats/memray/wasm/assembly/ (and
+ * main/formats/tracemalloc/wasm/assembly/) to WebAssembly and writes each module as a base64
+ * TypeScript constant beside them (main/formats/memray/wasm/NAME.wasm.ts), so the engine, the CLI bundle and the tests load it with no build step and no
  * file lookup at run time. The generated files are committed; test/node/wasm-build.test.ts
  * compiles again and fails when a source changed without its module being regenerated.
  *
  *   node scripts/build-wasm.mjs          write the modules
  *   node scripts/build-wasm.mjs --check  exit 1 when a committed module is stale
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const WASM_DIR = join(root, 'main', 'formats', 'memray', 'wasm');
-export const MODULES = ['totals'];
+/** The entry files: each a module of its own, compiled with every source of assembly/ available. */
+export const MODULES = ['totals', 'full'];
+/** Every folder of modules: memray's loops, and the tracemalloc pickle decoder's trace loop. */
+export const WASM_MODULES = [
+  { dir: WASM_DIR, names: MODULES },
+  { dir: join(root, 'main', 'formats', 'tracemalloc', 'wasm'), names: ['traces'] },
+];
 /** Fixed options: the output must be byte-for-byte reproducible. */
 const OPTIONS = { optimizeLevel: 3, shrinkLevel: 0, runtime: 'stub', noAssert: true, exportRuntime: false };
 
-export async function compileModule(name) {
+export async function compileModule(name, wasmDir = WASM_DIR) {
   const { default: asc } = await import('assemblyscript/asc');
-  const source = readFileSync(join(WASM_DIR, 'assembly', `${name}.ts`), 'utf8');
-  const { binary, stderr } = await asc.compileString({ [`${name}.ts`]: source }, OPTIONS);
-  if (!binary) throw new Error(`asc failed on ${name}.ts:\n${stderr.toString()}`);
-  return binary;
+  // Every source of assembly/ is readable (the loops share common.ts; full.ts imports the
+  // components), but only `name` is an entry: asc.compileString would make each file one.
+  const dir = join(wasmDir, 'assembly');
+  const sources = Object.fromEntries(
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.ts'))
+      .sort()
+      .map((f) => [f, readFileSync(join(dir, f), 'utf8')]),
+  );
+  const out = {};
+  const args = ['--outFile', 'binary', '--textFile', 'text', ...asc.configToArguments(OPTIONS), `${name}.ts`];
+  const { error, stderr } = await asc.main(args, {
+    readFile: (file) => (Object.hasOwn(sources, file) ? sources[file] : null),
+    writeFile: (file, contents) => {
+      out[file] = contents;
+    },
+    listFiles: () => [],
+  });
+  if (error || !out.binary) throw new Error(`asc failed on ${name}.ts:\n${stderr.toString()}`);
+  return out.binary;
 }
 
 export function moduleText(name, binary) {
@@ -40,24 +62,25 @@ ${lines.map((l) => `  '${l}'`).join(' +\n')};
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const check = process.argv.includes('--check');
   let stale = 0;
-  for (const name of MODULES) {
-    const text = moduleText(name, await compileModule(name));
-    const out = join(WASM_DIR, `${name}.wasm.ts`);
-    if (check) {
-      let old = '';
-      try {
-        old = readFileSync(out, 'utf8');
-      } catch {
-        // missing counts as stale
+  for (const { dir, names } of WASM_MODULES)
+    for (const name of names) {
+      const text = moduleText(name, await compileModule(name, dir));
+      const out = join(dir, `${name}.wasm.ts`);
+      if (check) {
+        let old = '';
+        try {
+          old = readFileSync(out, 'utf8');
+        } catch {
+          // missing counts as stale
+        }
+        if (old !== text) {
+          console.error(`${out} is stale: run node scripts/build-wasm.mjs`);
+          stale++;
+        }
+      } else {
+        writeFileSync(out, text);
+        console.log(`wrote ${out}`);
       }
-      if (old !== text) {
-        console.error(`${out} is stale: run node scripts/build-wasm.mjs`);
-        stale++;
-      }
-    } else {
-      writeFileSync(out, text);
-      console.log(`wrote ${out}`);
     }
-  }
   process.exit(stale ? 1 : 0);
 }

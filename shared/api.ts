@@ -35,6 +35,34 @@ export interface Progress {
   path?: string;
 }
 
+/**
+ * The first screen of a capture still indexing (the `preview` event): its header facts, how far
+ * the read is, and the heap line read so far. The engine posts one with a progress report at
+ * most every half second (less often once reducing a long line would cost more than 2% of the
+ * load) while a memray capture loads (a single file, not a series or a parent merged with its
+ * fork children: their timeline is not one file's line), and none once `ready` is sent; other
+ * formats never post one. Display-sized like every result: the line is reduced by the timeline
+ * query's own rule (query/timeline-lod.ts, as `displayTimeline` does), never raw records.
+ */
+export interface LoadPreview {
+  captureId: string;
+  /** What the header says (the `header` event's facts; records and threads are not known yet). */
+  info: CaptureInfo;
+  /** Records read so far. */
+  records: number;
+  bytesDone: number;
+  bytesTotal: number;
+  /**
+   * Heap and RSS at the memory records read so far: the same points the finished capture's
+   * timeline holds up to there, reduced to a chart's size. Not yet known, so left at 0 and
+   * not drawn: the allocation columns, and the peaks between memory records (`peak` is the
+   * highest point so far, not the capture's peak). `durationMs` is the header's duration when
+   * the file was closed cleanly, else the latest memory record's time. Null before the first
+   * memory record.
+   */
+  timeline: Timeline | null;
+}
+
 export interface ThreadInfo {
   /** Model-wide thread index (memray tid; 0 for formats without threads). */
   id: number;

@@ -1,4 +1,4 @@
-import type { CaptureInfo, HeapscopeApi, Progress } from './api';
+import type { CaptureInfo, HeapscopeApi, LoadPreview, Progress } from './api';
 import { decodeBridgeError } from './api-error';
 import { API_METHODS, type EngineEvents, type ShellApi } from './ipc';
 
@@ -13,6 +13,8 @@ export interface HeapscopeClient extends HeapscopeApi {
   onProgress(listener: ProgressListener): () => void;
   /** Header facts of a capture still loading, so a first screen can appear early. */
   onHeader?(listener: (info: CaptureInfo) => void): () => void;
+  /** The heap line so far of a capture still indexing (memray), so the timeline appears early. */
+  onPreview?(listener: (preview: LoadPreview) => void): () => void;
   /** Menu commands from the desktop shell (open, export…); absent in browser mode. */
   onCommand?(listener: (command: EngineEvents['command']) => void): () => void;
   /** Native dialogs, recent files, dropped-file paths: only in the desktop shell. */
@@ -29,6 +31,7 @@ export function wrapBridgeClient(bridge: HeapscopeClient): HeapscopeClient {
     transport: 'electron',
     onProgress: bridge.onProgress.bind(bridge),
     ...(bridge.onHeader && { onHeader: bridge.onHeader.bind(bridge) }),
+    ...(bridge.onPreview && { onPreview: bridge.onPreview.bind(bridge) }),
     ...(bridge.onCommand && { onCommand: bridge.onCommand.bind(bridge) }),
     ...(bridge.shell && { shell: bridge.shell }),
   };

@@ -1,4 +1,4 @@
-import type { CaptureInfo, HeapscopeApi, Progress } from './api';
+import type { CaptureInfo, HeapscopeApi, LoadPreview, Progress } from './api';
 
 /**
  * One IPC contract, channel → signature, used by the Electron main process, the preload bridge,
@@ -53,6 +53,8 @@ export interface EngineEvents {
   progress: Progress;
   /** A capture's header is read (facts known), before its records are. */
   header: CaptureInfo;
+  /** A memray capture still indexing: header facts and the heap line so far (throttled). */
+  preview: LoadPreview;
   /** A menu command from the desktop shell (e.g. "open", "export", "toggle-theme"). */
   command: { command: string; path?: string };
 }

@@ -50,7 +50,7 @@ export async function runCli(argv: string[], io: CliIo, workerUrl: URL): Promise
     name = 'stats';
     args = positionals;
   }
-  const command = COMMANDS[name];
+  const command = await COMMANDS[name]();
 
   let symbols: SymbolSearch | undefined;
   try {
@@ -59,7 +59,14 @@ export async function runCli(argv: string[], io: CliIo, workerUrl: URL): Promise
     io.stderr(`heapscope: ${oneLine((error as Error).message)}\n`);
     return 2;
   }
-  const engine = new Engine({ workerUrl, ...(symbols && { symbols }) });
+  // A one-shot command waits for its answer: its first capture loads in this thread, saving a
+  // worker's start-up (main/engine/in-thread.ts), and a second one (diff, --baseline) in a worker,
+  // so both load at once. `serve` keeps its thread free for clients.
+  const engine = new Engine({
+    workerUrl,
+    transport: name === 'serve' ? 'worker' : 'in-thread',
+    ...(symbols && { symbols }),
+  });
   let stopProgress = (): void => undefined;
   if (io.progress) stopProgress = showProgress(engine, io);
   try {

@@ -40,6 +40,7 @@ import type {
   MemoryLayout,
   LineSamples,
   LineSamplesQuery,
+  LoadPreview,
   TableQuery,
   TableResult,
   Timeline,
@@ -58,8 +59,9 @@ import type {
   WorkerResult,
 } from './protocol';
 import * as q from './queries';
-import { renderExport } from '../export/assemble';
 import { applySources, diffSourceRequests } from './native-sources';
+import { PREVIEW_INTERVAL_MS } from './preview';
+import { InThreadCapture } from './in-thread';
 
 /** The dumps of a series open, as absolute paths; undefined when none are given. */
 function seriesPaths(series: unknown): string[] | undefined {
@@ -78,6 +80,25 @@ export interface EngineOptions {
   cancelGraceMs?: number;
   /** Where native symbols are searched for opens that do not say (`--sysroot`, `--debug-dir`). */
   symbols?: SymbolSearch;
+  /** Least time between two previews of a loading capture (default PREVIEW_INTERVAL_MS; tests 0). */
+  previewIntervalMs?: number;
+  /**
+   * Where each capture's session runs: its own worker thread (the default: the app and `serve`
+   * keep their thread free while files load), or this thread (the CLI's one-shot commands,
+   * which wait for the answer anyway and save each worker's start-up; see in-thread.ts). With
+   * 'in-thread' only the first capture loads here: any other gets a worker, so the two captures
+   * of a `diff` (or `check --baseline`, a series) load on two cores at once.
+   */
+  transport?: 'worker' | 'in-thread';
+}
+
+/** What a capture's session is reached through: a worker thread, or an InThreadCapture. */
+export interface CapturePort {
+  postMessage(message: ToWorker): void;
+  on(event: 'message', listener: (message: FromWorker) => void): unknown;
+  on(event: 'error' | 'messageerror', listener: (error: Error) => void): unknown;
+  on(event: 'exit', listener: (code: number) => void): unknown;
+  terminate(): Promise<number>;
 }
 
 interface Pending {
@@ -87,6 +108,7 @@ interface Pending {
 
 type Listener = (progress: Progress) => void;
 type HeaderListener = (info: CaptureInfo) => void;
+type PreviewListener = (preview: LoadPreview) => void;
 
 class CaptureHandle {
   info?: CaptureInfo;
@@ -100,7 +122,7 @@ class CaptureHandle {
   constructor(
     readonly id: string,
     readonly key: string,
-    readonly worker: Worker,
+    readonly worker: CapturePort,
     private readonly emit: (message: FromWorker) => void,
   ) {
     worker.on('message', (message: FromWorker) => this.onMessage(message));
@@ -147,6 +169,10 @@ class CaptureHandle {
         if (message.type === 'header') this.headerInfo = message.info;
         else this.lastProgress = message.progress;
         this.emit(message);
+        return;
+      case 'preview':
+        // Only while loading: a cancelled or failed open has nothing more to show.
+        if (!this.info && !this.dead) this.emit(message);
         return;
       case 'ready':
         this.info = message.info;
@@ -206,7 +232,10 @@ export class Engine implements HeapscopeApi, CliQueries {
   private readonly captures = new Map<string, CaptureHandle>();
   private readonly listeners = new Set<Listener>();
   private readonly headerListeners = new Set<HeaderListener>();
+  private readonly previewListeners = new Set<PreviewListener>();
   private counter = 0;
+  /** A capture's session already runs in this thread ('in-thread' transport: one at most). */
+  private threadTaken = false;
 
   constructor(private readonly options: EngineOptions) {}
 
@@ -220,6 +249,15 @@ export class Engine implements HeapscopeApi, CliQueries {
   onHeader(listener: HeaderListener): () => void {
     this.headerListeners.add(listener);
     return () => this.headerListeners.delete(listener);
+  }
+
+  /**
+   * A memray capture still indexing: its header facts and heap line so far (LoadPreview). Only
+   * opens started while a listener is subscribed send previews.
+   */
+  onPreview(listener: PreviewListener): () => void {
+    this.previewListeners.add(listener);
+    return () => this.previewListeners.delete(listener);
   }
 
   async open(req: OpenRequest): Promise<CaptureInfo> {
@@ -238,7 +276,11 @@ export class Engine implements HeapscopeApi, CliQueries {
       if (handle.key === key && !handle.dead) return handle.info ?? handle.opening!;
     }
     const id = `c${++this.counter}`;
-    const worker = new Worker(this.options.workerUrl, { name: `heapscope-capture-${id}` });
+    const inThread = this.options.transport === 'in-thread' && !this.threadTaken;
+    if (inThread) this.threadTaken = true;
+    const worker: CapturePort = inThread
+      ? new InThreadCapture()
+      : new Worker(this.options.workerUrl, { name: `heapscope-capture-${id}` });
     const handle = new CaptureHandle(id, key, worker, (message) => this.forward(message));
     this.captures.set(id, handle);
     const openMessage: ToWorker & { id: number } = {
@@ -251,6 +293,10 @@ export class Engine implements HeapscopeApi, CliQueries {
       ...(symbols !== undefined && { symbols }),
       ...(series && { series }),
       ...(this.options.chunkSize !== undefined && { chunkSize: this.options.chunkSize }),
+      // Previews cost the loader a little each: sent only while someone shows them.
+      ...(this.previewListeners.size > 0 && {
+        previewIntervalMs: this.options.previewIntervalMs ?? PREVIEW_INTERVAL_MS,
+      }),
     };
     handle.opening = handle.request<CaptureInfo>(openMessage).catch(async (error: HeapscopeError) => {
       // A capture that failed to open holds nothing worth keeping: free its worker.
@@ -553,6 +599,8 @@ export class Engine implements HeapscopeApi, CliQueries {
   }
 
   async export(req: ExportRequest): Promise<ExportResult> {
+    // Loaded on first use: the report page and the export formats are most of the bundle.
+    const { renderExport } = await import('../export/assemble');
     const content = await renderExport(this, req);
     const bytes = Buffer.byteLength(content);
     if (req.outputPath) {
@@ -589,6 +637,17 @@ export class Engine implements HeapscopeApi, CliQueries {
   private forward(message: FromWorker): void {
     if (message.type === 'progress') this.forwardProgress(message.progress);
     else if (message.type === 'header') for (const l of this.headerListeners) l(message.info);
+    else if (message.type === 'preview') this.forwardPreview(message.preview);
+  }
+
+  private forwardPreview(preview: LoadPreview): void {
+    for (const listener of this.previewListeners) {
+      try {
+        listener(preview);
+      } catch {
+        // As with progress: one broken subscriber must not stop the others.
+      }
+    }
   }
 
   private forwardProgress(progress: Progress): void {

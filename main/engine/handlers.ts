@@ -9,7 +9,7 @@ import { snapshotTotals, type Snapshot } from '../model/snapshot';
 import type { SnapshotInfo, WorkerArgs, WorkerMethod, WorkerResult } from './protocol';
 import * as q from './queries';
 import { lastSecondsOf, summaryLimitFindings } from './last-seconds';
-import { layoutHandlers } from './layout-handlers';
+import type { layoutHandlers as LayoutHandlers } from './layout-handlers';
 import type { NativeSymbolizer } from '../symbols/index';
 import { withNativeSources, type SourceLookup } from './native-sources';
 
@@ -83,8 +83,29 @@ function withSeverityOrder(findings: Finding[]): Finding[] {
     .map((x) => x.f);
 }
 
+type LayoutMethod = keyof typeof LayoutHandlers;
+const LAYOUT_METHODS: readonly WorkerMethod[] = ['layout', 'layoutSites', 'layoutBands'];
+let layoutHandlers: typeof LayoutHandlers | undefined;
+
+/**
+ * Loads what `method` needs before `runQuery` answers it. The layout queries' code (memray's
+ * pymalloc page tables, built when their module loads) is loaded by the first layout query only:
+ * every other open and query, a tracemalloc `stats` among them, spared its start-up (about
+ * 30 ms CPU on the shared machine, most of it V8 compiling the table loop).
+ */
+export async function prepareQuery(method: WorkerMethod): Promise<void> {
+  if (LAYOUT_METHODS.includes(method)) layoutHandlers ??= (await import('./layout-handlers')).layoutHandlers;
+}
+
+function layoutHandler<M extends LayoutMethod>(method: M): (typeof LayoutHandlers)[M] {
+  if (!layoutHandlers) throw new Error(`${method}: prepareQuery was not awaited`);
+  return layoutHandlers[method];
+}
+
 export const handlers: Handlers = {
-  ...layoutHandlers,
+  layout: (model, args) => layoutHandler('layout')(model, args),
+  layoutSites: (model, args) => layoutHandler('layoutSites')(model, args),
+  layoutBands: (model) => layoutHandler('layoutBands')(model),
   summary(model, args, ctx): Summary {
     const base = model.summary(args.range, args.units);
     const info = { ...model.info(), id: ctx.captureId };

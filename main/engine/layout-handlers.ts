@@ -7,7 +7,9 @@ import type { LayoutBands, LayoutMoment, LayoutSites, MemoryLayout } from '../..
 import { UnsupportedQuery, type CaptureModel } from '../model/capture-model';
 import type { LayoutProvider } from '../model/layout-input';
 import type { WorkerArgs } from './protocol';
-import { buildLayoutParts, layoutBands, regionKeys, type LayoutParts } from './queries';
+// Not through ./queries: this module is loaded by the first layout query (handlers.ts).
+import { buildLayoutParts, regionKeys, type LayoutParts } from '../query/layout/memory-layout';
+import { layoutBands } from '../query/layout/bands';
 import { buildTable, pythonLocations } from './queries';
 
 const KEPT_MOMENTS = 3;

@@ -21,6 +21,7 @@ import type {
   LayoutSitesQuery,
   MemoryLayout,
   LineSamples,
+  LoadPreview,
   Progress,
   SnapshotSpec,
   SourceLocation,
@@ -108,6 +109,8 @@ export type ToWorker =
       symbols?: SymbolSearch;
       /** tracemalloc dumps opened as one series (`path` names it). */
       series?: string[];
+      /** Least time between two previews; absent: no previews (nobody listens, as in the CLI). */
+      previewIntervalMs?: number;
     }
   | { type: 'query'; id: number; method: WorkerMethod; args: unknown }
   | { type: 'cancel' };
@@ -116,6 +119,8 @@ export type FromWorker =
   | { type: 'progress'; progress: Progress }
   /** The header is read: a first screen can appear before the records are. */
   | { type: 'header'; info: CaptureInfo }
+  /** The heap line so far while the rest indexes (memray), at most every previewIntervalMs. */
+  | { type: 'preview'; preview: LoadPreview }
   /** `progress`: the 'done' event, emitted once `info` is set (see Engine's CaptureHandle). */
   | { type: 'ready'; id: number; info: CaptureInfo; progress?: Progress }
   | { type: 'result'; id: number; value: unknown }

@@ -16,6 +16,4 @@ export {
 } from '../query/path-identity';
 export { findingsFromSummary, countStacksAtDepth } from '../query/findings';
 export { rankGrowth } from '../query/growth';
-export { displayTimeline } from '../query/timeline-lod';
-export { buildLayoutParts, regionKeys, type LayoutParts } from '../query/layout/memory-layout';
-export { layoutBands } from '../query/layout/bands';
+export { displayTimeline, timelineSoFar } from '../query/timeline-lod';

@@ -8,23 +8,18 @@ import type { CaptureFormat } from '../../shared/api';
 import { InputError, type CaptureLoader, type CaptureModel, type LoadOptions } from '../model/capture-model';
 import { MEMRAY_CSV_COLUMNS } from '../model/memray/vocabulary';
 import { InputFile, inflatePrefix, unreadable } from './input';
-import { loadMemrayCsv } from './memray-csv/index';
-import { findForkChildren } from './memray/fork-children';
-import { loadMemray, loadMemrayMultiProcess } from './memray/index';
-import { loadMemraySeries, memraySeriesFolder } from './memray/series';
-import { loadScalene } from './scalene/index';
-import { loadTracemalloc } from './tracemalloc/index';
-import { listSeriesFolder, loadTracemallocSeries } from './tracemalloc/series';
 
 /**
  * Every format's reader. A `Record` over `CaptureFormat`: a format added to shared/api.ts
- * without a reader here does not compile.
+ * without a reader here does not compile. Each is loaded when a file of its format opens: the
+ * memray reader alone is most of the readers' code, which a tracemalloc dump never needs (in
+ * the CLI bundle, a chunk each; see scripts/build-node.mjs).
  */
 export const LOADERS: Readonly<Record<CaptureFormat, CaptureLoader>> = {
-  memray: loadMemray,
-  tracemalloc: loadTracemalloc,
-  'memray-csv': loadMemrayCsv,
-  scalene: loadScalene,
+  memray: async (path, options) => (await import('./memray/index')).loadMemray(path, options),
+  tracemalloc: async (path, options) => (await import('./tracemalloc/index')).loadTracemalloc(path, options),
+  'memray-csv': async (path, options) => (await import('./memray-csv/index')).loadMemrayCsv(path, options),
+  scalene: async (path, options) => (await import('./scalene/index')).loadScalene(path, options),
 };
 
 /** How many leading bytes the sniffer looks at; enough for a Scalene key list or a CSV header. */
@@ -179,16 +174,22 @@ async function openSeries(path: string, options: OpenCaptureOptions): Promise<Ca
           member,
         );
     }
-    if (kind === 'memray') return loadMemraySeries(options.series, { ...options, label: path });
-    return loadTracemallocSeries(options.series, { ...options, label: path });
+    if (kind === 'memray')
+      return (await import('./memray/series')).loadMemraySeries(options.series, { ...options, label: path });
+    return (await import('./tracemalloc/series')).loadTracemallocSeries(options.series, {
+      ...options,
+      label: path,
+    });
   }
   const isDir = await stat(path).then(
     (s) => s.isDirectory(),
     () => false,
   );
   if (!isDir) return undefined;
+  const { listSeriesFolder, loadTracemallocSeries } = await import('./tracemalloc/series');
   const { dumps, skipped, memray } = await listSeriesFolder(path, sniffFile);
   if (dumps.length === 0 && memray.length > 0) {
+    const { loadMemraySeries, memraySeriesFolder } = await import('./memray/series');
     const { captures, forkChildren } = memraySeriesFolder(memray);
     return loadMemraySeries(captures, {
       ...options,
@@ -213,8 +214,9 @@ export async function loadCapture(path: string, options: OpenCaptureOptions = {}
   if (series) return series;
   const { format } = await sniffFile(path);
   if (format === 'memray' && options.withForkChildren) {
-    const children = await findForkChildren(path);
-    if (children.length > 0) return loadMemrayMultiProcess(path, children, options);
+    const children = await (await import('./memray/fork-children')).findForkChildren(path);
+    if (children.length > 0)
+      return (await import('./memray/index')).loadMemrayMultiProcess(path, children, options);
   }
   return LOADERS[format](path, options);
 }

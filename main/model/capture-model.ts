@@ -149,6 +149,21 @@ export interface LoadProgress {
   bytesDone: number;
   bytesTotal: number;
   records: number;
+  /**
+   * The heap line read so far, for a first screen while the rest indexes (shared/api.ts
+   * LoadPreview): memray's memory records, the points the finished model's timeline() holds up
+   * to there. Formats (and memray opens) whose finished line is not this one leave it out.
+   * Called only when wanted; its views belong to the loader: read them in the callback.
+   */
+  heapLine?: () => HeapLineSoFar;
+}
+
+/** One point per memory record read so far (time non-decreasing; all three of one length). */
+export interface HeapLineSoFar {
+  /** ms from the capture's start. */
+  timeMs: ArrayLike<number>;
+  heapBytes: ArrayLike<number>;
+  rssBytes: ArrayLike<number>;
 }
 
 export interface LoadOptions {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Timeline } from '../../shared/api';
-import { downsampleTimeline, m4Indices } from './timeline-lod';
+import { displayTimeline, downsampleTimeline, m4Indices, timelineSoFar } from './timeline-lod';
 
 /** A small deterministic PRNG (mulberry32), so a failure can be replayed from its seed. */
 function rng(seed: number): () => number {
@@ -141,5 +141,48 @@ describe('timeline level of detail (M4)', () => {
     const full = randomTimeline(3, 40);
     expect(downsampleTimeline(full, 40)).toBe(full);
     expect(m4Indices(full.timeMs, [full.heapBytes], 100)).toEqual(full.timeMs.map((_, i) => i));
+  });
+});
+
+describe('timelineSoFar', () => {
+  it('reduces a line read so far exactly as displayTimeline reduces the same points', () => {
+    for (const [seed, n] of [
+      [1, 1],
+      [2, 900],
+      [3, 1500],
+      [4, 1501],
+      [5, 20_000],
+    ]) {
+      const r = rng(seed);
+      const timeMs = new Float64Array(n);
+      const heap = new Float64Array(n);
+      const rss = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        timeMs[i] = (i > 0 ? timeMs[i - 1] : 0) + (r() < 0.1 ? 0 : Math.floor(r() * 20));
+        heap[i] = Math.floor(r() * 1e6) + (r() < 0.01 ? 5e6 : 0);
+        rss[i] = heap[i] + Math.floor(r() * 1e5);
+      }
+      let top = 0;
+      for (let i = 1; i < n; i++) if (heap[i] >= heap[top]) top = i;
+      const full: Timeline = {
+        timeMs: Array.from(timeMs),
+        heapBytes: Array.from(heap),
+        rssBytes: Array.from(rss),
+        allocatedBytes: new Array<number>(n).fill(0),
+        allocationCount: new Array<number>(n).fill(0),
+        peak: { timeMs: timeMs[top], bytes: heap[top] },
+        // the axis reaches the latest point when the header's duration is shorter
+        durationMs: Math.max(30_000, timeMs[n - 1]),
+      };
+      const soFar = timelineSoFar({ timeMs, heapBytes: heap, rssBytes: rss }, 30_000, 1500);
+      expect(soFar, `seed ${seed}, ${n} points`).toEqual(displayTimeline(full, 1500));
+    }
+    expect(timelineSoFar({ timeMs: [], heapBytes: [], rssBytes: [] }, 0, 1500)).toBeNull();
+  });
+
+  it('spans the header duration, or the latest point when the header has none', () => {
+    const line = { timeMs: [10, 20], heapBytes: [5, 7], rssBytes: [9, 9] };
+    expect(timelineSoFar(line, 1000, 1500)!.durationMs).toBe(1000);
+    expect(timelineSoFar(line, 0, 1500)!.durationMs).toBe(20);
   });
 });

@@ -1,4 +1,5 @@
 import type { Timeline } from '../../shared/api';
+import type { HeapLineSoFar } from '../model/capture-model';
 
 /**
  * Level of detail for timelines. A chart column (bucket) can show many samples only as one
@@ -65,6 +66,18 @@ function pointsPerBucket(columns: number): number {
   return 2 + 2 * columns;
 }
 
+/** The points a reduction to `maxPoints` keeps (plus `keep`): as many M4 buckets as fit. */
+function lodIndices(
+  timeMs: ArrayLike<number>,
+  columns: LodColumn[],
+  maxPoints: number,
+  keep: readonly number[],
+): number[] {
+  const budget = Math.max(1, maxPoints - keep.length);
+  const buckets = Math.max(1, Math.floor(budget / pointsPerBucket(columns.length)));
+  return m4Indices(timeMs, columns, buckets, keep);
+}
+
 /**
  * A full-resolution timeline reduced to at most `maxPoints` points (plus the `keep` indices,
  * e.g. the peak and the end, which always stay). The heap, the RSS and every process's heap keep
@@ -84,9 +97,7 @@ export function downsampleTimeline(
     full.rssBytes,
     ...(full.processes ?? []).map((p) => p.heapBytes),
   ];
-  const budget = Math.max(1, maxPoints - keep.length);
-  const buckets = Math.max(1, Math.floor(budget / pointsPerBucket(columns.length)));
-  const idx = m4Indices(full.timeMs, columns, buckets, keep);
+  const idx = lodIndices(full.timeMs, columns, maxPoints, keep);
   const pick = <T>(a: ArrayLike<T>): T[] => idx.map((i) => a[i]);
   const allocatedBytes: number[] = [];
   const allocationCount: number[] = [];
@@ -139,4 +150,36 @@ export function landmarkIndices(t: Timeline): number[] {
 /** A model's full-resolution timeline as a chart gets it: at most `maxPoints`, peak and end kept. */
 export function displayTimeline(full: Timeline, maxPoints: number): Timeline {
   return downsampleTimeline(full, maxPoints, landmarkIndices(full));
+}
+
+/**
+ * The heap line read so far as a preview chart gets it (shared/api.ts LoadPreview): the memory
+ * records' heap and RSS reduced like `displayTimeline` reduces the finished timeline (the same
+ * buckets, the highest point and the last one kept), so a preview and the chart that replaces it
+ * draw the same strokes where both have points. It reads the loader's columns in place: copying
+ * a million points first took 5× the reduction itself. The peak is the highest point so far;
+ * allocation columns stay 0 (they are the index's); null with no point yet.
+ */
+export function timelineSoFar(line: HeapLineSoFar, durationMs: number, maxPoints: number): Timeline | null {
+  const n = Math.min(line.timeMs.length, line.heapBytes.length, line.rssBytes.length);
+  if (n === 0) return null;
+  const heap = line.heapBytes;
+  let top = 0;
+  for (let i = 1; i < n; i++) if (heap[i] >= heap[top]) top = i;
+  // displayTimeline's landmarks: the peak (the last point holding it) and the end
+  const keep = top === n - 1 ? [n - 1] : [top, n - 1];
+  const idx =
+    n <= maxPoints
+      ? Array.from({ length: n }, (_, i) => i)
+      : lodIndices(line.timeMs, [heap, line.rssBytes], maxPoints, keep);
+  const pick = (column: ArrayLike<number>): number[] => idx.map((i) => column[i]);
+  return {
+    timeMs: pick(line.timeMs),
+    heapBytes: pick(heap),
+    rssBytes: pick(line.rssBytes),
+    allocatedBytes: idx.map(() => 0),
+    allocationCount: idx.map(() => 0),
+    peak: { timeMs: line.timeMs[top], bytes: heap[top] },
+    durationMs: Math.max(durationMs, line.timeMs[n - 1]),
+  };
 }

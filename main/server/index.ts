@@ -336,6 +336,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     hub.retain(`header:${info.id}`, frame);
     hub.broadcast(frame);
   });
+  // Not retained: the next one comes within half a second, and at tens of kB each a few of them
+  // would crowd the header and progress events out of the replay's bounds.
+  const unsubscribePreview = engine.onPreview((preview) => hub.broadcast(sseFrame('preview', preview)));
 
   function openEvents(req: IncomingMessage, res: ServerResponse): void {
     if (req.method !== 'GET')
@@ -538,6 +541,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     async close() {
       unsubscribeProgress();
       unsubscribeHeader();
+      unsubscribePreview();
       hub.closeAll((stream) => (stream as ServerResponse).end());
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));

@@ -24,6 +24,11 @@ export interface TimelineOptions {
   lastWindow?: { fromMs: number; toMs: number } | null;
   /** RSS split into bands at the layout checkpoints (live heap, held by allocators, the rest). */
   bands?: LayoutBands | null;
+  /**
+   * A preview of a capture still indexing (LoadPreview): the line ends where the read has got
+   * to, marked there; no peak pin, since the capture's peak is not known yet.
+   */
+  soFar?: boolean;
 }
 
 /** How the limit line is labelled: binary units when it is a whole number of MiB (as typed). */
@@ -180,7 +185,7 @@ export function timeTickLabel(ms: number, endMs: number): string {
 
 export function buildTimelineOption(
   t: Timeline,
-  { palette, lineSamples, lineLabel, units = 'si', limitBytes, lastWindow, bands }: TimelineOptions,
+  { palette, lineSamples, lineLabel, units = 'si', limitBytes, lastWindow, bands, soFar }: TimelineOptions,
 ): ChartOption {
   const rssBands = bandSeries(bands, palette);
   // A series of snapshots: one point per dump; on a dump axis x is the dump's index, not a time.
@@ -229,7 +234,7 @@ export function buildTimelineOption(
     | {
         xAxis: number;
         name: string;
-        label: { formatter: string; position: 'insideEndTop'; color: string };
+        label: { formatter: string; position: 'insideEndTop' | 'end'; color: string };
         lineStyle: { color: string; type: 'dotted'; width: number };
       }
     | {
@@ -256,6 +261,21 @@ export function buildTimelineOption(
       label: { formatter: c.label, position: 'insideEndTop', color: palette.subtext },
       lineStyle: { color: palette.axis, type: 'dotted', width: 1 },
     });
+  const readToMs = soFar ? t.timeMs[t.timeMs.length - 1] : undefined;
+  if (readToMs !== undefined && readToMs < maxX) {
+    markLineData.push({
+      xAxis: readToMs,
+      name: 'read so far',
+      // Level, above the grid: along the line it would cross the heap and RSS near their ends.
+      // Unnamed near the axis start, where it would sit on the y axis' name (the panel says it).
+      label: {
+        formatter: readToMs < maxX * 0.1 ? '' : `read to ${formatMs(readToMs)}`,
+        position: 'end',
+        color: palette.subtext,
+      },
+      lineStyle: { color: palette.axis, type: 'dotted', width: 1 },
+    });
+  }
   if (t.truncatedAtMs != null) {
     markLineData.push({
       xAxis: t.truncatedAtMs,
@@ -406,7 +426,7 @@ export function buildTimelineOption(
           symbolSize: 44,
           itemStyle: { color: palette.peak },
           label: { color: '#fff', fontSize: 10, formatter: 'peak' },
-          data: [{ name: 'peak', coord: [t.peak.timeMs, t.peak.bytes], value: t.peak.bytes }],
+          data: soFar ? [] : [{ name: 'peak', coord: [t.peak.timeMs, t.peak.bytes], value: t.peak.bytes }],
         },
         markLine: {
           symbol: 'none',

@@ -1,4 +1,4 @@
-import type { CaptureInfo, HeapscopeApi, Progress } from '@shared/api';
+import type { CaptureInfo, HeapscopeApi, LoadPreview, Progress } from '@shared/api';
 import type { ShellApi } from '@shared/ipc';
 
 /**
@@ -12,6 +12,8 @@ export interface ViewClient extends HeapscopeApi {
   onProgress(cb: (p: Progress) => void): (() => void) | void;
   /** Header facts of a capture still loading, when the transport forwards them. */
   onHeader?(cb: (info: CaptureInfo) => void): (() => void) | void;
+  /** The heap line so far of a memray capture still indexing, when the transport forwards it. */
+  onPreview?(cb: (preview: LoadPreview) => void): (() => void) | void;
   /** Menu commands from the desktop shell (open, toggle-theme …). */
   onCommand?(cb: (command: { command: string; path?: string }) => void): (() => void) | void;
   /** Only the desktop shell has dialogs, recent files and dropped-file paths. */

@@ -398,12 +398,14 @@ describe('IPC wiring (main) and the preload bridge', () => {
     await expect(client.export({ captureId: 'c1', format: 'csv' })).resolves.toMatchObject({ format: 'csv' });
   });
 
-  it('pushes progress and menu commands without exposing the IPC event', async () => {
+  it('pushes progress, previews and menu commands without exposing the IPC event', async () => {
     const { ipc, client } = wire();
     const got: Progress[] = [];
     const commands: unknown[] = [];
     const off = client.onProgress((p) => got.push(p));
     client.onCommand!((c) => commands.push(c));
+    const previews: unknown[] = [];
+    client.onPreview!((v) => previews.push(v));
     const progress: Progress = {
       captureId: 'c1',
       phase: 'reading',
@@ -414,10 +416,12 @@ describe('IPC wiring (main) and the preload bridge', () => {
     };
     ipc.send(`${EVENT_CHANNEL_PREFIX}progress`, progress);
     ipc.send(`${EVENT_CHANNEL_PREFIX}command`, { command: 'open', path: '/a.bin' });
+    ipc.send(`${EVENT_CHANNEL_PREFIX}preview`, { captureId: 'c1', records: 3, timeline: null });
     off();
     ipc.send(`${EVENT_CHANNEL_PREFIX}progress`, progress);
     expect(got).toEqual([progress]);
     expect(commands).toEqual([{ command: 'open', path: '/a.bin' }]);
+    expect(previews).toEqual([{ captureId: 'c1', records: 3, timeline: null }]);
   });
 
   it('shell channels: dialogs, recent files, dropped-file paths', async () => {

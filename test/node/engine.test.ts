@@ -53,6 +53,28 @@ describe('Engine', () => {
     await engine.closeAll();
   });
 
+  it("with transport 'in-thread', loads the first capture here and the next in a worker, with the same answers", async () => {
+    const reference = new Engine({ workerUrl: WORKER_URL });
+    const [refA, refB] = await Promise.all([
+      reference.open({ path: MEMRAY_BASIC }),
+      reference.open({ path: SCALENE }),
+    ]);
+    const expected = [
+      await reference.summary({ captureId: refA.id }),
+      await reference.summary({ captureId: refB.id }),
+    ];
+    await reference.closeAll();
+    engine = new Engine({ workerUrl: WORKER_URL, transport: 'in-thread' });
+    const [a, b] = await Promise.all([engine.open({ path: MEMRAY_BASIC }), engine.open({ path: SCALENE })]);
+    // White-box: which port each capture's session sits behind (a diff's two loads use two cores).
+    const ports = (engine as unknown as { captures: Map<string, { worker: object }> }).captures;
+    expect(ports.get(a.id)!.worker.constructor.name).toBe('InThreadCapture');
+    expect(ports.get(b.id)!.worker.constructor.name).toBe('Worker');
+    expect([await engine.summary({ captureId: a.id }), await engine.summary({ captureId: b.id })]).toEqual(
+      expected,
+    );
+  });
+
   it('opens a capture in a worker, reports progress and answers queries', async () => {
     engine = new Engine({ workerUrl: WORKER_URL });
     const events: Progress[] = [];

@@ -145,7 +145,10 @@ async function reference(path: string): Promise<ReferenceReplay> {
     },
   });
   try {
-    await streamFile(path, {}, new MemrayRecordParser(path, () => undefined));
+    // the JavaScript loop: the reference listens to its per-record builder calls
+    const parser = new MemrayRecordParser(path, () => undefined);
+    parser.fullLoop = 'js';
+    await streamFile(path, {}, parser);
   } finally {
     Object.defineProperty(proto, 'allocation', replay);
   }

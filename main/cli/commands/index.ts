@@ -1,26 +1,21 @@
-/** Every verb of `heapscope`, one module each (memray's "one Command per CLI verb"). */
+/**
+ * Every verb of `heapscope`, one module each (memray's "one Command per CLI verb"), loaded when
+ * it runs: `stats` of a tracemalloc dump need not load the report page, the exports or the
+ * memray layout (in the bundle these are chunks of their own; see scripts/build-node.mjs).
+ */
 import type { Command } from '../context';
-import { check } from './check';
-import { diff } from './diff';
-import { exportCommand } from './export';
-import { growth } from './growth';
-import { layout } from './layout';
-import { report } from './report';
-import { serve } from './serve';
-import { series } from './series';
-import { stats } from './stats';
 
 export const COMMANDS = {
-  stats,
-  series,
-  export: exportCommand,
-  growth,
-  layout,
-  diff,
-  report,
-  check,
-  serve,
-} satisfies Record<string, Command>;
+  stats: async () => (await import('./stats')).stats,
+  series: async () => (await import('./series')).series,
+  export: async () => (await import('./export')).exportCommand,
+  growth: async () => (await import('./growth')).growth,
+  layout: async () => (await import('./layout')).layout,
+  diff: async () => (await import('./diff')).diff,
+  report: async () => (await import('./report')).report,
+  check: async () => (await import('./check')).check,
+  serve: async () => (await import('./serve')).serve,
+} satisfies Record<string, () => Promise<Command>>;
 
 export type CommandName = keyof typeof COMMANDS;
 

@@ -1,6 +1,11 @@
 import { basename } from 'node:path';
 import type { CaptureInfo, ThreadInfo } from '../../../shared/api';
-import { InputError, type CaptureLoader, type LoadOptions } from '../../model/capture-model';
+import {
+  InputError,
+  type CaptureLoader,
+  type HeapLineSoFar,
+  type LoadOptions,
+} from '../../model/capture-model';
 import { MemrayModel } from '../../model/memray/model';
 import { MemrayMultiProcessModel } from '../../model/memray/multi';
 import { TEMPORARY_THRESHOLDS } from '../../model/memray/temporary';
@@ -61,6 +66,13 @@ function headerInfo(
   };
 }
 
+/** The builder's memory records so far: views of its own timeline (capture-model HeapLineSoFar). */
+function heapLineSoFar(parser: MemrayRecordParser): HeapLineSoFar {
+  const line = parser.model?.timeline;
+  if (!line) return { timeMs: [], heapBytes: [], rssBytes: [] };
+  return { timeMs: line.timeMs.view(), heapBytes: line.heapBytes.view(), rssBytes: line.rssBytes.view() };
+}
+
 /**
  * Opens a memray capture (header 10–13, raw or LZ4, all-allocations or aggregated) in one
  * streaming pass and returns its indexed model. Fork children (`NAME.bin.PID`) open the same way.
@@ -77,6 +89,10 @@ export interface MemrayLoadOptions extends LoadOptions {
   entryBudget?: number;
   /** With detail 'totals': replay v12/v13 in JavaScript, not WebAssembly (tests, benches). */
   jsTotals?: boolean;
+  /** The full index of v12/v13 from the JavaScript loop (records-v12.ts; tests, benches). */
+  jsFull?: boolean;
+  /** The full index of v12/v13 from the WebAssembly loop (records-wasm-full.ts; tests, benches). */
+  wasmFull?: boolean;
 }
 
 export async function loadMemrayModel(path: string, options: MemrayLoadOptions = {}): Promise<MemrayModel> {
@@ -89,8 +105,15 @@ export async function loadMemrayModel(path: string, options: MemrayLoadOptions =
     parser.decodeOnly = options.decodeOnly === true;
     parser.totalsOnly = options.detail === 'totals';
     parser.jsTotals = options.jsTotals === true;
+    if (options.jsFull) parser.fullLoop = 'js';
+    else if (options.wasmFull) parser.fullLoop = 'wasm';
     parser.fileBytes = input.size;
-    return { parser, facts: await streamInput(input, options, parser) };
+    // Progress carries the heap line so far (LoadProgress.heapLine), read only when asked.
+    const { onProgress } = options;
+    const reading: LoadOptions = onProgress
+      ? { ...options, onProgress: (p) => onProgress({ ...p, heapLine: () => heapLineSoFar(parser) }) }
+      : options;
+    return { parser, facts: await streamInput(input, reading, parser) };
   });
   const h = parser.header;
   const m = parser.model;
@@ -169,6 +192,11 @@ export async function loadMemrayMultiProcess(
       await loadMemrayModel(path, {
         ...options,
         onHeader: models.length === 0 ? options.onHeader : undefined,
+        // The merged timeline sums the processes: no one file's line is a first part of it.
+        onProgress:
+          options.onProgress &&
+          ((p) =>
+            options.onProgress!({ bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, records: p.records })),
       }),
     );
   }

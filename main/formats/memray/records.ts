@@ -8,7 +8,16 @@ import { AggregatedRecords } from './records-aggregated';
 import { V10Records } from './records-v10';
 import { V12Records } from './records-v12';
 import { V12WasmTotals } from './records-wasm';
+import { V12WasmFull } from './records-wasm-full';
 import type { StreamConsumer, WindowMemory } from './stream';
+
+/**
+ * The loop of the full index of v12/v13 captures unless a load says otherwise: WebAssembly,
+ * proven equal to the JavaScript one in every part of the index by
+ * test/node/full-wasm-differential.test.ts (every fixture, 1,000 random captures, damaged and
+ * cut streams), and ~2.5× cheaper on large.bin (bench/memray-stats.bench.mjs).
+ */
+export const FULL_LOOP_DEFAULT: 'js' | 'wasm' = 'wasm';
 
 /**
  * The record layer: parses the header, then hands the stream to the loop of its encoding
@@ -28,12 +37,19 @@ export class MemrayRecordParser implements StreamConsumer {
    * differential tests run all three replays on every capture).
    */
   jsTotals = false;
-  /** File size, to size the totals replay's tables up front. */
+  /**
+   * Which loop builds the full index of v12/v13 all-allocations captures: JavaScript
+   * (records-v12.ts) or WebAssembly (records-wasm-full.ts). The differential tests and the bench
+   * run both; see FULL_LOOP_DEFAULT.
+   */
+  fullLoop: 'js' | 'wasm' = FULL_LOOP_DEFAULT;
+  /** File size, to size the replay's tables up front. */
   fileBytes = 0;
   private state?: RecordState;
   private loop?: RecordLoop;
-  /** The WebAssembly totals loop, made early when the stream window is to live in its memory. */
+  /** The WebAssembly loop, made early when the stream window is to live in its memory. */
   private wasm?: V12WasmTotals;
+  private wasmFull?: V12WasmFull;
 
   constructor(
     private readonly file: string | undefined,
@@ -64,6 +80,10 @@ export class MemrayRecordParser implements StreamConsumer {
 
   /** The totals replay decodes into its WebAssembly memory (see stream.ts WindowMemory). */
   windowMemory(): WindowMemory | undefined {
+    if (this.useWasmFull()) {
+      this.wasmFull ??= new V12WasmFull(MemrayTotalsBuilder.tableBitsFor(this.fileBytes));
+      return this.wasmFull.windowMemory();
+    }
     if (!this.wasmTotals()) return undefined;
     this.wasm ??= new V12WasmTotals(MemrayTotalsBuilder.tableBitsFor(this.fileBytes));
     return this.wasm.windowMemory();
@@ -81,6 +101,10 @@ export class MemrayRecordParser implements StreamConsumer {
 
   private wasmTotals(): boolean {
     return this.totalsOnly && !this.decodeOnly && !this.jsTotals;
+  }
+
+  private useWasmFull(): boolean {
+    return !this.totalsOnly && !this.decodeOnly && this.fullLoop === 'wasm';
   }
 
   private readHeader(
@@ -112,6 +136,9 @@ export class MemrayRecordParser implements StreamConsumer {
     else if (model instanceof MemrayTotalsBuilder && this.wasmTotals()) {
       this.wasm ??= new V12WasmTotals(model.tableBits);
       this.loop = this.wasm.attach(state, model);
+    } else if (!(model instanceof MemrayTotalsBuilder) && this.useWasmFull()) {
+      this.wasmFull ??= new V12WasmFull(MemrayTotalsBuilder.tableBitsFor(this.fileBytes));
+      this.loop = this.wasmFull.attach(state, model);
     } else this.loop = new V12Records(state, this.decodeOnly);
     this.onHeader(h);
     return h;

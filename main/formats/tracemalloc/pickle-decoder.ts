@@ -13,8 +13,9 @@
 import { InputError, type CaptureModel } from '../../model/capture-model';
 import { FrameTable } from '../../model/frame-table';
 import { StackTrie } from '../../model/stack-trie';
-import { DomainAggregate, SMALL_OBJECT_MAX, type DecodedSnapshot } from '../../model/tracemalloc/domains';
+import { DomainAggregate, type DecodedSnapshot } from '../../model/tracemalloc/domains';
 import { decodeWtf8 } from './wtf8';
+import { TraceLoop } from './trace-loop';
 import { quoteInput } from '../../../shared/quote';
 
 // Value tags on the decoder's stack and in its memo.
@@ -56,18 +57,14 @@ const OPCODE_NAMES: Record<number, string> = {
   0x29: 'EMPTY_TUPLE',
 };
 
-// Fast-path decoding tables, indexed by opcode: operand width in bytes (0 = not this kind of
-// opcode) and the multipliers of operand bytes 2..4, so BININT1/BININT2/BININT (and BINGET /
-// LONG_BINGET) decode with one expression instead of a branch per opcode.
+// Fast-path decoding tables for a frame's line number, indexed by opcode: operand width in bytes
+// (0 = not this kind of opcode) and the multipliers of operand bytes 2..4, so BININT1/BININT2/
+// BININT decode with one expression instead of a branch per opcode.
 const INT_WIDTH = new Uint8Array(256);
 const INT_M1 = new Float64Array(256);
 const INT_M2 = new Float64Array(256);
 const INT_M3 = new Float64Array(256);
 const INT_NEG = new Uint8Array(256);
-const REF_WIDTH = new Uint8Array(256);
-const REF_M1 = new Float64Array(256);
-const REF_M2 = new Float64Array(256);
-const REF_M3 = new Float64Array(256);
 INT_WIDTH[0x4b] = 1; // BININT1
 INT_WIDTH[0x4d] = 2; // BININT2
 INT_M1[0x4d] = 256;
@@ -76,11 +73,6 @@ INT_M1[0x4a] = 256;
 INT_M2[0x4a] = 65536;
 INT_M3[0x4a] = 16777216;
 INT_NEG[0x4a] = 0x80; // sign bit of BININT's last byte
-REF_WIDTH[0x68] = 1; // BINGET
-REF_WIDTH[0x6a] = 4; // LONG_BINGET
-REF_M1[0x6a] = 256;
-REF_M2[0x6a] = 65536;
-REF_M3[0x6a] = 16777216;
 
 /** Domains are ≥ 0, so these never match a trace. */
 const NO_DOMAIN = new DomainAggregate(-1, false);
@@ -144,6 +136,9 @@ export class TracemallocPickleDecoder {
   private readonly objs: ObjRecord[] = [];
 
   private readonly domainMap = new Map<number, DomainAggregate>();
+  /** The trace list's usual bytes, folded in WebAssembly (see `fast`). */
+  private readonly loop = new TraceLoop();
+  private merged = false;
   /** Frames in the traceback ending at each node (to count truncated traces without a call). */
   private nodeDepth = new Int32Array(1024);
   /** The aggregate of the previous trace's domain (a sentinel at first, so the field never changes type). */
@@ -176,6 +171,8 @@ export class TracemallocPickleDecoder {
     private readonly limit: number,
     private readonly file?: string,
     private readonly onHeader?: () => void,
+    /** false: every trace through the general switch (the differential tests' reference). */
+    private readonly webAssembly = true,
   ) {
     // Real dumps memoize about one entry per 14 bytes; sizing from the file (never beyond it)
     // avoids regrowing a multi-megabyte memo, and a gzip stream just grows as it goes.
@@ -197,6 +194,10 @@ export class TracemallocPickleDecoder {
     }
     this.lastAgg = NO_DOMAIN_2;
     this.lastAgg = NO_DOMAIN;
+    // Sums of sizes become doubles; starting them as doubles spares the mid-read change of the
+    // object's shape that deoptimised every function compiled against the old one.
+    this.totalSize = 0.5;
+    this.totalSize = 0;
   }
 
   get done(): boolean {
@@ -323,11 +324,16 @@ export class TracemallocPickleDecoder {
       this.memoVals = vals;
     }
     if (index >= this.memoLen) {
-      for (let i = this.memoLen; i < index; i++) this.memoTags[i] = T_UNSET;
+      for (let i = this.memoLen; i < index; i++) {
+        this.memoTags[i] = T_UNSET;
+        this.loop.setMemo(i, -1);
+      }
       this.memoLen = index + 1;
     }
-    this.memoTags[index] = this.tags[this.sp - 1];
+    const tag = this.tags[this.sp - 1];
+    this.memoTags[index] = tag;
     this.memoVals[index] = this.vals[this.sp - 1];
+    this.loop.setMemo(index, tag === T_TB ? this.vals[this.sp - 1] : -1);
   }
 
   private memoGet(index: number, at: number): void {
@@ -402,6 +408,7 @@ export class TracemallocPickleDecoder {
         at,
       );
       tag = T_TRACE;
+      val = 1;
     } else if (n === 2 && tags[k] === T_STR && tags[k + 1] === T_INT) {
       tag = T_FRAME;
       val = this.frame(vals[k], vals[k + 1], at);
@@ -423,6 +430,7 @@ export class TracemallocPickleDecoder {
           this.nodeDepth = grown;
         }
         this.nodeDepth[node] = n;
+        this.loop.setDepth(node, n);
         tag = T_TB;
         val = node;
       }
@@ -448,6 +456,7 @@ export class TracemallocPickleDecoder {
     this.push(T_FRAME, frame);
     this.memoTags[this.memoLen] = T_FRAME;
     this.memoVals[this.memoLen] = frame;
+    this.loop.setMemo(this.memoLen, -1);
     this.memoLen++;
     return e + 2;
   }
@@ -503,102 +512,63 @@ export class TracemallocPickleDecoder {
 
   /**
    * Fast path: whole traces as _pickle.c writes them, `MARK <int> <int> <BINGET traceback> <int>
-   * TUPLE MEMOIZE`, matched on the bytes and folded without touching the value stack. Returns at
-   * the first byte that is not such a trace (the general switch in `run` takes it from there).
-   *
-   * Kept small and nearly branch-free (ints are decoded through per-opcode multiplier tables) so
-   * the JIT optimises it once, early, and never meets an untried branch that would deoptimise it.
+   * TUPLE MEMOIZE`, matched on the bytes and folded in WebAssembly (trace-loop.ts), which keeps
+   * the per-node sums until `assemble`. Returns at the first byte that is not such a trace (the
+   * general switch in `run` takes it from there). Why WebAssembly: a one-shot open spent most
+   * of its time before V8 had optimised the JavaScript loop (interpreted, about 1 µs a trace)
+   * and compiling it, twice (on-stack and whole). Measured on the large dump (15 MB, 1.08 M
+   * traces), decoding alone: 1.46 G instructions in JavaScript, 0.88 G with this loop (under
+   * cachegrind); first-decode CPU on the shared machine 224 → 180 ms (best of 8; warm: 58 → 38).
    */
-  private fast(buf: Uint8Array, p: number, n: number): number {
+  private fast(p: number): number {
     const agg = this.lastAgg;
-    // Only the current domain's dense arrays: another domain or a new node leaves the loop.
-    if (!agg.dense) return p;
-    const tags = this.tags;
-    const vals = this.vals;
-    const memoTags = this.memoTags;
-    const memoVals = this.memoVals;
-    const nodeDepth = this.nodeDepth;
-    const aggBytes = agg.bytes;
-    const aggCounts = agg.counts;
-    const histCount = agg.histCount;
-    const histSize = agg.histSize;
-    const domain = agg.domain;
-    const stackCap = tags.length;
-    const memoCap = memoTags.length;
-    const nodeCap = Math.min(aggBytes.length, nodeDepth.length);
-    let sp = this.sp;
-    let memoLen = this.memoLen;
-    // Totals kept in locals and stored once at the end: no property write depends on the data,
-    // so no untried branch can deoptimise the loop.
-    let traces = 0;
-    let bytes = 0;
-    let smallBytes = 0;
-    let smallCount = 0;
-    let maxNframe = this.maxTotalNframe;
-    let truncated = 0;
-    // A trace is at most 1 + 5 + 5 + 5 + 3 + 2 = 21 bytes.
-    while (p + 24 <= n && buf[p] === 0x28 && sp < stackCap && memoLen < memoCap) {
-      let q = p + 1;
-      let b = buf[q];
-      const wd = INT_WIDTH[b];
-      const d = buf[q + 1] + buf[q + 2] * INT_M1[b] + buf[q + 3] * INT_M2[b] + buf[q + 4] * INT_M3[b];
-      if (wd === 0 || (INT_NEG[b] & buf[q + 4]) !== 0 || d !== domain) break;
-      q += 1 + wd;
-      b = buf[q];
-      const ws = INT_WIDTH[b];
-      const size = buf[q + 1] + buf[q + 2] * INT_M1[b] + buf[q + 3] * INT_M2[b] + buf[q + 4] * INT_M3[b];
-      if (ws === 0 || (INT_NEG[b] & buf[q + 4]) !== 0) break;
-      q += 1 + ws;
-      b = buf[q];
-      const wr = REF_WIDTH[b];
-      const idx = buf[q + 1] + buf[q + 2] * REF_M1[b] + buf[q + 3] * REF_M2[b] + buf[q + 4] * REF_M3[b];
-      if (wr === 0 || idx >= memoLen || memoTags[idx] !== T_TB) break;
-      q += 1 + wr;
-      b = buf[q];
-      const wn = INT_WIDTH[b];
-      const nframe = buf[q + 1] + buf[q + 2] * INT_M1[b] + buf[q + 3] * INT_M2[b] + buf[q + 4] * INT_M3[b];
-      if (wn === 0 || (INT_NEG[b] & buf[q + 4]) !== 0) break;
-      q += 1 + wn;
-      const node = memoVals[idx];
-      if (buf[q] !== 0x74 || buf[q + 1] !== 0x94 || node >= nodeCap) break;
-      // `fold`, inlined.
-      aggBytes[node] += size;
-      aggCounts[node] += 1;
-      traces += 1;
-      bytes += size;
-      const small = size <= SMALL_OBJECT_MAX ? 1 : 0;
-      smallBytes += size * small;
-      smallCount += small;
-      const bin = size <= 1 ? 0 : 32 - Math.clz32(size - 1);
-      histCount[bin] += 1;
-      histSize[bin] += size;
-      maxNframe = nframe > maxNframe ? nframe : maxNframe;
-      truncated += nframe > nodeDepth[node] ? 1 : 0;
-      memoTags[memoLen] = T_TRACE;
-      memoVals[memoLen] = 0;
-      memoLen++;
-      tags[sp] = T_TRACE;
-      vals[sp] = 0;
-      sp++;
-      p = q + 2;
-    }
-    this.sp = sp;
-    this.memoLen = memoLen;
-    agg.size += bytes;
+    // Only the dense domain (0) folds there; another domain or a new node leaves the loop.
+    if (!agg.dense || !this.webAssembly) return p;
+    this.reserveLoop(0);
+    const sp = this.sp;
+    const memoLen = this.memoLen;
+    const end = this.loop.scan(p, agg.domain, memoLen, this.maxTotalNframe);
+    const t = this.loop.totals;
+    const traces = t.traces;
+    if (traces === 0) return p;
+    // On the value stack, a run of traces is one entry holding their number (APPENDS adds it).
+    if (sp > 0 && this.tags[sp - 1] === T_TRACE) this.vals[sp - 1] += traces;
+    else this.push(T_TRACE, traces);
+    // A trace's memo value is never read (a reference to a trace is refused): only its tag.
+    this.memoTags.fill(T_TRACE, memoLen, memoLen + traces);
+    this.memoLen = memoLen + traces;
+    agg.size += t.bytes;
     agg.count += traces;
-    agg.smallSize += smallBytes;
-    agg.smallCount += smallCount;
+    agg.smallSize += t.smallBytes;
+    agg.smallCount += t.smallCount;
     this.traceCount += traces;
-    this.totalSize += bytes;
-    this.maxTotalNframe = maxNframe;
-    this.truncatedTraces += truncated;
-    if (traces > 0 && this.traceTupleLen !== 4)
+    this.totalSize += t.bytes;
+    this.maxTotalNframe = t.maxNframe;
+    this.truncatedTraces += t.truncated;
+    if (this.traceTupleLen !== 4)
       this.traceTupleLen = this.traceTupleLen === 0 ? 4 : Math.min(this.traceTupleLen, 4);
-    return p;
+    return end;
+  }
+
+  /** Room in the loop's memory for the memo, the nodes so far and `inputBytes` of input. */
+  private reserveLoop(inputBytes: number): void {
+    this.loop.reserve(
+      this.memoTags.length,
+      this.nodeDepth.length,
+      inputBytes,
+      (tb, from, to) => {
+        for (let i = from; i < Math.min(to, this.memoLen); i++)
+          tb[i] = this.memoTags[i] === T_TB ? this.memoVals[i] + 1 : 0;
+      },
+      (depth, from, to) => depth.set(this.nodeDepth.subarray(from, to), from),
+    );
   }
 
   /** Decodes whole opcodes from `buf`; returns how many bytes were consumed. */
-  private run(buf: Uint8Array): number {
+  private run(bytes: Uint8Array): number {
+    // The WebAssembly loop reads its own copy of the bytes; so does everything else here.
+    this.reserveLoop(bytes.length);
+    let buf = this.loop.input(bytes);
     const n = buf.length;
     const base = this.base;
     let p = 0;
@@ -606,7 +576,9 @@ export class TracemallocPickleDecoder {
     this.need = 1;
     loop: while (p < n) {
       if (buf[p] === 0x28) {
-        p = this.fast(buf, p, n);
+        p = this.fast(p);
+        // Growing the module's memory replaced the buffer under the old view.
+        buf = this.loop.inputCopy;
         if (p >= n) break;
       }
       const op = buf[p];
@@ -652,49 +624,11 @@ export class TracemallocPickleDecoder {
           this.tuple(this.sp - 2, 2, base + p);
           p += 1;
           continue;
-        case 0x85: // TUPLE1
-          if (this.sp < 1) this.fail('malformed pickle: stack underflow', base + p);
-          this.tuple(this.sp - 1, 1, base + p);
-          p += 1;
-          continue;
-        case 0x87: // TUPLE3
-          if (this.sp < 3) this.fail('malformed pickle: stack underflow', base + p);
-          this.tuple(this.sp - 3, 3, base + p);
-          p += 1;
-          continue;
-        case 0x4d: // BININT2
-          if (p + 3 > n) break loop;
-          this.push(T_INT, buf[p + 1] | (buf[p + 2] << 8));
-          p += 3;
-          continue;
-        case 0x4a: // BININT (signed)
-          if (p + 5 > n) break loop;
-          this.push(T_INT, buf[p + 1] | (buf[p + 2] << 8) | (buf[p + 3] << 16) | (buf[p + 4] << 24));
-          p += 5;
-          continue;
         case 0x65: {
           // APPENDS
           const k = this.popMark(base + p);
           this.append(k, base + p);
           p += 1;
-          continue;
-        }
-        case 0x8c: {
-          // SHORT_BINUNICODE
-          if (p + 2 > n) break loop;
-          const len = buf[p + 1];
-          if (base + p + 2 + len > this.limit)
-            this.fail(
-              `string length ${len} exceeds file (${this.limit - (base + p + 2)} bytes left)`,
-              base + p,
-            );
-          if (p + 2 + len > n) {
-            this.need = 2 + len;
-            this.waiting = { what: 'string', length: len, at: base + p + 2 };
-            break loop;
-          }
-          this.string(buf, p + 2, p + 2 + len, base + p);
-          p += 2 + len;
           continue;
         }
         default: {
@@ -714,11 +648,47 @@ export class TracemallocPickleDecoder {
   /**
    * One opcode that the loop in `run` does not handle inline (everything outside the trace list's
    * usual opcodes). Returns the next position, or -1 when the opcode is not complete in `buf`.
-   * Kept out of `run` so the hot loop stays small for the JIT.
+   * Kept out of `run` so the hot loop stays small for the JIT, with the opcodes a dump uses a few
+   * times, possibly only after V8 optimised `run` (TUPLE1/3, BININT2/4, SHORT_BINUNICODE): in
+   * `run`, the first of each cost a deoptimisation and a recompile of the whole switch (on the
+   * large dump `run` was compiled four times, about 60 ms of compiler CPU each).
    */
   private rare(buf: Uint8Array, p: number, n: number, base: number): number {
     const op = buf[p];
     switch (op) {
+      case 0x85: // TUPLE1
+        if (this.sp < 1) this.fail('malformed pickle: stack underflow', base + p);
+        this.tuple(this.sp - 1, 1, base + p);
+        return p + 1;
+      case 0x87: // TUPLE3
+        if (this.sp < 3) this.fail('malformed pickle: stack underflow', base + p);
+        this.tuple(this.sp - 3, 3, base + p);
+        return p + 1;
+      case 0x4d: // BININT2
+        if (p + 3 > n) return -1;
+        this.push(T_INT, buf[p + 1] | (buf[p + 2] << 8));
+        return p + 3;
+      case 0x4a: // BININT (signed)
+        if (p + 5 > n) return -1;
+        this.push(T_INT, buf[p + 1] | (buf[p + 2] << 8) | (buf[p + 3] << 16) | (buf[p + 4] << 24));
+        return p + 5;
+      case 0x8c: {
+        // SHORT_BINUNICODE
+        if (p + 2 > n) return -1;
+        const len = buf[p + 1];
+        if (base + p + 2 + len > this.limit)
+          this.fail(
+            `string length ${len} exceeds file (${this.limit - (base + p + 2)} bytes left)`,
+            base + p,
+          );
+        if (p + 2 + len > n) {
+          this.need = 2 + len;
+          this.waiting = { what: 'string', length: len, at: base + p + 2 };
+          return -1;
+        }
+        this.string(buf, p + 2, p + 2 + len, base + p);
+        return p + 2 + len;
+      }
       case 0x8a: {
         // LONG1
         if (p + 2 > n) return -1;
@@ -991,7 +961,7 @@ export class TracemallocPickleDecoder {
     if (k < 1 || this.tags[k - 1] !== T_LIST) this.fail('malformed pickle: APPENDS without a list', at);
     const list = this.lists[this.vals[k - 1]];
     for (let i = k; i < this.sp; i++) {
-      if (this.tags[i] === T_TRACE) list.traces++;
+      if (this.tags[i] === T_TRACE) list.traces += this.vals[i];
       else list.others++;
     }
     this.sp = k;
@@ -1042,6 +1012,9 @@ export class TracemallocPickleDecoder {
   }
 
   private assemble(): DecodedSnapshot {
+    const dense = this.domainMap.get(0);
+    if (dense && !this.merged) this.loop.mergeInto(dense);
+    this.merged = true;
     if (!this.stopped && this.tracebackLimit === 0) {
       // A cut dump may still hold the Snapshot's state (traceback_limit follows the traces).
       for (const dict of this.dicts) {

@@ -76,6 +76,11 @@ export class MemrayIndexBuilder {
   readonly largeSizes = new Map<number, number>();
   /** Set for aggregated captures (no replay; peak/leak numbers given per key). */
   aggregated = false;
+  /**
+   * Set by a reader whose own loop kept the per-record state (the WebAssembly one,
+   * records-wasm-full.ts): finish() runs it first, to move that state into the parts.
+   */
+  adoptExternal?: () => void;
   /** Aggregated records in file order: key, hwm count, hwm bytes, leak count, leak bytes. */
   readonly aggRecords: number[] = [];
 
@@ -322,6 +327,7 @@ export class MemrayIndexBuilder {
   /** End of stream: totals per allocator, and the time index's last bucket. */
   finish(): void {
     if (this.aggregated) return;
+    this.adoptExternal?.();
     // Totals per allocator are sums over keys (kept out of the per-record path).
     const keys = this.keys;
     for (let k = 0; k < keys.count; k++) {
@@ -332,6 +338,9 @@ export class MemrayIndexBuilder {
     }
     // Sync the journals: the final state is the leak snapshot; peak arrays stay as synced.
     this.timeIndex.finish(this.timeline.lastTimeMs, this.heap.current);
+    // the reader's loop (and its WebAssembly memory) is not needed any more
+    this.adoptExternal = undefined;
+    this.timeIndex.closeExternally = undefined;
   }
 
   // ======================= aggregated captures =======================

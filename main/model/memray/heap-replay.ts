@@ -32,6 +32,11 @@ export class HeapReplay {
    */
   private readonly wideFilter = new Uint16Array(1 << 16);
   readonly ranges = new RangeSet();
+  /**
+   * Live entries a WebAssembly loop replayed in its own table, handed over at the end: 4 words
+   * each (address/8 low and high, key, size as uint32). See adopt().
+   */
+  private adopted: Int32Array = new Int32Array(0);
 
   /** Heap size by memray's rules. */
   current = 0;
@@ -106,16 +111,19 @@ export class HeapReplay {
   }
 
   get liveEntries(): number {
-    return this.table.size + this.wide.size + this.ranges.length;
+    return this.table.size + (this.adopted.length >> 2) + this.wide.size + this.ranges.length;
   }
 
   get tableBytes(): number {
-    return this.table.bytes;
+    return this.table.bytes + this.adopted.byteLength;
   }
 
   /** Every live simple allocation and range (address in bytes). Order is unspecified. */
   forEachLive(fn: (address: number, size: number, key: number) => void): void {
     this.table.forEach((lo, hi, key, size) => fn((hi * 4294967296 + (lo >>> 0)) * 8, size, key));
+    const a = this.adopted;
+    for (let i = 0; i < a.length; i += 4)
+      fn((a[i + 1] * 4294967296 + (a[i] >>> 0)) * 8, a[i + 3] >>> 0, a[i + 2]);
     for (const [address, e] of this.wide) fn(address, e.size, e.key);
     this.ranges.forEach((begin, end, key) => fn(begin, end - begin, key));
   }
@@ -129,6 +137,30 @@ export class HeapReplay {
 
   setWideSize(lo: number, hi: number, size: number): void {
     this.wideSet(lo, hi, 0, size, 0);
+  }
+
+  // ---- the WebAssembly full loop (records-wasm-full.ts) keeps its own table, with keys ----
+
+  /** A wide entry with its key and birth. */
+  setWideEntry(lo: number, hi: number, key: number, size: number, birth: number): void {
+    this.wideSet(lo, hi, key, size, birth);
+  }
+
+  /**
+   * The end of a replay run in the WebAssembly loop: its live table's entries (`live`, 4 words
+   * each as in `adopted`) and its numbers stand in for this replay's; the wide map and the
+   * ranges were this class's all along.
+   */
+  adopt(
+    live: Int32Array,
+    w: { current: number; peak: number; peakIndex: number; liveBytes: number; maxLiveEntries: number },
+  ): void {
+    this.adopted = live;
+    this.current = w.current;
+    this.peak = w.peak;
+    this.peakIndex = w.peakIndex;
+    this.liveBytes = w.liveBytes;
+    this.maxLiveEntries = w.maxLiveEntries;
   }
 
   private tableRemove(lo: number, hi: number): boolean {

@@ -46,6 +46,28 @@ export function thresholdClass(n: number): number {
   return (TEMPORARY_THRESHOLDS as readonly number[]).indexOf(n);
 }
 
+/**
+ * The exports of the WebAssembly full index that carry its temporaries
+ * (formats/memray/wasm/assembly/temporary.ts): while attached it finds them per record, and this
+ * class takes the interval counts at each memory record, the open bucket at each bucket close
+ * and the per-key arrays at the end, so what happens after the replay is implemented once, here.
+ * Layouts (byte offsets): an entry is 24 bytes, i32 key @0, i32 class @4, f64 count @8, f64
+ * bytes @16; a key is 32 bytes, f64 count @0, f64 bytes @8, u8 main class + 1 @24 (0: none).
+ */
+export interface TemporaryWasm {
+  memory: { buffer: ArrayBuffer };
+  /** The open interval's counts per class (CLASSES f64) moved out: their address. */
+  tempTakeInterval(): number;
+  /** The open bucket's entry count, moved out (at tempBucketPtr() until the next record). */
+  tempTakeBucket(): number;
+  tempBucketPtr(): number;
+  tempKeyCapacity(): number;
+  tempKeyChunkBits(): number;
+  tempKeyChunkPtr(i: number): number;
+  tempExtraCount(): number;
+  tempExtraPtr(): number;
+}
+
 export class TemporaryAllocations {
   // ---- per-thread rings (thread slot t owns entries t·DEPTH … t·DEPTH + DEPTH − 1) ----
   private rLo = new Int32Array(DEPTH * 4);
@@ -76,6 +98,79 @@ export class TemporaryAllocations {
 
   // ---- per time bucket of the index, per key: what a brushed range counts ----
   private readonly buckets = new TemporaryBuckets();
+
+  /** The WebAssembly loop finding the temporaries, until adoptWasm(). */
+  private wasm: TemporaryWasm | undefined;
+
+  /**
+   * From now on the WebAssembly loop `w` finds the temporaries (allocated/freed are not called);
+   * memoryRecord and closeBucket take what it found, adoptWasm takes the rest at the end.
+   */
+  attachWasm(w: TemporaryWasm): void {
+    this.wasm = w;
+  }
+
+  /**
+   * End of the stream read by the attached loop: its per-key counts, other classes, open interval
+   * and open bucket become this object's (a later closeBucket closes that bucket here), and the
+   * loop is let go. Every query then answers as if this class had seen the records itself.
+   */
+  adoptWasm(): void {
+    const w = this.wasm;
+    if (w === undefined) return;
+    this.takeWasmInterval(w);
+    this.takeWasmBucket(w);
+    const n = w.tempKeyCapacity();
+    this.mainClass = new Int8Array(n);
+    this.mainCount = new Float64Array(n);
+    this.mainBytes = new Float64Array(n);
+    // the rows are in chunks of 2^bits keys (never moved while the loop grows them)
+    const bits = w.tempKeyChunkBits();
+    const per = 1 << bits;
+    for (let c = 0; c << bits < n; c++) {
+      const at = w.tempKeyChunkPtr(c);
+      const kf = new Float64Array(w.memory.buffer, at, per * 4);
+      const ku = new Uint8Array(w.memory.buffer, at, per * 32);
+      for (let j = 0; j < per; j++) {
+        const k = (c << bits) + j;
+        this.mainClass[k] = ku[j * 32 + 24] - 1;
+        this.mainCount[k] = kf[j * 4];
+        this.mainBytes[k] = kf[j * 4 + 1];
+      }
+    }
+    const x = w.tempExtraCount();
+    const xi = new Int32Array(w.memory.buffer, w.tempExtraPtr(), x * 6);
+    const xf = new Float64Array(w.memory.buffer, w.tempExtraPtr(), x * 3);
+    this.exKey = new Int32Array(Math.max(64, x));
+    this.exClass = new Uint8Array(this.exKey.length);
+    this.exCount = new Float64Array(this.exKey.length);
+    this.exBytes = new Float64Array(this.exKey.length);
+    for (let i = 0; i < x; i++) {
+      this.exKey[i] = xi[i * 6];
+      this.exClass[i] = xi[i * 6 + 1];
+      this.exCount[i] = xf[i * 3 + 1];
+      this.exBytes[i] = xf[i * 3 + 2];
+      this.extra.set(this.exKey[i], this.exClass[i], i);
+    }
+    this.exN = x;
+    this.wasm = undefined;
+  }
+
+  /** The attached loop's open bucket, moved into the buckets' pending entries. */
+  private takeWasmBucket(w: TemporaryWasm): void {
+    const n = w.tempTakeBucket();
+    const at = w.tempBucketPtr();
+    this.buckets.setOpen(
+      n,
+      new Int32Array(w.memory.buffer, at, n * 6),
+      new Float64Array(w.memory.buffer, at, n * 3),
+    );
+  }
+
+  /** The attached loop's open interval counts, moved here (`open`). */
+  private takeWasmInterval(w: TemporaryWasm): void {
+    this.open.set(new Float64Array(w.memory.buffer, w.tempTakeInterval(), CLASSES));
+  }
 
   /** An allocation (simple or ranged) of key `key`, address/8 = hi·2^32 + lo, on thread `t`. */
   allocated(t: number, lo: number, hi: number, size: number, key: number): void {
@@ -151,6 +246,7 @@ export class TemporaryAllocations {
 
   /** A MEMORY_RECORD closes the interval. */
   memoryRecord(): void {
+    if (this.wasm !== undefined) this.takeWasmInterval(this.wasm);
     for (let c = 0; c < CLASSES; c++) {
       this.perInterval[c].push(this.open[c]);
       this.open[c] = 0;
@@ -159,6 +255,7 @@ export class TemporaryAllocations {
 
   /** The time index closed a bucket (time-index.ts closeBucket). */
   closeBucket(): void {
+    if (this.wasm !== undefined) this.takeWasmBucket(this.wasm);
     this.buckets.close();
   }
 

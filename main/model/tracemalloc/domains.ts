@@ -36,6 +36,11 @@ export class DomainAggregate {
     dense: boolean,
   ) {
     this.dense = dense;
+    // Byte sums become doubles: start them as doubles (see the same in the pickle decoder).
+    this.size = 0.5;
+    this.size = 0;
+    this.smallSize = 0.5;
+    this.smallSize = 0;
     // Second writes: see the TracemallocPickleDecoder constructor in
     // main/formats/tracemalloc/pickle-decoder.ts (these arrays regrow).
     this.nodes = new Int32Array(this.nodes.length);

@@ -97,7 +97,7 @@ describe('createHttpClient', () => {
     });
   });
 
-  it('subscribes to progress and header events over one EventSource', () => {
+  it('subscribes to progress, header and preview events over one EventSource', () => {
     const client = createHttpClient({
       baseUrl: 'http://h',
       fetch: fakeFetch(() => ({ status: 200, body: 'null' })).impl,
@@ -107,6 +107,8 @@ describe('createHttpClient', () => {
     const headers: CaptureInfo[] = [];
     const off = client.onProgress((p) => progress.push(p));
     client.onHeader!((h) => headers.push(h));
+    const previews: unknown[] = [];
+    client.onPreview!((v) => previews.push(v));
     const source = FakeEventSource.last!;
     expect(source.url).toBe('http://h/api/events?token=');
     const p: Progress = {
@@ -119,10 +121,12 @@ describe('createHttpClient', () => {
     };
     source.emit('progress', p);
     source.emit('header', { id: 'c1' });
+    source.emit('preview', { captureId: 'c1', records: 3, timeline: null });
     off();
     source.emit('progress', p);
     expect(progress).toEqual([p]);
     expect(headers).toEqual([{ id: 'c1' }]);
+    expect(previews).toEqual([{ captureId: 'c1', records: 3, timeline: null }]);
     // One stream for all subscribers.
     client.onProgress(() => undefined);
     expect(FakeEventSource.last).toBe(source);

@@ -1,4 +1,4 @@
-import type { ApiError, CaptureInfo, Progress } from '../../../shared/api';
+import type { ApiError, CaptureInfo, LoadPreview, Progress } from '../../../shared/api';
 import { HeapscopeError, isApiError } from '../../../shared/api-error';
 import { API_METHODS, type ApiArgs, type ApiMethod, type ApiResult } from '../../../shared/ipc';
 import type { HeapscopeClient, ProgressListener } from './types';
@@ -35,6 +35,7 @@ export function createHttpClient(options: HttpTransportOptions = {}): HttpClient
   const EventSourceImpl = options.EventSource ?? globalThis.EventSource;
   const listeners = new Set<ProgressListener>();
   const headerListeners = new Set<(info: CaptureInfo) => void>();
+  const previewListeners = new Set<(preview: LoadPreview) => void>();
   let source: EventSource | undefined;
 
   async function call<M extends ApiMethod>(method: M, args: ApiArgs<M>): Promise<ApiResult<M>> {
@@ -92,6 +93,10 @@ export function createHttpClient(options: HttpTransportOptions = {}): HttpClient
       const info = JSON.parse((event as MessageEvent<string>).data) as CaptureInfo;
       for (const listener of headerListeners) listener(info);
     });
+    source.addEventListener('preview', (event) => {
+      const preview = JSON.parse((event as MessageEvent<string>).data) as LoadPreview;
+      for (const listener of previewListeners) listener(preview);
+    });
   }
 
   const client = {
@@ -109,6 +114,13 @@ export function createHttpClient(options: HttpTransportOptions = {}): HttpClient
       ensureEvents();
       return () => {
         headerListeners.delete(listener);
+      };
+    },
+    onPreview(listener: (preview: LoadPreview) => void) {
+      previewListeners.add(listener);
+      ensureEvents();
+      return () => {
+        previewListeners.delete(listener);
       };
     },
   };

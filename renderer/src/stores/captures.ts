@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
-import type { CaptureInfo, Progress } from '@shared/api';
+import type { CaptureInfo, LoadPreview, Progress } from '@shared/api';
 import { useClient } from '../client';
 import { errorMessage, isCancelled } from '../lib/errors';
 import { readStored, writeStored } from '../lib/storage';
@@ -29,6 +29,12 @@ export const useCapturesStore = defineStore('captures', () => {
   const lastError = ref<string | null>(null);
   /** Captures whose records are fully read; until then only their header facts are known. */
   const loaded = shallowRef<ReadonlySet<string>>(new Set());
+  /**
+   * The latest preview per capture still indexing (header facts, heap line so far); dropped at
+   * ready, when the views' own queries take over. Replaced wholesale: a shallowRef, like every
+   * chart's data.
+   */
+  const previews = shallowRef<Readonly<Record<string, LoadPreview>>>({});
   let unsubscribers: ((() => void) | void)[] = [];
   /** Files named on `heapscope serve`, in order: their tabs keep that order, whatever loads first. */
   let startupOrder: readonly string[] = [];
@@ -61,6 +67,14 @@ export const useCapturesStore = defineStore('captures', () => {
   function markLoaded(id: string): void {
     if (loaded.value.has(id)) return;
     loaded.value = new Set([...loaded.value, id]);
+    dropPreview(id);
+  }
+
+  function dropPreview(id: string): void {
+    if (!(id in previews.value)) return;
+    const rest = { ...previews.value };
+    delete rest[id];
+    previews.value = rest;
   }
 
   const activeStatus = computed<CaptureStatus | null>(() => (view.captureId ? status(view.captureId) : null));
@@ -124,6 +138,13 @@ export const useCapturesStore = defineStore('captures', () => {
     else autoActivate();
   }
 
+  /** A capture still indexing shows its heap line so far; a preview can stand in for a missed header. */
+  function onPreview(p: LoadPreview): void {
+    if (loaded.value.has(p.captureId)) return;
+    if (!captures.value.some((c) => c.id === p.captureId)) onHeader(p.info);
+    previews.value = { ...previews.value, [p.captureId]: p };
+  }
+
   async function refreshList(): Promise<void> {
     try {
       // The engine lists only captures whose records are read.
@@ -142,7 +163,11 @@ export const useCapturesStore = defineStore('captures', () => {
     const client = useClient();
     // Known before any capture arrives, so the first tab is the first file named.
     startupOrder = await loadStartupOrder(client);
-    unsubscribers = [client.onProgress(onProgress), client.onHeader?.(onHeader)];
+    unsubscribers = [
+      client.onProgress(onProgress),
+      client.onHeader?.(onHeader),
+      client.onPreview?.(onPreview),
+    ];
     if (client.shell) {
       try {
         recent.value = await client.shell.recentFiles();
@@ -216,6 +241,7 @@ export const useCapturesStore = defineStore('captures', () => {
     delete rest[id];
     progress.value = rest;
     if (loaded.value.has(id)) loaded.value = new Set([...loaded.value].filter((x) => x !== id));
+    dropPreview(id);
     if (view.baselineId === id) view.baselineId = null;
     if (view.captureId === id) {
       view.captureId = captures.value[0]?.id ?? null;
@@ -241,6 +267,7 @@ export const useCapturesStore = defineStore('captures', () => {
     captures,
     progress,
     loaded,
+    previews,
     pending,
     recent,
     lastError,

@@ -15,6 +15,12 @@
  *   the latest peak its state as of that peak is saved; a new peak drops every saved state (the
  *   trick memray's high-water-mark aggregator uses per location);
  * - checkpoints (checkpoints.ts): the pages changed since the previous one.
+ *
+ * The WebAssembly full index keeps the same state in its own memory while it replays
+ * (main/formats/memray/wasm/assembly/pages.ts, the mirror of add/remove/atPeak): attachWasm()
+ * before its loop, and memoryRecord takes a due checkpoint's rows from there; adoptWasm() at the
+ * end copies everything here, so every query below reads the same arrays whichever loop ran
+ * (page-table-wasm.test.ts compares them field by field).
  */
 import { LayoutCheckpoints } from './checkpoints';
 import { IS_PYMALLOC_ALLOCATION } from '../vocabulary';
@@ -41,7 +47,7 @@ export function isSmallPymallocBlock(allocator: number, size: number): boolean {
  * 4 KiB ones. A table lookup instead of two integer divisions per block (the divisions were a
  * third of the layout's cost over large.bin's 15 M pymalloc records).
  */
-function gridTable(poolBytes: number): Uint8Array {
+export function gridTable(poolBytes: number): Uint8Array {
   const slots = poolBytes / 8;
   const t = new Uint8Array(33 * slots);
   for (let b16 = 1; b16 <= 32; b16++)
@@ -53,6 +59,39 @@ function gridTable(poolBytes: number): Uint8Array {
 }
 const GRID16 = gridTable(16384);
 const GRID4 = gridTable(4096);
+
+/**
+ * The exports of assembly/pages.ts that the host reads. Page records and rows are 16 bytes:
+ * u16 blocks @0, u16 off16 @2, u16 off4 @4, u8 block16 @6, u8 flags @7 (pages: bit 0 ever,
+ * bit 1 dirty; rows: 0), i32 bytes @8, i32 @12 (pages: savedAt + 1; rows: the page).
+ */
+export interface PagesWasm {
+  memory: { buffer: ArrayBuffer };
+  /** Writes the dirty pages' rows to pagesRowsPtr(), clears their marks; returns the row count. */
+  pagesCheckpoint(): number;
+  pagesRowsPtr(): number;
+  /** 0 liveBlocks, 1 liveBytes, 2 wideBlocks, 3 wideBytes, 4 smallAllocations, 5 fit16, 6 fit4,
+   *  7 peakLiveBlocks, 8 peakLiveBytes, 9 peakWideBlocks, 10 peakWideBytes, 11 peakSeen. */
+  pagesTotal(i: number): number;
+  pagesChunks(): number;
+  pagesChunkCapacity(): number;
+  pagesChunkKeyPtr(): number;
+  pagesPagesPtr(): number;
+  pagesDirtyPtr(): number;
+  pagesDirtyCount(): number;
+  pagesPeakRowsPtr(): number;
+  pagesPeakRowsCount(): number;
+  pagesEpoch(): number;
+}
+
+/** `n` rows of the WebAssembly row format at `ptr`, appended to `into`. */
+function pushWasmRows(into: PageRows, buffer: ArrayBuffer, ptr: number, n: number): void {
+  const u16 = new Uint16Array(buffer, ptr, n * 8);
+  const u8 = new Uint8Array(buffer, ptr, n * 16);
+  const i32 = new Int32Array(buffer, ptr, n * 4);
+  for (let i = 0; i < n; i++)
+    into.push(i32[i * 4 + 3], u16[i * 8], i32[i * 4 + 2], u8[i * 16 + 6], u16[i * 8 + 1], u16[i * 8 + 2]);
+}
 
 export class PymallocPageTable {
   // ---- chunks: (address >> 20) → slot; pages of slot s are s*256 … s*256+255 ----
@@ -103,6 +142,9 @@ export class PymallocPageTable {
   peakSeen = false;
 
   readonly checkpoints = new LayoutCheckpoints();
+
+  /** While the WebAssembly loop holds the state (attachWasm … adoptWasm). */
+  private wasm: PagesWasm | undefined;
 
   /** A live small PYMALLOC block: address/8 = hi·2^32 + lo (as the heap replay gets it). */
   add(lo: number, hi: number, size: number): void {
@@ -164,6 +206,13 @@ export class PymallocPageTable {
   memoryRecord(fine: number, timeMs: number, heap: number, rss: number): void {
     if (!this.checkpoints.due(fine)) return;
     const rows = this.checkpoints.begin();
+    const w = this.wasm;
+    if (w) {
+      const n = w.pagesCheckpoint(); // first: it may move the rows and grow the memory
+      pushWasmRows(rows, w.memory.buffer, w.pagesRowsPtr(), n);
+      this.checkpoints.end(fine, timeMs, heap, rss, w.pagesTotal(0), w.pagesTotal(1));
+      return;
+    }
     for (let i = 0; i < this.dirtyN; i++) {
       const p = this.dirtyList[i];
       rows.push(p, this.blocks[p], this.bytes[p], this.block16[p], this.off16[p], this.off4[p]);
@@ -171,6 +220,80 @@ export class PymallocPageTable {
     }
     this.dirtyN = 0;
     this.checkpoints.end(fine, timeMs, heap, rss, this.liveBlocks, this.liveBytes);
+  }
+
+  /**
+   * The WebAssembly full index replays into its own copy of this table (assembly/pages.ts) from
+   * now on: add/remove/atPeak are its to call, memoryRecord reads its checkpoint rows.
+   */
+  attachWasm(w: PagesWasm): void {
+    this.wasm = w;
+  }
+
+  /**
+   * End of the WebAssembly replay (or its stop on a damaged stream): every array, total, the
+   * peak's saved rows and the dirty list copied here, as if the JS loop had filled this table.
+   */
+  adoptWasm(): void {
+    const w = this.wasm;
+    if (!w) return;
+    this.wasm = undefined;
+    const buffer = w.memory.buffer;
+    const chunks = w.pagesChunks();
+    const cap = w.pagesChunkCapacity();
+    const total = cap * PAGES_PER_CHUNK;
+    this.chunks = chunks;
+    this.chunkKey = new Int32Array(cap);
+    this.chunkKey.set(new Int32Array(buffer, w.pagesChunkKeyPtr(), chunks));
+    const ptr = w.pagesPagesPtr();
+    const u16 = new Uint16Array(buffer, ptr, total * 8);
+    const u8 = new Uint8Array(buffer, ptr, total * 16);
+    const i32 = new Int32Array(buffer, ptr, total * 4);
+    this.blocks = new Uint16Array(total);
+    this.off16 = new Uint16Array(total);
+    this.off4 = new Uint16Array(total);
+    this.block16 = new Uint8Array(total);
+    this.bytes = new Int32Array(total);
+    this.savedAt = new Int32Array(total);
+    this.dirty = new Uint8Array(total);
+    this.ever = new Uint8Array(total);
+    for (let p = 0; p < total; p++) {
+      this.blocks[p] = u16[p * 8];
+      this.off16[p] = u16[p * 8 + 1];
+      this.off4[p] = u16[p * 8 + 2];
+      this.block16[p] = u8[p * 16 + 6];
+      const flags = u8[p * 16 + 7];
+      this.ever[p] = flags & 1;
+      this.dirty[p] = (flags >> 1) & 1;
+      this.bytes[p] = i32[p * 4 + 2];
+      this.savedAt[p] = i32[p * 4 + 3] - 1;
+    }
+    const dirtyN = w.pagesDirtyCount();
+    let dirtyCap = 1024;
+    while (dirtyCap < dirtyN) dirtyCap *= 2;
+    this.dirtyList = new Int32Array(dirtyCap);
+    this.dirtyList.set(new Int32Array(buffer, w.pagesDirtyPtr(), dirtyN));
+    this.dirtyN = dirtyN;
+    this.epoch = w.pagesEpoch();
+    this.peakSaved.n = 0;
+    pushWasmRows(this.peakSaved, buffer, w.pagesPeakRowsPtr(), w.pagesPeakRowsCount());
+    this.liveBlocks = w.pagesTotal(0);
+    this.liveBytes = w.pagesTotal(1);
+    this.wideBlocks = w.pagesTotal(2);
+    this.wideBytes = w.pagesTotal(3);
+    this.smallAllocations = w.pagesTotal(4);
+    this.fit16 = w.pagesTotal(5);
+    this.fit4 = w.pagesTotal(6);
+    this.peakLiveBlocks = w.pagesTotal(7);
+    this.peakLiveBytes = w.pagesTotal(8);
+    this.peakWideBlocks = w.pagesTotal(9);
+    this.peakWideBytes = w.pagesTotal(10);
+    this.peakSeen = w.pagesTotal(11) === 1;
+    // the chunk hash as add() would have grown it
+    let size = 1024;
+    while (chunks * 2 > size) size *= 2;
+    this.rebuildHash(size);
+    this.lastKey = -1;
   }
 
   /** Address of page `p`'s first byte. */
@@ -257,7 +380,10 @@ export class PymallocPageTable {
   }
 
   private rehash(): void {
-    const size = this.keys.length * 2;
+    this.rebuildHash(this.keys.length * 2);
+  }
+
+  private rebuildHash(size: number): void {
     this.keys = new Int32Array(size).fill(-1);
     this.slots = new Int32Array(size);
     this.mask = size - 1;

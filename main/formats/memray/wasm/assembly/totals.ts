@@ -1,7 +1,7 @@
 // AssemblyScript: the v12/v13 record loop of the totals-only replay (`heapscope stats`), compiled
 // to WebAssembly (see ../README.md). It mirrors records-v12.ts + model/memray/totals-builder.ts
-// for the hot records (ALLOCATION, FRAME_PUSH, FRAME_POP, OBJECT_RECORD, MEMORY_RECORD) and hands
-// every other record to JavaScript through the imports below. u64 varints and channels, and an
+// for the hot records (ALLOCATION, FRAME_PUSH, FRAME_POP, OBJECT_RECORD, MEMORY_RECORD), decoded
+// by common.ts (shared with full.ts), and hands every other record to JavaScript. u64 varints and channels, and an
 // 8-byte address → size table: two words a slot, [ (address/8) low 32 bits,
 // ~((address/8) high 13 bits << 18 | size) ]; word 1 is 0 for an empty slot (fresh memory is
 // zeroed: no fill pass) and 1 for a removed one. A 2 KiB address block maps to a 128-slot
@@ -12,15 +12,6 @@
 
 // ---------------------------------------------------------------- imports (host callbacks)
 
-/** A FRAME_PUSH the push cache did not know: the host interns the frame and returns the node. */
-@external("host", "pushNode")
-declare function hostPushNode(parent: i32, code: f64, offset: f64, entry: i32): i32;
-/** A record type the loop does not parse; returns the position after it, -1 if incomplete. */
-@external("host", "coldRecord")
-declare function hostColdRecord(type: i32, pos: i32, end: i32): i32;
-/** CONTEXT_SWITCH: the host swaps the stack in (stackPtr/depth) for thread `tid`. */
-@external("host", "switchThread")
-declare function hostSwitchThread(tid: f64): void;
 @external("host", "memoryRecord")
 declare function hostMemoryRecord(rss: f64, ms: f64, heap: f64): void;
 /** Sizes ≥ WIDE: the host keeps them by address. Returns the size taken, or -1. */
@@ -40,60 +31,81 @@ declare function hostLargeSize(size: f64): void;
 @external("host", "newAllocator")
 declare function hostNewAllocator(allocator: i32): void;
 
+import {
+  RANGED_ALLOCATOR,
+  SIMPLE_ALLOCATOR,
+  SIMPLE_DEALLOCATOR,
+  STATUS_MORE,
+  STATUS_TRAILER,
+  T_ALLOCATION,
+  T_CONTEXT_SWITCH,
+  T_FRAME_POP,
+  T_FRAME_PUSH,
+  T_MEMORY_RECORD,
+  T_OBJECT_RECORD,
+  T_TRAILER,
+  ERR_UNKNOWN_TYPE,
+  coldRecord,
+  contextSwitch,
+  decodeAllocation,
+  decodeMemoryRecord,
+  failed,
+  framePop,
+  framePush,
+  initDecoder,
+  isCold,
+  objectRecord,
+  recA8,
+  recAllocator,
+  recKind,
+  recMs,
+  recRss,
+  recSize,
+  records,
+  status,
+  topNode,
+} from './common';
+// the decoder's exports (both modules have them; the hosts share their types)
+export {
+  STATUS_MORE,
+  STATUS_INCOMPLETE,
+  STATUS_ERROR,
+  STATUS_TRAILER,
+  STATUS_COLD_STOP,
+  ERR_BAD_ALLOCATOR,
+  ERR_NO_THREAD_ALLOCATION,
+  ERR_NO_THREAD_PUSH,
+  ERR_NO_THREAD_POP,
+  ERR_UNKNOWN_TYPE,
+  setNative,
+  alloc,
+  free,
+  stackPtr,
+  stackDepth,
+  setStack,
+  ensureStack,
+  getStatus,
+  getError,
+  getErrorArg,
+  getWhat,
+  getNativeId,
+  setNativeId,
+  getRecords,
+  getPushes,
+  getPops,
+  getObjects,
+  getObjectsCreated,
+  getObjectsDestroyed,
+  lz4Block,
+} from './common';
+
 // ---------------------------------------------------------------- constants
 
-// memray's vocabulary, as main/model/memray/vocabulary.ts and ../../record-types.ts define it
-// (AssemblyScript cannot import them; ../vocabulary.test.ts checks that these equal theirs).
-// v12/v13 allocator id → canonical (v10) id, and canonical id → kind (0 simple allocator,
-// 1 simple deallocator, 2 ranged allocator, 3 ranged deallocator)
-const V12_TO_CANONICAL: StaticArray<u8> = [0, 15, 12, 13, 14, 2, 1, 4, 3, 5, 6, 7, 8, 9, 10, 11];
-const ALLOCATOR_KIND: StaticArray<u8> = [1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2, 3, 0, 0, 0, 1];
-const SIMPLE_ALLOCATOR: u8 = 0;
-const SIMPLE_DEALLOCATOR: u8 = 1;
-const RANGED_ALLOCATOR: u8 = 2;
-// record type bytes (§5.1): the four flag records by their top bit, then whole-byte types
-const T_ALLOCATION: u32 = 0x80;
-const T_FRAME_PUSH: u32 = 0x40;
-const T_OBJECT_RECORD: u32 = 0x20;
-const T_FRAME_POP: u32 = 0x10;
-const T_TRAILER: u32 = 1;
-const T_MEMORY_RECORD: u32 = 2;
-const T_NATIVE_TRACE_INDEX: u32 = 5;
-const T_MEMORY_MAP_START: u32 = 6;
-const T_SEGMENT_HEADER: u32 = 7;
-const T_THREAD_RECORD: u32 = 10;
-const T_CONTEXT_SWITCH: u32 = 12;
-const T_CODE_OBJECT: u32 = 14;
 const SIZE_MASK: u32 = (1 << 18) - 1;
 const WIDE: u32 = SIZE_MASK;
 const MAX_HI: u32 = 1 << 13;
 
-// stop reasons (status)
-export const STATUS_MORE: i32 = 0; // consumed everything that is complete; `pos` is the next record
-export const STATUS_INCOMPLETE: i32 = 1; // the record at `pos` runs past the end (`what` = its type)
-export const STATUS_ERROR: i32 = 2; // `error` says which, at `pos`
-export const STATUS_TRAILER: i32 = 3; // TRAILER read; `pos` is after it
-export const STATUS_COLD_STOP: i32 = 4; // the host stopped at a cold record (its own error)
-
-export const ERR_BAD_ALLOCATOR: i32 = 1;
-export const ERR_NO_THREAD_ALLOCATION: i32 = 2;
-export const ERR_NO_THREAD_PUSH: i32 = 3;
-export const ERR_NO_THREAD_POP: i32 = 4;
-export const ERR_UNKNOWN_TYPE: i32 = 5;
-
 // ---------------------------------------------------------------- state
-
-let native = false;
-let haveThread = false;
-let dataPtr: u64 = 0;
-let nativeId: u64 = 0;
-let ringHead: i32 = 0;
-const ring = new StaticArray<u64>(16);
-let pushCache: usize = 0; // 4096 × (parent, code, sub, node) i32
-
-let stack: usize = 0;
-let stackCap: i32 = 0;
-let depth: i32 = 0;
 
 let table: usize = 0;
 let tableBits: i32 = 0;
@@ -117,26 +129,11 @@ let allocationRecords: i64 = 0;
 let peakIndex: i64 = -1;
 let fineCount: i32 = 0;
 let peakFine: i32 = 0;
-let records: i64 = 0;
-let pushes: i64 = 0;
-let pops: i64 = 0;
-let objects: i64 = 0;
-let objectsCreated: i64 = 0;
-let objectsDestroyed: i64 = 0;
-
-let status: i32 = 0;
-let errorCode: i32 = 0;
-let errorArg: i32 = 0;
-let what: i32 = 0;
-
 
 // ---------------------------------------------------------------- set-up and results
 
 export function init(bits: i32): void {
-  pushCache = heap.alloc(4096 * 16);
-  memory.fill(pushCache, 0xff, 4096 * 16);
-  stackCap = 256;
-  stack = heap.alloc(<usize>stackCap << 2);
+  initDecoder();
   nodeCap = 4096;
   // Fresh memory (init runs first, on a new instance) is zero already: no fill, so the table's
   // pages are touched only where entries land.
@@ -154,52 +151,6 @@ function zeroed(bytes: usize): usize {
   return p;
 }
 
-export function setNative(nativeTraces: bool): void {
-  native = nativeTraces;
-}
-/**
- * Memory for the host: the decoded-stream window and the LZ4 block scratch. A region the
- * loop reads must have 16 bytes of slack after its end: a record cut at `end` may read a few
- * bytes past it before it is found incomplete (varint loops stop one byte past `end`).
- */
-export function alloc(bytes: usize): usize {
-  return heap.alloc(bytes);
-}
-export function free(ptr: usize): void {
-  heap.free(ptr);
-}
-export function stackPtr(): usize {
-  return stack;
-}
-export function stackDepth(): i32 {
-  return depth;
-}
-/** The host swapped a stack in: `d` entries at stackPtr() (after ensureStack(d)). */
-export function setStack(d: i32): void {
-  depth = d;
-  haveThread = true;
-}
-export function ensureStack(n: i32): void {
-  if (n > stackCap) growStack(n);
-}
-export function getStatus(): i32 {
-  return status;
-}
-export function getError(): i32 {
-  return errorCode;
-}
-export function getErrorArg(): i32 {
-  return errorArg;
-}
-export function getWhat(): i32 {
-  return what;
-}
-export function getNativeId(): f64 {
-  return <f64>nativeId;
-}
-export function setNativeId(v: f64): void {
-  nativeId = <u64>v;
-}
 export function nodeStatsPtr(): usize {
   return nodeStats;
 }
@@ -236,39 +187,11 @@ export function getPeakFine(): i32 {
 export function getFineCount(): i32 {
   return fineCount;
 }
-export function getRecords(): f64 {
-  return <f64>records;
-}
-export function getPushes(): f64 {
-  return <f64>pushes;
-}
-export function getPops(): f64 {
-  return <f64>pops;
-}
-export function getObjects(): f64 {
-  return <f64>objects;
-}
-export function getObjectsCreated(): f64 {
-  return <f64>objectsCreated;
-}
-export function getObjectsDestroyed(): f64 {
-  return <f64>objectsDestroyed;
-}
 export function tableEntries(): i32 {
   return tableSize;
 }
 
 // ---------------------------------------------------------------- helpers
-
-function growStack(n: i32): void {
-  let cap = stackCap * 2;
-  while (cap < n) cap *= 2;
-  const next = heap.alloc(<usize>cap << 2);
-  memory.copy(next, stack, <usize>depth << 2);
-  heap.free(stack);
-  stack = next;
-  stackCap = cap;
-}
 
 function growNodes(py: i32): void {
   let cap = nodeCap * 2;
@@ -398,113 +321,28 @@ function afterAllocation(): void {
 
 // ---------------------------------------------------------------- the loop
 
-@inline
-function unzigzag(z: u64): u64 {
-  return (z >>> 1) ^ (0 - (z & 1));
-}
-
-/**
- * Pointer cache miss (docs/formats/memray-format.md §5.3): the address goes to the front; hits keep
- * their place.
- */
-@inline
-function cachePushFront(a8: u64): void {
-  ringHead = (ringHead + 15) & 15;
-  unchecked((ring[ringHead] = a8));
-}
-
-/** The record at `start` runs past the end of the input. */
-function cut(start: usize, type: i32): usize {
-  status = STATUS_INCOMPLETE;
-  what = type;
-  return start;
-}
-
-/** The record at `start` cannot be read (`code`: one of ERR_*). */
-function failed(start: usize, code: i32, arg: i32): usize {
-  status = STATUS_ERROR;
-  errorCode = code;
-  errorArg = arg;
-  return start;
-}
-
-/** Where the last varint() ended. */
-let cursor: usize = 0;
-
-/**
- * A LEB128 varint at p (up to 64 bits kept); the position after it goes to `cursor`. Reads at
- * most one byte past `end`, so a record cut at `end` is found incomplete (p > end).
- */
-@inline
-function varint(p: usize, end: usize): u64 {
-  let b: u32 = load<u8>(p++);
-  let z: u64 = b & 0x7f;
-  let s: u64 = 7;
-  while (b & 0x80) {
-    b = load<u8>(p++);
-    if (s < 64) z |= <u64>(b & 0x7f) << s;
-    s += 7;
-    if (p > end) break;
-  }
-  cursor = p;
-  return z;
-}
-
 /**
  * Parses the records in memory [pos, end) (addresses). Returns where it stopped; getStatus()
  * says why. An incomplete record at the end is the host's to judge (more input, or the cut).
  */
 export function parse(pos: usize, end: usize): usize {
-  const buf: usize = 0;
   let p = pos;
   status = STATUS_MORE;
   while (p < end) {
     const start = p;
-    const t: u32 = load<u8>(buf + p++);
+    const t: u32 = load<u8>(p++);
     if (t >= T_ALLOCATION) {
-      // ALLOCATION
-      const idx = (t >> 3) & 15;
-      let ptr = dataPtr;
-      let a8: u64;
-      if (idx == 15) {
-        const z = varint(p, end);
-        p = cursor;
-        ptr += unzigzag(z);
-        a8 = ptr;
-      } else {
-        a8 = unchecked(ring[(ringHead + <i32>idx) & 15]);
-      }
-      let a: u32 = t & 7;
-      if (a == 0) a = load<u8>(buf + p++);
-      if (a > 15 || a == 0) return p > end ? cut(start, T_ALLOCATION) : failed(start, ERR_BAD_ALLOCATOR, a);
-      const ca: i32 = unchecked(V12_TO_CANONICAL[a]);
-      const kind = unchecked(ALLOCATOR_KIND[ca]);
-      let nat: u64 = 0;
-      let natChan = nativeId;
-      let size: u64 = 0;
-      if (kind != SIMPLE_DEALLOCATOR) {
-        if (native) {
-          const z = varint(p, end);
-          p = cursor;
-          natChan += unzigzag(z);
-          nat = natChan;
-        }
-        size = varint(p, end);
-        p = cursor;
-      }
-      if (p > end) return cut(start, T_ALLOCATION);
-      if (!haveThread) return failed(start, ERR_NO_THREAD_ALLOCATION, 0);
-      if (idx == 15) {
-        dataPtr = ptr;
-        cachePushFront(a8);
-      }
-      nativeId = natChan;
-      records++;
+      p = decodeAllocation(t, p, end);
+      if (p == 0) return start;
       allocationRecords++;
+      const a8 = recA8;
+      const ca = recAllocator;
+      const kind = recKind;
+      const size = recSize;
       const lo = <u32>a8;
       const hi = <u32>(a8 >>> 32);
       if (kind == SIMPLE_ALLOCATOR) {
-        count(depth > 0 ? load<i32>(stack + (<usize>(depth - 1) << 2)) : 0, ca, size);
+        count(topNode(), ca, size);
         let old: i64;
         if (hi < MAX_HI) {
           const o = tableInsert(lo, hi, size < <u64>WIDE ? <u32>size : WIDE);
@@ -529,7 +367,7 @@ export function parse(pos: usize, end: usize): usize {
           liveTotal -= s;
         }
       } else if (kind == RANGED_ALLOCATOR) {
-        count(depth > 0 ? load<i32>(stack + (<usize>(depth - 1) << 2)) : 0, ca, size);
+        count(topNode(), ca, size);
         if (size > 0) {
           hostRangeAdd(<f64>a8 * 8, <f64>size);
           current += <i64>size;
@@ -544,78 +382,18 @@ export function parse(pos: usize, end: usize): usize {
       continue;
     }
     if (t >= T_FRAME_PUSH) {
-      // FRAME_PUSH
-      const code = varint(p, end);
-      p = cursor;
-      const z = varint(p, end);
-      p = cursor;
-      if (p > end) return cut(start, T_FRAME_PUSH);
-      if (!haveThread) return failed(start, ERR_NO_THREAD_PUSH, 0);
-      const offset = <i64>(unzigzag(z));
-      const entry: i32 = t & 1;
-      const parent: i32 = depth > 0 ? load<i32>(stack + (<usize>(depth - 1) << 2)) : 0;
-      let node: i32;
-      if (code < 0x80000000 && offset > -0x40000000 && offset < 0x40000000) {
-        const c = <i32>code;
-        const sub = (<i32>offset + 1) * 2 + entry;
-        const ci = <usize>(((parent ^ (c * 0x9e3779b1) ^ (sub * 0x85ebca6b)) * 0x27d4eb2f) >>> 20) << 4;
-        const pc = pushCache + ci;
-        if (load<i32>(pc) == parent && load<i32>(pc, 4) == c && load<i32>(pc, 8) == sub) {
-          node = load<i32>(pc, 12);
-        } else {
-          node = hostPushNode(parent, <f64>code, <f64>offset, entry);
-          store<i32>(pc, parent);
-          store<i32>(pc, c, 4);
-          store<i32>(pc, sub, 8);
-          store<i32>(pc, node, 12);
-        }
-      } else {
-        node = hostPushNode(parent, <f64>code, <f64>offset, entry);
-      }
-      if (depth == stackCap) growStack(depth + 1);
-      store<i32>(stack + (<usize>depth << 2), node);
-      depth++;
-      pushes++;
-      records++;
+      p = framePush(t, p, end);
+      if (p == 0) return start;
       continue;
     }
     if (t >= T_OBJECT_RECORD) {
-      // OBJECT_RECORD
-      const created = t & 1;
-      const idx = (t >> 1) & 15;
-      let ptr = dataPtr;
-      let a8: u64 = 0;
-      if (idx == 15) {
-        const z = varint(p, end);
-        p = cursor;
-        ptr += unzigzag(z);
-        a8 = ptr;
-      } else a8 = unchecked(ring[(ringHead + <i32>idx) & 15]);
-      let natChan = nativeId;
-      if (native && created) {
-        const z = varint(p, end);
-        p = cursor;
-        natChan += unzigzag(z);
-      }
-      if (p > end) return cut(start, T_OBJECT_RECORD);
-      if (idx == 15) {
-        dataPtr = ptr;
-        cachePushFront(a8);
-      }
-      nativeId = natChan;
-      if (created) objectsCreated++;
-      else objectsDestroyed++;
-      objects++;
-      records++;
+      p = objectRecord(t, p, end);
+      if (p == 0) return start;
       continue;
     }
     if (t >= T_FRAME_POP) {
-      // FRAME_POP
-      if (!haveThread) return failed(start, ERR_NO_THREAD_POP, 0);
-      const n: i32 = (t & 0x0f) + 1;
-      depth = depth > n ? depth - n : 0;
-      pops++;
-      records++;
+      p = framePop(t, p);
+      if (p == 0) return start;
       continue;
     }
     if (t == T_TRAILER) {
@@ -624,98 +402,25 @@ export function parse(pos: usize, end: usize): usize {
       return p;
     }
     if (t == T_MEMORY_RECORD) {
-      // MEMORY_RECORD: rss, ms
-      const rss = varint(p, end);
-      p = cursor;
-      const ms = varint(p, end);
-      p = cursor;
-      if (p > end) return cut(start, T_MEMORY_RECORD);
-      hostMemoryRecord(<f64>rss, <f64>ms, <f64>current);
+      p = decodeMemoryRecord(p, end);
+      if (p == 0) return start;
+      hostMemoryRecord(<f64>recRss, <f64>recMs, <f64>current);
       fineCount++;
       records++;
       continue;
     }
     if (t == T_CONTEXT_SWITCH) {
-      // CONTEXT_SWITCH: u64 tid
-      if (p + 8 > end) return cut(start, T_CONTEXT_SWITCH);
-      const tid = load<u64>(buf + p);
-      p += 8;
-      hostSwitchThread(<f64>tid);
-      records++;
+      p = contextSwitch(p, end);
+      if (p == 0) return start;
       continue;
     }
-    if (
-      t == T_NATIVE_TRACE_INDEX ||
-      t == T_MEMORY_MAP_START ||
-      t == T_SEGMENT_HEADER ||
-      t == T_THREAD_RECORD ||
-      t == T_CODE_OBJECT
-    ) {
-      const next = hostColdRecord(t, <i32>p, <i32>end);
-      if (next == -1) return cut(start, t);
-      if (next < 0) {
-        status = STATUS_COLD_STOP;
-        return start;
-      }
-      p = <usize>next;
-      records++;
+    if (isCold(t)) {
+      p = coldRecord(t, p, end);
+      if (p == 0) return start;
       continue;
     }
-    return failed(start, ERR_UNKNOWN_TYPE, t);
+    failed(ERR_UNKNOWN_TYPE, t);
+    return start;
   }
   return p;
-}
-
-// ---------------------------------------------------------------- LZ4
-
-/**
- * Decodes one LZ4 block from [sp, send) to dp; matches may reach back before dp (linked blocks,
- * the window keeps 64 KiB of history). Returns the new output address, or 0 when malformed.
- * Same checks as lz4.ts decodeBlock.
- */
-export function lz4Block(sp: usize, send: usize, dp: usize, dlimit: usize, dstart: usize): usize {
-  while (true) {
-    const token: u32 = load<u8>(sp++);
-    let lit: usize = token >>> 4;
-    if (lit == 15) {
-      let b: u32;
-      do {
-        b = load<u8>(sp++);
-        lit += b;
-      } while (b == 255 && sp < send);
-    }
-    if (lit > 0) {
-      if (sp + lit > send || dp + lit > dlimit) return 0;
-      // 8 bytes at a time, up to 7 past the end on both sides (the regions have 16 bytes of
-      // slack, and what lands past dp is overwritten or never read): short runs are the common
-      // case, where a memory.copy call costs more than the copy
-      if (lit <= 64) {
-        for (let i: usize = 0; i < lit; i += 8) store<u64>(dp + i, load<u64>(sp + i));
-      } else memory.copy(dp, sp, lit);
-      sp += lit;
-      dp += lit;
-    }
-    if (sp >= send) return sp == send ? dp : 0;
-    const off: usize = <usize>load<u8>(sp) | (<usize>load<u8>(sp + 1) << 8);
-    sp += 2;
-    let ml: usize = token & 15;
-    if (ml == 15) {
-      let b: u32;
-      do {
-        b = load<u8>(sp++);
-        ml += b;
-      } while (b == 255 && sp < send);
-    }
-    ml += 4;
-    if (off == 0 || off > dp - dstart || dp + ml > dlimit) return 0;
-    const mp = dp - off;
-    if (off >= 8) {
-      // each 8-byte step reads only bytes before the one it writes: it repeats the pattern
-      // exactly as the byte-wise definition does
-      for (let i: usize = 0; i < ml; i += 8) store<u64>(dp + i, load<u64>(mp + i));
-    } else {
-      for (let i: usize = 0; i < ml; i++) store<u8>(dp + i, load<u8>(mp + i));
-    }
-    dp += ml;
-  }
 }
