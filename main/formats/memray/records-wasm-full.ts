@@ -72,16 +72,11 @@ export class V12WasmFull extends WasmRecordLoop<FullExports> implements FullHost
   memoryRecord(rss: number, ms: number, heap: number, intervalCount: number, intervalBytes: number): void {
     const m = this.model!;
     const w = this.w;
-    const timeline = m.timeline;
     for (let f = 0; f < FAMILIES.length; f++) m.famLive[f] = w.famLiveAt(f);
-    timeline.intervalCount = intervalCount;
-    timeline.intervalBytes = intervalBytes;
-    timeline.memoryRecord(ms, rss, heap, m.famLive);
-    m.temporary.memoryRecord();
-    const ti = m.timeIndex;
-    ti.fineCount++;
-    if ((ti.fineCount & ((1 << ti.bucketShift) - 1)) === 0) this.closeBucket(ms);
-    m.pymallocPages.memoryRecord(timeline.length, ms, heap, rss);
+    m.timeline.intervalCount = intervalCount;
+    m.timeline.intervalBytes = intervalBytes;
+    // a due bucket closes through timeIndex.closeExternally (this.closeBucket)
+    m.memoryRecordAt(rss, ms, heap);
     m.recordCounts[R.MEMORY_RECORD]++;
   }
 

@@ -313,10 +313,19 @@ export class MemrayIndexBuilder {
   // ======================= time =======================
 
   memoryRecord(rss: number, timeMs: number): void {
-    this.timeline.memoryRecord(timeMs, rss, this.heap.current, this.famLive);
+    this.memoryRecordAt(rss, timeMs, this.heap.current);
+  }
+
+  /**
+   * A MEMORY_RECORD with the heap at `heap`: what every part does at one. The WebAssembly loop
+   * (records-wasm-full.ts) calls it with its own heap value, after setting famLive and the
+   * timeline's interval numbers from the module.
+   */
+  memoryRecordAt(rss: number, timeMs: number, heap: number): void {
+    this.timeline.memoryRecord(timeMs, rss, heap, this.famLive);
     this.temporary.memoryRecord();
-    this.timeIndex.memoryRecord(timeMs, this.heap.current);
-    this.pymallocPages.memoryRecord(this.timeline.length, timeMs, this.heap.current, rss);
+    this.timeIndex.memoryRecord(timeMs, heap);
+    this.pymallocPages.memoryRecord(this.timeline.length, timeMs, heap, rss);
   }
 
   /** Aggregated files: MEMORY_SNAPSHOT carries its own heap value (no time index is built). */

@@ -189,11 +189,16 @@ export class TimeIndex extends TimeBuckets {
   /** A MEMORY_RECORD at `timeMs` (heap `current`) ends a fine interval, and maybe a bucket. */
   memoryRecord(timeMs: number, current: number): void {
     this.fineCount++;
-    if ((this.fineCount & ((1 << this.bucketShift) - 1)) === 0) this.closeBucket(timeMs, current);
+    if ((this.fineCount & ((1 << this.bucketShift) - 1)) === 0) this.closeOpenBucket(timeMs, current);
   }
 
   /** End of stream: close the open bucket so the index covers everything read. */
   finish(timeMs: number, current: number): void {
+    this.closeOpenBucket(timeMs, current);
+  }
+
+  /** The open bucket closes here, or where the loop that keeps it says (closeExternally). */
+  private closeOpenBucket(timeMs: number, current: number): void {
     if (this.closeExternally) this.closeExternally(timeMs, current);
     else this.closeBucket(timeMs, current);
   }
