@@ -102,7 +102,15 @@ describe('InputFile.readAll', () => {
     await InputFile.use(plain, (input) =>
       input.readAll(
         { chunkSize: 64, onProgress: (p) => reports.push({ at: performance.now(), p }) },
-        { records: () => ++records, consume: () => undefined },
+        {
+          records: () => ++records,
+          // a consumer slow enough that the read spans several intervals on any machine (a fast
+          // one read the 300 kB in less than one interval, and this test saw a single report)
+          consume: () => {
+            const until = performance.now() + PROGRESS_INTERVAL_MS / 200;
+            while (performance.now() < until);
+          },
+        },
       ),
     );
     expect(reports.length).toBeGreaterThan(1);

@@ -91,7 +91,8 @@ async function waitReady(fileName: string): Promise<void> {
 }
 
 async function selectedTab(): Promise<string | null> {
-  return page.locator('[role=tab][aria-selected=true]').getAttribute('data-testid');
+  // the app's view tabs only: the Diff view has a tablist of its own (added, removed, …)
+  return page.locator('nav[role=tablist] > [role=tab][aria-selected=true]').getAttribute('data-testid');
 }
 
 beforeAll(async () => {
