@@ -243,7 +243,7 @@ export type LayoutRegion =
 
 export interface LayoutSitesQuery {
   captureId: string;
-  /** Default: the end (the only moment whose live blocks are known one by one, see sitesAvailable). */
+  /** Default: the end. The peak's small pymalloc blocks are known one by one too (see sitesAvailable). */
   at?: LayoutMoment;
   region: LayoutRegion;
   /** Rows returned, largest first (default 50). */

@@ -66,7 +66,7 @@ export const layoutHandlers = {
     const parts = partsAt(model, args.at ?? { kind: 'end' }, {});
     if (!parts.layout.sitesAvailable)
       throw new UnsupportedQuery(
-        `the stacks of the blocks in a region are known at the end of tracking only (the live allocations one by one); ${parts.layout.moment.label} shows pools and arenas without them`,
+        `${parts.layout.moment.label}: ${parts.layout.limits.find((l) => l.part === 'sites')?.reason ?? 'the stacks of the blocks in a region are not known at this moment'}`,
       );
     const { count, bytes } = regionKeys(parts, args.region);
     const c = new Float64Array(provider.keyCount);

@@ -34,8 +34,13 @@ export interface LayoutInput {
   fit: { small: number; fit16: number; fit4: number };
   /** Live mmap bytes (and range counts when known) per family at the moment. */
   mappings: { family: AllocatorFamily; ranges?: number; bytes: number }[];
-  /** Only where the live allocations are known one by one (the end of tracking). */
+  /**
+   * Where the live allocations are known one by one: all of them at the end of tracking, the
+   * small PYMALLOC blocks at the peak (`live.scope`).
+   */
   live?: LiveAllocations;
+  /** Why the peak's blocks are not known one by one, when they were asked for and are not. */
+  liveMissing?: string;
 }
 
 /** Every live allocation at the moment, one by one (simple allocations; mmap ranges apart). */
@@ -51,6 +56,13 @@ export interface LiveAllocations {
   siteOfKey: (key: number) => { function: string; file: string; line: number };
   /** Live mmap ranges: begin, end, key. */
   ranges: { begin: number; end: number; key: number; family: AllocatorFamily }[];
+  /**
+   * 'pool-blocks': only the small (1–512 B) PYMALLOC blocks are here (the peak: the stacks of a
+   * pool's or arena's blocks are known, the malloc heap's allocations are not). Default: all.
+   */
+  scope?: 'all' | 'pool-blocks';
+  /** A limit of how exactly they are known, for people. */
+  caveat?: string;
 }
 
 /** What a model with allocator layouts offers the engine's layout handlers. */

@@ -292,7 +292,7 @@ function momentView(
         ...l.findings.map((f) => el('li', { class: f.severity, 'data-code': f.code }, f.text)),
       ),
     );
-  // A report cannot change its moment: "choose the end" (the sites' limit) means nothing here.
+  // A report cannot change its moment: "choose the peak or the end" (the sites' limit) means nothing here.
   for (const x of l.limits.filter((y) => y.part !== 'sites')) {
     const t = limitText(x);
     s.append(

@@ -112,8 +112,11 @@ describe('the memory layout view', () => {
     await settledAt('peak');
     await h.screenshot('layout-peak');
     await expectLayout(peak);
-    // at the peak the stacks are not known: the malloc heap and the sites say so
+    // at the peak the malloc heap is not laid out and says so; the pool blocks' stacks are known
     expect(await h.page.getByTestId('layout-limit').count()).toBe(peak.limits.length);
+    expect(peak.sitesAvailable).toBe(true);
+    expect(peak.limits.some((l) => l.part === 'sites')).toBe(false);
+    expect(await h.page.getByTestId('layout-pinning-row').count()).toBe(peak.pymalloc.pinning.length);
 
     await h.page.getByTestId('layout-moment-end').click();
     await settledAt('end');
@@ -164,6 +167,34 @@ describe('the memory layout view', () => {
 
     await h.page.getByTestId('layout-site-flame').first().click();
     await expect.poll(() => h.page.getByTestId('tab-flamegraph').getAttribute('aria-selected')).toBe('true');
+    expect(h.pageErrors).toEqual([]);
+  });
+
+  it('lists the stacks of a pool’s blocks at the peak, blocks freed after it included', async () => {
+    await h.page.getByTestId('tab-layout').click();
+    await h.page.getByTestId('layout-moment-peak').click();
+    await settledAt('peak');
+    const peak = await api<MemoryLayout>('layout', { captureId, at: { kind: 'peak' } });
+    const p = peak.pymalloc;
+    const a = p.arenaList[0];
+    let k = 0;
+    for (let i = 1; i < a.poolIndex.length; i++) if (a.poolBlocks[i] > a.poolBlocks[k]) k = i;
+    const address = a.address + a.poolIndex[k] * p.geometry!.poolBytes;
+    const expected = await api<LayoutSites>('layoutSites', {
+      captureId,
+      at: { kind: 'peak' },
+      region: { kind: 'pool', address },
+      limit: 50,
+    });
+    // the peak's pool holds exactly the blocks the page table counted there
+    expect(expected.totalCount).toBe(a.poolBlocks[k]);
+    expect(expected.totalBytes).toBe(a.poolLiveBytes[k]);
+    await clickPool(0, a.poolIndex[k], p.arenaList.length);
+    await expect.poll(() => h.page.getByTestId('layout-selection').getAttribute('data-kind')).toBe('pool');
+    await expect.poll(() => attr('layout-sites-total', 'data-count')).toBe(expected.totalCount);
+    expect(await attr('layout-sites-total', 'data-bytes')).toBe(expected.totalBytes);
+    await expect.poll(() => h.page.getByTestId('layout-site-row').count()).toBe(expected.rows.length);
+    await h.screenshot('layout-peak-stacks');
     expect(h.pageErrors).toEqual([]);
   });
 

@@ -118,6 +118,43 @@ function expectedPymalloc(m: Moment, pool = POOL, arena = ARENA) {
   return { pools, outside, arenas, liveBytes };
 }
 
+/** The pinning sites of a live set: per sparse arena (≤ 25% used), each block's share of its held bytes. */
+function expectedPinning(m: Moment) {
+  const want = expectedPymalloc(m);
+  // per arena: held bytes shared among its live blocks; a site keeps its blocks' shares
+  const byArena = new Map<number, { bytes: number; blocks: number }>();
+  for (const blocks of want.pools.values())
+    for (const [a, b] of blocks) {
+      const ar = a - (a % ARENA);
+      const t = byArena.get(ar) ?? { bytes: 0, blocks: 0 };
+      t.bytes += b.size;
+      t.blocks++;
+      byArena.set(ar, t);
+    }
+  const kept = new Map<number, { blocks: number; bytes: number; arenas: Set<number>; kept: number }>();
+  for (const blocks of want.pools.values())
+    for (const [a, b] of blocks) {
+      const ar = a - (a % ARENA);
+      const t = byArena.get(ar)!;
+      if (t.bytes > 0.25 * ARENA) continue;
+      const k = kept.get(b.code) ?? { blocks: 0, bytes: 0, arenas: new Set(), kept: 0 };
+      k.blocks++;
+      k.bytes += b.size;
+      k.arenas.add(ar);
+      k.kept += (ARENA - t.bytes) / t.blocks;
+      kept.set(b.code, k);
+    }
+  return [...kept]
+    .map(([code, k]) => ({
+      ...site(code),
+      blocks: k.blocks,
+      bytes: k.bytes,
+      arenas: k.arenas.size,
+      keptBytes: Math.round(k.kept),
+    }))
+    .sort((x, y) => y.keptBytes - x.keptBytes);
+}
+
 async function open(built: Built, name: string): Promise<MemrayModel> {
   const path = join(tmp, `${name}.bin`);
   writeFileSync(path, encodeCapture(built.program));
@@ -161,7 +198,7 @@ describe('memory layout of a crafted capture (CPython 3.11: 16 KiB pools, 1 MiB 
           expect(a.poolLiveBytes[j]).toBe(blocks.reduce((s, [, b]) => s + b.size, 0));
         });
       // a time at or after the end of tracking is the end
-      expect(layout.sitesAvailable).toBe(layout.moment.kind === 'end');
+      expect(layout.sitesAvailable).toBe(layout.moment.kind !== 'at');
     }
   });
 
@@ -176,39 +213,7 @@ describe('memory layout of a crafted capture (CPython 3.11: 16 KiB pools, 1 MiB 
 
   it('names the code pinning the sparse arenas, with its share of their held bytes (end)', () => {
     const layout = layoutHandlers.layout(model, { at: { kind: 'end' } });
-    const want = expectedPymalloc(ref.end);
-    // per arena: held bytes shared among its live blocks; a site keeps its blocks' shares
-    const byArena = new Map<number, { bytes: number; blocks: number }>();
-    for (const blocks of want.pools.values())
-      for (const [a, b] of blocks) {
-        const ar = a - (a % ARENA);
-        const t = byArena.get(ar) ?? { bytes: 0, blocks: 0 };
-        t.bytes += b.size;
-        t.blocks++;
-        byArena.set(ar, t);
-      }
-    const kept = new Map<number, { blocks: number; bytes: number; arenas: Set<number>; kept: number }>();
-    for (const blocks of want.pools.values())
-      for (const [a, b] of blocks) {
-        const ar = a - (a % ARENA);
-        const t = byArena.get(ar)!;
-        if (t.bytes > 0.25 * ARENA) continue;
-        const k = kept.get(b.code) ?? { blocks: 0, bytes: 0, arenas: new Set(), kept: 0 };
-        k.blocks++;
-        k.bytes += b.size;
-        k.arenas.add(ar);
-        k.kept += (ARENA - t.bytes) / t.blocks;
-        kept.set(b.code, k);
-      }
-    const expected = [...kept]
-      .map(([code, k]) => ({
-        ...site(code),
-        blocks: k.blocks,
-        bytes: k.bytes,
-        arenas: k.arenas.size,
-        keptBytes: Math.round(k.kept),
-      }))
-      .sort((x, y) => y.keptBytes - x.keptBytes);
+    const expected = expectedPinning(ref.end);
     expect(layout.pymalloc.sparseArenas).toBe(1 + CHURN_ARENAS);
     expect(layout.pymalloc.pinning.map(({ key: _key, ...s }) => s)).toEqual(expected);
     expect(layout.pymalloc.pinning.map((s) => s.function)).toEqual(['churn', 'load_cache']);
@@ -283,9 +288,34 @@ describe('memory layout of a crafted capture (CPython 3.11: 16 KiB pools, 1 MiB 
       region: { kind: 'heap-range', fromAddress: BRK_PIN, toAddress: BRK_PIN + 1 },
     });
     expect(heap.rows.map((r) => [r.function, r.ownBytes])).toEqual([['native_buffers', 4096]]);
+    const checkpoint = layoutHandlers.layout(model, { at: { kind: 'at', timeMs: 1 } }).moment;
+    expect(checkpoint.kind).toBe('at');
     expect(() =>
-      layoutHandlers.layoutSites(model, { at: { kind: 'peak' }, region: { kind: 'sparse-arenas' } }),
-    ).toThrow(/end of tracking only/);
+      layoutHandlers.layoutSites(model, { at: { kind: 'at', timeMs: 1 }, region: { kind: 'sparse-arenas' } }),
+    ).toThrow(/known at the peak and at the end of tracking/);
+  });
+
+  it('names the pinning code and a region’s stacks at the peak too, blocks freed after it included', () => {
+    const layout = layoutHandlers.layout(model, { at: { kind: 'peak' } });
+    expect(layout.sitesAvailable).toBe(true);
+    const expected = expectedPinning(ref.peak);
+    expect(layout.pymalloc.pinning.map(({ key: _key, ...s }) => s)).toEqual(expected);
+    // every arena's blocks at the peak, by the code that allocated them
+    const want = expectedPymalloc(ref.peak);
+    const freedAfter = [...ref.peak.live.keys()].filter((a) => !ref.end.live.has(a)).length;
+    expect(freedAfter).toBeGreaterThan(0);
+    for (const ar of want.arenas) {
+      const byCode = new Map<string, number>();
+      for (const blocks of want.pools.values())
+        for (const [a, b] of blocks)
+          if (a - (a % ARENA) === ar)
+            byCode.set(site(b.code).function, (byCode.get(site(b.code).function) ?? 0) + 1);
+      const got = layoutHandlers.layoutSites(model, {
+        at: { kind: 'peak' },
+        region: { kind: 'arena', address: ar },
+      });
+      expect(new Map(got.rows.map((r) => [r.function, r.ownCount]))).toEqual(byCode);
+    }
   });
 
   it('splits RSS into live heap, held and the rest at every checkpoint, the peak and the end', () => {

@@ -64,6 +64,14 @@ class ReferenceReplay {
   peakHeap = 0;
   small = { bytes: 0, blocks: 0 };
   peakSmall = { bytes: 0, blocks: 0 };
+  records = 0;
+  /** The (0-based) record after which the heap was last at its peak. */
+  lastPeakRecord = -1;
+  /** Python stack node per live address (the reader's, as the builder would get it). */
+  private readonly stackOf = new AddressMap();
+  /** Second pass: the small blocks live after record `snapshotAt`, as "address size stack". */
+  snapshotAt = -1;
+  snapshot: string[] = [];
 
   private isSmall(enc: number): boolean {
     const size = Math.floor(enc / 16);
@@ -77,8 +85,9 @@ class ReferenceReplay {
     this.small.blocks--;
   }
 
-  allocation(lo: number, hi: number, size: number, allocator: number): void {
+  allocation(lo: number, hi: number, size: number, allocator: number, py: number): void {
     const address = (hi * 4294967296 + (lo >>> 0)) * 8;
+    if (SIMPLE_ALLOC.has(allocator)) this.stackOf.set(address, py);
     if (SIMPLE_ALLOC.has(allocator)) {
       this.heapNow += size; // a live address allocated again is replaced, not subtracted (memray)
       const old = this.alive.get(address);
@@ -119,7 +128,13 @@ class ReferenceReplay {
     if (this.heapNow >= this.peakHeap) {
       this.peakHeap = this.heapNow;
       this.peakSmall = { ...this.small };
+      this.lastPeakRecord = this.records;
     }
+    if (this.records === this.snapshotAt)
+      for (const [address, enc] of this.alive.entries())
+        if (this.isSmall(enc) && address < 2 ** 48)
+          this.snapshot.push(`${address} ${Math.floor(enc / 16)} ${this.stackOf.get(address)}`);
+    this.records++;
   }
 
   /** Distinct windows of `poolBytes` holding live small blocks now. */
@@ -132,16 +147,17 @@ class ReferenceReplay {
 }
 
 /** The records as the reader decodes them, into the reference instead of the builder's replay. */
-async function reference(path: string): Promise<ReferenceReplay> {
+async function reference(path: string, snapshotAt = -1): Promise<ReferenceReplay> {
   const ref = new ReferenceReplay();
+  ref.snapshotAt = snapshotAt;
   // a plain function in place of the builder's replay for this read (a spy's bookkeeping per
   // call would double the time over large.bin's 15 M records)
   const proto = MemrayIndexBuilder.prototype;
   const replay = Object.getOwnPropertyDescriptor(proto, 'allocation')!;
   Object.defineProperty(proto, 'allocation', {
     ...replay,
-    value(lo: number, hi: number, size: number, allocator: number) {
-      ref.allocation(lo, hi, size, allocator);
+    value(lo: number, hi: number, size: number, allocator: number, py: number) {
+      ref.allocation(lo, hi, size, allocator, py);
     },
   });
   try {
@@ -176,6 +192,7 @@ function fixtures(): Map<string, string> {
 }
 
 const table: string[] = [];
+const peakStacks: string[] = [];
 
 describe('layout on the pymalloc captures: placed small bytes = live PYMALLOC bytes ≤ 512 B', () => {
   const list = fixtures();
@@ -213,6 +230,22 @@ describe('layout on the pymalloc captures: placed small bytes = live PYMALLOC by
           expect(p.arenaBytes).toBeGreaterThanOrEqual(p.poolBytes);
           expect(layout.heapBytes).toBe(kind === 'peak' ? ref.peakHeap : ref.heapNow);
           if (kind === 'end') expect(p.pools + p.outside.windows).toBe(ref.windows(p.geometry!.poolBytes));
+          if (kind === 'peak') {
+            // the peak's blocks one by one (peak-blocks.ts), against a second reference pass that
+            // stops at the peak record and lists what is live there
+            const at = await reference(path, ref.lastPeakRecord);
+            const input = model.allocatorLayout!()!.input({ kind: 'peak' }, true);
+            const live = input.live!;
+            expect(live.scope).toBe('pool-blocks');
+            const keys = (model as unknown as { keys: { py: Int32Array } }).keys;
+            const got: string[] = [];
+            for (let i = 0; i < live.n; i++)
+              got.push(`${live.address[i]} ${live.size[i]} ${keys.py[live.key[i]]}`);
+            expect(got.length).toBe(at.snapshot.length);
+            expect(got.sort()).toEqual(at.snapshot.sort());
+            expect(layout.sitesAvailable).toBe(true);
+            peakStacks.push(`${rel}: ${got.length} blocks live at the peak, one by one = the reference`);
+          }
           table.push(
             `${rel} ${kind}: live small ${want.bytes} B (${want.blocks} blocks); in pools ${p.liveBytes} B, outside ${p.outside.bytes} B; ` +
               `${p.pools} pools = ${p.poolBytes} B, ${p.arenas} arenas = ${p.arenaBytes} B, held ${p.heldBytes} B, sparse ${p.sparseArenas}`,
@@ -223,6 +256,6 @@ describe('layout on the pymalloc captures: placed small bytes = live PYMALLOC by
     );
   }
   afterAll(() => {
-    if (process.env.HEAPSCOPE_LAYOUT_TABLE) console.log(table.join('\n'));
+    if (process.env.HEAPSCOPE_LAYOUT_TABLE) console.log([...table, ...peakStacks].join('\n'));
   });
 });

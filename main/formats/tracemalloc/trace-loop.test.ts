@@ -1,11 +1,12 @@
 /**
  * The WebAssembly trace loop (trace-loop.ts) against the decoder's general switch, which folds
- * every trace on its own (the reference: `webAssembly = false`): on every dump of the fixtures,
+ * every trace and reads every frame and traceback on its own (the reference: `webAssembly =
+ * false`): on every dump of the fixtures (test/fixtures and, when present, the shared ones),
  * read whole and in odd chunk sizes, and on thousands of damaged copies (bytes changed where the
- * traces are), the two must give the same snapshot, down to each node's sums, or the same error
- * at the same byte.
+ * traces are), the two must give the same snapshot, down to each node's sums and each node's
+ * frames, or the same error at the same byte.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
@@ -13,19 +14,28 @@ import { describe, expect, it } from 'vitest';
 import { TracemallocPickleDecoder } from './pickle-decoder';
 
 const ROOT = fileURLToPath(new URL('../../../test/fixtures/tracemalloc/', import.meta.url));
+/** The shared fixtures (the large pair among them), beside the repository when checked out. */
+const SHARED = fileURLToPath(new URL('../../../../shared/fixtures/tracemalloc/', import.meta.url));
 
+/** Every dump, as a path relative to ROOT (the shared ones as `shared:` + their path). */
 function dumps(): string[] {
   const out: string[] = [];
-  for (const dir of readdirSync(ROOT)) {
-    const full = join(ROOT, dir);
-    if (!statSync(full).isDirectory()) continue;
-    for (const f of readdirSync(full)) if (/\.pickle(\.gz)?$/.test(f)) out.push(join(dir, f));
+  for (const [root, prefix] of [
+    [ROOT, ''],
+    [SHARED, 'shared:'],
+  ]) {
+    if (!existsSync(root)) continue;
+    for (const dir of readdirSync(root)) {
+      const full = join(root, dir);
+      if (!statSync(full).isDirectory()) continue;
+      for (const f of readdirSync(full)) if (/\.pickle(\.gz)?$/.test(f)) out.push(prefix + join(dir, f));
+    }
   }
   return out.sort();
 }
 
 function bytesOf(rel: string): Uint8Array {
-  const raw = readFileSync(join(ROOT, rel));
+  const raw = readFileSync(rel.startsWith('shared:') ? join(SHARED, rel.slice(7)) : join(ROOT, rel));
   if (!rel.endsWith('.gz')) return raw;
   try {
     return gunzipSync(raw);
@@ -34,6 +44,9 @@ function bytesOf(rel: string): Uint8Array {
   }
 }
 
+/** Tracebacks the WebAssembly loop read in the last `outcome` (0 with the general switch). */
+let tracebacksInLoop = 0;
+
 /** Everything a decode produces, or its error, as comparable JSON. */
 function outcome(bytes: Uint8Array, chunk: number, webAssembly: boolean): string {
   const decoder = new TracemallocPickleDecoder(bytes.length, 'x', undefined, webAssembly);
@@ -41,7 +54,15 @@ function outcome(bytes: Uint8Array, chunk: number, webAssembly: boolean): string
     for (let at = 0; at < bytes.length && !decoder.done; at += chunk)
       decoder.feed(bytes.subarray(at, Math.min(bytes.length, at + chunk)));
     const d = decoder.finish();
+    tracebacksInLoop = decoder.tracebacksInLoop;
+    // Each node's frame and parent, and each frame's place: the trie and the frame table whole.
+    const trie: number[] = [];
+    for (let node = 1; node < d.stacks.size; node++) trie.push(d.stacks.parent(node), d.stacks.frame(node));
+    const frames: string[] = [];
+    for (let id = 0; id < d.frames.size; id++) frames.push(`${d.frames.files[id]}:${d.frames.lines[id]}`);
     return JSON.stringify({
+      trie,
+      frames,
       traceCount: d.traceCount,
       totalSize: d.totalSize,
       tracebackLimit: d.tracebackLimit,
@@ -93,17 +114,26 @@ describe('the WebAssembly trace loop equals the general switch', () => {
     it(`${rel}: whole and in 4096, 13 (and, when small, 7 and 1)-byte chunks`, () => {
       const bytes = bytesOf(rel);
       const tiny = bytes.length < 100_000 ? [7, 1] : [];
-      for (const chunk of [bytes.length || 1, 4096, 13, ...tiny]) {
-        expect(outcome(bytes, chunk, true), `chunk ${chunk}`).toBe(outcome(bytes, chunk, false));
+      // The large pair (15 MB each) is read whole and in 4096-byte chunks only.
+      const odd = bytes.length < 4_000_000 ? [13, ...tiny] : [];
+      for (const chunk of [bytes.length || 1, 4096, ...odd]) {
+        const fast = outcome(bytes, chunk, true);
+        const inLoop = tracebacksInLoop;
+        expect(fast, `chunk ${chunk}`).toBe(outcome(bytes, chunk, false));
+        // The loop reads tracebacks of four frames or more (MARK … TUPLE) of domain 0 with
+        // protocol 4's MEMOIZE, whole in a chunk: in the inventory workloads and the large pair.
+        if (chunk >= 4096 && /(inventory-(before|after)|large-(before|after))\.pickle/.test(rel))
+          expect(inLoop, 'tracebacks read by the WebAssembly loop').toBeGreaterThan(0);
       }
-    });
+    }, 120_000);
   }
 
   it('damaged copies: bytes changed in the traces give the same snapshot or the same error', () => {
     const sources = ['numpy/numpy-domainfilter.pickle', 'nframe/deep-nframe50-py39.pickle.gz'].map(bytesOf);
     // Values that are opcodes of a trace, or break one: MARK, BININT1/2/4, BINGET, LONG_BINGET,
     // TUPLE, MEMOIZE, LONG1 and a byte that is no opcode.
-    const interesting = [0x28, 0x4b, 0x4d, 0x4a, 0x68, 0x6a, 0x74, 0x94, 0x8a, 0xff, 0x00, 0x80];
+    // TUPLE2 and EMPTY_TUPLE are in a traceback's frames.
+    const interesting = [0x28, 0x4b, 0x4d, 0x4a, 0x68, 0x6a, 0x74, 0x94, 0x86, 0x29, 0x8a, 0xff, 0x00, 0x80];
     let differentOutcomes = 0;
     for (let seed = 1; seed <= 250; seed++) {
       const rnd = random(seed);

@@ -32,6 +32,11 @@ interface TraceExports {
     nodeCap: number,
     hist: number,
     maxNframe: number,
+    scratch: number,
+    scratchCap: number,
+    inlineAt: number,
+    inlineNode: number,
+    inlineEnd: number,
   ): number;
   traces(): number;
   bytes(): number;
@@ -39,6 +44,8 @@ interface TraceExports {
   smallCount(): number;
   maxNframe(): number;
   truncated(): number;
+  inlineFrames(): number;
+  inlineEnd(): number;
 }
 
 /** The slice of the WebAssembly JS API used here (this project's Node typings omit it). */
@@ -51,6 +58,8 @@ let compiled: object | undefined;
 
 const PAGE = 65536;
 const HIST_BYTES = 2 * HIST_BINS * 8;
+/** Frames of a traceback the loop reads inline (a longer one goes through the general switch). */
+const SCRATCH_FRAMES = 4096;
 
 /** What one scan folded (the per-node sums stay in the module until `mergeInto`). */
 export interface ScanTotals {
@@ -60,12 +69,17 @@ export interface ScanTotals {
   smallCount: number;
   maxNframe: number;
   truncated: number;
+  /** Frames of the traceback written inside the trace where the scan stopped, else 0. */
+  inlineFrames: number;
+  /** Where that traceback ends (after its MEMOIZE). */
+  inlineEnd: number;
 }
 
 export class TraceLoop {
   private readonly x: TraceExports;
   private end: number;
   private histAt = 0;
+  private scratchAt = 0;
   private inputAt = 0;
   private inputCap = 0;
   private tbAt = 0;
@@ -86,6 +100,8 @@ export class TraceLoop {
     smallCount: 0,
     maxNframe: 0,
     truncated: 0,
+    inlineFrames: 0,
+    inlineEnd: 0,
   };
 
   constructor() {
@@ -93,7 +109,13 @@ export class TraceLoop {
     this.x = new wasmApi.Instance(compiled, {}).exports as TraceExports;
     this.end = align(this.x.heapBase());
     this.histAt = this.take(HIST_BYTES);
+    this.scratchAt = this.take(SCRATCH_FRAMES * 8);
     this.refresh();
+  }
+
+  /** Whether `reserve` would have nothing to do (the decoder asks before each scan). */
+  fits(memoCap: number, nodeCap: number, inputBytes: number): boolean {
+    return memoCap <= this.tbCap && nodeCap <= this.nodeCap && inputBytes <= this.inputCap;
   }
 
   /**
@@ -153,17 +175,32 @@ export class TraceLoop {
     return this.inputView;
   }
 
-  /** Memo entry `index` now holds traceback `node` (or, with node < 0, something else). */
-  setMemo(index: number, node: number): void {
-    if (index < this.tbCap) this.tb[index] = node + 1;
+  /**
+   * Memo entry `index` now holds `code`: a traceback's node + 1, a string's -(id + 1), 0 for
+   * anything else.
+   */
+  setMemo(index: number, code: number): void {
+    if (index < this.tbCap) this.tb[index] = code;
   }
 
   setDepth(node: number, frames: number): void {
     if (node < this.nodeCap) this.depth[node] = frames;
   }
 
-  /** Folds the traces of `domain` from position `p` of the input; returns where it stopped. */
-  scan(p: number, domain: number, memoLen: number, maxNframe: number): number {
+  /**
+   * Folds the traces of `domain` from position `p` of the input; returns where it stopped. With
+   * `inlineAt` ≥ 0, the trace there (where the previous scan stopped for its inline traceback)
+   * is folded with `inlineNode`, its traceback's bytes ending at `inlineEnd`.
+   */
+  scan(
+    p: number,
+    domain: number,
+    memoLen: number,
+    maxNframe: number,
+    inlineAt = -1,
+    inlineNode = 0,
+    inlineEnd = 0,
+  ): number {
     const x = this.x;
     const end = x.scan(
       this.inputAt,
@@ -179,6 +216,11 @@ export class TraceLoop {
       this.nodeCap,
       this.histAt,
       maxNframe,
+      this.scratchAt,
+      SCRATCH_FRAMES,
+      inlineAt,
+      inlineNode,
+      inlineEnd,
     );
     const t = this.totals;
     t.traces = x.traces();
@@ -189,7 +231,14 @@ export class TraceLoop {
       t.maxNframe = x.maxNframe();
       t.truncated = x.truncated();
     }
+    t.inlineFrames = x.inlineFrames();
+    if (t.inlineFrames > 0) t.inlineEnd = x.inlineEnd();
     return end;
+  }
+
+  /** The inline traceback's frames where the last scan stopped: string id, line number pairs. */
+  inlineFrameList(): Int32Array {
+    return new Int32Array(this.x.memory.buffer, this.scratchAt, 2 * this.totals.inlineFrames);
   }
 
   /** Adds the per-node and per-bin sums scanned so far into `agg` (dense), then clears them. */

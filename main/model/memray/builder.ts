@@ -237,7 +237,8 @@ export class MemrayIndexBuilder {
         this.leftPages(lo, hi);
       }
       this.entered(k, size);
-      if (isSmallPymallocBlock(allocator, size)) this.pymallocPages.add(lo, hi, size);
+      if (isSmallPymallocBlock(allocator, size))
+        this.pymallocPages.add(lo, hi, size, this.timeIndex.fineCount);
     } else if (kind === AllocatorKind.SIMPLE_DEALLOCATOR) {
       this.temporary.freed(this.thread, lo, hi, -1);
       if (heap.free(lo, hi)) {
@@ -292,9 +293,10 @@ export class MemrayIndexBuilder {
 
   /** The allocation heap.key/size just left the live set: out of its page if a small pymalloc block. */
   private leftPages(lo: number, hi: number): void {
-    const size = this.heap.size;
-    if (isSmallPymallocBlock(this.keys.allocator[this.heap.key], size))
-      this.pymallocPages.remove(lo, hi, size);
+    const heap = this.heap;
+    const size = heap.size;
+    if (isSmallPymallocBlock(this.keys.allocator[heap.key], size))
+      this.pymallocPages.remove(lo, hi, size, heap.key, heap.birth, this.timeIndex.fineCount);
   }
 
   /** memray's `>=` peak rule (heap-replay.ts), and the live sets that follow the peaks. */
@@ -303,7 +305,7 @@ export class MemrayIndexBuilder {
     const atPeak = this.heap.endRecord(this.allocationRecords - 1);
     if (atPeak) {
       this.peakFine = this.timeIndex.fineCount;
-      this.pymallocPages.atPeak();
+      this.pymallocPages.atPeak(this.peakFine);
     }
     // One call for both peaks' journals: a separate sync call per record at the peak cost 2% of
     // the instructions of a large.bin open (cachegrind, 36.4 G → 35.7 G).

@@ -34,7 +34,8 @@ export class HeapReplay {
   readonly ranges = new RangeSet();
   /**
    * Live entries a WebAssembly loop replayed in its own table, handed over at the end: 4 words
-   * each (address/8 low and high, key, size as uint32). See adopt().
+   * each (address/8 low, address/8 high | birth << 13 as in the table's slots, key, size as
+   * uint32). See adopt().
    */
   private adopted: Int32Array = new Int32Array(0);
 
@@ -123,9 +124,20 @@ export class HeapReplay {
     this.table.forEach((lo, hi, key, size) => fn((hi * 4294967296 + (lo >>> 0)) * 8, size, key));
     const a = this.adopted;
     for (let i = 0; i < a.length; i += 4)
-      fn((a[i + 1] * 4294967296 + (a[i] >>> 0)) * 8, a[i + 3] >>> 0, a[i + 2]);
+      fn(((a[i + 1] & LIVE_TABLE_MAX_HI) * 4294967296 + (a[i] >>> 0)) * 8, a[i + 3] >>> 0, a[i + 2]);
     for (const [address, e] of this.wide) fn(address, e.size, e.key);
     this.ranges.forEach((begin, end, key) => fn(begin, end - begin, key));
+  }
+
+  /**
+   * Every live simple allocation the table holds (addresses below 2^48, sizes below 2^32: the
+   * wide map's and the ranges are not visited), as address/8 halves with its birth (mod 2^19).
+   */
+  forEachTableEntry(fn: (lo: number, hi: number, key: number, size: number, birth: number) => void): void {
+    this.table.forEach(fn);
+    const a = this.adopted;
+    for (let i = 0; i < a.length; i += 4)
+      fn(a[i], a[i + 1] & LIVE_TABLE_MAX_HI, a[i + 2], a[i + 3] >>> 0, a[i + 1] >>> 13);
   }
 
   // ---- the WebAssembly totals loop keeps its own table and hands these cases to the host ----

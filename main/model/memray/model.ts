@@ -618,6 +618,8 @@ export class MemrayModel implements CaptureModel {
         }));
       },
       forEachLive: (fn) => b.heap.forEachLive(fn),
+      forEachTableEntry: (fn) => b.heap.forEachTableEntry(fn),
+      endFine: b.timeIndex.fineCount,
       forEachRange: (fn) => b.heap.ranges.forEach(fn),
       allocatorOfKey: (k) => keys.allocator[k],
       allocatorName: (id) => ALLOCATOR_NAMES[id] ?? '',

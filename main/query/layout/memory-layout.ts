@@ -151,7 +151,17 @@ export function buildLayoutParts(input: LayoutInput, options: LayoutOptions = {}
       howToRecord: HOW_TO_NATIVE,
     });
   const live = input.live;
-  if (live) {
+  if (live && live.scope === 'pool-blocks') {
+    // the peak: the pool blocks one by one, the malloc heap's allocations not
+    liveKind = poolBlockKinds(live, pools, geometry);
+    if (pools && geometry) pymalloc.pinning = pinningSites(live, liveKind, pools, totals!, geometry);
+    if (live.caveat) pymalloc.rules.push(`Stacks at this moment: ${live.caveat}.`);
+    limits.push({
+      part: 'malloc-heap',
+      reason:
+        'the malloc heap is laid out from all live allocations one by one, which are known at the end of tracking only; at the peak the replay keeps pymalloc’s pools and arenas and the stacks of their blocks',
+    });
+  } else if (live) {
     liveKind = new Uint8Array(live.n);
     const served = servedByMappings(live, liveKind);
     mappings.byFamily = mappings.byFamily.map((m) => ({
@@ -194,7 +204,8 @@ export function buildLayoutParts(input: LayoutInput, options: LayoutOptions = {}
     limits.push({
       part: 'sites',
       reason:
-        'the stacks of the blocks in a pool or arena are known at the end of tracking only (the live allocations one by one); choose the end to see them',
+        input.liveMissing ??
+        'the stacks of the blocks in a pool or arena are known at the peak and at the end of tracking (the live blocks one by one); choose one of those to see them',
     });
   }
   const mallocHeld = mallocHeap.heldEstimated
@@ -252,6 +263,21 @@ function servedByMappings(live: LiveAllocations, kind: Uint8Array): Map<string, 
     used.set(r.family, (used.get(r.family) ?? 0) + live.size[i]);
   }
   return used;
+}
+
+/** Which of the peak's small blocks sit in a pool (kind 1; 0: outside every pool). */
+function poolBlockKinds(
+  live: LiveAllocations,
+  pools: PoolTable | undefined,
+  g: PymallocGeometry | undefined,
+): Uint8Array {
+  const kind = new Uint8Array(live.n);
+  if (!pools || !g) return kind;
+  for (let i = 0; i < live.n; i++) {
+    const row = poolRowOf(pools, g, live.address[i]);
+    if (row >= 0 && !pools.outside[row]) kind[i] = 1;
+  }
+  return kind;
 }
 
 /** Live blocks that are glibc malloc's: all but pool blocks and library-served ones. */

@@ -107,13 +107,13 @@ export const useLayoutStore = defineStore('layout', () => {
   );
   const settled = computed(() => !!layout.value && !slot.loading.value);
 
-  /** Stacks are known one by one at the end only: anywhere else the panel says so instead. */
+  /** Stacks are known one by one at the peak and the end only: anywhere else the panel says so instead. */
   const sitesSlot = latestQuery<LayoutSitesQuery, LayoutSites>((q) => useClient().layoutSites(q));
   const sitesQuery = computed<LayoutSitesQuery | null>(() => {
     const l = layout.value;
     const sel = selection.value;
     if (!query.value || !l || !sel || !l.sitesAvailable) return null;
-    return { captureId: query.value.captureId, at: { kind: 'end' }, region: sel.region, limit: 50 };
+    return { captureId: query.value.captureId, at: { ...moment.value }, region: sel.region, limit: 50 };
   });
   const sites = computed(() =>
     sitesQuery.value && sitesSlot.loadedKey.value === JSON.stringify(sitesQuery.value)

@@ -11,6 +11,8 @@ import {
   PymallocPageTable,
   SMALL_REQUEST_MAX,
 } from './page-table';
+import { BIRTH_MASK } from '../live-table';
+import { TIE_MAX } from './peak-blocks';
 import {
   compilePages,
   OP_ADD,
@@ -54,7 +56,9 @@ describe('assembly/pages.ts speaks page-table.ts', () => {
       PAGES_PER_CHUNK: scalar('PAGES_PER_CHUNK'),
       PAGE_BYTES: scalar('PAGE_BYTES'),
       SMALL_REQUEST_MAX: scalar('SMALL_REQUEST_MAX'),
-    }).toEqual({ PAGES_PER_CHUNK, PAGE_BYTES, SMALL_REQUEST_MAX });
+      BIRTH_MASK: scalar('BIRTH_MASK'),
+      TIE_MAX: scalar('TIE_MAX'),
+    }).toEqual({ PAGES_PER_CHUNK, PAGE_BYTES, SMALL_REQUEST_MAX, BIRTH_MASK, TIE_MAX });
     const w = instance();
     const sizes = [...Array(601).keys(), 2 ** 16, 2 ** 32 + 1, 2 ** 32 + 100, 2 ** 40];
     for (let a = 0; a < 20; a++)
@@ -110,6 +114,7 @@ function randomOps(seed: number, steps: number): PageOps {
     at.delete(a8);
     live.delete(a8);
   };
+  const born = new Map<number, { key: number; birth: number }>();
   let heap = 0;
   let peak = -1;
   let fine = 0;
@@ -137,11 +142,13 @@ function randomOps(seed: number, steps: number): PageOps {
       const old = live.get(a8);
       if (old !== undefined) {
         // memray replaces a live address: the old block leaves first
-        ops.push(OP_REMOVE, lo, hi, old);
+        const b = born.get(a8)!;
+        ops.push(OP_REMOVE, lo, hi, old, b.key, b.birth & BIRTH_MASK, fine);
         heap -= old;
         forget(a8);
       }
-      ops.push(OP_ADD, lo, hi, size);
+      ops.push(OP_ADD, lo, hi, size, 0, 0, fine);
+      born.set(a8, { key: step % 997, birth: fine });
       live.set(a8, size);
       at.set(a8, order.length);
       order.push(a8);
@@ -149,14 +156,23 @@ function randomOps(seed: number, steps: number): PageOps {
     } else {
       const a8 = order[rng.int(order.length)];
       const size = live.get(a8)!;
-      ops.push(OP_REMOVE, (a8 % 2 ** 32) | 0, Math.floor(a8 / 2 ** 32), size);
+      const b = born.get(a8)!;
+      ops.push(
+        OP_REMOVE,
+        (a8 % 2 ** 32) | 0,
+        Math.floor(a8 / 2 ** 32),
+        size,
+        b.key,
+        b.birth & BIRTH_MASK,
+        fine,
+      );
       heap -= size;
       forget(a8);
     }
     if (rng.chance(0.05)) heap += rng.int(3000) - 1000; // other allocators
     if (heap >= peak) {
       peak = heap;
-      ops.push(OP_PEAK, 0, 0, 0);
+      ops.push(OP_PEAK, 0, 0, 0, 0, 0, fine);
     }
     if (rng.chance(1 / 25)) {
       fine++;

@@ -107,6 +107,8 @@ describe('pymalloc page table', () => {
       let peak = -1;
       let peakLive: Live = new Map();
       const atRecord: Live[] = [];
+      const born = new Map<number, { key: number; birth: number }>();
+      let peakBorn = new Map(born);
       let records = 0;
       for (let step = 0; step < 6000; step++) {
         const grow = step < 3000 ? 0.7 : 0.3;
@@ -121,9 +123,10 @@ describe('pymalloc page table', () => {
               : base + 16384 * rng.int(64) + 48 + block * rng.int(Math.floor((16384 - 48) / block));
           if (live.has(address)) continue;
           live.set(address, size);
+          born.set(address, { key: rng.int(50), birth: records });
           sticky.add(address, size);
           const [lo, hi] = split(address);
-          t.add(lo, hi, size);
+          t.add(lo, hi, size, records);
           heap += size;
         } else {
           const keys = [...live.keys()];
@@ -132,14 +135,16 @@ describe('pymalloc page table', () => {
           live.delete(address);
           sticky.remove(address);
           const [lo, hi] = split(address);
-          t.remove(lo, hi, size);
+          const b = born.get(address)!;
+          t.remove(lo, hi, size, b.key, b.birth & 0x7ffff, records);
           heap -= size;
         }
         if (heap >= peak) {
           peak = heap;
           peakLive = new Map(live);
           peakSticky = sticky.copy();
-          t.atPeak();
+          peakBorn = new Map(born);
+          t.atPeak(records);
         }
         if (rng.int(40) === 0) {
           records++;
@@ -150,6 +155,22 @@ describe('pymalloc page table', () => {
       }
       expect(asMap(t.current())).toEqual(pagesOf(live, sticky.max));
       expect(asMap(t.peak())).toEqual(pagesOf(peakLive, peakSticky));
+      // the blocks live at the peak one by one: the end's that were, plus the log (peak-blocks.ts)
+      const pb = t.peakBlocks;
+      const atPeak = new Map<number, string>();
+      for (const [address, size] of live) {
+        const [lo, hi] = split(address);
+        if (pb.liveAtPeak(lo, hi, born.get(address)!.birth & 0x7ffff, records))
+          atPeak.set(address, `${size}/${born.get(address)!.key}`);
+      }
+      for (let i = 0; i < pb.logN; i++) {
+        const address = pb.entryAddress(i);
+        expect(atPeak.has(address)).toBe(false);
+        atPeak.set(address, `${pb.entrySize(i)}/${pb.entryKey(i)}`);
+      }
+      const expected = new Map([...peakLive].map(([a, size]) => [a, `${size}/${peakBorn.get(a)!.key}`]));
+      expect(atPeak).toEqual(expected);
+      expect(pb.logN).toBeGreaterThan(0);
       const cps = t.checkpoints;
       expect(cps.count).toBeGreaterThan(2);
       expect(cps.count).toBeLessThan(8);
@@ -173,10 +194,10 @@ describe('pymalloc page table', () => {
   it('keeps blocks at addresses ≥ 2^48 out of the pages, counted apart', () => {
     const t = new PymallocPageTable();
     const [lo, hi] = split(2 ** 49 + 4096 + 48);
-    t.add(lo, hi, 32);
+    t.add(lo, hi, 32, 0);
     expect(t.current().n).toBe(0);
     expect([t.wideBlocks, t.wideBytes]).toEqual([1, 32]);
-    t.remove(lo, hi, 32);
+    t.remove(lo, hi, 32, 0, 0, 0);
     expect([t.wideBlocks, t.wideBytes]).toEqual([0, 0]);
   });
 });

@@ -25,6 +25,7 @@
 import { LayoutCheckpoints } from './checkpoints';
 import { IS_PYMALLOC_ALLOCATION } from '../vocabulary';
 import { PageRows, type PageStates } from './page-rows';
+import { PeakBlocks } from './peak-blocks';
 
 export type { PageStates };
 
@@ -82,6 +83,16 @@ export interface PagesWasm {
   pagesPeakRowsPtr(): number;
   pagesPeakRowsCount(): number;
   pagesEpoch(): number;
+  /** The peak blocks (peak-blocks.ts): chunk c of the log, entries of 3 words (lo, hi | size << 13, key). */
+  pagesPeakLogChunk(c: number): number;
+  pagesPeakLogChunkEntries(): number;
+  pagesPeakLogCount(): number;
+  /** The tie set's (lo, hi) pairs in insertion order, in a new block (call it first: it may grow the memory). */
+  pagesTieEntries(): number;
+  pagesTieCount(): number;
+  pagesPeakBlocksFine(): number;
+  /** bit 0 seen, bit 1 overflowed. */
+  pagesPeakBlocksFlags(): number;
 }
 
 /** `n` rows of the WebAssembly row format at `ptr`, appended to `into`. */
@@ -140,14 +151,19 @@ export class PymallocPageTable {
   peakWideBytes = 0;
   /** A peak was reached at all (false: nothing was ever allocated). */
   peakSeen = false;
+  /** The blocks live at the peak one by one, as far as the end cannot tell them (peak-blocks.ts). */
+  readonly peakBlocks = new PeakBlocks();
 
   readonly checkpoints = new LayoutCheckpoints();
 
   /** While the WebAssembly loop holds the state (attachWasm … adoptWasm). */
   private wasm: PagesWasm | undefined;
 
-  /** A live small PYMALLOC block: address/8 = hi·2^32 + lo (as the heap replay gets it). */
-  add(lo: number, hi: number, size: number): void {
+  /**
+   * A live small PYMALLOC block: address/8 = hi·2^32 + lo (as the heap replay gets it), allocated
+   * in fine interval `fine` (memory records read before it).
+   */
+  add(lo: number, hi: number, size: number, fine: number): void {
     if (hi >>> 0 > 8191) {
       this.wideBlocks++;
       this.wideBytes += size;
@@ -155,6 +171,7 @@ export class PymallocPageTable {
     }
     const p = this.pageOf(lo, hi, true);
     this.touch(p);
+    this.peakBlocks.added(lo, hi, fine);
     const b16 = (size + 15) >> 4;
     const on16 = GRID16[(b16 << 11) | (lo & 2047)];
     const on4 = GRID4[(b16 << 9) | (lo & 511)];
@@ -171,8 +188,11 @@ export class PymallocPageTable {
     this.fit4 += on4;
   }
 
-  /** A live small PYMALLOC block left the live set (freed, or replaced at its address). */
-  remove(lo: number, hi: number, size: number): void {
+  /**
+   * A live small PYMALLOC block of key `key`, born in fine interval `birthLow` (mod 2^19), left the
+   * live set (freed, or replaced at its address) in fine interval `fine`.
+   */
+  remove(lo: number, hi: number, size: number, key: number, birthLow: number, fine: number): void {
     if (hi >>> 0 > 8191) {
       this.wideBlocks--;
       this.wideBytes -= size;
@@ -181,6 +201,7 @@ export class PymallocPageTable {
     const p = this.pageOf(lo, hi, false);
     if (p < 0 || this.blocks[p] === 0) return;
     this.touch(p);
+    this.peakBlocks.removed(lo, hi, size, key, birthLow, fine);
     const b16 = (size + 15) >> 4;
     this.off16[p] -= 1 - GRID16[(b16 << 11) | (lo & 2047)];
     this.off4[p] -= 1 - GRID4[(b16 << 9) | (lo & 511)];
@@ -191,9 +212,13 @@ export class PymallocPageTable {
     this.liveBytes -= size;
   }
 
-  /** The heap reached (again) its peak after this record: the current state is the peak's. */
-  atPeak(): void {
+  /**
+   * The heap reached (again) its peak after this record, read in fine interval `fine`: the
+   * current state is the peak's.
+   */
+  atPeak(fine: number): void {
     this.epoch++;
+    this.peakBlocks.atPeak(fine);
     this.peakSaved.n = 0;
     this.peakLiveBlocks = this.liveBlocks;
     this.peakLiveBytes = this.liveBytes;
@@ -238,7 +263,23 @@ export class PymallocPageTable {
     const w = this.wasm;
     if (!w) return;
     this.wasm = undefined;
+    const tiePtr = w.pagesTieEntries(); // first: it allocates, which may grow the memory
     const buffer = w.memory.buffer;
+    const flags = w.pagesPeakBlocksFlags();
+    const logN = w.pagesPeakLogCount();
+    const log = new Int32Array(logN * 3);
+    const per = w.pagesPeakLogChunkEntries();
+    for (let c = 0; c * per < logN; c++) {
+      const n = Math.min(per, logN - c * per);
+      log.set(new Int32Array(buffer, w.pagesPeakLogChunk(c), n * 3), c * per * 3);
+    }
+    this.peakBlocks.adopt({
+      log,
+      tie: new Int32Array(buffer, tiePtr, w.pagesTieCount() * 2),
+      peakFine: w.pagesPeakBlocksFine(),
+      seen: (flags & 1) === 1,
+      overflowed: (flags & 2) === 2,
+    });
     const chunks = w.pagesChunks();
     const cap = w.pagesChunkCapacity();
     const total = cap * PAGES_PER_CHUNK;
@@ -536,6 +577,7 @@ export class PymallocPageTable {
       this.blocks.length * 15 +
       this.keys.length * 8 +
       this.peakSaved.bytesHeld +
+      this.peakBlocks.bytesHeld +
       this.checkpoints.approxBytes() +
       this.dirtyList.length * 4
     );

@@ -105,6 +105,13 @@ export {
   pagesPeakRowsPtr,
   pagesPeakRowsCount,
   pagesEpoch,
+  pagesPeakLogChunk,
+  pagesPeakLogChunkEntries,
+  pagesPeakLogCount,
+  pagesTieEntries,
+  pagesTieCount,
+  pagesPeakBlocksFine,
+  pagesPeakBlocksFlags,
 } from './pages';
 export {
   tempTakeInterval,
@@ -362,7 +369,7 @@ export function keyTotals(from: i32, n: i32): usize {
   return out;
 }
 /**
- * The live table's entries, 4 words each (lo, hi, key, size), packed at the table's start (in
+ * The live table's entries, 4 words each (lo, hi | birth << 13, key, size), packed at the table's start (in
  * place: entry n comes from slot j ≥ n, already read; no second block of tableSize × 16 B). The
  * table is no longer a table afterwards: called once, at the end.
  */
@@ -376,10 +383,10 @@ export function liveEntries(): usize {
     if (k <= 0) continue;
     const o = out + (n << 4);
     const lo = load<u32>(a);
-    const hi = load<u32>(a, 4) & MAX_HI;
+    const hiBirth = load<u32>(a, 4);
     const size = load<u32>(a, 12);
     store<u32>(o, lo);
-    store<u32>(o, hi, 4);
+    store<u32>(o, hiBirth, 4);
     store<i32>(o, k - 1, 8);
     store<u32>(o, size, 12);
     n++;
@@ -878,7 +885,8 @@ function left(k: i32, birth: i32, size: i64): void {
 @inline
 function leftPages(lo: u32, hi: u32): void {
   const a = load<u8>(keyRow(takenKey), K_ALLOCATOR);
-  if (pagesSmall(a, <u64>takenSize)) pagesRemove(lo, hi, <u32>takenSize);
+  if (pagesSmall(a, <u64>takenSize))
+    pagesRemove(lo, hi, <u32>takenSize, takenKey, takenBirth, fineCount);
 }
 
 /** A munmap cut a live range of key `k` (heap-replay.ts RangeCutListener; builder.onRangeCut). */
@@ -900,7 +908,7 @@ function afterRecord(): void {
     peak = current;
     peakIndex = allocationRecords - 1;
     peakFine = fineCount;
-    pagesAtPeak();
+    pagesAtPeak(fineCount);
     for (let i: i32 = 0; i < gN; i++) {
       const r = keyRow(load<i32>(gList + (<usize>i << 2)));
       store<i64>(r, load<i64>(r, K_LIVE_C), K_PEAK_C);
@@ -966,7 +974,7 @@ function allocation(): void {
       leftPages(lo, hi);
     }
     entered(k, r, isize);
-    if (pagesSmall(ca, size)) pagesAdd(lo, hi, <u32>size);
+    if (pagesSmall(ca, size)) pagesAdd(lo, hi, <u32>size, fineCount);
   } else if (kind == SIMPLE_DEALLOCATOR) {
     tempFreed(thread, lo, hi, -1);
     const found = (hi <= MAX_HI && tableRemove(lo, hi)) || (wideCount > 0 && wideTake(lo, hi));

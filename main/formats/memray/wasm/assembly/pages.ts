@@ -29,6 +29,11 @@ const MAX_PLACED_HI: u32 = 8191;
 const ROW: i32 = 16;
 const FLAG_EVER: u8 = 1;
 const FLAG_DIRTY: u8 = 2;
+/** live-table.ts's BIRTH_MASK: births are kept modulo 2^19. */
+const BIRTH_MASK: i32 = 524287; // 2^19 - 1
+/** peak-blocks.ts's TIE_MAX. */
+const TIE_MAX: i32 = 1048576; // 2^20
+const TIE_EMPTY: i32 = -1;
 
 // ---------------------------------------------------------------- state
 
@@ -72,6 +77,26 @@ let peakWideBlocks: i64 = 0;
 let peakWideBytes: i64 = 0;
 let peakSeen: bool = false;
 
+// the blocks live at the latest peak (peak-blocks.ts): the log of those that left since
+// (3 words each: lo, hi | size << 13, key), in chunks that never move (the stub runtime frees
+// only the last block: a doubling log left every old copy resident, 67 MB on large.bin's
+// 2.6 M entries), and the tie set (lo, hi pairs; hi = TIE_EMPTY when free, with the list of
+// used slots so a peak clears it in O(used))
+const LOG_CHUNK_BITS: i32 = 16;
+const LOG_CHUNK: i32 = 1 << LOG_CHUNK_BITS;
+let logChunks: usize = 0; // usize per chunk
+let logChunksCap: i32 = 0;
+let logChunkCount: i32 = 0;
+let pbLogN: i32 = 0;
+let pbPeakFine: i32 = 0;
+let pbSeen: bool = false;
+let pbOverflowed: bool = false;
+let tie: usize = 0;
+let tieMask: u32 = 0;
+let tieUsed: usize = 0;
+let tieUsedCap: i32 = 0;
+let tieN: i32 = 0;
+
 // ---------------------------------------------------------------- set-up
 
 function zeroed(bytes: usize): usize {
@@ -112,6 +137,13 @@ export function pagesInit(): void {
   cpRows = heap.alloc(<usize>(cpCap * ROW));
   grid16 = gridTable(16384);
   grid4 = gridTable(4096);
+  logChunksCap = 64;
+  logChunks = zeroed(<usize>logChunksCap * sizeof<usize>());
+  tieMask = 1023;
+  tie = heap.alloc(<usize>(tieMask + 1) << 3);
+  memory.fill(tie, 0xff, <usize>(tieMask + 1) << 3);
+  tieUsedCap = 256;
+  tieUsed = heap.alloc(<usize>tieUsedCap << 2);
 }
 
 // ---------------------------------------------------------------- per record (full.ts)
@@ -127,9 +159,9 @@ export function pagesSmall(allocator: i32, size: u64): bool {
   );
 }
 
-/** A live small PYMALLOC block: address/8 = hi·2^32 + lo. */
+/** A live small PYMALLOC block: address/8 = hi·2^32 + lo, allocated in fine interval `fine`. */
 @inline
-export function pagesAdd(lo: u32, hi: u32, size: u32): void {
+export function pagesAdd(lo: u32, hi: u32, size: u32, fine: i32): void {
   if (hi > MAX_PLACED_HI) {
     wideBlocks++;
     wideBytes += size;
@@ -138,6 +170,7 @@ export function pagesAdd(lo: u32, hi: u32, size: u32): void {
   const p = pageOf(lo, hi, true);
   const a = pages + (<usize>p << 4);
   touch(p, a, FLAG_EVER);
+  if (fine == pbPeakFine && pbSeen) tieInsert(lo, hi);
   const b16 = (size + 15) >> 4;
   const on16: u32 = load<u8>(grid16 + <usize>((b16 << 11) | (lo & 2047)));
   const on4: u32 = load<u8>(grid4 + <usize>((b16 << 9) | (lo & 511)));
@@ -154,9 +187,12 @@ export function pagesAdd(lo: u32, hi: u32, size: u32): void {
   fit4 += on4;
 }
 
-/** A live small PYMALLOC block left the live set (freed, or replaced at its address). */
+/**
+ * A live small PYMALLOC block of key `key`, born in fine interval `birthLow` (mod 2^19), left the
+ * live set (freed, or replaced at its address) in fine interval `fine`.
+ */
 @inline
-export function pagesRemove(lo: u32, hi: u32, size: u32): void {
+export function pagesRemove(lo: u32, hi: u32, size: u32, key: i32, birthLow: i32, fine: i32): void {
   if (hi > MAX_PLACED_HI) {
     wideBlocks--;
     wideBytes -= size;
@@ -178,18 +214,123 @@ export function pagesRemove(lo: u32, hi: u32, size: u32): void {
   if (blocks == 1) store<u8>(a, 0, 6);
   liveBlocks--;
   liveBytes -= size;
+  if (pbSeen && liveAtPeak(lo, hi, birthLow, fine)) logPush(lo, hi, size, key);
 }
 
-/** The heap reached (again) its peak after this record: the current state is the peak's. */
+/**
+ * The heap reached (again) its peak after this record, read in fine interval `fine`: the
+ * current state is the peak's.
+ */
 @inline
-export function pagesAtPeak(): void {
+export function pagesAtPeak(fine: i32): void {
   epoch1++;
   peakN = 0;
+  pbLogN = 0;
+  if (tieN > 0) tieClear();
+  pbOverflowed = false;
+  pbPeakFine = fine;
+  pbSeen = true;
   peakLiveBlocks = liveBlocks;
   peakLiveBytes = liveBytes;
   peakWideBlocks = wideBlocks;
   peakWideBytes = wideBytes;
   peakSeen = true;
+}
+
+// ---------------------------------------------------------------- the blocks live at the peak
+
+/** peak-blocks.ts liveAtPeak: born before the peak's interval, or in it and not after the peak. */
+@inline
+function liveAtPeak(lo: u32, hi: u32, birthLow: i32, fine: i32): bool {
+  const birth = fine - ((fine - birthLow) & BIRTH_MASK);
+  return birth < pbPeakFine || (birth == pbPeakFine && !tieHas(lo, hi));
+}
+
+function logPush(lo: u32, hi: u32, size: u32, key: i32): void {
+  const c = pbLogN >> LOG_CHUNK_BITS;
+  if (c == logChunkCount) {
+    if (c == logChunksCap) {
+      const w = <usize>sizeof<usize>();
+      logChunks = grown(logChunks, <usize>logChunksCap * w, <usize>logChunksCap * 2 * w);
+      logChunksCap *= 2;
+    }
+    store<usize>(logChunks + <usize>c * sizeof<usize>(), heap.alloc(<usize>LOG_CHUNK * 12));
+    logChunkCount++;
+  }
+  const o = load<usize>(logChunks + <usize>c * sizeof<usize>()) + <usize>(pbLogN & (LOG_CHUNK - 1)) * 12;
+  store<u32>(o, lo);
+  store<u32>(o, hi | (size << 13), 4);
+  store<i32>(o, key, 8);
+  pbLogN++;
+}
+
+@inline
+function tieSlot(lo: u32, hi: u32): u32 {
+  return ((lo ^ (hi * 0x85ebca6b)) * 0x9e3779b1) >>> 8;
+}
+
+function tieClear(): void {
+  for (let i = 0; i < tieN; i++) {
+    const s = load<u32>(tieUsed + (<usize>i << 2));
+    store<i32>(tie + (<usize>s << 3), TIE_EMPTY, 4);
+  }
+  tieN = 0;
+}
+
+function tieInsert(lo: u32, hi: u32): void {
+  if (tieN >= TIE_MAX) {
+    pbOverflowed = true;
+    return;
+  }
+  let i = tieSlot(lo, hi) & tieMask;
+  while (true) {
+    const e = tie + (<usize>i << 3);
+    const h = load<i32>(e, 4);
+    if (h == TIE_EMPTY) break;
+    if (<u32>h == hi && load<u32>(e) == lo) return;
+    i = (i + 1) & tieMask;
+  }
+  const e = tie + (<usize>i << 3);
+  store<u32>(e, lo);
+  store<u32>(e, hi, 4);
+  if (tieN == tieUsedCap) {
+    tieUsed = grown(tieUsed, <usize>tieUsedCap << 2, <usize>tieUsedCap << 3);
+    tieUsedCap *= 2;
+  }
+  store<u32>(tieUsed + (<usize>tieN << 2), i);
+  tieN++;
+  if (<u32>tieN * 2 > tieMask + 1) tieGrow();
+}
+
+function tieHas(lo: u32, hi: u32): bool {
+  if (tieN == 0) return false;
+  let i = tieSlot(lo, hi) & tieMask;
+  while (true) {
+    const e = tie + (<usize>i << 3);
+    const h = load<i32>(e, 4);
+    if (h == TIE_EMPTY) return false;
+    if (<u32>h == hi && load<u32>(e) == lo) return true;
+    i = (i + 1) & tieMask;
+  }
+  return false;
+}
+
+/**
+ * Doubles the tie set, reinserting in insertion order (as peak-blocks.ts does): slot i of the
+ * used list is read before the reinsertion writes entry ≤ i.
+ */
+function tieGrow(): void {
+  const n = tieN;
+  const old = tie;
+  const size: usize = <usize>(tieMask + 1) << 1;
+  tie = heap.alloc(size << 3);
+  memory.fill(tie, 0xff, size << 3);
+  tieMask = <u32>size - 1;
+  tieN = 0;
+  for (let i = 0; i < n; i++) {
+    const e = old + (<usize>load<u32>(tieUsed + (<usize>i << 2)) << 3);
+    tieInsert(load<u32>(e), load<u32>(e, 4));
+  }
 }
 
 // ---------------------------------------------------------------- helpers
@@ -415,6 +556,38 @@ export function pagesPeakRowsCount(): i32 {
 /** page-table.ts's epoch (savedAt in the page records is stored + 1). */
 export function pagesEpoch(): i32 {
   return epoch1 - 1;
+}
+/** Chunk `c` of the peak log: LOG_CHUNK entries of 12 bytes (lo, hi | size << 13, key). */
+export function pagesPeakLogChunk(c: i32): usize {
+  return load<usize>(logChunks + <usize>c * sizeof<usize>());
+}
+export function pagesPeakLogChunkEntries(): i32 {
+  return LOG_CHUNK;
+}
+/** Entries of the peak log. */
+export function pagesPeakLogCount(): i32 {
+  return pbLogN;
+}
+/** The tie set's addresses in insertion order, 8 bytes each (lo, hi), in a new block (pagesTieCount). */
+export function pagesTieEntries(): usize {
+  const out = heap.alloc(<usize>(tieN > 0 ? tieN : 1) << 3);
+  for (let i = 0; i < tieN; i++) {
+    const e = tie + (<usize>load<u32>(tieUsed + (<usize>i << 2)) << 3);
+    const o = out + (<usize>i << 3);
+    store<u32>(o, load<u32>(e));
+    store<u32>(o, load<u32>(e, 4), 4);
+  }
+  return out;
+}
+export function pagesTieCount(): i32 {
+  return tieN;
+}
+/** peak-blocks.ts's peakFine, seen (bit 0 of pagesPeakBlocksFlags) and overflowed (bit 1). */
+export function pagesPeakBlocksFine(): i32 {
+  return pbPeakFine;
+}
+export function pagesPeakBlocksFlags(): i32 {
+  return (pbSeen ? 1 : 0) | (pbOverflowed ? 2 : 0);
 }
 /** The grid tables (for the component test: gridTable(16384), gridTable(4096)). */
 export function pagesGridPtr(poolBytes: i32): usize {

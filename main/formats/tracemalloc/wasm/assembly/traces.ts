@@ -10,6 +10,8 @@ let outSmallBytes: f64 = 0;
 let outSmallCount: i32 = 0;
 let outMaxNframe: i32 = 0;
 let outTruncated: i32 = 0;
+let outInlineFrames: i32 = 0;
+let outInlineEnd: i32 = 0;
 
 export function heapBase(): usize {
   return __heap_base;
@@ -32,6 +34,12 @@ export function maxNframe(): i32 {
 export function truncated(): i32 {
   return outTruncated;
 }
+export function inlineFrames(): i32 {
+  return outInlineFrames;
+}
+export function inlineEnd(): i32 {
+  return outInlineEnd;
+}
 
 const SMALL_OBJECT_MAX: i32 = 512;
 
@@ -52,12 +60,59 @@ function intAt(q: usize): i64 {
 }
 
 /**
+ * The traceback written inside a trace at `q` (its MARK), as _pickle.c writes a new one:
+ * `MARK (<BINGET|LONG_BINGET filename> <int lineno> TUPLE2 MEMOIZE)+ TUPLE MEMOIZE`, each filename
+ * a string already in the memo (tb[i] = -(string id + 1)). Writes each frame's string id and line
+ * number to `scratch` and returns the position after the traceback's MEMOIZE with the frame
+ * count in `outInlineFrames`, or 0 (anything else: the decoder's general switch takes it).
+ * The k frames and the traceback take memo entries m..m+k, so they and the trace need m+k+2 <= memoCap.
+ */
+function inlineTraceback(q: usize, end: usize, tb: usize, m: i32, memoCap: i32, scratch: usize, scratchCap: i32): usize {
+  let k: i32 = 0;
+  q += 1;
+  for (;;) {
+    // A frame is at most 5 + 5 + 2 bytes; the traceback's end and the trace's, 2 + 5 + 2.
+    if (q + 12 > end) return 0;
+    const r = load<u8>(q);
+    if (r == 0x74) break;
+    let idx: u32 = 0;
+    if (r == 0x68) {
+      idx = load<u8>(q + 1);
+      q += 2;
+    } else if (r == 0x6a) {
+      idx = load<u32>(q + 1);
+      q += 5;
+    } else return 0;
+    if (idx >= <u32>m) return 0;
+    const str = load<i32>(tb + (<usize>idx << 2));
+    if (str >= 0) return 0;
+    const line = intAt(q);
+    if (line < 0) return 0;
+    q += <usize>(line & 7);
+    if (load<u8>(q) != 0x86 || load<u8>(q + 1) != 0x94 || k >= scratchCap) return 0;
+    q += 2;
+    store<i32>(scratch + (<usize>k << 3), -1 - str);
+    store<i32>(scratch + (<usize>k << 3) + 4, i32(line >> 3));
+    k++;
+  }
+  if (k == 0 || load<u8>(q + 1) != 0x94 || m + k + 2 > memoCap) return 0;
+  outInlineFrames = k;
+  return q + 2;
+}
+
+/**
  * Folds whole traces of `domain` starting at `buf + p`, each as _pickle.c writes it:
  * `MARK <int domain> <int size> <BINGET|LONG_BINGET traceback> <int total_nframe> TUPLE MEMOIZE`.
  * Stops at the first byte that is not such a trace, when the memo is full
- * or a traceback node is past `nodeCap`; returns the position reached.
+ * or a traceback node is past `nodeCap`; returns the position reached. A trace that writes its
+ * traceback inline (the first trace of each traceback) also stops the loop, at the trace, when
+ * the traceback and the rest of the trace are as _pickle.c writes them: `outInlineFrames` > 0,
+ * its frames in `scratch` and its end in `outInlineEnd`. The decoder makes the traceback's trie
+ * node and memo entries, then calls again with `inlineAt` = that trace, `inlineNode` = the node
+ * and `inlineEnd` = the traceback's end, and the loop folds the trace with the node.
  *
- * tb[i]: memo entry i's stack node + 1 when it is a traceback, else 0. depth[node]: frames of
+ * tb[i]: memo entry i's stack node + 1 when it is a traceback, -(string id + 1) when it is a
+ * string, else 0. depth[node]: frames of
  * the traceback. sums/counts[node] (f64): bytes and blocks per node; hist: 66 f64 counts, then
  * 66 f64 byte sums per log2 size bin.
  */
@@ -75,6 +130,11 @@ export function scan(
   nodeCap: i32,
   hist: usize,
   maxNframe: i32,
+  scratch: usize,
+  scratchCap: i32,
+  inlineAt: i32,
+  inlineNode: i32,
+  inlineEnd: i32,
 ): i32 {
   let t: i32 = 0;
   let b: f64 = 0;
@@ -83,6 +143,7 @@ export function scan(
   let mx = maxNframe;
   let tr: i32 = 0;
   let m = memoLen;
+  outInlineFrames = 0;
   // A trace is at most 1 + 5 + 5 + 5 + 5 + 2 = 23 bytes.
   while (p + 24 <= n && m < memoCap) {
     let q = buf + <usize>p;
@@ -95,17 +156,33 @@ export function scan(
     if (s < 0) break;
     q += <usize>(s & 7);
     const r = load<u8>(q);
-    let idx: u32 = 0;
-    if (r == 0x68) {
-      idx = load<u8>(q + 1);
-      q += 2;
-    } else if (r == 0x6a) {
-      idx = load<u32>(q + 1);
-      q += 5;
+    let node1: i32 = 0;
+    if (r == 0x68 || r == 0x6a) {
+      let idx: u32 = 0;
+      if (r == 0x68) {
+        idx = load<u8>(q + 1);
+        q += 2;
+      } else {
+        idx = load<u32>(q + 1);
+        q += 5;
+      }
+      if (idx >= <u32>m) break;
+      node1 = load<i32>(tb + (<usize>idx << 2));
+      if (node1 <= 0) break;
+    } else if (r == 0x28 && p == inlineAt) {
+      // The traceback of this trace, made by the decoder since the last call.
+      q = buf + <usize>inlineEnd;
+      node1 = inlineNode + 1;
+    } else if (r == 0x28) {
+      const after = inlineTraceback(q, buf + <usize>n, tb, m, memoCap, scratch, scratchCap);
+      if (after == 0) break;
+      // The whole trace must follow as usual, so the second call cannot stop at it.
+      const f = intAt(after);
+      if (f >= 0 && load<u8>(after + <usize>(f & 7)) == 0x74 && load<u8>(after + <usize>(f & 7) + 1) == 0x94)
+        outInlineEnd = i32(after - buf);
+      else outInlineFrames = 0;
+      break;
     } else break;
-    if (idx >= <u32>m) break;
-    const node1 = load<i32>(tb + (<usize>idx << 2));
-    if (node1 == 0) break;
     const f = intAt(q);
     if (f < 0) break;
     q += <usize>(f & 7);

@@ -16,19 +16,25 @@ import { pagesInit, pagesAdd, pagesRemove, pagesAtPeak, pagesSmall } from './pag
 export {
   pagesCheckpoint, pagesRowsPtr, pagesTotal, pagesChunks, pagesChunkCapacity, pagesChunkKeyPtr,
   pagesPagesPtr, pagesDirtyPtr, pagesDirtyCount, pagesPeakRowsPtr, pagesPeakRowsCount, pagesEpoch,
-  pagesGridPtr,
+  pagesGridPtr, pagesPeakLogChunk, pagesPeakLogChunkEntries, pagesPeakLogCount, pagesTieEntries, pagesTieCount,
+  pagesPeakBlocksFine, pagesPeakBlocksFlags,
 } from './pages';
 export function init(): void { pagesInit(); }
 export function alloc(bytes: usize): usize { return heap.alloc(bytes); }
 export function small(allocator: i32, size: f64): bool { return pagesSmall(allocator, <u64>size); }
-/** n operations at ptr, 16 bytes each: u32 op (0 add, 1 remove, 2 at peak), u32 lo, u32 hi, u32 size. */
+/**
+ * n operations at ptr, 32 bytes each: u32 op (0 add, 1 remove, 2 at peak), u32 lo, u32 hi,
+ * u32 size, i32 key, i32 birth, i32 fine.
+ */
 export function run(ptr: usize, n: i32): void {
   for (let i = 0; i < n; i++) {
-    const o = ptr + (<usize>i << 4);
+    const o = ptr + (<usize>i << 5);
     const op = load<u32>(o);
-    if (op == 0) pagesAdd(load<u32>(o, 4), load<u32>(o, 8), load<u32>(o, 12));
-    else if (op == 1) pagesRemove(load<u32>(o, 4), load<u32>(o, 8), load<u32>(o, 12));
-    else pagesAtPeak();
+    const fine = load<i32>(o, 24);
+    if (op == 0) pagesAdd(load<u32>(o, 4), load<u32>(o, 8), load<u32>(o, 12), fine);
+    else if (op == 1)
+      pagesRemove(load<u32>(o, 4), load<u32>(o, 8), load<u32>(o, 12), load<i32>(o, 16), load<i32>(o, 20), fine);
+    else pagesAtPeak(fine);
   }
 }
 `;
@@ -86,9 +92,12 @@ export class PageOps {
   lo = new Int32Array(1024);
   hi = new Int32Array(1024);
   size = new Int32Array(1024);
+  key = new Int32Array(1024);
+  birth = new Int32Array(1024);
+  fine = new Int32Array(1024);
   memory: { fine: number; timeMs: number; heap: number; rss: number }[] = [];
 
-  push(op: number, lo: number, hi: number, size: number): void {
+  push(op: number, lo: number, hi: number, size: number, key = 0, birth = 0, fine = 0): void {
     if (this.n === this.op.length) {
       const grow = <T extends Uint8Array | Int32Array>(a: T, b: T): T => (b.set(a), b);
       const n = this.n * 2;
@@ -96,12 +105,18 @@ export class PageOps {
       this.lo = grow(this.lo, new Int32Array(n));
       this.hi = grow(this.hi, new Int32Array(n));
       this.size = grow(this.size, new Int32Array(n));
+      this.key = grow(this.key, new Int32Array(n));
+      this.birth = grow(this.birth, new Int32Array(n));
+      this.fine = grow(this.fine, new Int32Array(n));
     }
     const i = this.n++;
     this.op[i] = op;
     this.lo[i] = lo;
     this.hi[i] = hi;
     this.size[i] = size;
+    this.key[i] = key;
+    this.birth[i] = birth;
+    this.fine[i] = fine;
   }
 
   memoryRecord(fine: number, timeMs: number, heap: number, rss: number): void {
@@ -124,17 +139,17 @@ export async function recordPageOps<T>(fn: () => Promise<T>): Promise<{ result: 
   const proto = PymallocPageTable.prototype;
   const { add, remove, atPeak, memoryRecord } = proto;
   const ops = new PageOps();
-  proto.add = function (lo, hi, size) {
-    ops.push(OP_ADD, lo, hi, size);
-    add.call(this, lo, hi, size);
+  proto.add = function (lo, hi, size, fine) {
+    ops.push(OP_ADD, lo, hi, size, 0, 0, fine);
+    add.call(this, lo, hi, size, fine);
   };
-  proto.remove = function (lo, hi, size) {
-    ops.push(OP_REMOVE, lo, hi, size);
-    remove.call(this, lo, hi, size);
+  proto.remove = function (lo, hi, size, key, birth, fine) {
+    ops.push(OP_REMOVE, lo, hi, size, key, birth, fine);
+    remove.call(this, lo, hi, size, key, birth, fine);
   };
-  proto.atPeak = function () {
-    ops.push(OP_PEAK, 0, 0, 0);
-    atPeak.call(this);
+  proto.atPeak = function (fine) {
+    ops.push(OP_PEAK, 0, 0, 0, 0, 0, fine);
+    atPeak.call(this, fine);
   };
   proto.memoryRecord = function (fine, timeMs, heap, rss) {
     ops.memoryRecord(fine, timeMs, heap, rss);
@@ -151,9 +166,10 @@ export async function recordPageOps<T>(fn: () => Promise<T>): Promise<{ result: 
 export function replayJs(ops: PageOps, t: PymallocPageTable): void {
   for (let i = 0; i < ops.n; i++) {
     const op = ops.op[i];
-    if (op === OP_ADD) t.add(ops.lo[i], ops.hi[i], ops.size[i]);
-    else if (op === OP_REMOVE) t.remove(ops.lo[i], ops.hi[i], ops.size[i]);
-    else if (op === OP_PEAK) t.atPeak();
+    if (op === OP_ADD) t.add(ops.lo[i], ops.hi[i], ops.size[i], ops.fine[i]);
+    else if (op === OP_REMOVE)
+      t.remove(ops.lo[i], ops.hi[i], ops.size[i], ops.key[i], ops.birth[i], ops.fine[i]);
+    else if (op === OP_PEAK) t.atPeak(ops.fine[i]);
     else {
       const m = ops.memory[ops.lo[i]];
       t.memoryRecord(m.fine, m.timeMs, m.heap, m.rss);
@@ -168,14 +184,14 @@ export function replayJs(ops: PageOps, t: PymallocPageTable): void {
 export function replayWasm(ops: PageOps, w: PagesTestExports, t: PymallocPageTable): void {
   t.attachWasm(w);
   const batch = 65536;
-  const ptr = w.alloc(batch * 16);
+  const ptr = w.alloc(batch * 32);
   // a call may grow the memory (a new buffer): the view is made again after each
-  let view = new Uint32Array(w.memory.buffer, ptr, batch * 4);
+  let view = new Uint32Array(w.memory.buffer, ptr, batch * 8);
   let k = 0;
   const flush = () => {
     if (k > 0) w.run(ptr, k);
     k = 0;
-    view = new Uint32Array(w.memory.buffer, ptr, batch * 4);
+    view = new Uint32Array(w.memory.buffer, ptr, batch * 8);
   };
   for (let i = 0; i < ops.n; i++) {
     const op = ops.op[i];
@@ -183,14 +199,17 @@ export function replayWasm(ops: PageOps, w: PagesTestExports, t: PymallocPageTab
       flush();
       const m = ops.memory[ops.lo[i]];
       t.memoryRecord(m.fine, m.timeMs, m.heap, m.rss);
-      view = new Uint32Array(w.memory.buffer, ptr, batch * 4);
+      view = new Uint32Array(w.memory.buffer, ptr, batch * 8);
       continue;
     }
     if (k === batch) flush();
-    view[k * 4] = op;
-    view[k * 4 + 1] = ops.lo[i];
-    view[k * 4 + 2] = ops.hi[i];
-    view[k * 4 + 3] = ops.size[i];
+    view[k * 8] = op;
+    view[k * 8 + 1] = ops.lo[i];
+    view[k * 8 + 2] = ops.hi[i];
+    view[k * 8 + 3] = ops.size[i];
+    view[k * 8 + 4] = ops.key[i];
+    view[k * 8 + 5] = ops.birth[i];
+    view[k * 8 + 6] = ops.fine[i];
     k++;
   }
   flush();
@@ -246,6 +265,11 @@ function fields(t: PymallocPageTable): Record<string, Column | number | boolean>
     peakWideBytes: t.peakWideBytes,
     peakSeen: t.peakSeen,
     ...rows('peakSaved', t.peakSaved),
+    'peakBlocks.log': t.peakBlocks.log.subarray(0, t.peakBlocks.logN * 3),
+    'peakBlocks.tie': t.peakBlocks.tieEntries(),
+    'peakBlocks.peakFine': t.peakBlocks.peakFine,
+    'peakBlocks.seen': t.peakBlocks.seen,
+    'peakBlocks.overflowed': t.peakBlocks.overflowed,
     'checkpoints.shift': cps.shift,
     'checkpoints.count': cps.count,
     'checkpoints.off': cps.off,
