@@ -86,6 +86,22 @@ async function clickPool(row: number, slot: number, rows: number): Promise<void>
   await h.page.mouse.click(x, y);
 }
 
+/** The layout at `at`, the fullest pool of its first arena, and the API's stacks of that pool. */
+async function fullestPoolSites(at: { kind: 'peak' } | { kind: 'end' }) {
+  const p = (await api<MemoryLayout>('layout', { captureId, at })).pymalloc;
+  const a = p.arenaList[0];
+  let k = 0;
+  for (let i = 1; i < a.poolIndex.length; i++) if (a.poolBlocks[i] > a.poolBlocks[k]) k = i;
+  const address = a.address + a.poolIndex[k] * p.geometry!.poolBytes;
+  const expected = await api<LayoutSites>('layoutSites', {
+    captureId,
+    at,
+    region: { kind: 'pool', address },
+    limit: 50,
+  });
+  return { p, a, k, expected };
+}
+
 beforeAll(async () => {
   h = await startHarness({ files: [CAPTURE, UNTRACED], viewport: { width: 1400, height: 1700 } });
   await h.page.goto(h.baseUrl);
@@ -138,20 +154,7 @@ describe('the memory layout view', () => {
   });
 
   it('lists the stacks of a selected pool’s blocks and opens one in the flamegraph', async () => {
-    const end = await api<MemoryLayout>('layout', { captureId, at: { kind: 'end' } });
-    const p = end.pymalloc;
-    const g = p.geometry!;
-    // the fullest pool of the first arena
-    const a = p.arenaList[0];
-    let k = 0;
-    for (let i = 1; i < a.poolIndex.length; i++) if (a.poolBlocks[i] > a.poolBlocks[k]) k = i;
-    const address = a.address + a.poolIndex[k] * g.poolBytes;
-    const expected = await api<LayoutSites>('layoutSites', {
-      captureId,
-      at: { kind: 'end' },
-      region: { kind: 'pool', address },
-      limit: 50,
-    });
+    const { p, a, k, expected } = await fullestPoolSites({ kind: 'end' });
     expect(expected.totalCount).toBe(a.poolBlocks[k]);
 
     await clickPool(0, a.poolIndex[k], p.arenaList.length);
@@ -174,18 +177,7 @@ describe('the memory layout view', () => {
     await h.page.getByTestId('tab-layout').click();
     await h.page.getByTestId('layout-moment-peak').click();
     await settledAt('peak');
-    const peak = await api<MemoryLayout>('layout', { captureId, at: { kind: 'peak' } });
-    const p = peak.pymalloc;
-    const a = p.arenaList[0];
-    let k = 0;
-    for (let i = 1; i < a.poolIndex.length; i++) if (a.poolBlocks[i] > a.poolBlocks[k]) k = i;
-    const address = a.address + a.poolIndex[k] * p.geometry!.poolBytes;
-    const expected = await api<LayoutSites>('layoutSites', {
-      captureId,
-      at: { kind: 'peak' },
-      region: { kind: 'pool', address },
-      limit: 50,
-    });
+    const { p, a, k, expected } = await fullestPoolSites({ kind: 'peak' });
     // the peak's pool holds exactly the blocks the page table counted there
     expect(expected.totalCount).toBe(a.poolBlocks[k]);
     expect(expected.totalBytes).toBe(a.poolLiveBytes[k]);

@@ -9,9 +9,8 @@ import { BIRTH_MASK } from '../live-table';
  *
  * and this class keeps what the end alone cannot tell:
  * - `log`: every placed small block that leaves the live set after the latest peak and was live
- *   at it (address/8 lo and hi, size, key; 12 bytes): at most the blocks live at the peak (large.bin:
- *   2.6 M, 31 MB), and cleared by
- *   every new peak (memray's `>=`: the heap rises again to a level at least as high);
+ *   at it (address/8 lo and hi, size, key; 12 bytes): at most the blocks live at the peak
+ *   (large.bin: 2.6 M, 31 MB), cleared by every new peak (memray's `>=`);
  * - whether a block was live at the peak: born (the fine interval it was allocated in, kept
  *   modulo 2^19 by the heap replay) before the peak's interval, or in it and not allocated after
  *   the peak record. The second part is the `tie` set: the addresses allocated after the peak
@@ -19,8 +18,8 @@ import { BIRTH_MASK } from '../live-table';
  *   allocated later has a later birth).
  *
  * Births wrap after 2^19 memory records (about 87 minutes at memray's 10 ms): in a longer
- * capture a block older than that may be taken for a younger one; `exact` says whether the
- * capture was short enough. The tie set holds at most TIE_MAX addresses; past that (a burst of
+ * capture a block older than that may be taken for a younger one (source.ts says so in the
+ * layout of such a capture). The tie set holds at most TIE_MAX addresses; past that (a burst of
  * allocations between two memory records right after the peak) `overflowed` says the stacks at
  * the peak are not known.
  *
@@ -33,14 +32,13 @@ export const TIE_MAX = 1 << 20;
 const EMPTY = -1;
 
 export class PeakBlocks {
-  /** 3 words per entry: lo, hi | size << 13 (hi < 2^13, size ≤ 512), key. See entry(). */
+  /** 3 words per entry: lo, hi | size << 13 (hi < 2^13, size ≤ 512), key. Read by entryAddress/Size/Key. */
   log: Int32Array = new Int32Array(3 * 1024);
   logN = 0;
   /** The fine interval (memory records read before it) of the latest peak record. */
   peakFine = 0;
   seen = false;
   overflowed = false;
-  readonly tieLimit = TIE_MAX;
 
   // tie set: open addressing over (lo, hi) pairs; hi = EMPTY marks a free slot
   private tie = new Int32Array(2 * 1024).fill(EMPTY);

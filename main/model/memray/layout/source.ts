@@ -3,6 +3,7 @@ import type { LayoutInput, LiveAllocations, PageStates } from '../../layout-inpu
 import { isSmallPymallocBlock, type PymallocPageTable } from './page-table';
 import { A_MMAP } from '../vocabulary';
 import { BIRTH_MASK } from '../live-table';
+import { TIE_MAX } from './peak-blocks';
 
 /**
  * What the memray model exposes to the layout (model.ts fills it): the page table the replay
@@ -213,7 +214,7 @@ export class MemrayLayoutSource {
     const pb = v.pages.peakBlocks;
     if (pb.overflowed)
       return {
-        missing: `more than ${pb.tieLimit.toLocaleString('en-US')} small blocks were allocated between the peak and the next memory record, more than the replay keeps to tell them from the peak’s own`,
+        missing: `more than ${TIE_MAX.toLocaleString('en-US')} small blocks were allocated between the peak and the next memory record, more than the replay keeps to tell them from the peak’s own`,
       };
     // two passes into typed arrays: large.bin has 2.6 M blocks live at the peak, and plain
     // arrays of them took 165 MB more RSS than the columns
