@@ -3,8 +3,11 @@
  * Memory-layout benchmark (issue 14) on the large v12 capture of ../shared/fixtures/memray
  * (15.06 M records, --trace-python-allocators):
  *
- *   open, layout off   the full open (what the app does) with the layout's page table switched off
- *                      (its methods made no-ops: the builder's few allocator checks stay)
+ *   open, layout off   the full open (what the app does) with the layout's page table switched off:
+ *                      the JS class's methods made no-ops, and the WebAssembly loop (which does
+ *                      the per-record work on v12/v13) recompiled here from a copy of its sources
+ *                      whose pagesSmall() is false and pagesAtPeak() returns at once, so no
+ *                      page, peak-block log or tie set is kept (the few allocator checks stay)
  *   open, layout on    the same open as shipped
  *   layout <moment>    one layout query at the peak, the end and a mid-capture checkpoint, the
  *                      first time (nothing cached), as the engine's worker answers it
@@ -18,7 +21,7 @@
  * Without the shared fixtures or GNU time it says so and exits 0.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +42,29 @@ if (spawnSync(GNU_TIME, ['-f', '%e', 'true'], { stdio: 'ignore' }).status !== 0)
 
 const work = mkdtempSync(join(tmpdir(), 'heapscope-layout-bench-'));
 const runner = join(work, 'layout-runner.mjs');
+const runnerOff = join(work, 'layout-runner-off.mjs');
+const WASM_DIR = join(root, 'main', 'formats', 'memray', 'wasm');
+
+/** full.wasm compiled from a copy of assembly/ whose page table does nothing (the "off" open). */
+async function fullWasmWithoutPages() {
+  const { compileModule, moduleText } = await import(join(root, 'scripts', 'build-wasm.mjs'));
+  const dir = join(work, 'wasm-off');
+  mkdirSync(join(dir, 'assembly'), { recursive: true });
+  for (const f of readdirSync(join(WASM_DIR, 'assembly'))) {
+    let text = readFileSync(join(WASM_DIR, 'assembly', f), 'utf8');
+    if (f === 'pages.ts') {
+      const small = 'export function pagesSmall(allocator: i32, size: u64): bool {\n';
+      const atPeak = 'export function pagesAtPeak(fine: i32): void {\n';
+      if (!text.includes(small) || !text.includes(atPeak))
+        throw new Error('pages.ts changed: update the layout bench\'s "off" variant');
+      text = text
+        .replace(small, `${small}  if (allocator >= 0) return false;\n`)
+        .replace(atPeak, `${atPeak}  if (fine >= 0) return;\n`);
+    }
+    writeFileSync(join(dir, 'assembly', f), text);
+  }
+  return moduleText('full', await compileModule('full', dir));
+}
 {
   const entry = join(work, 'layout-entry.ts');
   writeFileSync(
@@ -71,23 +97,41 @@ console.log(JSON.stringify(out));
   );
   const { build } = await import('esbuild');
   mkdirSync(work, { recursive: true });
-  await build({
+  const options = {
     entryPoints: [entry],
     bundle: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    outfile: runner,
     logLevel: 'error',
     nodePaths: [join(root, 'node_modules')],
     banner: {
       js: "import { createRequire as __hsCreateRequire } from 'node:module'; const require = __hsCreateRequire(import.meta.url);",
     },
-  });
+  };
+  await build({ ...options, outfile: runner });
+  const offModule = await fullWasmWithoutPages();
+  const swapFullWasm = {
+    name: 'full-wasm-without-pages',
+    setup(b) {
+      b.onLoad({ filter: /[\\/]memray[\\/]wasm[\\/]full\.wasm\.ts$/ }, () => ({
+        contents: offModule,
+        loader: 'ts',
+      }));
+    },
+  };
+  await build({ ...options, outfile: runnerOff, plugins: [swapFullWasm] });
+  // a base64 line only the recompiled module has must be in the "off" runner, and only there
+  const shipped = new Set(readFileSync(join(WASM_DIR, 'full.wasm.ts'), 'utf8').split('\n'));
+  const own = offModule.split('\n').find((l) => l.startsWith("  '") && !shipped.has(l));
+  const inOff = own !== undefined && readFileSync(runnerOff, 'utf8').includes(own.trim().slice(1, -4));
+  if (!inOff || readFileSync(runner, 'utf8').includes(own.trim().slice(1, -4)))
+    throw new Error('the "off" runner does not hold the recompiled module');
 }
 
 function timed(mode) {
-  const r = spawnSync(GNU_TIME, ['-f', 'TIME %e %U %S %M', process.execPath, runner, mode, LARGE], {
+  const script = mode === 'off' ? runnerOff : runner;
+  const r = spawnSync(GNU_TIME, ['-f', 'TIME %e %U %S %M', process.execPath, script, mode, LARGE], {
     encoding: 'utf8',
     maxBuffer: 64 << 20,
   });

@@ -195,7 +195,43 @@ export function buildPools(unsorted: PageStates, g: PymallocGeometry, grid?: Are
 
 /** The pool row a block address falls in, or -1 (binary search: rows are in address order). */
 export function poolRowOf(t: PoolTable, g: PymallocGeometry, address: number): number {
-  const pool = Math.floor(address / g.poolBytes) * g.poolBytes;
+  return rowOfPool(t, Math.floor(address / g.poolBytes) * g.poolBytes);
+}
+
+/**
+ * poolRowOf for many addresses: a hash of the pools' numbers (address / poolBytes) to their rows,
+ * built once. Consecutive blocks are almost never in one pool (each size class has its own), so
+ * a memo of the last pool missed 99.9% at the peak of large.bin, and the binary search per block
+ * (2.6 M blocks, 11,723 pools) was a third of the layout query.
+ */
+export function poolRowFinder(t: PoolTable, g: PymallocGeometry): (address: number) => number {
+  let bits = 4;
+  while (1 << bits < t.n * 2) bits++;
+  const mask = (1 << bits) - 1;
+  const keys = new Float64Array(1 << bits).fill(-1);
+  const rows = new Int32Array(1 << bits);
+  const poolBytes = g.poolBytes;
+  // pool numbers are < 2^34 (addresses < 2^48): fold the high word into the low one
+  const slot = (pool: number) =>
+    Math.imul((pool >>> 0) ^ Math.floor(pool / 4294967296), 0x9e3779b1) >>> (32 - bits);
+  for (let r = 0; r < t.n; r++) {
+    const pool = t.address[r] / poolBytes;
+    let i = slot(pool);
+    while (keys[i] !== -1) i = (i + 1) & mask;
+    keys[i] = pool;
+    rows[i] = r;
+  }
+  return (address) => {
+    const pool = Math.floor(address / poolBytes);
+    for (let i = slot(pool); ; i = (i + 1) & mask) {
+      const k = keys[i];
+      if (k === pool) return rows[i];
+      if (k === -1) return -1;
+    }
+  };
+}
+
+function rowOfPool(t: PoolTable, pool: number): number {
   let lo = 0;
   let hi = t.n;
   while (lo < hi) {
