@@ -103,6 +103,10 @@ export class V12WasmFull extends WasmRecordLoop<FullExports> implements FullHost
     return this.model!.heap.ranges.cut(address, size, this.onCut);
   }
 
+  peakLogChunk(c: number, ptr: number): void {
+    this.model!.pymallocPages.takeWasmLogChunk(c, ptr);
+  }
+
   largeSize(size: number): void {
     const sizes = this.model!.largeSizes;
     sizes.set(size, (sizes.get(size) ?? 0) + 1);

@@ -238,7 +238,7 @@ export class MemrayIndexBuilder {
       }
       this.entered(k, size);
       if (isSmallPymallocBlock(allocator, size))
-        this.pymallocPages.add(lo, hi, size, this.timeIndex.fineCount);
+        this.pymallocPages.add(lo, hi, size, this.timeIndex.fineCount, heap.current >= heap.peak);
     } else if (kind === AllocatorKind.SIMPLE_DEALLOCATOR) {
       this.temporary.freed(this.thread, lo, hi, -1);
       if (heap.free(lo, hi)) {

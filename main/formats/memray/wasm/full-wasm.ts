@@ -20,6 +20,8 @@ export interface FullHost extends LoopHost {
   rangeAdd(address: number, size: number, key: number, birth: number): void;
   rangeFree(address: number, size: number): number;
   largeSize(size: number): void;
+  /** Chunk `c` of the peak-block log is full, at `ptr` (assembly/pages.ts). */
+  peakLogChunk(c: number, ptr: number): void;
 }
 
 /** The loop's exports, with those of its components (assembly/pages.ts, assembly/temporary.ts). */

@@ -12,7 +12,7 @@ import {
   SMALL_REQUEST_MAX,
 } from './page-table';
 import { BIRTH_MASK } from '../live-table';
-import { TIE_MAX } from './peak-blocks';
+import { PEAK_LOG_CHUNK_BITS, TIE_MAX } from './peak-blocks';
 import {
   compilePages,
   OP_ADD,
@@ -58,7 +58,8 @@ describe('assembly/pages.ts speaks page-table.ts', () => {
       SMALL_REQUEST_MAX: scalar('SMALL_REQUEST_MAX'),
       BIRTH_MASK: scalar('BIRTH_MASK'),
       TIE_MAX: scalar('TIE_MAX'),
-    }).toEqual({ PAGES_PER_CHUNK, PAGE_BYTES, SMALL_REQUEST_MAX, BIRTH_MASK, TIE_MAX });
+      PEAK_LOG_CHUNK_BITS: scalar('LOG_CHUNK_BITS'),
+    }).toEqual({ PAGES_PER_CHUNK, PAGE_BYTES, SMALL_REQUEST_MAX, BIRTH_MASK, TIE_MAX, PEAK_LOG_CHUNK_BITS });
     const w = instance();
     const sizes = [...Array(601).keys(), 2 ** 16, 2 ** 32 + 1, 2 ** 32 + 100, 2 ** 40];
     for (let a = 0; a < 20; a++)
@@ -99,7 +100,7 @@ class Rng {
 function randomOps(seed: number, steps: number): PageOps {
   const rng = new Rng(seed * 2654435761 + 1);
   const mode = seed % 4; // 0 clustered, 1 scattered, 2 wide-heavy, 3 a bit of everything
-  const clusters = Array.from({ length: 1 + rng.int(6) }, () => 0x7f0000000 + rng.int(1 << 20));
+  const clusters = Array.from({ length: 1 + rng.int(6) }, () => 0x7f00000 + rng.int(1 << 20)); // address >> 20, below 2^28
   const ops = new PageOps();
   const live = new Map<number, number>(); // address/8 → size
   const order: number[] = [];
@@ -120,6 +121,8 @@ function randomOps(seed: number, steps: number): PageOps {
   let fine = 0;
   for (let step = 0; step < steps; step++) {
     const grow = step < steps / 2 ? 0.65 : 0.4;
+    let added = -1; // the step's add, told when a peak follows it
+    const other = rng.chance(0.05) ? rng.int(3000) - 1000 : 0; // other allocators
     if (order.length === 0 || rng.chance(grow)) {
       const size = rng.chance(0.05) ? 1 + rng.int(16) : 1 + rng.int(512);
       const block = Math.ceil(size / 16) * 16;
@@ -147,6 +150,7 @@ function randomOps(seed: number, steps: number): PageOps {
         heap -= old;
         forget(a8);
       }
+      added = ops.n;
       ops.push(OP_ADD, lo, hi, size, 0, 0, fine);
       born.set(a8, { key: step % 997, birth: fine });
       live.set(a8, size);
@@ -169,9 +173,10 @@ function randomOps(seed: number, steps: number): PageOps {
       heap -= size;
       forget(a8);
     }
-    if (rng.chance(0.05)) heap += rng.int(3000) - 1000; // other allocators
+    heap += other;
     if (heap >= peak) {
       peak = heap;
+      if (added >= 0) ops.key[added] = 1;
       ops.push(OP_PEAK, 0, 0, 0, 0, 0, fine);
     }
     if (rng.chance(1 / 25)) {
@@ -196,6 +201,7 @@ function both(ops: PageOps, tune?: (t: PymallocPageTable) => void) {
 describe('the WebAssembly page table equals the JS one', () => {
   it('on 48 random operation sequences (clustered, scattered, wide; checkpoints merging)', () => {
     let adds = 0;
+    let placed = 0;
     let wide = 0;
     let maxChunks = 0;
     let merges = 0;
@@ -208,16 +214,48 @@ describe('the WebAssembly page table equals the JS one', () => {
       });
       expect(tableDifferences(js, viaWasm), `seed ${seed}`).toEqual([]);
       adds += ops.count(OP_ADD);
+      placed += js.smallAllocations;
       wide += js.wideBlocks + (js.peakWideBlocks > 0 ? 1 : 0);
       maxChunks = Math.max(maxChunks, js.chunks);
       merges += js.checkpoints.shift;
     }
-    // the sequences reached what they are meant to: growth past the initial capacities,
-    // wide blocks, merged checkpoints
+    // the sequences reached what they are meant to: blocks in pages, growth past the initial
+    // capacities, wide blocks, merged checkpoints
     expect(adds).toBeGreaterThan(100_000);
+    expect(placed).toBeGreaterThan(adds / 2);
     expect(maxChunks).toBeGreaterThan(1024);
     expect(wide).toBeGreaterThan(0);
     expect(merges).toBeGreaterThan(10);
+  });
+
+  it('on a peak log of several chunks, cut short by a later peak', () => {
+    // blocks of 32 bytes on the grid of consecutive 16 KiB pools; every add climbs to a peak
+    const a8 = (i: number) => 0x7f00000 * 2 ** 17 + (Math.floor(i / 340) * 16384 + 48 + 32 * (i % 340)) / 8;
+    const ops = new PageOps();
+    let fine = 0;
+    const add = (i: number) => {
+      ops.push(OP_ADD, (a8(i) % 2 ** 32) | 0, Math.floor(a8(i) / 2 ** 32), 32, 1, 0, fine);
+      ops.push(OP_PEAK, 0, 0, 0, 0, 0, fine);
+    };
+    const remove = (i: number) =>
+      ops.push(OP_REMOVE, (a8(i) % 2 ** 32) | 0, Math.floor(a8(i) / 2 ** 32), 32, i % 7, 0, fine);
+    for (let i = 0; i < 150_000; i++) add(i);
+    fine++;
+    ops.memoryRecord(fine, 10, 32 * 150_000, 0);
+    for (let i = 0; i < 140_000; i++) remove(i); // 2 full chunks and a part of the third
+    const first = both(ops);
+    expect(first.js.peakBlocks.logN).toBe(140_000);
+    expect(tableDifferences(first.js, first.viaWasm)).toEqual([]);
+    for (let i = 0; i < 140_000; i++) add(i); // back to the peak: the log starts again
+    for (let i = 0; i < 65_536; i++) remove(i); // exactly one chunk, still in the module
+    let r = both(ops);
+    expect(r.js.peakBlocks.logN).toBe(65_536);
+    expect(tableDifferences(r.js, r.viaWasm)).toEqual([]);
+    for (let i = 65_536; i < 70_000; i++) remove(i);
+    r = both(ops);
+    expect(r.js.peakBlocks.logN).toBe(70_000 - 0);
+    expect(tableDifferences(r.js, r.viaWasm)).toEqual([]);
+    for (let i = 0; i < 70_000; i += 97) expect(r.viaWasm.peakBlocks.entryKey(i)).toBe(i % 7);
   });
 
   it('on an empty sequence and on one with no peak', () => {

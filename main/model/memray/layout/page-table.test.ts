@@ -126,8 +126,8 @@ describe('pymalloc page table', () => {
           born.set(address, { key: rng.int(50), birth: records });
           sticky.add(address, size);
           const [lo, hi] = split(address);
-          t.add(lo, hi, size, records);
           heap += size;
+          t.add(lo, hi, size, records, heap >= peak);
         } else {
           const keys = [...live.keys()];
           const address = keys[rng.int(keys.length)];
@@ -194,7 +194,7 @@ describe('pymalloc page table', () => {
   it('keeps blocks at addresses ≥ 2^48 out of the pages, counted apart', () => {
     const t = new PymallocPageTable();
     const [lo, hi] = split(2 ** 49 + 4096 + 48);
-    t.add(lo, hi, 32, 0);
+    t.add(lo, hi, 32, 0, false);
     expect(t.current().n).toBe(0);
     expect([t.wideBlocks, t.wideBytes]).toEqual([1, 32]);
     t.remove(lo, hi, 32, 0, 0, 0);

@@ -83,10 +83,14 @@ export interface PagesWasm {
   pagesPeakRowsPtr(): number;
   pagesPeakRowsCount(): number;
   pagesEpoch(): number;
-  /** The peak blocks (peak-blocks.ts): chunk c of the log, entries of 3 words (lo, hi | size << 13, key). */
-  pagesPeakLogChunk(c: number): number;
-  pagesPeakLogChunkEntries(): number;
+  /**
+   * The peak blocks (peak-blocks.ts): the log's entries (3 words: lo, hi | size << 13, key) the
+   * module still holds (full chunks went to takeWasmLogChunk), the log's length, entries per chunk.
+   */
+  pagesPeakLogTail(): number;
+  pagesPeakLogTailCount(): number;
   pagesPeakLogCount(): number;
+  pagesPeakLogChunkEntries(): number;
   /** The tie set's (lo, hi) pairs in insertion order, in a new block (call it first: it may grow the memory). */
   pagesTieEntries(): number;
   pagesTieCount(): number;
@@ -161,17 +165,23 @@ export class PymallocPageTable {
 
   /**
    * A live small PYMALLOC block: address/8 = hi·2^32 + lo (as the heap replay gets it), allocated
-   * in fine interval `fine` (memory records read before it).
+   * in fine interval `fine` (memory records read before it). `peakFollows`: the record ends at
+   * the heap's peak (memray's `>=`), so atPeak() comes next and makes the state after it the
+   * peak's: the page's state before it would be saved for nothing, and the block would be a tie
+   * only until then. On large.bin a third of the adds climb to a peak this way.
    */
-  add(lo: number, hi: number, size: number, fine: number): void {
+  add(lo: number, hi: number, size: number, fine: number, peakFollows: boolean): void {
     if (hi >>> 0 > 8191) {
       this.wideBlocks++;
       this.wideBytes += size;
       return;
     }
     const p = this.pageOf(lo, hi, true);
-    this.touch(p);
-    this.peakBlocks.added(lo, hi, fine);
+    if (peakFollows) this.markDirty(p);
+    else {
+      this.touch(p);
+      this.peakBlocks.added(lo, hi, fine);
+    }
     const b16 = (size + 15) >> 4;
     const on16 = GRID16[(b16 << 11) | (lo & 2047)];
     const on4 = GRID4[(b16 << 9) | (lo & 511)];
@@ -255,6 +265,12 @@ export class PymallocPageTable {
     this.wasm = w;
   }
 
+  /** The module's host call: chunk `c` of the peak log is full (at `ptr` in its memory). */
+  takeWasmLogChunk(c: number, ptr: number): void {
+    const w = this.wasm!;
+    this.peakBlocks.takeChunk(c, new Int32Array(w.memory.buffer, ptr, w.pagesPeakLogChunkEntries() * 3));
+  }
+
   /**
    * End of the WebAssembly replay (or its stop on a damaged stream): every array, total, the
    * peak's saved rows and the dirty list copied here, as if the JS loop had filled this table.
@@ -266,15 +282,9 @@ export class PymallocPageTable {
     const tiePtr = w.pagesTieEntries(); // first: it allocates, which may grow the memory
     const buffer = w.memory.buffer;
     const flags = w.pagesPeakBlocksFlags();
-    const logN = w.pagesPeakLogCount();
-    const log = new Int32Array(logN * 3);
-    const per = w.pagesPeakLogChunkEntries();
-    for (let c = 0; c * per < logN; c++) {
-      const n = Math.min(per, logN - c * per);
-      log.set(new Int32Array(buffer, w.pagesPeakLogChunk(c), n * 3), c * per * 3);
-    }
     this.peakBlocks.adopt({
-      log,
+      logN: w.pagesPeakLogCount(),
+      tail: new Int32Array(buffer, w.pagesPeakLogTail(), w.pagesPeakLogTailCount() * 3),
       tie: new Int32Array(buffer, tiePtr, w.pagesTieCount() * 2),
       peakFine: w.pagesPeakBlocksFine(),
       seen: (flags & 1) === 1,
@@ -348,6 +358,11 @@ export class PymallocPageTable {
       this.savedAt[p] = this.epoch;
       this.peakSaved.push(p, this.blocks[p], this.bytes[p], this.block16[p], this.off16[p], this.off4[p]);
     }
+    this.markDirty(p);
+  }
+
+  /** First change of a page since the latest checkpoint: on the dirty list. */
+  private markDirty(p: number): void {
     if (this.dirty[p] === 0) {
       this.dirty[p] = 1;
       if (this.dirtyN === this.dirtyList.length) {

@@ -23,17 +23,27 @@ import { BIRTH_MASK } from '../live-table';
  * allocations between two memory records right after the peak) `overflowed` says the stacks at
  * the peak are not known.
  *
- * The WebAssembly full index keeps the same state (assembly/pages.ts, the peak-block part) and
- * PymallocPageTable.adoptWasm copies it here; page-table-wasm.test.ts compares the two.
+ * The log is kept in chunks of PEAK_LOG_CHUNK entries that never move, reused after each peak:
+ * no doubling copy, and the WebAssembly full index (assembly/pages.ts, the peak-block part) hands
+ * over each chunk it fills (takeChunk) instead of holding the whole log in its own memory too —
+ * a second 31 MB on large.bin, whose first touches cost about 25 ms of its open. Its tie set and
+ * the log's last, partial chunk come at the end (PymallocPageTable.adoptWasm);
+ * page-table-wasm.test.ts compares the two.
  */
 
 /** Addresses the tie set holds at most (16 MiB of table). */
 export const TIE_MAX = 1 << 20;
+/** Log entries per chunk (assembly/pages.ts's LOG_CHUNK): 786 kB. */
+export const PEAK_LOG_CHUNK_BITS = 16;
+const CHUNK_MASK = (1 << PEAK_LOG_CHUNK_BITS) - 1;
 const EMPTY = -1;
 
 export class PeakBlocks {
-  /** 3 words per entry: lo, hi | size << 13 (hi < 2^13, size ≤ 512), key. Read by entryAddress/Size/Key. */
-  log: Int32Array = new Int32Array(3 * 1024);
+  /**
+   * Chunk c holds entries c·PEAK_LOG_CHUNK …, 3 words each: lo, hi | size << 13 (hi < 2^13,
+   * size ≤ 512), key. Read by entryAddress/Size/Key. Chunks past logN are kept for reuse.
+   */
+  private chunks: Int32Array[] = [];
   logN = 0;
   /** The fine interval (memory records read before it) of the latest peak record. */
   peakFine = 0;
@@ -65,27 +75,45 @@ export class PeakBlocks {
   /** A placed small block (born in `birthLow`, mod 2^19) left the live set in fine interval `fine`. */
   removed(lo: number, hi: number, size: number, key: number, birthLow: number, fine: number): void {
     if (!this.seen || !this.liveAtPeak(lo, hi, birthLow, fine)) return;
-    const i = this.logN * 3;
-    if (i === this.log.length) {
-      const next = new Int32Array(this.log.length * 2);
-      next.set(this.log);
-      this.log = next;
-    }
-    this.log[i] = lo;
-    this.log[i + 1] = hi | (size << 13);
-    this.log[i + 2] = key;
+    const chunk = this.chunk(this.logN >>> PEAK_LOG_CHUNK_BITS);
+    const i = (this.logN & CHUNK_MASK) * 3;
+    chunk[i] = lo;
+    chunk[i + 1] = hi | (size << 13);
+    chunk[i + 2] = key;
     this.logN++;
   }
 
   /** Log entry `i`: its address in bytes, size and key. */
   entryAddress(i: number): number {
-    return ((this.log[i * 3 + 1] & 8191) * 4294967296 + (this.log[i * 3] >>> 0)) * 8;
+    const c = this.chunks[i >>> PEAK_LOG_CHUNK_BITS];
+    const j = (i & CHUNK_MASK) * 3;
+    return ((c[j + 1] & 8191) * 4294967296 + (c[j] >>> 0)) * 8;
   }
   entrySize(i: number): number {
-    return this.log[i * 3 + 1] >>> 13;
+    return this.chunks[i >>> PEAK_LOG_CHUNK_BITS][(i & CHUNK_MASK) * 3 + 1] >>> 13;
   }
   entryKey(i: number): number {
-    return this.log[i * 3 + 2];
+    return this.chunks[i >>> PEAK_LOG_CHUNK_BITS][(i & CHUNK_MASK) * 3 + 2];
+  }
+
+  /** The log's first logN entries as one array of words (tests). */
+  logWords(): Int32Array {
+    const out = new Int32Array(this.logN * 3);
+    for (let c = 0; c * (CHUNK_MASK + 1) < this.logN; c++) {
+      const n = Math.min(CHUNK_MASK + 1, this.logN - c * (CHUNK_MASK + 1));
+      out.set(this.chunks[c].subarray(0, n * 3), c * (CHUNK_MASK + 1) * 3);
+    }
+    return out;
+  }
+
+  /** Chunk `c` of the log, made when first needed. */
+  private chunk(c: number): Int32Array {
+    return (this.chunks[c] ??= new Int32Array((CHUNK_MASK + 1) * 3));
+  }
+
+  /** The WebAssembly loop filled chunk `c` of the log since the latest peak: `words` are its entries. */
+  takeChunk(c: number, words: Int32Array): void {
+    this.chunk(c).set(words);
   }
 
   /** Whether a block live now (at fine interval `fine`), born in `birthLow`, was live at the peak. */
@@ -105,18 +133,28 @@ export class PeakBlocks {
     return out;
   }
 
-  /** The state the WebAssembly loop left (PymallocPageTable.adoptWasm). */
-  adopt(s: { log: Int32Array; tie: Int32Array; peakFine: number; seen: boolean; overflowed: boolean }): void {
+  /**
+   * The state the WebAssembly loop left (PymallocPageTable.adoptWasm): the log's length and its
+   * last chunk's entries (`tail`, the ones not handed over by takeChunk), the tie set.
+   */
+  adopt(s: {
+    logN: number;
+    tail: Int32Array;
+    tie: Int32Array;
+    peakFine: number;
+    seen: boolean;
+    overflowed: boolean;
+  }): void {
     this.atPeak(s.peakFine);
     this.seen = s.seen;
     this.overflowed = s.overflowed;
-    this.log = s.log;
-    this.logN = s.log.length / 3;
+    this.logN = s.logN;
+    if (s.tail.length > 0) this.chunk((s.logN - s.tail.length / 3) >>> PEAK_LOG_CHUNK_BITS).set(s.tail);
     for (let i = 0; i < s.tie.length; i += 2) this.tieInsert(s.tie[i], s.tie[i + 1]);
   }
 
   get bytesHeld(): number {
-    return this.log.byteLength + this.tie.byteLength + this.tieUsed.byteLength;
+    return this.chunks.length * (CHUNK_MASK + 1) * 12 + this.tie.byteLength + this.tieUsed.byteLength;
   }
 
   private slotOf(lo: number, hi: number): number {

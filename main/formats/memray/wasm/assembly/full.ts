@@ -105,7 +105,8 @@ export {
   pagesPeakRowsPtr,
   pagesPeakRowsCount,
   pagesEpoch,
-  pagesPeakLogChunk,
+  pagesPeakLogTail,
+  pagesPeakLogTailCount,
   pagesPeakLogChunkEntries,
   pagesPeakLogCount,
   pagesTieEntries,
@@ -974,7 +975,7 @@ function allocation(): void {
       leftPages(lo, hi);
     }
     entered(k, r, isize);
-    if (pagesSmall(ca, size)) pagesAdd(lo, hi, <u32>size, fineCount);
+    if (pagesSmall(ca, size)) pagesAdd(lo, hi, <u32>size, fineCount, current >= peak);
   } else if (kind == SIMPLE_DEALLOCATOR) {
     tempFreed(thread, lo, hi, -1);
     const found = (hi <= MAX_HI && tableRemove(lo, hi)) || (wideCount > 0 && wideTake(lo, hi));

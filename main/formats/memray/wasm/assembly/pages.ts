@@ -14,6 +14,12 @@
 // (0 = never saved, so fresh zeroed memory needs no fill). A row (checkpoint, peak-saved) is
 // the same record with flags 0 and the page index in place of savedAt.
 
+// ---------------------------------------------------------------- imports (host callbacks)
+
+/** Chunk `c` of the peak log (LOG_CHUNK entries at `ptr`) is full: JavaScript keeps it (peak-blocks.ts). */
+@external("host", "peakLogChunk")
+declare function hostPeakLogChunk(c: i32, ptr: usize): void;
+
 // ---------------------------------------------------------------- constants
 
 // As page-table.ts and main/model/memray/vocabulary.ts define them (AssemblyScript cannot import
@@ -78,16 +84,21 @@ let peakWideBytes: i64 = 0;
 let peakSeen: bool = false;
 
 // the blocks live at the latest peak (peak-blocks.ts): the log of those that left since
-// (3 words each: lo, hi | size << 13, key), in chunks that never move (the stub runtime frees
-// only the last block: a doubling log left every old copy resident, 67 MB on large.bin's
-// 2.6 M entries), and the tie set (lo, hi pairs; hi = TIE_EMPTY when free, with the list of
-// used slots so a peak clears it in O(used))
+// (3 words each: lo, hi | size << 13, key), written to one chunk here; a full chunk goes to
+// JavaScript (hostPeakLogChunk), which keeps the log, so this memory does not hold a second
+// copy of it (31 MB on large.bin, whose first touches cost about 25 ms of its open); and the
+// tie set (lo, hi pairs; hi = TIE_EMPTY when free, with the list of used slots so a peak clears
+// it in O(used))
 const LOG_CHUNK_BITS: i32 = 16;
 const LOG_CHUNK: i32 = 1 << LOG_CHUNK_BITS;
-let logChunks: usize = 0; // usize per chunk
-let logChunksCap: i32 = 0;
-let logChunkCount: i32 = 0;
-let pbLogN: i32 = 0;
+let logChunk: usize = 0; // LOG_CHUNK entries
+let pbLogN: i32 = 0; // entries since the latest peak
+let logFlushed: i32 = 0; // of which went to JavaScript
+// where the next entry goes, and the chunk's end (equal: logFlush first). A cursor instead of a
+// chunk lookup per push: the push was 66 ms of a 1.14 s large.bin open as a call, for its 4.2 M
+// entries.
+let logCursor: usize = 0;
+let logEnd: usize = 0;
 let pbPeakFine: i32 = 0;
 let pbSeen: bool = false;
 let pbOverflowed: bool = false;
@@ -137,8 +148,9 @@ export function pagesInit(): void {
   cpRows = heap.alloc(<usize>(cpCap * ROW));
   grid16 = gridTable(16384);
   grid4 = gridTable(4096);
-  logChunksCap = 64;
-  logChunks = zeroed(<usize>logChunksCap * sizeof<usize>());
+  logChunk = heap.alloc(<usize>LOG_CHUNK * 12);
+  logCursor = logChunk;
+  logEnd = logChunk + <usize>LOG_CHUNK * 12;
   tieMask = 1023;
   tie = heap.alloc(<usize>(tieMask + 1) << 3);
   memory.fill(tie, 0xff, <usize>(tieMask + 1) << 3);
@@ -159,9 +171,13 @@ export function pagesSmall(allocator: i32, size: u64): bool {
   );
 }
 
-/** A live small PYMALLOC block: address/8 = hi·2^32 + lo, allocated in fine interval `fine`. */
+/**
+ * A live small PYMALLOC block: address/8 = hi·2^32 + lo, allocated in fine interval `fine`.
+ * `peakFollows`: the record ends at the heap's peak (page-table.ts add()), so the page's state
+ * before it is not saved and the block is not a tie.
+ */
 @inline
-export function pagesAdd(lo: u32, hi: u32, size: u32, fine: i32): void {
+export function pagesAdd(lo: u32, hi: u32, size: u32, fine: i32, peakFollows: bool): void {
   if (hi > MAX_PLACED_HI) {
     wideBlocks++;
     wideBytes += size;
@@ -169,8 +185,11 @@ export function pagesAdd(lo: u32, hi: u32, size: u32, fine: i32): void {
   }
   const p = pageOf(lo, hi, true);
   const a = pages + (<usize>p << 4);
-  touch(p, a, FLAG_EVER);
-  if (fine == pbPeakFine && pbSeen) tieInsert(lo, hi);
+  if (peakFollows) markDirty(p, a, FLAG_EVER);
+  else {
+    touch(p, a, FLAG_EVER);
+    if (fine == pbPeakFine && pbSeen) tieInsert(lo, hi);
+  }
   const b16 = (size + 15) >> 4;
   const on16: u32 = load<u8>(grid16 + <usize>((b16 << 11) | (lo & 2047)));
   const on4: u32 = load<u8>(grid4 + <usize>((b16 << 9) | (lo & 511)));
@@ -226,6 +245,8 @@ export function pagesAtPeak(fine: i32): void {
   epoch1++;
   peakN = 0;
   pbLogN = 0;
+  logFlushed = 0;
+  logCursor = logChunk;
   if (tieN > 0) tieClear();
   pbOverflowed = false;
   pbPeakFine = fine;
@@ -246,22 +267,22 @@ function liveAtPeak(lo: u32, hi: u32, birthLow: i32, fine: i32): bool {
   return birth < pbPeakFine || (birth == pbPeakFine && !tieHas(lo, hi));
 }
 
+@inline
 function logPush(lo: u32, hi: u32, size: u32, key: i32): void {
-  const c = pbLogN >> LOG_CHUNK_BITS;
-  if (c == logChunkCount) {
-    if (c == logChunksCap) {
-      const w = <usize>sizeof<usize>();
-      logChunks = grown(logChunks, <usize>logChunksCap * w, <usize>logChunksCap * 2 * w);
-      logChunksCap *= 2;
-    }
-    store<usize>(logChunks + <usize>c * sizeof<usize>(), heap.alloc(<usize>LOG_CHUNK * 12));
-    logChunkCount++;
-  }
-  const o = load<usize>(logChunks + <usize>c * sizeof<usize>()) + <usize>(pbLogN & (LOG_CHUNK - 1)) * 12;
+  if (logCursor == logEnd) logFlush();
+  const o = logCursor;
   store<u32>(o, lo);
   store<u32>(o, hi | (size << 13), 4);
   store<i32>(o, key, 8);
+  logCursor = o + 12;
   pbLogN++;
+}
+
+/** The chunk is full: its entries go to JavaScript as chunk logFlushed / LOG_CHUNK of the log. */
+function logFlush(): void {
+  hostPeakLogChunk(logFlushed >> LOG_CHUNK_BITS, logChunk);
+  logFlushed += LOG_CHUNK;
+  logCursor = logChunk;
 }
 
 @inline
@@ -356,6 +377,12 @@ function writeRow(r: usize, a: usize, p: i32): void {
 @inline
 function touch(p: i32, a: usize, flag: u8): void {
   if (load<i32>(a, 12) != epoch1) savePeak(p, a);
+  markDirty(p, a, flag);
+}
+
+/** The dirty mark and `flag` of touch(), without the peak's save. */
+@inline
+function markDirty(p: i32, a: usize, flag: u8): void {
   const f = load<u8>(a, 7);
   if ((f & (FLAG_DIRTY | flag)) != (FLAG_DIRTY | flag)) mark(p, a, f | FLAG_DIRTY | flag);
 }
@@ -557,16 +584,20 @@ export function pagesPeakRowsCount(): i32 {
 export function pagesEpoch(): i32 {
   return epoch1 - 1;
 }
-/** Chunk `c` of the peak log: LOG_CHUNK entries of 12 bytes (lo, hi | size << 13, key). */
-export function pagesPeakLogChunk(c: i32): usize {
-  return load<usize>(logChunks + <usize>c * sizeof<usize>());
+/** The peak log's entries not handed to JavaScript yet (pagesPeakLogTailCount of them, 12 bytes each). */
+export function pagesPeakLogTail(): usize {
+  return logChunk;
 }
-export function pagesPeakLogChunkEntries(): i32 {
-  return LOG_CHUNK;
+export function pagesPeakLogTailCount(): i32 {
+  return pbLogN - logFlushed;
 }
 /** Entries of the peak log. */
 export function pagesPeakLogCount(): i32 {
   return pbLogN;
+}
+/** Entries per chunk handed over (peak-blocks.ts's PEAK_LOG_CHUNK_BITS). */
+export function pagesPeakLogChunkEntries(): i32 {
+  return LOG_CHUNK;
 }
 /** The tie set's addresses in insertion order, 8 bytes each (lo, hi), in a new block (pagesTieCount). */
 export function pagesTieEntries(): usize {

@@ -16,7 +16,7 @@ import { pagesInit, pagesAdd, pagesRemove, pagesAtPeak, pagesSmall } from './pag
 export {
   pagesCheckpoint, pagesRowsPtr, pagesTotal, pagesChunks, pagesChunkCapacity, pagesChunkKeyPtr,
   pagesPagesPtr, pagesDirtyPtr, pagesDirtyCount, pagesPeakRowsPtr, pagesPeakRowsCount, pagesEpoch,
-  pagesGridPtr, pagesPeakLogChunk, pagesPeakLogChunkEntries, pagesPeakLogCount, pagesTieEntries, pagesTieCount,
+  pagesGridPtr, pagesPeakLogTail, pagesPeakLogTailCount, pagesPeakLogChunkEntries, pagesPeakLogCount, pagesTieEntries, pagesTieCount,
   pagesPeakBlocksFine, pagesPeakBlocksFlags,
 } from './pages';
 export function init(): void { pagesInit(); }
@@ -24,14 +24,14 @@ export function alloc(bytes: usize): usize { return heap.alloc(bytes); }
 export function small(allocator: i32, size: f64): bool { return pagesSmall(allocator, <u64>size); }
 /**
  * n operations at ptr, 32 bytes each: u32 op (0 add, 1 remove, 2 at peak), u32 lo, u32 hi,
- * u32 size, i32 key, i32 birth, i32 fine.
+ * u32 size, i32 key (add: 1 when a peak follows), i32 birth, i32 fine.
  */
 export function run(ptr: usize, n: i32): void {
   for (let i = 0; i < n; i++) {
     const o = ptr + (<usize>i << 5);
     const op = load<u32>(o);
     const fine = load<i32>(o, 24);
-    if (op == 0) pagesAdd(load<u32>(o, 4), load<u32>(o, 8), load<u32>(o, 12), fine);
+    if (op == 0) pagesAdd(load<u32>(o, 4), load<u32>(o, 8), load<u32>(o, 12), fine, load<i32>(o, 16) == 1);
     else if (op == 1)
       pagesRemove(load<u32>(o, 4), load<u32>(o, 8), load<u32>(o, 12), load<i32>(o, 16), load<i32>(o, 20), fine);
     else pagesAtPeak(fine);
@@ -68,6 +68,11 @@ export async function compilePages(sourcePath: URL | string = PAGES_SOURCE): Pro
       env: {
         abort(): never {
           throw new Error('abort in pages.ts');
+        },
+      },
+      host: {
+        peakLogChunk(c: number, ptr: number): void {
+          replaying!.takeWasmLogChunk(c, ptr);
         },
       },
     });
@@ -139,9 +144,9 @@ export async function recordPageOps<T>(fn: () => Promise<T>): Promise<{ result: 
   const proto = PymallocPageTable.prototype;
   const { add, remove, atPeak, memoryRecord } = proto;
   const ops = new PageOps();
-  proto.add = function (lo, hi, size, fine) {
-    ops.push(OP_ADD, lo, hi, size, 0, 0, fine);
-    add.call(this, lo, hi, size, fine);
+  proto.add = function (lo, hi, size, fine, peakFollows) {
+    ops.push(OP_ADD, lo, hi, size, peakFollows ? 1 : 0, 0, fine);
+    add.call(this, lo, hi, size, fine, peakFollows);
   };
   proto.remove = function (lo, hi, size, key, birth, fine) {
     ops.push(OP_REMOVE, lo, hi, size, key, birth, fine);
@@ -166,7 +171,7 @@ export async function recordPageOps<T>(fn: () => Promise<T>): Promise<{ result: 
 export function replayJs(ops: PageOps, t: PymallocPageTable): void {
   for (let i = 0; i < ops.n; i++) {
     const op = ops.op[i];
-    if (op === OP_ADD) t.add(ops.lo[i], ops.hi[i], ops.size[i], ops.fine[i]);
+    if (op === OP_ADD) t.add(ops.lo[i], ops.hi[i], ops.size[i], ops.fine[i], ops.key[i] === 1);
     else if (op === OP_REMOVE)
       t.remove(ops.lo[i], ops.hi[i], ops.size[i], ops.key[i], ops.birth[i], ops.fine[i]);
     else if (op === OP_PEAK) t.atPeak(ops.fine[i]);
@@ -183,6 +188,7 @@ export function replayJs(ops: PageOps, t: PymallocPageTable): void {
  */
 export function replayWasm(ops: PageOps, w: PagesTestExports, t: PymallocPageTable): void {
   t.attachWasm(w);
+  replaying = t;
   const batch = 65536;
   const ptr = w.alloc(batch * 32);
   // a call may grow the memory (a new buffer): the view is made again after each
@@ -214,7 +220,11 @@ export function replayWasm(ops: PageOps, w: PagesTestExports, t: PymallocPageTab
   }
   flush();
   t.adoptWasm();
+  replaying = undefined;
 }
+
+/** The table replayWasm fills: the module's host call hands it the peak log's full chunks. */
+let replaying: PymallocPageTable | undefined;
 
 // ------------------------------------------------------------------ comparison
 
@@ -265,7 +275,7 @@ function fields(t: PymallocPageTable): Record<string, Column | number | boolean>
     peakWideBytes: t.peakWideBytes,
     peakSeen: t.peakSeen,
     ...rows('peakSaved', t.peakSaved),
-    'peakBlocks.log': t.peakBlocks.log.subarray(0, t.peakBlocks.logN * 3),
+    'peakBlocks.log': t.peakBlocks.logWords(),
     'peakBlocks.tie': t.peakBlocks.tieEntries(),
     'peakBlocks.peakFine': t.peakBlocks.peakFine,
     'peakBlocks.seen': t.peakBlocks.seen,
