@@ -16,6 +16,7 @@ export abstract class WasmRecordLoop<E extends LoopExports> implements RecordLoo
   protected abstract readonly w: E;
   protected state?: RecordState;
   private view = new Uint8Array(0);
+  private words = new Int32Array(0);
   /** Stream offset of memory address 0 during a parse call (address + base = offset). */
   protected base = 0;
   /** Input copied in when the window is not in the module's memory (tests' own buffers). */
@@ -93,6 +94,13 @@ export abstract class WasmRecordLoop<E extends LoopExports> implements RecordLoo
     return this.view;
   }
 
+  /** The module's memory as int32 words (as bytes()). */
+  private memoryWords(): Int32Array {
+    const buffer = this.w.memory.buffer;
+    if (this.words.buffer !== buffer) this.words = new Int32Array(buffer);
+    return this.words;
+  }
+
   // ---- the decoder's imports (assembly/common.ts) ----
 
   /** A FRAME_PUSH the module's push cache did not know: the frame's node (records-v12.ts). */
@@ -113,21 +121,33 @@ export abstract class WasmRecordLoop<E extends LoopExports> implements RecordLoo
    * in (RecordState.switchThread's rules); returns the thread's slot.
    */
   switchThread(tid: number): number {
+    // Per switch, no allocation and no view: the stacks are copied word by word into a buffer
+    // each thread keeps (a slice() and two views per switch were 1.1 s of a 26 s open of the
+    // 1 GB synthetic capture, whose threads switch every few records).
     const state = this.state!;
     const m = state.model;
     const w = this.w;
     if (state.haveThread) {
       const d = w.stackDepth();
-      if (d > 0 || state.stacks[m.thread] !== undefined) {
-        state.stacks[m.thread] = new Int32Array(this.bytes().buffer, w.stackPtr(), d).slice();
+      let saved = state.stacks[m.thread];
+      if (d > 0 || saved !== undefined) {
+        if (saved === undefined || saved.length < d)
+          saved = state.stacks[m.thread] = new Int32Array(Math.max(16, 2 * d));
+        const words = this.memoryWords();
+        const from = w.stackPtr() >>> 2;
+        for (let i = 0; i < d; i++) saved[i] = words[from + i];
         state.depths[m.thread] = d;
       }
     }
     m.setThread(tid);
     const st = state.stacks[m.thread];
     const d = state.depths[m.thread] ?? 0;
-    w.ensureStack(d);
-    if (st && d > 0) new Int32Array(this.bytes().buffer, w.stackPtr(), d).set(st.subarray(0, d));
+    if (st && d > 0) {
+      w.ensureStack(d);
+      const words = this.memoryWords();
+      const to = w.stackPtr() >>> 2;
+      for (let i = 0; i < d; i++) words[to + i] = st[i];
+    }
     w.setStack(d);
     state.haveThread = true;
     m.recordCounts[R.CONTEXT_SWITCH]++;
