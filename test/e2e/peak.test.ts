@@ -118,7 +118,16 @@ describe('the peak agrees everywhere', () => {
     expect(await attr('timeline-chart', 'data-heap-max')).toBe(merged.bytes);
     expect(await attr('timeline-chart', 'data-heap-max-ms')).toBe(merged.epochMs - dumps[0].startEpochMs);
     expect(await attr('timeline-sum-of-peaks', 'data-value')).toBe(sumOfPeaks);
+    // one address space per process: no RSS bands (no error in their place), and the Memory
+    // layout tab says why and what to open instead
+    expect(await h.page.getByTestId('timeline-bands-toggle').count()).toBe(0);
+    expect(await h.page.locator('.timeline .error-box').count()).toBe(0);
+    expect(await h.page.getByTestId('timeline-view').innerText()).toMatch(/\) · duration \d/);
     await h.screenshot('timeline-fork-merged');
+    await h.page.getByTestId('tab-layout').click();
+    await expect
+      .poll(() => h.page.getByTestId('layout-unavailable').innerText(), { timeout: 10_000 })
+      .toMatch(/several processes, each with its own address space/);
     expect(h.pageErrors).toEqual([]);
   });
 });

@@ -89,8 +89,10 @@ export class MemrayMultiProcessModel implements CaptureModel {
       threads,
       durationMs: end,
       records: processes.reduce((s, p) => s + p.info().records, 0),
-      // growth: every process's sites on the merged clock (merged-growth.ts)
-      capabilities: { ...parent.capabilities, threads: threads.length > 1 },
+      // growth: every process's sites on the merged clock (merged-growth.ts). No memory layout:
+      // each process has its own address space, pools and heaps (a layout is one process's; its
+      // own file opened alone has one)
+      capabilities: { ...parent.capabilities, threads: threads.length > 1, layout: false },
       forkChildren: processes.slice(1).map((p) => p.info().facts.path),
     };
   }
