@@ -245,7 +245,7 @@ function momentView(
             el(
               'li',
               {},
-              `${x.function || '(no function)'} at ${x.file.split('/').pop()}:${x.line}: ${x.blocks.toLocaleString('en-US')} blocks in ${x.arenas} arenas keep ${b(x.keptBytes)}`,
+              `${x.function || '(no function)'} at ${x.file.split('/').pop()}:${x.line}: ${x.blocks.toLocaleString('en-US')} block${x.blocks === 1 ? '' : 's'} in ${x.arenas} arena${x.arenas === 1 ? '' : 's'} keep${x.blocks === 1 ? 's' : ''} ${b(x.keptBytes)}`,
             ),
           ),
         ),
@@ -398,8 +398,8 @@ export function layoutSection(layout: ReportLayout, units: UnitSystem): HTMLElem
     const v = bandsView(layout.bands, units);
     if (v) s.append(el('h3', {}, 'RSS over time, in bands'), v);
   }
-  if (layout.peak) s.append(momentView(layout.peak, 'layout-peak', 'The layout at the peak', tip, units));
-  if (layout.end) s.append(momentView(layout.end, 'layout-end', 'The layout at the end', tip, units));
+  if (layout.peak) s.append(momentView(layout.peak, 'layout-peak', 'The layout', tip, units));
+  if (layout.end) s.append(momentView(layout.end, 'layout-end', 'The layout', tip, units));
   const source = layout.end ?? layout.peak;
   if (source) {
     const rules = [...source.pymalloc.rules, ...source.mallocHeap.rules, ...source.mappings.rules];
