@@ -62,3 +62,37 @@ describe('timeline time axis', () => {
     expect(timeTickLabel(12_300 * (1 - END_LABEL_GAP) - 1, 12_300)).not.toBe('');
   });
 });
+
+/** The memory and the rate grids' rectangles as ECharts lays them out at `height` px. */
+function gridRects(height: number, heightPx?: number) {
+  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: 900, height });
+  chart.setOption({
+    ...buildTimelineOption(timeline(5_000), { palette: PALETTES.dark, heightPx }),
+    animation: false,
+  });
+  const model = (
+    chart as unknown as { getModel(): { getComponent(t: string, i: number): unknown } }
+  ).getModel();
+  const rect = (i: number) =>
+    (
+      model.getComponent('grid', i) as { coordinateSystem: { getRect(): { y: number; height: number } } }
+    ).coordinateSystem.getRect();
+  const r = [rect(0), rect(1)];
+  chart.dispose();
+  return { gap: r[1].y - (r[0].y + r[0].height), rateHeight: r[1].height, memoryHeight: r[0].height };
+}
+
+describe('timeline grids', () => {
+  it.each([520, 800, 1200])('keep a 48 px gap above the rate grid in a %d px chart', (height) => {
+    const g = gridRects(height, height);
+    expect(g.gap).toBe(48);
+    expect(g.rateHeight).toBe(Math.max(90, Math.round(height / 4)));
+    expect(g.memoryHeight).toBe(height - 36 - 36 - 48 - g.rateHeight);
+  });
+
+  it('fall back to proportions when the height is not known (the report)', () => {
+    const g = gridRects(1000);
+    expect(g.memoryHeight).toBeCloseTo(560, 0);
+    expect(g.gap).toBeCloseTo(0.16 * 1000 - 36, 0);
+  });
+});
