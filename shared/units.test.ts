@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatExactBytes, parseSize, parseUnitSystem } from './units';
+import { formatBytes, formatCountOf, formatExactBytes, parseSize, parseUnitSystem } from './units';
 
 describe('formatBytes, SI (the default)', () => {
   it('labels decimal multiples kB, MB, GB', () => {
@@ -133,5 +133,13 @@ describe('parseUnitSystem', () => {
     expect(() => parseUnitSystem('binary')).toThrow(
       'not a unit system: "binary" (expected si for kB/MB/GB or iec for KiB/MiB/GiB)',
     );
+  });
+});
+
+describe('formatCountOf', () => {
+  it('groups digits and puts the word in the plural except for exactly one', () => {
+    expect(formatCountOf(1, 'arena')).toBe('1 arena');
+    expect(formatCountOf(0, 'arena')).toBe('0 arenas');
+    expect(formatCountOf(1_204, 'live block')).toBe('1,204 live blocks');
   });
 });

@@ -69,6 +69,11 @@ export function formatCount(n: number): string {
   return `${whole < 0 ? '-' : ''}${String(Math.abs(whole)).replace(/\B(?=(\d{3})+(?!\d))/g, ',')}`;
 }
 
+/** 1 → "1 arena", 27 → "27 arenas" (formatCount, and the word's plural in s). */
+export function formatCountOf(n: number, word: string): string {
+  return `${formatCount(n)} ${word}${n === 1 ? '' : 's'}`;
+}
+
 /** 24712697 → "24,712,697 B": the exact count, for titles and tooltips beside a rounded size. */
 export function formatExactBytes(bytes: number): string {
   return `${group(bytes)} B`;

@@ -21,7 +21,13 @@ import {
   poolSlots,
   rssSplit,
 } from '../../shared/layout-present';
-import { formatBytes, formatDuration, formatExactBytes, type UnitSystem } from '../../shared/units';
+import {
+  formatBytes,
+  formatCountOf,
+  formatDuration,
+  formatExactBytes,
+  type UnitSystem,
+} from '../../shared/units';
 
 type Child = Node | string | false | undefined;
 
@@ -245,7 +251,7 @@ function momentView(
             el(
               'li',
               {},
-              `${x.function || '(no function)'} at ${x.file.split('/').pop()}:${x.line}: ${x.blocks.toLocaleString('en-US')} block${x.blocks === 1 ? '' : 's'} in ${x.arenas} arena${x.arenas === 1 ? '' : 's'} keep${x.blocks === 1 ? 's' : ''} ${b(x.keptBytes)}`,
+              `${x.function || '(no function)'} at ${x.file.split('/').pop()}:${x.line}: ${formatCountOf(x.blocks, 'block')} in ${formatCountOf(x.arenas, 'arena')} keep${x.blocks === 1 ? 's' : ''} ${b(x.keptBytes)}`,
             ),
           ),
         ),

@@ -1,7 +1,13 @@
 /** Text of `heapscope layout FILE`: where the RSS went at one moment, estimates labelled as such. */
 import type { MemoryLayout, PymallocArena } from '../../../shared/layout';
 import { siteLabel } from '../../../shared/present';
-import { formatBytes, formatCount, formatPercent, type UnitSystem } from '../../../shared/units';
+import {
+  formatBytes,
+  formatCount,
+  formatCountOf,
+  formatPercent,
+  type UnitSystem,
+} from '../../../shared/units';
 
 /** Arenas and size classes listed in text; --json has them all. */
 const LISTED = 12;
@@ -12,11 +18,6 @@ function hex(address: number): string {
 
 function count(n: number): string {
   return formatCount(n);
-}
-
-/** "1 block", "3 blocks". */
-function plural(n: number, word: string): string {
-  return `${count(n)} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /** A row of an arena's pool slots: '#' full, '+' half or more, '.' less, ' ' free. */
@@ -76,7 +77,7 @@ export function formatLayout(layout: MemoryLayout, file: string, units: UnitSyst
       lines.push(`  arenas, lowest address first (pool slots: # full, + ≥ half, . < half, blank free):`);
       for (const a of p.arenaList.slice(0, listed))
         lines.push(
-          `    ${hex(a.address).padEnd(16)} |${poolStrip(a, slots)}| ${plural(a.pools, 'pool').padStart(8)} ${formatPercent(a.liveBytes / g.arenaBytes, 0).padStart(4)} used`,
+          `    ${hex(a.address).padEnd(16)} |${poolStrip(a, slots)}| ${formatCountOf(a.pools, 'pool').padStart(8)} ${formatPercent(a.liveBytes / g.arenaBytes, 0).padStart(4)} used`,
         );
       const more = p.arenaList.length - Math.min(listed, p.arenaList.length) + p.arenasOmitted;
       if (more > 0) lines.push(`    … ${count(more)} more arenas`);
@@ -89,16 +90,19 @@ export function formatLayout(layout: MemoryLayout, file: string, units: UnitSyst
       lines.push(`  what keeps the sparse arenas (their share of the held bytes):`);
       for (const s of p.pinning.slice(0, listed))
         lines.push(
-          `    ${b(s.keptBytes).padStart(9)}  ${plural(s.blocks, 'block')} (${b(s.bytes)}) in ${plural(s.arenas, 'arena')}  ${siteLabel(s)}`,
+          `    ${b(s.keptBytes).padStart(9)}  ${formatCountOf(s.blocks, 'block')} (${b(s.bytes)}) in ${formatCountOf(s.arenas, 'arena')}  ${siteLabel(s)}`,
         );
     }
   }
   const m = layout.mallocHeap;
   if (m.modelled && m.liveCount > 0) {
-    lines.push('', `malloc heap (glibc; ${plural(m.liveCount, 'live allocation')}, ${b(m.liveBytes)})`);
+    lines.push(
+      '',
+      `malloc heap (glibc; ${formatCountOf(m.liveCount, 'live allocation')}, ${b(m.liveBytes)})`,
+    );
     if (m.brk) {
       lines.push(
-        `  brk heap           ${hex(m.brk.fromAddress)}–${hex(m.brk.topAddress)} (${b(m.brk.topAddress - m.brk.fromAddress)}), ${b(m.brk.liveBytes)} live in ${plural(m.brk.liveCount, 'allocation')}; free below the top ${m.heldEstimated ? '' : 'at most '}${b(m.brk.freeBelowTopBytes)}${m.heldEstimated ? '' : ' (not counted as held: see Not shown)'}`,
+        `  brk heap           ${hex(m.brk.fromAddress)}–${hex(m.brk.topAddress)} (${b(m.brk.topAddress - m.brk.fromAddress)}), ${b(m.brk.liveBytes)} live in ${formatCountOf(m.brk.liveCount, 'allocation')}; free below the top ${m.heldEstimated ? '' : 'at most '}${b(m.brk.freeBelowTopBytes)}${m.heldEstimated ? '' : ' (not counted as held: see Not shown)'}`,
       );
       if (m.brk.pin)
         lines.push(
@@ -107,10 +111,12 @@ export function formatLayout(layout: MemoryLayout, file: string, units: UnitSyst
     }
     if (m.threadHeaps.length > 0)
       lines.push(
-        `  thread arenas      ${plural(m.threadHeaps.length, 'heap')}, ${b(m.threadHeaps.reduce((s, h) => s + h.liveBytes, 0))} live, ${m.heldEstimated ? '' : 'at most '}${b(m.threadHeldBytes)} free in them`,
+        `  thread arenas      ${formatCountOf(m.threadHeaps.length, 'heap')}, ${b(m.threadHeaps.reduce((s, h) => s + h.liveBytes, 0))} live, ${m.heldEstimated ? '' : 'at most '}${b(m.threadHeldBytes)} free in them`,
       );
     if (m.ownMmap.count > 0)
-      lines.push(`  own mappings       ${plural(m.ownMmap.count, 'allocation')}, ${b(m.ownMmap.bytes)}`);
+      lines.push(
+        `  own mappings       ${formatCountOf(m.ownMmap.count, 'allocation')}, ${b(m.ownMmap.bytes)}`,
+      );
   }
   const maps = layout.mappings.byFamily;
   if (maps.length > 0) {

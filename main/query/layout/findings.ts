@@ -1,6 +1,12 @@
 import type { Finding } from '../../../shared/api';
 import type { MemoryLayout } from '../../../shared/layout';
-import { formatBytes, formatCount, formatPercent, type UnitSystem } from '../../../shared/units';
+import {
+  formatBytes,
+  formatCount,
+  formatCountOf,
+  formatPercent,
+  type UnitSystem,
+} from '../../../shared/units';
 import { siteLabel } from '../../../shared/present';
 
 /**
@@ -26,23 +32,18 @@ const BRK_REMEDIES =
 const ARENA_REMEDIES =
   'Remedy (suggestion): MALLOC_ARENA_MAX=2 (or 1) caps glibc’s arenas, so threads share heaps and less memory sits free in per-thread heaps, at the cost of more lock contention between threads that allocate at the same time.';
 
-/** "1 arena", "27 arenas". */
-function counted(n: number, word: string): string {
-  return `${formatCount(n)} ${word}${n === 1 ? '' : 's'}`;
-}
-
 export function layoutFindings(layout: MemoryLayout, units: UnitSystem): Finding[] {
   const out: Finding[] = [];
   const b = (n: number) => formatBytes(n, units);
   const p = layout.pymalloc;
   if (p.modelled && p.arenas > 0 && p.heldBytes >= MIN_HELD) {
     const used = p.liveBytes / Math.max(p.arenaBytes, 1);
-    let text = `pymalloc holds ${b(p.heldBytes)} beyond its live blocks (estimate): ${counted(p.arenas, 'arena')} (${b(p.arenaBytes)}) ${p.arenas === 1 ? 'is' : 'are'} ${formatPercent(used, 0)} used by ${counted(p.liveBlocks, 'live small block')} (${b(p.liveBytes)}), in ${counted(p.pools, 'pool')}.`;
+    let text = `pymalloc holds ${b(p.heldBytes)} beyond its live blocks (estimate): ${formatCountOf(p.arenas, 'arena')} (${b(p.arenaBytes)}) ${p.arenas === 1 ? 'is' : 'are'} ${formatPercent(used, 0)} used by ${formatCountOf(p.liveBlocks, 'live small block')} (${b(p.liveBytes)}), in ${formatCountOf(p.pools, 'pool')}.`;
     if (p.sparseArenas > 0) {
-      text += ` ${counted(p.sparseArenas, 'arena')} ${p.sparseArenas === 1 ? 'is' : 'are'} at most ${formatPercent(p.sparseShare, 0)} used: pymalloc returns an arena to the OS only when all its pools are empty, so a few live blocks keep each of them.`;
+      text += ` ${formatCountOf(p.sparseArenas, 'arena')} ${p.sparseArenas === 1 ? 'is' : 'are'} at most ${formatPercent(p.sparseShare, 0)} used: pymalloc returns an arena to the OS only when all its pools are empty, so a few live blocks keep each of them.`;
       const top = p.pinning[0];
       if (top)
-        text += ` ${counted(top.blocks, 'live block')} from ${siteLabel(top)} keep${top.blocks === 1 ? 's' : ''} ${formatCount(top.arenas)} of them resident (their share: ${b(top.keptBytes)}).`;
+        text += ` ${formatCountOf(top.blocks, 'live block')} from ${siteLabel(top)} keep${top.blocks === 1 ? 's' : ''} ${formatCount(top.arenas)} of them resident (their share: ${b(top.keptBytes)}).`;
     }
     out.push({
       severity: p.heldBytes >= Math.max(64 * 1024 * 1024, p.liveBytes) ? 'warning' : 'info',
