@@ -34,11 +34,10 @@ export interface LayoutInput {
   fit: { small: number; fit16: number; fit4: number };
   /** Live mmap bytes (and range counts when known) per family at the moment. */
   mappings: { family: AllocatorFamily; ranges?: number; bytes: number }[];
-  /**
-   * Where the live allocations are known one by one: all of them at the end of tracking, the
-   * small PYMALLOC blocks at the peak (`live.scope`).
-   */
+  /** Every live allocation one by one: known at the end of tracking. */
   live?: LiveAllocations;
+  /** The small PYMALLOC blocks live at the moment, one by one: known at the peak. */
+  poolBlocks?: PoolBlocks;
   /** Why the peak's blocks are not known one by one, when they were asked for and are not. */
   liveMissing?: string;
 }
@@ -56,11 +55,24 @@ export interface LiveAllocations {
   siteOfKey: (key: number) => { function: string; file: string; line: number };
   /** Live mmap ranges: begin, end, key. */
   ranges: { begin: number; end: number; key: number; family: AllocatorFamily }[];
-  /**
-   * 'pool-blocks': only the small (1–512 B) PYMALLOC blocks are here (the peak: the stacks of a
-   * pool's or arena's blocks are known, the malloc heap's allocations are not). Default: all.
-   */
-  scope?: 'all' | 'pool-blocks';
+  /** Every key is below this. */
+  keyCount: number;
+}
+
+/**
+ * The small (1–512 B) PYMALLOC blocks live at a moment (the peak), visited where the replay keeps
+ * them (its live table, the peak's log: peak-blocks.ts) instead of copied into columns: on this
+ * machine a first-touched page costs about 3 µs, and columns of large.bin's 2.6 M peak blocks
+ * (address, size, key, pool row, kind: 66 MB) were 150 of the 210 ms of its layout at the peak.
+ */
+export interface PoolBlocks {
+  /** How many blocks forEach visits. */
+  n: number;
+  /** Visits every block: address in bytes, size, key. */
+  forEach(fn: (address: number, size: number, key: number) => void): void;
+  /** Every key is below this. */
+  keyCount: number;
+  siteOfKey: (key: number) => { function: string; file: string; line: number };
   /** A limit of how exactly they are known, for people. */
   caveat?: string;
 }

@@ -235,12 +235,12 @@ describe('layout on the pymalloc captures: placed small bytes = live PYMALLOC by
             // stops at the peak record and lists what is live there
             const at = await reference(path, ref.lastPeakRecord);
             const input = model.allocatorLayout!()!.input({ kind: 'peak' }, true);
-            const live = input.live!;
-            expect(live.scope).toBe('pool-blocks');
+            expect(input.live).toBeUndefined();
+            const blocks = input.poolBlocks!;
             const keys = (model as unknown as { keys: { py: Int32Array } }).keys;
             const got: string[] = [];
-            for (let i = 0; i < live.n; i++)
-              got.push(`${live.address[i]} ${live.size[i]} ${keys.py[live.key[i]]}`);
+            blocks.forEach((address, size, key) => got.push(`${address} ${size} ${keys.py[key]}`));
+            expect(got.length).toBe(blocks.n);
             expect(got.length).toBe(at.snapshot.length);
             expect(got.sort()).toEqual(at.snapshot.sort());
             expect(layout.sitesAvailable).toBe(true);

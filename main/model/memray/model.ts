@@ -632,6 +632,7 @@ export class MemrayModel implements CaptureModel {
           : { function: f.locFunc[loc], file: f.locFile[loc], line: f.locLine[loc] };
       },
       liveCount: b.heap.liveEntries,
+      keyCount: keys.count,
       // MALLOC, CALLOC, REALLOC, POSIX_MEMALIGN, ALIGNED_ALLOC, MEMALIGN, VALLOC, PVALLOC
       libcAllocations: LIBC_ALLOCATION_IDS.reduce((n, id) => n + b.allocatorCount[id], 0),
       mallocLibraries: [

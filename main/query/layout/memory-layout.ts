@@ -9,7 +9,7 @@ import type {
   PymallocLayout,
 } from '../../../shared/layout';
 import { formatCount, type UnitSystem } from '../../../shared/units';
-import type { LayoutInput, LiveAllocations } from '../../model/layout-input';
+import type { LayoutInput, LiveAllocations, PoolBlocks } from '../../model/layout-input';
 import { isSmallPymallocBlock } from '../../model/memray/layout/page-table';
 import { A_MMAP } from '../../model/memray/vocabulary';
 import { siteKey } from '../table';
@@ -47,7 +47,7 @@ export interface LayoutParts {
   geometry?: PymallocGeometry;
   pools?: PoolTable;
   totals?: ArenaTotals;
-  /** Which live allocations are pool blocks (1), other malloc-family (2), mmap-library served (3). */
+  /** Which of `input.live` are pool blocks (1), other malloc-family (2), mmap-library served (3). */
   liveKind?: Uint8Array;
   layout: MemoryLayout;
 }
@@ -151,13 +151,18 @@ export function buildLayoutParts(input: LayoutInput, options: LayoutOptions = {}
       howToRecord: HOW_TO_NATIVE,
     });
   const live = input.live;
-  if (live && live.scope === 'pool-blocks') {
+  const poolBlocks = input.poolBlocks;
+  if (poolBlocks) {
     // the peak: the pool blocks one by one, the malloc heap's allocations not
-    const rows = pools && geometry ? blockRows(live, pools, geometry) : undefined;
-    liveKind = poolBlockKinds(live, pools, rows);
-    if (pools && geometry && rows)
-      pymalloc.pinning = pinningSites(live, liveKind, rows, pools, totals!, geometry);
-    if (live.caveat) pymalloc.rules.push(`Stacks at this moment: ${live.caveat}.`);
+    if (pools && geometry)
+      pymalloc.pinning = pinningSites(
+        peakPoolBlockVisitor(poolBlocks, pools, geometry),
+        poolBlocks,
+        pools,
+        totals!,
+        geometry,
+      );
+    if (poolBlocks.caveat) pymalloc.rules.push(`Stacks at this moment: ${poolBlocks.caveat}.`);
     limits.push({
       part: 'malloc-heap',
       reason:
@@ -177,7 +182,13 @@ export function buildLayoutParts(input: LayoutInput, options: LayoutOptions = {}
     const rows = pools && geometry ? blockRows(live, pools, geometry) : undefined;
     const blocks = mallocBlocks(live, liveKind, pools, rows);
     if (pools && geometry && rows)
-      pymalloc.pinning = pinningSites(live, liveKind, rows, pools, totals!, geometry);
+      pymalloc.pinning = pinningSites(
+        livePoolBlockVisitor(live, liveKind, rows),
+        live,
+        pools,
+        totals!,
+        geometry,
+      );
     const floor = mmapFloor(live, pools);
     // without any libc malloc record, untracked native allocations may fill the heap's gaps; with
     // jemalloc or mimalloc loaded, malloc may not be glibc's at all
@@ -231,7 +242,7 @@ export function buildLayoutParts(input: LayoutInput, options: LayoutOptions = {}
     pymalloc,
     mallocHeap,
     mappings,
-    sitesAvailable: live !== undefined,
+    sitesAvailable: live !== undefined || poolBlocks !== undefined,
     findings: [],
     limits,
   };
@@ -278,17 +289,37 @@ function blockRows(live: LiveAllocations, pools: PoolTable, g: PymallocGeometry)
   return rows;
 }
 
-/** Which of the peak's small blocks sit in a pool (kind 1; 0: outside every pool). */
-function poolBlockKinds(
-  live: LiveAllocations,
-  pools: PoolTable | undefined,
-  rows: Int32Array | undefined,
-): Uint8Array {
-  const kind = new Uint8Array(live.n);
-  if (!pools || !rows) return kind;
-  const outside = pools.outside;
-  for (let i = 0; i < rows.length; i++) if (rows[i] >= 0 && !outside[rows[i]]) kind[i] = 1;
-  return kind;
+/** Visits the blocks that sit in a pymalloc pool: each one's pool row, size and key. */
+type PoolBlockVisitor = (fn: (row: number, size: number, key: number) => void) => void;
+
+/** The end's pool blocks: the live allocations of kind 1. */
+function livePoolBlockVisitor(live: LiveAllocations, kind: Uint8Array, rows: Int32Array): PoolBlockVisitor {
+  return (fn) => {
+    const { n, size, key } = live;
+    for (let i = 0; i < n; i++) if (kind[i] === 1) fn(rows[i], size[i], key[i]);
+  };
+}
+
+/** The peak's small blocks that sit in a pool (the others are off the pool grid). */
+function peakPoolBlockVisitor(blocks: PoolBlocks, pools: PoolTable, g: PymallocGeometry): PoolBlockVisitor {
+  return (fn) => {
+    const rowOf = poolRowFinder(pools, g);
+    const outside = pools.outside;
+    blocks.forEach((address, size, key) => {
+      const row = rowOf(address);
+      if (row >= 0 && !outside[row]) fn(row, size, key);
+    });
+  };
+}
+
+/** The pool blocks of a layout, whichever moment it is. */
+function poolBlockVisitorOf(parts: LayoutParts): PoolBlockVisitor | undefined {
+  const { input, pools, geometry: g, liveKind } = parts;
+  if (!pools || !g) return undefined;
+  if (input.poolBlocks) return peakPoolBlockVisitor(input.poolBlocks, pools, g);
+  if (input.live && liveKind)
+    return livePoolBlockVisitor(input.live, liveKind, blockRows(input.live, pools, g));
+  return undefined;
 }
 
 /** Live blocks that are glibc malloc's: all but pool blocks and library-served ones. */
@@ -340,9 +371,8 @@ function mmapFloor(live: LiveAllocations, pools: PoolTable | undefined): number 
  * sparse arena carries its share (1 / the arena's blocks) of the arena's held bytes.
  */
 function pinningSites(
-  live: LiveAllocations,
-  kind: Uint8Array,
-  rows: Int32Array,
+  visit: PoolBlockVisitor,
+  keys: { keyCount: number; siteOfKey: LiveAllocations['siteOfKey'] },
   pools: PoolTable,
   totals: ArenaTotals,
   g: PymallocGeometry,
@@ -351,28 +381,23 @@ function pinningSites(
   // Per key first (typed columns), then per site: a site per block (its key string and map) was
   // 30% of the layout at the peak of large.bin (2.6 M blocks, 563 keys). A pool row's share of
   // its sparse arena's held bytes is computed once per row, not per block.
-  const { n, size, key: keyOf } = live; // locals: the input object may be in dictionary mode
   const share = new Float64Array(pools.n).fill(-1);
   for (let row = 0; row < pools.n; row++) {
     const ar = pools.arena[row];
     if (ar >= 0 && totals.sparse[ar]) share[row] = (g.arenaBytes - totals.liveBytes[ar]) / totals.blocks[ar];
   }
-  let keys = 0;
-  for (let i = 0; i < n; i++) if (keyOf[i] >= keys) keys = keyOf[i] + 1;
-  const keyBlocks = new Float64Array(keys);
-  const keyBytes = new Float64Array(keys);
-  const keyKept = new Float64Array(keys);
-  const lastArena = new Int32Array(keys).fill(-1);
+  const n = keys.keyCount;
+  const keyBlocks = new Float64Array(n);
+  const keyBytes = new Float64Array(n);
+  const keyKept = new Float64Array(n);
+  const lastArena = new Int32Array(n).fill(-1);
   const keyArenas = new Map<number, Set<number>>();
   const arena = pools.arena;
-  for (let i = 0; i < n; i++) {
-    if (kind[i] !== 1) continue;
-    const row = rows[i];
-    const kept = row < 0 ? -1 : share[row];
-    if (kept < 0) continue;
-    const k = keyOf[i];
+  visit((row, size, k) => {
+    const kept = share[row];
+    if (kept < 0) return;
     keyBlocks[k]++;
-    keyBytes[k] += size[i];
+    keyBytes[k] += size;
     keyKept[k] += kept;
     const ar = arena[row];
     if (ar !== lastArena[k]) {
@@ -381,10 +406,10 @@ function pinningSites(
       if (!set) keyArenas.set(k, (set = new Set()));
       set.add(ar);
     }
-  }
+  });
   const bySite = new Map<string, PinningSite & { arenaSet: Set<number> }>();
   for (const [k, arenaSet] of keyArenas) {
-    const site = live.siteOfKey(k);
+    const site = keys.siteOfKey(k);
     const key = siteKey('line', [site.function, site.file, site.line]);
     let s = bySite.get(key);
     if (!s)
@@ -403,38 +428,36 @@ function pinningSites(
     .map(({ arenaSet, ...s }) => ({ ...s, arenas: arenaSet.size, keptBytes: Math.round(s.keptBytes) }));
 }
 
-/** Per-key count and bytes of the live blocks in a region (the end's live allocations). */
+/** Per-key count and bytes of the live blocks in a region (at the end or the peak). */
 export function regionKeys(
   parts: LayoutParts,
   region: LayoutRegion,
 ): { count: Map<number, number>; bytes: Map<number, number> } {
-  const live = parts.input.live;
-  const kind = parts.liveKind;
   const count = new Map<number, number>();
   const bytes = new Map<number, number>();
-  if (!live || !kind) return { count, bytes };
-  const { pools, geometry: g, totals } = parts;
-  const rowOf = pools && g ? poolRowFinder(pools, g) : undefined;
-  const add = (i: number) => {
-    const k = live.key[i];
+  const add = (k: number, size: number) => {
     count.set(k, (count.get(k) ?? 0) + 1);
-    bytes.set(k, (bytes.get(k) ?? 0) + live.size[i]);
+    bytes.set(k, (bytes.get(k) ?? 0) + size);
   };
-  for (let i = 0; i < live.n; i++) {
-    if (region.kind === 'heap-range') {
-      if (kind[i] === 2 && live.address[i] >= region.fromAddress && live.address[i] < region.toAddress)
-        add(i);
-      continue;
-    }
-    if (kind[i] !== 1 || !pools || !g || !rowOf) continue;
-    const row = rowOf(live.address[i]);
-    if (row < 0) continue;
+  const { input, liveKind: kind, pools, geometry: g, totals } = parts;
+  if (region.kind === 'heap-range') {
+    const live = input.live;
+    if (live && kind)
+      for (let i = 0; i < live.n; i++)
+        if (kind[i] === 2 && live.address[i] >= region.fromAddress && live.address[i] < region.toAddress)
+          add(live.key[i], live.size[i]);
+    return { count, bytes };
+  }
+  const visit = poolBlockVisitorOf(parts);
+  if (!visit || !pools || !g) return { count, bytes };
+  const poolAddress = region.kind === 'pool' ? Math.floor(region.address / g.poolBytes) * g.poolBytes : -1;
+  visit((row, size, k) => {
     const ar = pools.arena[row];
     if (region.kind === 'pool') {
-      if (pools.address[row] === Math.floor(region.address / g.poolBytes) * g.poolBytes) add(i);
+      if (pools.address[row] === poolAddress) add(k, size);
     } else if (region.kind === 'arena') {
-      if (ar >= 0 && pools.arenaStart[ar] === region.address) add(i);
-    } else if (ar >= 0 && totals?.sparse[ar]) add(i);
-  }
+      if (ar >= 0 && pools.arenaStart[ar] === region.address) add(k, size);
+    } else if (ar >= 0 && totals?.sparse[ar]) add(k, size);
+  });
   return { count, bytes };
 }

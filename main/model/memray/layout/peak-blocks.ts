@@ -96,6 +96,18 @@ export class PeakBlocks {
     return this.chunks[i >>> PEAK_LOG_CHUNK_BITS][(i & CHUNK_MASK) * 3 + 2];
   }
 
+  /** Visits the log's entries (address in bytes, size, key), a chunk at a time. */
+  forEachEntry(fn: (address: number, size: number, key: number) => void): void {
+    for (let c = 0; c * (CHUNK_MASK + 1) < this.logN; c++) {
+      const words = this.chunks[c];
+      const n = Math.min(CHUNK_MASK + 1, this.logN - c * (CHUNK_MASK + 1)) * 3;
+      for (let i = 0; i < n; i += 3) {
+        const hiSize = words[i + 1];
+        fn(((hiSize & 8191) * 4294967296 + (words[i] >>> 0)) * 8, hiSize >>> 13, words[i + 2]);
+      }
+    }
+  }
+
   /** The log's first logN entries as one array of words (tests). */
   logWords(): Int32Array {
     const out = new Int32Array(this.logN * 3);

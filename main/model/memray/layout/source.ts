@@ -1,5 +1,5 @@
 import type { AllocatorFamily, CaptureFacts, LayoutMoment, LayoutMomentInfo } from '../../../../shared/api';
-import type { LayoutInput, LiveAllocations, PageStates } from '../../layout-input';
+import type { LayoutInput, LiveAllocations, PageStates, PoolBlocks } from '../../layout-input';
 import { isSmallPymallocBlock, type PymallocPageTable } from './page-table';
 import { A_MMAP } from '../vocabulary';
 import { BIRTH_MASK } from '../live-table';
@@ -30,6 +30,8 @@ export interface LayoutModelView {
   siteOfKey(key: number): { function: string; file: string; line: number };
   /** Live simple allocations at the end, to size the arrays. */
   liveCount: number;
+  /** Keys of the capture (every key is below it). */
+  keyCount: number;
   /** libc malloc-family records (MALLOC … PVALLOC) of the whole capture. */
   libcAllocations: number;
   /** Loaded libraries that can replace malloc (jemalloc, mimalloc), by file name. */
@@ -144,7 +146,7 @@ export class MemrayLayoutSource {
         },
         fit,
         mappings: v.mappingBytes('peak'),
-        ...(live && 'n' in live ? { live } : live && { liveMissing: live.missing }),
+        ...(live && 'n' in live ? { poolBlocks: live } : live && { liveMissing: live.missing }),
       };
     }
     const k = this.checkpointAt(requested ?? 0);
@@ -209,15 +211,13 @@ export class MemrayLayoutSource {
    * The small PYMALLOC blocks live at the peak, one by one (peak-blocks.ts): those live at the end
    * that were live at the peak, and those that left after it. Or why they are not known.
    */
-  private peakPoolBlocks(): LiveAllocations | { missing: string } {
+  private peakPoolBlocks(): PoolBlocks | { missing: string } {
     const v = this.v;
     const pb = v.pages.peakBlocks;
     if (pb.overflowed)
       return {
         missing: `more than ${TIE_MAX.toLocaleString('en-US')} small blocks were allocated between the peak and the next memory record, more than the replay keeps to tell them from the peak’s own`,
       };
-    // two passes into typed arrays: large.bin has 2.6 M blocks live at the peak, and plain
-    // arrays of them took 165 MB more RSS than the columns
     const fine = v.endFine;
     const atPeak = (lo: number, hi: number, k: number, s: number, birth: number) =>
       isSmallPymallocBlock(v.allocatorOfKey(k), s) && pb.liveAtPeak(lo, hi, birth, fine);
@@ -225,24 +225,16 @@ export class MemrayLayoutSource {
     v.forEachTableEntry((lo, hi, k, s, birth) => {
       if (atPeak(lo, hi, k, s, birth)) n++;
     });
-    const address = new Float64Array(n);
-    const size = new Float64Array(n);
-    const key = new Int32Array(n);
-    let j = 0;
-    v.forEachTableEntry((lo, hi, k, s, birth) => {
-      if (!atPeak(lo, hi, k, s, birth)) return;
-      address[j] = (hi * 4294967296 + (lo >>> 0)) * 8;
-      size[j] = s;
-      key[j++] = k;
-    });
-    for (let i = 0; i < pb.logN; i++) {
-      address[j] = pb.entryAddress(i);
-      size[j] = pb.entrySize(i);
-      key[j++] = pb.entryKey(i);
-    }
     return {
-      ...this.liveColumns(n, address, size, key, []),
-      scope: 'pool-blocks',
+      n,
+      forEach: (fn) => {
+        v.forEachTableEntry((lo, hi, k, s, birth) => {
+          if (atPeak(lo, hi, k, s, birth)) fn((hi * 4294967296 + (lo >>> 0)) * 8, s, k);
+        });
+        pb.forEachEntry(fn);
+      },
+      keyCount: v.keyCount,
+      siteOfKey: (k) => v.siteOfKey(k),
       ...(fine > BIRTH_MASK && {
         caveat: `the capture has more than ${(BIRTH_MASK + 1).toLocaleString('en-US')} memory records; the replay keeps births modulo that many, so a block older than that may be taken for one born after the peak`,
       }),
@@ -287,6 +279,7 @@ export class MemrayLayoutSource {
       allocatorName: (id) => v.allocatorName(id),
       siteOfKey: (k) => v.siteOfKey(k),
       ranges,
+      keyCount: v.keyCount,
     };
   }
 }
