@@ -25,7 +25,7 @@ import { existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, writeFil
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { benchArgs, skipper } from './lib.mjs';
+import { benchArgs, megabytesOfKiB, skipper } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
@@ -142,7 +142,12 @@ function timed(mode) {
     .find((l) => l.startsWith('TIME '));
   if (r.status !== 0 || !line) throw new Error(`${mode} run failed (${r.status}): ${r.stderr.slice(-500)}`);
   const [wall, user, sys, rssKb] = line.slice(5).split(' ').map(Number);
-  return { wall, cpu: user + sys, rssMb: rssKb / 1024, out: JSON.parse(r.stdout.trim().split('\n').pop()) };
+  return {
+    wall,
+    cpu: user + sys,
+    rssMb: megabytesOfKiB(rssKb),
+    out: JSON.parse(r.stdout.trim().split('\n').pop()),
+  };
 }
 
 const best = { off: undefined, on: undefined };

@@ -29,7 +29,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { benchArgs, skipper } from './lib.mjs';
+import { benchArgs, megabytesOfKiB, skipper } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
@@ -104,7 +104,7 @@ function timed(cmd, cmdArgs) {
   if (r.status !== 0 || !line)
     throw new Error(`${cmd} ${cmdArgs.join(' ')} failed (${r.status}): ${r.stderr.slice(-500)}`);
   const [wall, user, sys, rssKb] = line.slice(5).split(' ').map(Number);
-  return { wall, cpu: user + sys, rssMb: rssKb / 1024, stdout: r.stdout };
+  return { wall, cpu: user + sys, rssMb: megabytesOfKiB(rssKb), stdout: r.stdout };
 }
 
 /** The best (least CPU) of `runs` runs: machine load only ever adds time. */
