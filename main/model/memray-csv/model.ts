@@ -22,14 +22,10 @@ import {
 import type { FrameTable } from '../frame-table';
 import { groupSnapshot, normalizeKeyType, statisticJson } from '../groups';
 import { MEMRAY_CSV_COLUMNS } from '../memray/vocabulary';
+import { pythonCsv } from '../python-csv';
 import { snapshotTotals, type Snapshot, type SnapshotRows } from '../snapshot';
 import type { StackTrie } from '../stack-trie';
 import { selectRows } from '../tracemalloc/filters';
-
-/** A field as Python's csv module writes it (quoted when it holds `"`, `,` or a line break). */
-function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
 
 export class MemrayCsvModel implements CaptureModel {
   private readonly full: Snapshot;
@@ -133,24 +129,20 @@ export class MemrayCsvModel implements CaptureModel {
     if (kind !== 'memray-csv') throw new UnsupportedQuery(`cannot export ${String(kind)}`);
     const { frames, stacks, rows, threads, allocators } = this.full;
     const label = new Map(threads.map((t) => [t.id, t.label]));
-    const lines = [MEMRAY_CSV_COLUMNS.join(',')];
+    const lines: string[][] = [];
     for (let r = 0; r < rows.length; r++) {
       const path = rows.stack[r] === 0 ? [] : stacks.path(rows.stack[r]).reverse();
       const stack = path.map((f) => `${frames.names[f]};${frames.files[f]};${frames.lines[f]}`).join('|');
       const tid = rows.thread[r];
-      lines.push(
-        [
-          allocators[rows.allocator[r]],
-          String(rows.count[r]),
-          String(rows.bytes[r]),
-          String(tid),
-          label.get(tid) ?? `0x${tid.toString(16)}`,
-          stack,
-        ]
-          .map(csvField)
-          .join(','),
-      );
+      lines.push([
+        allocators[rows.allocator[r]],
+        String(rows.count[r]),
+        String(rows.bytes[r]),
+        String(tid),
+        label.get(tid) ?? `0x${tid.toString(16)}`,
+        stack,
+      ]);
     }
-    return `${lines.join('\r\n')}\r\n`;
+    return pythonCsv(MEMRAY_CSV_COLUMNS, lines);
   }
 }

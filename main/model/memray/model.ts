@@ -1,4 +1,3 @@
-import Papa from 'papaparse';
 import type {
   AllocatorBreakdown,
   AllocatorFamily,
@@ -13,6 +12,7 @@ import type {
 import type { MemraySizeBin, MemrayStatsJson } from '../../../shared/stats';
 import { UnsupportedQuery, type CaptureModel, type GrowthSeries, type StatsOptions } from '../capture-model';
 import { FrameTable } from '../frame-table';
+import { pythonCsv } from '../python-csv';
 import { SnapshotBuilder, type Snapshot } from '../snapshot';
 import { StackTrie } from '../stack-trie';
 import { MemrayTotalsBuilder } from './totals-builder';
@@ -986,11 +986,7 @@ export class MemrayModel implements CaptureModel {
   /** memray `transform csv` (high-water mark, or `--leaks`): same columns, same rows. */
   exportTable(kind: 'memray-csv', options: { leaks: boolean }): string {
     if (kind !== 'memray-csv') throw new UnsupportedQuery(`unknown table export ${String(kind)}`);
-    const rows = this.csvRows(options.leaks);
-    const text = Papa.unparse({ fields: [...MEMRAY_CSV_COLUMNS], data: rows }, { newline: '\r\n' });
-    // memray ends every row, the header of an empty table included, with exactly one CRLF;
-    // papaparse already ends a header-only table with one.
-    return text.endsWith('\r\n') ? text : `${text}\r\n`;
+    return pythonCsv(MEMRAY_CSV_COLUMNS, this.csvRows(options.leaks));
   }
 
   /**
