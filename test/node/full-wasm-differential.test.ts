@@ -8,7 +8,14 @@ import type { MemrayIndexBuilder } from '../../main/model/memray/builder';
 import type { MemrayModel } from '../../main/model/memray/model';
 import { tableDifferences } from '../../main/model/memray/layout/testing/pages-wasm';
 import { TEMPORARY_THRESHOLDS } from '../../main/model/memray/temporary';
-import { Rng, encodeCapture, randomProgram, randomShape } from '../generator/memray-capture';
+import {
+  ALLOC,
+  Rng,
+  encodeCapture,
+  randomProgram,
+  randomShape,
+  type CaptureEvent,
+} from '../generator/memray-capture';
 
 /**
  * The full index of v12/v13 captures has two record loops: JavaScript (records-v12.ts driving
@@ -275,6 +282,55 @@ describe('full index: WebAssembly loop = JavaScript loop', () => {
     }
   }, 120_000);
 
+  it('fixtures through a live table that starts at 256 slots (it doubles and drops tombstones in place)', async () => {
+    for (const name of ['v12-memray1.19.3-py311/pymalloc.bin', 'v13-memray1.20.0-py313/pymalloc.bin']) {
+      await bothLoops(join(FIXTURES, name), { liveTableBits: 8 });
+      // more live blocks at once than 256 slots hold at 75 %: the table had to double, more than once
+      const loaded = await load(join(FIXTURES, name), { wasmFull: true, liveTableBits: 8 });
+      expect('model' in loaded && loaded.model.b.heap.maxLiveEntries).toBeGreaterThan(4 * 192);
+    }
+  }, 120_000);
+
+  it('churn through a 256-slot live table: tombstones piling up and purged in place', async () => {
+    // Each 2 KiB block fills all 128 of its 16-byte places (one run of its region's slots), then
+    // frees all but the last in a random order: the run never ends, so every free leaves a
+    // tombstone. One block's worth of entries doubles the 256-slot table twice; after that the
+    // live entries (one per block) stay below a quarter of it while tombstones pile up, so it is
+    // purged in place again and again (15 times per capture, counted when this test was written).
+    for (const seed of [1, 2, 3]) {
+      const rng = new Rng(seed);
+      const events: CaptureEvent[] = [
+        { kind: 'switch', tid: 1 },
+        { kind: 'push', frame: { code: 1, offset: 0, entry: true } },
+      ];
+      for (let block = 0; block < 60; block++) {
+        const base = 0x7f00_0000_0000 + (block * 7919 + seed) * 2048;
+        const places = Array.from({ length: 128 }, (_, i) => i);
+        for (const i of places)
+          events.push({ kind: 'alloc', allocator: ALLOC.PYMALLOC_MALLOC, address: base + i * 16, size: 16 });
+        const freed = places.slice(0, 127);
+        for (let i = freed.length - 1; i > 0; i--) {
+          const j = rng.int(i + 1);
+          [freed[i], freed[j]] = [freed[j], freed[i]];
+        }
+        for (const i of freed)
+          events.push({ kind: 'free', allocator: ALLOC.PYMALLOC_FREE, address: base + i * 16 });
+        if (block % 10 === 0) events.push({ kind: 'memory', rss: 50_000_000, ms: block });
+      }
+      const path = join(tmp, `churn-${seed}.bin`);
+      writeFileSync(
+        path,
+        encodeCapture({
+          version: seed === 2 ? 13 : 12,
+          codes: [{ id: 1, name: 'churn', file: 'churn.py', firstLine: 1 }],
+          events,
+          startTimeMs: 1_700_000_000_000,
+        }),
+      );
+      expect(await bothLoops(path, { liveTableBits: 8 })).toBe('complete');
+    }
+  }, 120_000);
+
   it('1,000 random captures (v12, v13; threads, overwrites, realloc chains, mmap/munmap, wide sizes and addresses, truncation, merging)', async () => {
     const failures: string[] = [];
     let ran = 0;
@@ -290,6 +346,8 @@ describe('full index: WebAssembly loop = JavaScript loop', () => {
       const options: MemrayLoadOptions = rng.chance(0.3)
         ? { maxBuckets: 2 + 2 * rng.int(4), entryBudget: 1 + rng.int(200) }
         : {};
+      // a third through the smallest live table, so it grows and purges in place many times
+      if (rng.chance(0.33)) options.liveTableBits = 8;
       try {
         await bothLoops(path, options);
       } catch (e) {

@@ -93,6 +93,8 @@ export interface MemrayLoadOptions extends LoadOptions {
   jsFull?: boolean;
   /** The full index of v12/v13 from the WebAssembly loop (records-wasm-full.ts; tests, benches). */
   wasmFull?: boolean;
+  /** The WebAssembly full loop's first live-table size, log2 slots, 8–22 (tests: a small one grows). */
+  liveTableBits?: number;
 }
 
 export async function loadMemrayModel(path: string, options: MemrayLoadOptions = {}): Promise<MemrayModel> {
@@ -108,6 +110,8 @@ export async function loadMemrayModel(path: string, options: MemrayLoadOptions =
     if (options.jsFull) parser.fullLoop = 'js';
     else if (options.wasmFull) parser.fullLoop = 'wasm';
     parser.fileBytes = input.size;
+    if (options.liveTableBits !== undefined)
+      parser.liveTableBits = Math.min(22, Math.max(8, Math.round(options.liveTableBits)));
     // Progress carries the heap line so far (LoadProgress.heapLine), read only when asked.
     const { onProgress } = options;
     const reading: LoadOptions = onProgress

@@ -45,6 +45,8 @@ export class MemrayRecordParser implements StreamConsumer {
   fullLoop: 'js' | 'wasm' = FULL_LOOP_DEFAULT;
   /** File size, to size the replay's tables up front. */
   fileBytes = 0;
+  /** The WebAssembly full loop's first live-table size, log2 slots (tests: a small one grows often). */
+  liveTableBits?: number;
   private state?: RecordState;
   private loop?: RecordLoop;
   /** The WebAssembly loop, made early when the stream window is to live in its memory. */
@@ -81,7 +83,7 @@ export class MemrayRecordParser implements StreamConsumer {
   /** The totals replay decodes into its WebAssembly memory (see stream.ts WindowMemory). */
   windowMemory(): WindowMemory | undefined {
     if (this.useWasmFull()) {
-      this.wasmFull ??= new V12WasmFull(MemrayTotalsBuilder.tableBitsFor(this.fileBytes));
+      this.wasmFull ??= new V12WasmFull(this.fullTableBits());
       return this.wasmFull.windowMemory();
     }
     if (!this.wasmTotals()) return undefined;
@@ -101,6 +103,18 @@ export class MemrayRecordParser implements StreamConsumer {
 
   private wasmTotals(): boolean {
     return this.totalsOnly && !this.decodeOnly && !this.jsTotals;
+  }
+
+  /**
+   * The full loop's live table starts at most 2^20 slots (16 MiB) and doubles in place as the
+   * live set grows (assembly/full.ts tableDouble). Sized from the file alone it had 2^22 slots
+   * (64 MiB, every page touched) on the 1 GB synthetic capture, whose 200 k live blocks need a
+   * sixteenth of that: peak RSS there 264.6 → 215.9 MB, CPU within the noise. large.bin (2.6 M
+   * live at the peak) doubles twice on its way to the 2^22 slots it had from the start: medians
+   * of 15 alternating opens 2.46 → 2.52 s CPU.
+   */
+  private fullTableBits(): number {
+    return this.liveTableBits ?? Math.min(20, MemrayTotalsBuilder.tableBitsFor(this.fileBytes));
   }
 
   private useWasmFull(): boolean {
@@ -137,7 +151,7 @@ export class MemrayRecordParser implements StreamConsumer {
       this.wasm ??= new V12WasmTotals(model.tableBits);
       this.loop = this.wasm.attach(state, model);
     } else if (!(model instanceof MemrayTotalsBuilder) && this.useWasmFull()) {
-      this.wasmFull ??= new V12WasmFull(MemrayTotalsBuilder.tableBitsFor(this.fileBytes));
+      this.wasmFull ??= new V12WasmFull(this.fullTableBits());
       this.loop = this.wasmFull.attach(state, model);
     } else this.loop = new V12Records(state, this.decodeOnly);
     this.onHeader(h);

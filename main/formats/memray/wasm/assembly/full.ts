@@ -154,6 +154,11 @@ declare function hostLargeSize(size: f64): void;
 
 /** The largest high word (of address/8) the table holds: addresses below 2^48 (live-table.ts). */
 const MAX_HI: u32 = 8191;
+/**
+ * The live table's region: 2^22 slots (64 MiB) of address space, whatever size the table starts
+ * at; pages are touched only as entries land, so a table that never grows costs only its own.
+ */
+const TABLE_REGION_BITS: i32 = 22;
 /** Births are kept modulo 2^19 (live-table.ts BIRTH_MASK). */
 const BIRTH_MASK: i32 = 0x7ffff;
 /** Families (model/allocator-family.ts FAMILIES) the live bytes are kept for; ≥ its length. */
@@ -231,6 +236,15 @@ let tableMask: u32 = 0;
 let tableSize: i32 = 0;
 let tableTombs: i32 = 0;
 let tableLimit: i32 = 0;
+/**
+ * log2 of the slots the table's region holds (its first 16 << tableBits bytes are the table):
+ * the table doubles inside it, in place, so no old table is left behind (the stub runtime
+ * frees only the last block) and only the pages entries land on are ever touched.
+ */
+let tableRegionBits: i32 = 0;
+/** Entries a doubling in place could not put straight into the new half (tableDouble). */
+let deferred: usize = 0;
+let deferredCap: i32 = 0;
 /** Entries in the host's wide map (heap-replay.ts `wide.size`): only this loop changes it. */
 let wideCount: i32 = 0;
 /** The entry the last take / remove / replace found. */
@@ -311,10 +325,11 @@ export function init(bits: i32): void {
   lList = heap.alloc(<usize>keyCap << 2);
   tList = heap.alloc(<usize>keyCap << 2);
   smallSizes = heap.alloc(65536 << 2);
-  tableBits = bits;
-  tableMask = (1 << bits) - 1;
-  tableLimit = ((1 << bits) * 3) >>> 2;
-  table = heap.alloc(<usize>16 << bits);
+  tableRegionBits = bits > TABLE_REGION_BITS ? bits : TABLE_REGION_BITS;
+  setTableBits(bits);
+  table = heap.alloc(<usize>16 << tableRegionBits);
+  deferredCap = 1024;
+  deferred = heap.alloc(<usize>deferredCap << 4);
   pendingCap = 256;
   pending = heap.alloc(<usize>pendingCap * 24);
   pendingHashMask = 1023;
@@ -638,13 +653,19 @@ function tableRemove(lo: u32, hi: u32): bool {
 }
 
 function tableResize(): void {
+  if (tableSize * 2 <= tableLimit) {
+    tablePurge();
+    return;
+  }
+  if (tableBits < tableRegionBits) {
+    tableDouble();
+    return;
+  }
+  // past its region (more than 3 M live entries): a table twice the size elsewhere
   const old = table;
   const oldSlots: u32 = tableMask + 1;
-  if (tableSize * 2 > tableLimit) {
-    tableBits++;
-    tableMask = (1 << tableBits) - 1;
-    tableLimit = ((1 << tableBits) * 3) >>> 2;
-  }
+  tableRegionBits = tableBits + 1;
+  setTableBits(tableBits + 1);
   table = zeroed(<usize>16 << tableBits);
   tableTombs = 0;
   for (let j: u32 = 0; j < oldSlots; j++) {
@@ -656,6 +677,115 @@ function tableResize(): void {
     memory.copy(table + (<usize>i << 4), a, 16);
   }
   heap.free(old);
+}
+
+/**
+ * The table's size. It is resized when live entries and tombstones pass the limit: half the
+ * slots while it can still double in its region (home() puts a 2 KiB address block's entries in
+ * one 128-slot region, so a fuller table probes long runs where blocks share a region; the
+ * pages a larger table touches are the ones its entries need anyway), three quarters at the
+ * region's size.
+ */
+function setTableBits(bits: i32): void {
+  tableBits = bits;
+  tableMask = (1 << bits) - 1;
+  tableLimit = bits < tableRegionBits ? 1 << (bits - 1) : ((1 << bits) * 3) >>> 2;
+}
+
+/** Writes an entry's four words to slot `i`. */
+@inline
+function tablePut(i: u32, lo: u32, w1: u32, k: i32, size: u32): void {
+  const a = table + (<usize>i << 4);
+  store<u32>(a, lo);
+  store<u32>(a, w1, 4);
+  store<i32>(a, k, 8);
+  store<u32>(a, size, 12);
+}
+
+/** Puts an entry at the first free slot from its home (no tombstones in the table). */
+@inline
+function tablePlace(lo: u32, w1: u32, k: i32, size: u32): void {
+  let i = home(lo, w1 & MAX_HI);
+  while (load<i32>(table + (<usize>i << 4), 8) != 0) i = (i + 1) & tableMask;
+  tablePut(i, lo, w1, k, size);
+}
+
+/**
+ * Doubles the table in place (its region has room). home() takes the region from the top bits
+ * of the hash, so with one more bit an entry of region r goes to region 2r or 2r + 1: at or
+ * after its old slot, except in region 0 and after long probes. Slots are emptied from the top
+ * down, and each entry goes straight to its new place when that lies above the slot being
+ * emptied and needs no wrap past the end (only emptied or new slots are there, which no later
+ * step empties again); the few others wait in `deferred` until every old slot is done.
+ * Tombstones are dropped.
+ */
+function tableDouble(): void {
+  const oldSlots: u32 = tableMask + 1;
+  setTableBits(tableBits + 1);
+  let waiting: i32 = 0;
+  for (let s: i32 = <i32>oldSlots - 1; s >= 0; s--) {
+    const a = table + (<usize>s << 4);
+    const k = load<i32>(a, 8);
+    if (k == 0) continue;
+    store<i32>(a, 0, 8);
+    if (k == -1) continue;
+    const lo = load<u32>(a);
+    const w1 = load<u32>(a, 4);
+    const size = load<u32>(a, 12);
+    const h = home(lo, w1 & MAX_HI);
+    let placed = false;
+    if (h > <u32>s)
+      for (let i = h; i <= tableMask; i++)
+        if (load<i32>(table + (<usize>i << 4), 8) == 0) {
+          tablePut(i, lo, w1, k, size);
+          placed = true;
+          break;
+        }
+    if (placed) continue;
+    if (waiting == deferredCap) {
+      const next = heap.alloc(<usize>deferredCap << 5);
+      memory.copy(next, deferred, <usize>deferredCap << 4);
+      deferred = next;
+      deferredCap *= 2;
+    }
+    const d = deferred + (<usize>waiting << 4);
+    store<u32>(d, lo);
+    store<u32>(d, w1, 4);
+    store<i32>(d, k, 8);
+    store<u32>(d, size, 12);
+    waiting++;
+  }
+  tableTombs = 0;
+  for (let j = 0; j < waiting; j++) {
+    const d = deferred + (<usize>j << 4);
+    tablePlace(load<u32>(d), load<u32>(d, 4), load<i32>(d, 8), load<u32>(d, 12));
+  }
+}
+
+/**
+ * Drops the tombstones in place (the table is mostly tombstones, not full): every tombstone
+ * becomes free, then, starting after a free slot so that no run of used slots is cut, each entry
+ * in turn leaves its slot and goes back to the first free slot from its home, which is its own
+ * slot or one before it.
+ */
+function tablePurge(): void {
+  const slots: u32 = tableMask + 1;
+  let free: u32 = 0;
+  for (let i: u32 = 0; i < slots; i++) {
+    const a = table + (<usize>i << 4);
+    const k = load<i32>(a, 8);
+    if (k == -1) store<i32>(a, 0, 8);
+    else if (k == 0) free = i;
+  }
+  tableTombs = 0;
+  for (let j: u32 = 1; j <= slots; j++) {
+    const i = (free + j) & tableMask;
+    const a = table + (<usize>i << 4);
+    const k = load<i32>(a, 8);
+    if (k == 0) continue;
+    store<i32>(a, 0, 8);
+    tablePlace(load<u32>(a), load<u32>(a, 4), k, load<u32>(a, 12));
+  }
 }
 
 /** The host's wide map: takes the entry at the address (into taken*), if any. */
