@@ -152,16 +152,11 @@ export function buildLayoutParts(input: LayoutInput, options: LayoutOptions = {}
     });
   const live = input.live;
   const poolBlocks = input.poolBlocks;
+  /** The blocks in pools, one by one, for the pinning sites (at the peak or the end). */
+  let visitPoolBlocks: PoolBlockVisitor | undefined;
   if (poolBlocks) {
     // the peak: the pool blocks one by one, the malloc heap's allocations not
-    if (pools && geometry)
-      pymalloc.pinning = pinningSites(
-        peakPoolBlockVisitor(poolBlocks, pools, geometry),
-        poolBlocks,
-        pools,
-        totals!,
-        geometry,
-      );
+    if (pools && geometry) visitPoolBlocks = peakPoolBlockVisitor(poolBlocks, pools, geometry);
     if (poolBlocks.caveat) pymalloc.rules.push(`Stacks at this moment: ${poolBlocks.caveat}.`);
     limits.push({
       part: 'malloc-heap',
@@ -181,14 +176,7 @@ export function buildLayoutParts(input: LayoutInput, options: LayoutOptions = {}
       );
     const rows = pools && geometry ? blockRows(live, pools, geometry) : undefined;
     const blocks = mallocBlocks(live, liveKind, pools, rows);
-    if (pools && geometry && rows)
-      pymalloc.pinning = pinningSites(
-        livePoolBlockVisitor(live, liveKind, rows),
-        live,
-        pools,
-        totals!,
-        geometry,
-      );
+    if (rows) visitPoolBlocks = livePoolBlockVisitor(live, liveKind, rows);
     const floor = mmapFloor(live, pools);
     // without any libc malloc record, untracked native allocations may fill the heap's gaps; with
     // jemalloc or mimalloc loaded, malloc may not be glibc's at all
@@ -223,6 +211,9 @@ export function buildLayoutParts(input: LayoutInput, options: LayoutOptions = {}
         'the stacks of the blocks in a pool or arena are known at the peak and at the end of tracking (the live blocks one by one); choose one of those to see them',
     });
   }
+  const keys = poolBlocks ?? live;
+  if (visitPoolBlocks && keys && pools && geometry && totals)
+    pymalloc.pinning = pinningSites(visitPoolBlocks, keys, pools, totals, geometry);
   const mallocHeld = mallocHeap.heldEstimated
     ? (mallocHeap.brk?.freeBelowTopBytes ?? 0) + mallocHeap.threadHeldBytes
     : 0;
