@@ -11,9 +11,9 @@ import { InputFile, inflatePrefix, unreadable } from './input';
 
 /**
  * Every format's reader. A `Record` over `CaptureFormat`: a format added to shared/api.ts
- * without a reader here does not compile. Each is loaded when a file of its format opens: the
- * memray reader alone is most of the readers' code, which a tracemalloc dump never needs (in
- * the CLI bundle, a chunk each; see scripts/build-node.mjs).
+ * without a reader here does not compile. Each is imported when a file of its format opens, so
+ * a tracemalloc dump never initialises the memray reader (the bundle is one file: see
+ * cli/commands/index.ts for why).
  */
 export const LOADERS: Readonly<Record<CaptureFormat, CaptureLoader>> = {
   memray: async (path, options) => (await import('./memray/index')).loadMemray(path, options),
