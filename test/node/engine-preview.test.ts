@@ -71,6 +71,7 @@ describe('previews while a memray capture indexes', () => {
     const size = (await stat(GROWING)).size;
     let partial = 0;
     let previousRecords = 0;
+    let sawLine = false;
     for (const p of previews) {
       expect(p.captureId).toBe(info.id);
       // the header's facts, as the generator wrote them (test/generator/memray-capture.ts)
@@ -89,8 +90,15 @@ describe('previews while a memray capture indexes', () => {
       expect(p.records).toBeLessThanOrEqual(info.records);
       previousRecords = p.records;
 
-      const t = p.timeline!;
-      expect(t).not.toBeNull();
+      // null before the first memory record is read (shared/api.ts LoadPreview): on a slow
+      // machine the first preview can come that early (a clean-clone CI run saw it); after a
+      // line, every preview has one
+      const t = p.timeline;
+      if (t === null) {
+        expect(sawLine).toBe(false);
+        continue;
+      }
+      sawLine = true;
       expect(t.timeMs.length).toBeLessThanOrEqual(1500);
       const shown = t.timeMs.map((ms, i) => [ms, t.heapBytes[i], t.rssBytes[i]]);
       // The line ends at the last memory record read: the final timeline's point k.
