@@ -66,8 +66,6 @@ export interface LiveAllocations {
  * (address, size, key, pool row, kind: 66 MB) were 150 of the 210 ms of its layout at the peak.
  */
 export interface PoolBlocks {
-  /** How many blocks forEach visits. */
-  n: number;
   /** Visits every block: address in bytes, size, key. */
   forEach(fn: (address: number, size: number, key: number) => void): void;
   /** Every key is below this. */

@@ -49,6 +49,8 @@ export interface LayoutParts {
   totals?: ArenaTotals;
   /** Which of `input.live` are pool blocks (1), other malloc-family (2), mmap-library served (3). */
   liveKind?: Uint8Array;
+  /** The pool row of each of `input.live` (-1: in none), when there are pools. */
+  liveRows?: Int32Array;
   layout: MemoryLayout;
 }
 
@@ -131,6 +133,7 @@ export function buildLayoutParts(input: LayoutInput, options: LayoutOptions = {}
   // ---- what is known block by block (the end) ----
   let mallocHeap = emptyMallocHeap();
   let liveKind: Uint8Array | undefined;
+  let liveRows: Int32Array | undefined;
   const mappings: AllocatorMappings = {
     byFamily: input.mappings
       .filter((m) => m.bytes > 0 || (m.ranges ?? 0) > 0)
@@ -174,7 +177,7 @@ export function buildLayoutParts(input: LayoutInput, options: LayoutOptions = {}
       mappings.rules.push(
         'Used: live malloc-family allocations whose address lies inside a library’s live mappings are served by that library (an LD_PRELOADed jemalloc or mimalloc); they are left out of the glibc heap.',
       );
-    const rows = pools && geometry ? blockRows(live, pools, geometry) : undefined;
+    const rows = (liveRows = pools && geometry ? blockRows(live, pools, geometry) : undefined);
     const blocks = mallocBlocks(live, liveKind, pools, rows);
     if (rows) visitPoolBlocks = livePoolBlockVisitor(live, liveKind, rows);
     const floor = mmapFloor(live, pools);
@@ -238,7 +241,7 @@ export function buildLayoutParts(input: LayoutInput, options: LayoutOptions = {}
     limits,
   };
   layout.findings = layoutFindings(layout, options.units ?? 'si');
-  return { input, geometry, pools, totals, liveKind, layout };
+  return { input, geometry, pools, totals, liveKind, liveRows, layout };
 }
 
 export function buildMemoryLayout(input: LayoutInput, options: LayoutOptions = {}): MemoryLayout {
@@ -305,11 +308,10 @@ function peakPoolBlockVisitor(blocks: PoolBlocks, pools: PoolTable, g: PymallocG
 
 /** The pool blocks of a layout, whichever moment it is. */
 function poolBlockVisitorOf(parts: LayoutParts): PoolBlockVisitor | undefined {
-  const { input, pools, geometry: g, liveKind } = parts;
+  const { input, pools, geometry: g, liveKind, liveRows } = parts;
   if (!pools || !g) return undefined;
   if (input.poolBlocks) return peakPoolBlockVisitor(input.poolBlocks, pools, g);
-  if (input.live && liveKind)
-    return livePoolBlockVisitor(input.live, liveKind, blockRows(input.live, pools, g));
+  if (input.live && liveKind && liveRows) return livePoolBlockVisitor(input.live, liveKind, liveRows);
   return undefined;
 }
 

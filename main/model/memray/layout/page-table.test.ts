@@ -163,11 +163,10 @@ describe('pymalloc page table', () => {
         if (pb.liveAtPeak(lo, hi, born.get(address)!.birth & 0x7ffff, records))
           atPeak.set(address, `${size}/${born.get(address)!.key}`);
       }
-      for (let i = 0; i < pb.logN; i++) {
-        const address = pb.entryAddress(i);
+      pb.forEachEntry((address, size, key) => {
         expect(atPeak.has(address)).toBe(false);
-        atPeak.set(address, `${pb.entrySize(i)}/${pb.entryKey(i)}`);
-      }
+        atPeak.set(address, `${size}/${key}`);
+      });
       const expected = new Map([...peakLive].map(([a, size]) => [a, `${size}/${peakBorn.get(a)!.key}`]));
       expect(atPeak).toEqual(expected);
       expect(pb.logN).toBeGreaterThan(0);

@@ -41,7 +41,7 @@ const EMPTY = -1;
 export class PeakBlocks {
   /**
    * Chunk c holds entries c·PEAK_LOG_CHUNK …, 3 words each: lo, hi | size << 13 (hi < 2^13,
-   * size ≤ 512), key. Read by entryAddress/Size/Key. Chunks past logN are kept for reuse.
+   * size ≤ 512), key. Read by forEachEntry. Chunks past logN are kept for reuse.
    */
   private chunks: Int32Array[] = [];
   logN = 0;
@@ -81,19 +81,6 @@ export class PeakBlocks {
     chunk[i + 1] = hi | (size << 13);
     chunk[i + 2] = key;
     this.logN++;
-  }
-
-  /** Log entry `i`: its address in bytes, size and key. */
-  entryAddress(i: number): number {
-    const c = this.chunks[i >>> PEAK_LOG_CHUNK_BITS];
-    const j = (i & CHUNK_MASK) * 3;
-    return ((c[j + 1] & 8191) * 4294967296 + (c[j] >>> 0)) * 8;
-  }
-  entrySize(i: number): number {
-    return this.chunks[i >>> PEAK_LOG_CHUNK_BITS][(i & CHUNK_MASK) * 3 + 1] >>> 13;
-  }
-  entryKey(i: number): number {
-    return this.chunks[i >>> PEAK_LOG_CHUNK_BITS][(i & CHUNK_MASK) * 3 + 2];
   }
 
   /** Visits the log's entries (address in bytes, size, key), a chunk at a time. */

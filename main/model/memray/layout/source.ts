@@ -146,7 +146,7 @@ export class MemrayLayoutSource {
         },
         fit,
         mappings: v.mappingBytes('peak'),
-        ...(live && 'n' in live ? { poolBlocks: live } : live && { liveMissing: live.missing }),
+        ...(live && 'forEach' in live ? { poolBlocks: live } : live && { liveMissing: live.missing }),
       };
     }
     const k = this.checkpointAt(requested ?? 0);
@@ -221,12 +221,7 @@ export class MemrayLayoutSource {
     const fine = v.endFine;
     const atPeak = (lo: number, hi: number, k: number, s: number, birth: number) =>
       isSmallPymallocBlock(v.allocatorOfKey(k), s) && pb.liveAtPeak(lo, hi, birth, fine);
-    let n = pb.logN;
-    v.forEachTableEntry((lo, hi, k, s, birth) => {
-      if (atPeak(lo, hi, k, s, birth)) n++;
-    });
     return {
-      n,
       forEach: (fn) => {
         v.forEachTableEntry((lo, hi, k, s, birth) => {
           if (atPeak(lo, hi, k, s, birth)) fn((hi * 4294967296 + (lo >>> 0)) * 8, s, k);
