@@ -472,13 +472,16 @@ describe('tracemalloc dump', () => {
 
 describe('loading a capture', () => {
   // Tiny read chunks make a small capture load slowly enough to watch and cancel; that engine
-  // option is not on the command line, so this server runs in the test process.
+  // option is not on the command line, so this server runs in the test process. One byte per
+  // read: pymalloc.bin (745 kB) takes ~23 s to open that way in-process, against ~1 s for the
+  // steps before Cancel. With 64-byte reads it took 0.6 s, and a slow clean-clone CI run finished
+  // the open between the test's last look and its click on Cancel (stop 26).
   let slowEngine: Engine;
   let slowServer: RunningServer;
   let slowPage: Page;
 
   beforeAll(async () => {
-    slowEngine = new Engine({ workerUrl: pathToFileURL(WORKER), chunkSize: 64 });
+    slowEngine = new Engine({ workerUrl: pathToFileURL(WORKER), chunkSize: 1 });
     slowServer = await startServer({
       engine: slowEngine,
       port: 0,
