@@ -3,7 +3,7 @@
 // calls tempAllocated / tempFreed per record). The rule and its reasons are documented there:
 // per thread a ring of the DEPTH newest allocations; a free finds the newest entry at its address
 // (ranged: and size) at distance d, which is a temporary for every threshold N ≥ d, counted in
-// class CLASS_OF[d]; per key its first class inline, other classes in a small hash. Per memory
+// class CLASS_OF[d]; per key its first class inline, other classes in a block of its own. Per memory
 // record interval the counts per class, and per open time bucket one entry per (key, class).
 // JavaScript takes the interval at each memory record (tempTakeInterval), the bucket at each
 // bucket close (tempTakeBucket) and the per-key arrays at the end (TemporaryAllocations.
@@ -36,17 +36,19 @@ const T_SIZE: usize = T_KEY + 136; // 680, 8-aligned
 const T_STRIDE: usize = 960; // T_SIZE + 33 × 8 = 944, rounded to cache lines
 
 // Per key 32 bytes: f64 mainCount, f64 mainBytes, i32 stamp (serial + 1 of the bucket that
-// last found it; 0 never), i32 stampIdx (its entry in that bucket), u8 mainClass + 1 (0 none),
-// u8 stampClass. Zero is the empty state: fresh memory needs no fill pass.
+// last found it; 0 never), i32 its class block in that bucket, u8 mainClass + 1 (0 none), i32
+// its extra block + 1 (0 none). Zero is the empty state: fresh memory needs no fill pass.
+// (TemporaryAllocations.adoptWasm reads count, bytes and mainClass at these offsets.)
 const K_COUNT: usize = 0;
 const K_BYTES: usize = 8;
 const K_STAMP: usize = 16;
-const K_STAMP_IDX: usize = 20;
+const K_BUCKET_BLOCK: usize = 20;
 const K_MAIN: usize = 24;
-const K_STAMP_CLASS: usize = 25;
+const K_EXTRA_BLOCK: usize = 28;
 const K_STRIDE: usize = 32;
 
-// Entries (the open bucket's, the extra classes'): i32 key, i32 class, f64 count, f64 bytes.
+// Entries (the open bucket's, the extra classes' as tempExtraPtr packs them): i32 key, i32
+// class, f64 count, f64 bytes.
 const E_KEY: usize = 0;
 const E_CLASS: usize = 4;
 const E_COUNT: usize = 8;
@@ -73,106 +75,106 @@ let openOut: usize = 0;
 /** Bucket closes so far (stamps hold serial + 1). */
 let serial: i32 = 0;
 
-/**
- * (key, class) → an entry: a growable entry array and an open-addressing index of 16-byte
- * slots [key·8 + class + 1, entry, generation, -]; a slot of another generation is empty, so
- * starting over (the open bucket at each close) is one increment, not a pass over the slots.
- * A table is a 24-byte header in memory (no GC objects, no runtime imports): the fields below.
- */
-const X_ENTRIES: usize = 0;
-const X_CAP: usize = 4;
-const X_N: usize = 8;
-const X_SLOTS: usize = 12;
-const X_BITS: usize = 16;
-const X_GEN: usize = 20;
+// (key, class) → its entry, without a hash. A hash of (key, class) did this before: on the
+// 20 M-record synthetic capture 10 M of its 7.4 M temporaries' lookups missed the per-key cache
+// (a key's temporaries fall in several classes), 0.3 s of a 5.3 s open in its probes.
+//
+// The open bucket: its entries in order of first appearance (exported as they are), and per
+// key found in it a block of CLASSES entry indices + 1 (0: none yet), from a pool that starts
+// over at each close; the key's row says which block, for which bucket (its stamp).
+const BLOCK_STRIDE: usize = 32; // CLASSES i32s, rounded up
+let bucketEntries: usize = 0;
+let bucketCap: i32 = 0;
+let bucketN: i32 = 0;
+let blocks: usize = 0;
+let blockCap: i32 = 0;
+let blockN: i32 = 0;
 
-let bucket: usize = 0;
-let extra: usize = 0;
+// The other classes of a key (its first is inline in its row): per key that has one, a block of
+// CLASSES (count, bytes) pairs, in chunks that never move; and the order in which each (key,
+// class) first appeared (key << 3 | class), the order tempExtraPtr packs them in.
+const EXTRA_STRIDE: usize = 112; // CLASSES × (f64 count, f64 bytes)
+const EXTRA_CHUNK_BITS: i32 = 10;
+const EXTRA_CHUNK_MASK: i32 = (1 << EXTRA_CHUNK_BITS) - 1;
+let extraChunks: usize = 0;
+let extraChunkCap: i32 = 0;
+let extraBlocks: i32 = 0;
+let extraOrder: usize = 0;
+let extraOrderCap: i32 = 0;
+let extraN: i32 = 0;
 
-function newTable(cap: i32, bits: i32): usize {
-  const x = heap.alloc(24);
-  store<usize>(x, heap.alloc(<usize>cap * E_STRIDE), X_ENTRIES);
-  store<i32>(x, cap, X_CAP);
-  store<i32>(x, 0, X_N);
-  store<usize>(x, zeroed(<usize>16 << bits), X_SLOTS);
-  store<i32>(x, bits, X_BITS);
-  store<u32>(x, 1, X_GEN);
-  return x;
+/** A copy of `bytes` at `old` in a new region of `size` bytes. */
+function grownTo(old: usize, bytes: usize, size: usize): usize {
+  const next = heap.alloc(size);
+  memory.copy(next, old, bytes);
+  heap.free(old);
+  return next;
 }
 
+/** The open bucket's entry of (key, c) for the key whose row is at `pk`, added with zero counts when new. */
 @inline
-function entriesOf(x: usize): usize {
-  return load<usize>(x, X_ENTRIES);
-}
-
-/** The entry of (key, c) in table `x`, added with zero counts when new. */
-function indexOf(x: usize, key: i32, c: i32): i32 {
-  const kc: u32 = ((<u32>key << 3) | <u32>c) + 1;
-  const bits = load<i32>(x, X_BITS);
-  const mask: u32 = (1 << bits) - 1;
-  const gen = load<u32>(x, X_GEN);
-  const slots = load<usize>(x, X_SLOTS);
-  let i = slotOf(kc, bits);
-  while (true) {
-    const s = slots + (<usize>i << 4);
-    if (load<u32>(s, 8) != gen) break;
-    if (load<u32>(s) == kc) return load<i32>(s, 4);
-    i = (i + 1) & mask;
+function bucketEntry(pk: usize, key: i32, c: i32): usize {
+  let blk: usize;
+  if (load<i32>(pk, K_STAMP) == serial + 1) blk = blocks + <usize>load<i32>(pk, K_BUCKET_BLOCK) * BLOCK_STRIDE;
+  else {
+    if (blockN == blockCap) {
+      blocks = grownTo(blocks, <usize>blockCap * BLOCK_STRIDE, <usize>blockCap * 2 * BLOCK_STRIDE);
+      blockCap *= 2;
+    }
+    blk = blocks + <usize>blockN * BLOCK_STRIDE;
+    store<u64>(blk, 0);
+    store<u64>(blk, 0, 8);
+    store<u64>(blk, 0, 16);
+    store<u64>(blk, 0, 24);
+    store<i32>(pk, serial + 1, K_STAMP);
+    store<i32>(pk, blockN, K_BUCKET_BLOCK);
+    blockN++;
   }
-  const e = load<i32>(x, X_N);
-  store<i32>(x, e + 1, X_N);
-  if (e == load<i32>(x, X_CAP)) growEntries(x);
-  const p = entriesOf(x) + <usize>e * E_STRIDE;
+  const slot = blk + (<usize>c << 2);
+  const i = load<i32>(slot) - 1;
+  if (i >= 0) return bucketEntries + <usize>i * E_STRIDE;
+  const e = bucketN++;
+  if (e == bucketCap) {
+    bucketEntries = grownTo(bucketEntries, <usize>bucketCap * E_STRIDE, <usize>bucketCap * 2 * E_STRIDE);
+    bucketCap *= 2;
+  }
+  store<i32>(slot, e + 1);
+  const p = bucketEntries + <usize>e * E_STRIDE;
   store<i32>(p, key, E_KEY);
   store<i32>(p, c, E_CLASS);
   store<f64>(p, 0, E_COUNT);
   store<f64>(p, 0, E_BYTES);
-  if (<u32>(e + 1) * 2 > (<u32>1 << bits)) rehash(x);
-  else {
-    const s = slots + (<usize>i << 4);
-    store<u32>(s, kc);
-    store<i32>(s, e, 4);
-    store<u32>(s, gen, 8);
+  return p;
+}
+
+/** The (count, bytes) pair of class `c` in the extra block of the key whose row is at `pk`. */
+@inline
+function extraPair(pk: usize, key: i32, c: i32): usize {
+  let b = load<i32>(pk, K_EXTRA_BLOCK) - 1;
+  if (b < 0) {
+    b = extraBlocks++;
+    const chunk = b >>> EXTRA_CHUNK_BITS;
+    if (chunk == extraChunkCap) {
+      extraChunks = grownTo(extraChunks, <usize>extraChunkCap << 2, <usize>extraChunkCap << 3);
+      extraChunkCap *= 2;
+    }
+    if ((b & EXTRA_CHUNK_MASK) == 0)
+      store<usize>(extraChunks + (<usize>chunk << 2), zeroed(EXTRA_STRIDE << EXTRA_CHUNK_BITS));
+    store<i32>(pk, b + 1, K_EXTRA_BLOCK);
   }
-  return e;
-}
-
-/** Forget every entry of `x` (their memory stays readable until the next indexOf). */
-function clearTable(x: usize): void {
-  store<i32>(x, 0, X_N);
-  store<u32>(x, load<u32>(x, X_GEN) + 1, X_GEN);
-}
-
-function growEntries(x: usize): void {
-  const cap = load<i32>(x, X_CAP);
-  const next = heap.alloc(<usize>cap * 2 * E_STRIDE);
-  memory.copy(next, entriesOf(x), <usize>cap * E_STRIDE);
-  heap.free(entriesOf(x));
-  store<usize>(x, next, X_ENTRIES);
-  store<i32>(x, cap * 2, X_CAP);
-}
-
-/** Twice the slots, every entry indexed again. */
-function rehash(x: usize): void {
-  heap.free(load<usize>(x, X_SLOTS));
-  const bits = load<i32>(x, X_BITS) + 1;
-  const slots = zeroed(<usize>16 << bits);
-  store<usize>(x, slots, X_SLOTS);
-  store<i32>(x, bits, X_BITS);
-  const mask: u32 = (1 << bits) - 1;
-  const gen = load<u32>(x, X_GEN);
-  const n = load<i32>(x, X_N);
-  const entries = entriesOf(x);
-  for (let e = 0; e < n; e++) {
-    const p = entries + <usize>e * E_STRIDE;
-    const kc: u32 = ((<u32>load<i32>(p, E_KEY) << 3) | <u32>load<i32>(p, E_CLASS)) + 1;
-    let i = slotOf(kc, bits);
-    while (load<u32>(slots + (<usize>i << 4), 8) == gen) i = (i + 1) & mask;
-    const s = slots + (<usize>i << 4);
-    store<u32>(s, kc);
-    store<i32>(s, e, 4);
-    store<u32>(s, gen, 8);
+  const pair =
+    load<usize>(extraChunks + (<usize>(<u32>b >>> EXTRA_CHUNK_BITS) << 2)) +
+    <usize>(b & EXTRA_CHUNK_MASK) * EXTRA_STRIDE +
+    (<usize>c << 4);
+  if (load<f64>(pair) == 0) {
+    if (extraN == extraOrderCap) {
+      extraOrder = grownTo(extraOrder, <usize>extraOrderCap << 2, <usize>extraOrderCap << 3);
+      extraOrderCap *= 2;
+    }
+    store<i32>(extraOrder + (<usize>extraN << 2), (key << 3) | c);
+    extraN++;
   }
+  return pair;
 }
 
 // ---------------------------------------------------------------- set-up and results
@@ -182,8 +184,14 @@ export function tempInit(): void {
   openOut = zeroed(<usize>CLASSES << 3);
   growThreads(4);
   growKeys(1024);
-  bucket = newTable(256, 9);
-  extra = newTable(64, 7);
+  bucketCap = 256;
+  bucketEntries = heap.alloc(<usize>bucketCap * E_STRIDE);
+  blockCap = 256;
+  blocks = heap.alloc(<usize>blockCap * BLOCK_STRIDE);
+  extraChunkCap = 16;
+  extraChunks = heap.alloc(<usize>extraChunkCap << 2);
+  extraOrderCap = 64;
+  extraOrder = heap.alloc(<usize>extraOrderCap << 2);
 }
 
 /** The open interval's counts per class (7 f64) copied out and zeroed; returns their address. */
@@ -195,14 +203,15 @@ export function tempTakeInterval(): usize {
 
 /** The open bucket closes: its entry count; the entries stay at tempBucketPtr() until the next record. */
 export function tempTakeBucket(): i32 {
-  const n = load<i32>(bucket, X_N);
-  clearTable(bucket);
+  const n = bucketN;
+  bucketN = 0;
+  blockN = 0;
   serial++;
   return n;
 }
 
 export function tempBucketPtr(): usize {
-  return entriesOf(bucket);
+  return bucketEntries;
 }
 
 export function tempKeyCapacity(): i32 {
@@ -219,11 +228,28 @@ export function tempKeyChunkPtr(i: i32): usize {
 }
 
 export function tempExtraCount(): i32 {
-  return load<i32>(extra, X_N);
+  return extraN;
 }
 
+/** Every (key, class) of the extra blocks as entries, in the order they first appeared (at the end). */
 export function tempExtraPtr(): usize {
-  return entriesOf(extra);
+  const out = heap.alloc(<usize>extraN * E_STRIDE);
+  for (let i = 0; i < extraN; i++) {
+    const kc = load<i32>(extraOrder + (<usize>i << 2));
+    const key = kc >>> 3;
+    const c = kc & 7;
+    const b = load<i32>(keyRow(key), K_EXTRA_BLOCK) - 1;
+    const pair =
+      load<usize>(extraChunks + (<usize>(<u32>b >>> EXTRA_CHUNK_BITS) << 2)) +
+      <usize>(b & EXTRA_CHUNK_MASK) * EXTRA_STRIDE +
+      (<usize>c << 4);
+    const p = out + <usize>i * E_STRIDE;
+    store<i32>(p, key, E_KEY);
+    store<i32>(p, c, E_CLASS);
+    store<f64>(p, load<f64>(pair), E_COUNT);
+    store<f64>(p, load<f64>(pair, 8), E_BYTES);
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------- per record
@@ -266,11 +292,6 @@ function filterSlot(lo: u32, hi: u32): usize {
   return <usize>((lo ^ (hi * 0x85ebca6b)) * 0x9e3779b1) >>> (32 - FILTER_BITS);
 }
 
-@inline
-function slotOf(kc: u32, bits: i32): u32 {
-  return (kc * 0x9e3779b1) >>> (32 - bits);
-}
-
 /** The newest ring entry at the address (and size): a temporary at its distance. */
 function scan(b: usize, lo: u32, hi: u32, size: i64): void {
   const n = load<i32>(b, T_FILL);
@@ -290,19 +311,8 @@ function found(key: i32, size: f64, c: i32): void {
   const o = open + (<usize>c << 3);
   store<f64>(o, load<f64>(o) + 1);
   if (key >= keyCap) growKeys(key + 1);
-  const pk = load<usize>(keyChunks + (<usize>(<u32>key >>> KEY_CHUNK_BITS) << 2)) + <usize>(key & KEY_CHUNK_MASK) * K_STRIDE;
-  // the open bucket's (key, class) entry: a key's frees in one bucket nearly always hit the
-  // entry its last one did
-  let i: i32;
-  if (load<i32>(pk, K_STAMP) == serial + 1 && <i32>load<u8>(pk, K_STAMP_CLASS) == c) {
-    i = load<i32>(pk, K_STAMP_IDX);
-  } else {
-    i = indexOf(bucket, key, c);
-    store<i32>(pk, serial + 1, K_STAMP);
-    store<u8>(pk, <u8>c, K_STAMP_CLASS);
-    store<i32>(pk, i, K_STAMP_IDX);
-  }
-  const pe = entriesOf(bucket) + <usize>i * E_STRIDE;
+  const pk = keyRow(key);
+  const pe = bucketEntry(pk, key, c);
   store<f64>(pe, load<f64>(pe, E_COUNT) + 1, E_COUNT);
   store<f64>(pe, load<f64>(pe, E_BYTES) + size, E_BYTES);
   // per key: the first class inline, any other in the extra table
@@ -313,13 +323,17 @@ function found(key: i32, size: f64, c: i32): void {
     store<f64>(pk, load<f64>(pk, K_BYTES) + size, K_BYTES);
     return;
   }
-  const xi = indexOf(extra, key, c);
-  const xe = entriesOf(extra) + <usize>xi * E_STRIDE;
-  store<f64>(xe, load<f64>(xe, E_COUNT) + 1, E_COUNT);
-  store<f64>(xe, load<f64>(xe, E_BYTES) + size, E_BYTES);
+  const xe = extraPair(pk, key, c);
+  store<f64>(xe, load<f64>(xe) + 1);
+  store<f64>(xe, load<f64>(xe, 8) + size, 8);
 }
 
 // ---------------------------------------------------------------- growth
+
+@inline
+function keyRow(key: i32): usize {
+  return load<usize>(keyChunks + (<usize>(<u32>key >>> KEY_CHUNK_BITS) << 2)) + <usize>(key & KEY_CHUNK_MASK) * K_STRIDE;
+}
 
 function zeroed(bytes: usize): usize {
   const p = heap.alloc(bytes);
