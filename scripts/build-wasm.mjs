@@ -22,8 +22,20 @@ export const WASM_MODULES = [
   { dir: WASM_DIR, names: MODULES },
   { dir: join(root, 'main', 'formats', 'tracemalloc', 'wasm'), names: ['traces'] },
 ];
-/** Fixed options: the output must be byte-for-byte reproducible. */
-const OPTIONS = { optimizeLevel: 3, shrinkLevel: 0, runtime: 'stub', noAssert: true, exportRuntime: false };
+/**
+ * Fixed options: the output must be byte-for-byte reproducible. The tests that compile a
+ * component on its own (temporary.test.ts, layout/testing/pages-wasm.ts) use these too, so the
+ * code they check is compiled as full.ts inlines it. SIMD: temporary.ts compares a ring's
+ * addresses 4 lanes at a time (Node ≥ 16.4 and every Electron since 13 run it).
+ */
+export const ASC_OPTIONS = {
+  optimizeLevel: 3,
+  shrinkLevel: 0,
+  runtime: 'stub',
+  noAssert: true,
+  exportRuntime: false,
+  enable: ['simd'],
+};
 
 export async function compileModule(name, wasmDir = WASM_DIR) {
   const { default: asc } = await import('assemblyscript/asc');
@@ -37,7 +49,14 @@ export async function compileModule(name, wasmDir = WASM_DIR) {
       .map((f) => [f, readFileSync(join(dir, f), 'utf8')]),
   );
   const out = {};
-  const args = ['--outFile', 'binary', '--textFile', 'text', ...asc.configToArguments(OPTIONS), `${name}.ts`];
+  const args = [
+    '--outFile',
+    'binary',
+    '--textFile',
+    'text',
+    ...asc.configToArguments(ASC_OPTIONS),
+    `${name}.ts`,
+  ];
   const { error, stderr } = await asc.main(args, {
     readFile: (file) => (Object.hasOwn(sources, file) ? sources[file] : null),
     writeFile: (file, contents) => {

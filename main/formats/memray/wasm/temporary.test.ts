@@ -13,6 +13,7 @@ import {
   TemporaryAllocations,
   type TemporaryWasm,
 } from '../../../model/memray/temporary';
+import { ASC_OPTIONS } from '../../../../scripts/build-wasm.mjs';
 import { listCaptures } from '../oracles';
 import { loadMemrayModel } from '../index';
 
@@ -55,10 +56,10 @@ function instance(): TestExports {
 
 beforeAll(async () => {
   const { default: asc } = await import('assemblyscript/asc');
-  // the build's options (scripts/build-wasm.mjs)
+  // the build's options: the code full.ts inlines is compiled alike
   const { binary, stderr } = await asc.compileString(
     { 'entry.ts': ENTRY, 'temporary.ts': SOURCE },
-    { optimizeLevel: 3, shrinkLevel: 0, runtime: 'stub', noAssert: true },
+    ASC_OPTIONS,
   );
   if (!binary) throw new Error(`asc failed:\n${stderr.toString()}`);
   compiled = new wasmApi.Module(binary);

@@ -292,18 +292,36 @@ function filterSlot(lo: u32, hi: u32): usize {
   return <usize>((lo ^ (hi * 0x85ebca6b)) * 0x9e3779b1) >>> (32 - FILTER_BITS);
 }
 
-/** The newest ring entry at the address (and size): a temporary at its distance. */
+/**
+ * The newest ring entry at the address (and size): a temporary at its distance. The lo column is
+ * compared 4 lanes at a time into a mask of the matching slots, and the newest match is its
+ * highest bit below the head (else the highest at or above it): no loop over the distances,
+ * whose exit branch the CPU cannot predict. On the 20 M-record synthetic capture the loop was
+ * 0.46 s of a 5.3 s open (7.4 M temporaries, 4.6 slots deep on average).
+ */
 function scan(b: usize, lo: u32, hi: u32, size: i64): void {
   const n = load<i32>(b, T_FILL);
-  let at = load<i32>(b, T_HEAD);
-  for (let d = 0; d < n; d++) {
-    at = at == 0 ? DEPTH - 1 : at - 1;
-    const col = <usize>at << 2;
-    if (load<u32>(b + col, T_LO) != lo || load<u32>(b + col, T_HI) != hi) continue;
-    const s = load<u64>(b + (<usize>at << 3), T_SIZE);
-    if (size >= 0 && s != <u64>size) continue;
-    found(load<i32>(b + col, T_KEY), <f64>s, <i32>unchecked(CLASS_OF[d]));
-    return;
+  const head = load<i32>(b, T_HEAD);
+  const want = i32x4.splat(lo);
+  // slots 0 … 35: 33 of the ring, then the column's padding and the hi column's first two
+  // (masked off with the unfilled slots)
+  let m: u64 = 0;
+  for (let j: usize = 0; j < 9; j++)
+    m |= <u64>i32x4.bitmask(i32x4.eq(v128.load(b + T_LO + (j << 4)), want)) << (j << 2);
+  m &= (<u64>1 << <u64>n) - 1;
+  const below: u64 = (<u64>1 << <u64>head) - 1;
+  while (m != 0) {
+    const newer = m & below;
+    const at = <i32>(63 - clz(newer != 0 ? newer : m));
+    if (load<u32>(b + (<usize>at << 2), T_HI) == hi) {
+      const s = load<u64>(b + (<usize>at << 3), T_SIZE);
+      if (size < 0 || s == <u64>size) {
+        const d = at < head ? head - 1 - at : head - 1 - at + DEPTH;
+        found(load<i32>(b + (<usize>at << 2), T_KEY), <f64>s, <i32>unchecked(CLASS_OF[d]));
+        return;
+      }
+    }
+    m &= ~(<u64>1 << <u64>at);
   }
 }
 

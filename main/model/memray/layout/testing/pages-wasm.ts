@@ -6,6 +6,7 @@
  * cost measurement.
  */
 import { readFileSync } from 'node:fs';
+import { ASC_OPTIONS } from '../../../../../scripts/build-wasm.mjs';
 import { PymallocPageTable, type PagesWasm } from '../page-table';
 
 export const PAGES_SOURCE = new URL('../../../../formats/memray/wasm/assembly/pages.ts', import.meta.url);
@@ -39,9 +40,6 @@ export function run(ptr: usize, n: i32): void {
 }
 `;
 
-/** build-wasm.mjs's options (runtime stub, optimised): the code full.ts inlines is compiled alike. */
-const OPTIONS = { optimizeLevel: 3, shrinkLevel: 0, runtime: 'stub', noAssert: true, exportRuntime: false };
-
 export interface PagesTestExports extends PagesWasm {
   init(): void;
   alloc(bytes: number): number;
@@ -60,7 +58,7 @@ const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 export async function compilePages(sourcePath: URL | string = PAGES_SOURCE): Promise<() => PagesTestExports> {
   const { default: asc } = await import('assemblyscript/asc');
   const source = readFileSync(sourcePath, 'utf8');
-  const { binary, stderr } = await asc.compileString({ 'entry.ts': ENTRY, 'pages.ts': source }, OPTIONS);
+  const { binary, stderr } = await asc.compileString({ 'entry.ts': ENTRY, 'pages.ts': source }, ASC_OPTIONS);
   if (!binary) throw new Error(`asc failed on pages.ts:\n${stderr.toString()}`);
   const module = new wasmApi.Module(binary);
   return () => {
