@@ -331,6 +331,57 @@ describe('full index: WebAssembly loop = JavaScript loop', () => {
     }
   }, 120_000);
 
+  it('a cache freeing objects of every age: one key frees hundreds of birth buckets in one bucket', async () => {
+    // Two keys allocate across 600 memory records (600 birth buckets), then free everything in
+    // one bucket in a random order, twice over (the second round in a later bucket): a key's
+    // pending frees outgrow the short chain full.ts walks and move to its hash, which grows
+    // and is rebuilt while both keys are in it; the next bucket starts with chains again.
+    for (const seed of [1, 2]) {
+      const rng = new Rng(seed);
+      const events: CaptureEvent[] = [
+        { kind: 'switch', tid: 1 },
+        { kind: 'push', frame: { code: 1, offset: 0, entry: true } },
+      ];
+      let ms = 0;
+      for (let round = 0; round < 2; round++) {
+        const live: { address: number; key: number }[] = [];
+        for (let m = 0; m < 600; m++) {
+          for (let j = 0; j < 4; j++) {
+            const address = 0x5500_0000_0000 + (round * 10_000 + m * 4 + j) * 64;
+            // the fourth object of each interval from the other key (one frame deeper)
+            if (j === 3) events.push({ kind: 'push', frame: { code: 2, offset: 2, entry: true } });
+            events.push({ kind: 'alloc', allocator: ALLOC.MALLOC, address, size: 48 });
+            if (j === 3) events.push({ kind: 'pop', count: 1 });
+            live.push({ address, key: j === 3 ? 1 : 0 });
+          }
+          events.push({ kind: 'memory', rss: 80_000_000, ms: ++ms });
+        }
+        for (let i = live.length - 1; i > 0; i--) {
+          const j = rng.int(i + 1);
+          [live[i], live[j]] = [live[j], live[i]];
+        }
+        for (const { address } of live) events.push({ kind: 'free', allocator: ALLOC.FREE, address });
+        events.push({ kind: 'memory', rss: 80_000_000, ms: ++ms });
+      }
+      const path = join(tmp, `cache-${seed}.bin`);
+      writeFileSync(
+        path,
+        encodeCapture({
+          version: seed === 2 ? 13 : 12,
+          codes: [
+            { id: 1, name: 'serve', file: 'cache.py', firstLine: 1 },
+            { id: 2, name: 'evict', file: 'cache.py', firstLine: 20 },
+          ],
+          events,
+          startTimeMs: 1_700_000_000_000,
+        }),
+      );
+      expect(await bothLoops(path, {})).toBe('complete');
+      // and with buckets merging (coarser births, the same walk and hash)
+      expect(await bothLoops(path, { maxBuckets: 64 })).toBe('complete');
+    }
+  }, 120_000);
+
   it('1,000 random captures (v12, v13; threads, overwrites, realloc chains, mmap/munmap, wide sizes and addresses, truncation, merging)', async () => {
     const failures: string[] = [];
     let ran = 0;

@@ -63,8 +63,9 @@ export class V12WasmFull extends WasmRecordLoop<FullExports> implements FullHost
 
   newKey(py: number, nat: number, thread: number, allocator: number, generation: number): number {
     const keys = this.model!.keys;
-    // lookup first: adding the key may grow (replace) the family column
-    const k = keys.lookup(py, nat, thread, allocator, generation);
+    // the module asks only for keys its own table did not hold, numbered in order: no lookup.
+    // (Append first: adding the key may grow, so replace, the family column.)
+    const k = keys.append(py, nat, thread, allocator, generation);
     return keys.family[k];
   }
 

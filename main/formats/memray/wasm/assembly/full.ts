@@ -184,12 +184,16 @@ const K_LP_C = 64; // change of the live numbers by the open bucket's peak
 const K_LP_B = 72;
 const K_START_ALL_C = 80; // all-allocated numbers at the key's first touch in the open bucket
 const K_START_ALL_B = 88;
-const K_PK_STAMP = 96; // last pending (birth → index) pair, valid while stamp == bucketSerial
+// The key's frees in the open bucket (valid while stamp == bucketSerial): its newest pending
+// entry and that entry's birth bucket; the entries before it are chained (pendingNext), unless
+// K_PK_HASHED says they are in pendingHash (see freed()).
+const K_PK_STAMP = 96;
 const K_PK_BIRTH = 100;
 const K_PK_IDX = 104;
 const K_FLAGS = 108;
 const K_ALLOCATOR = 109;
 const K_FAMILY = 110;
+const K_PK_HASHED = 111;
 const K_PY = 112; // identity, for the hash
 const K_NAT = 116;
 const K_THREAD = 120;
@@ -283,12 +287,17 @@ let localPeak: i64 = NO_PEAK;
 let localPeakFine: i32 = 0;
 // frees of the open bucket, per (key, birth bucket): pKey, pBirth i32, pC, pB i64
 let pending: usize = 0; // 24 bytes an entry
+let pendingNext: usize = 0; // i32 an entry: the same key's previous entry + 1 (0: none)
 let pendingCap: i32 = 0;
 let pN: i32 = 0;
-// (key, birth) → pending index; a slot is [key, birth, index, serial], valid when serial matches
+/** A key's chain is walked this far before its entries move to pendingHash. */
+const PENDING_WALK_MAX: i32 = 8;
+// (key, birth) → pending index for the keys with many birth buckets in the open bucket; a slot is
+// [key, birth, index, serial], valid when serial matches; pHashed entries are in it
 let pendingHash: usize = 0;
 let pendingHashMask: u32 = 0;
 let pendingHashShift: u32 = 22;
+let pHashed: i32 = 0;
 // what closeBucket() hands over
 let outEntries: usize = 0; // 7 f64 an entry
 let outFrees: usize = 0; // 4 f64 a free
@@ -332,6 +341,7 @@ export function init(bits: i32): void {
   deferred = heap.alloc(<usize>deferredCap << 4);
   pendingCap = 256;
   pending = heap.alloc(<usize>pendingCap * 24);
+  pendingNext = heap.alloc(<usize>pendingCap << 2);
   pendingHashMask = 1023;
   pendingHash = heap.alloc(1024 << 4);
   memory.fill(pendingHash, 0xff, 1024 << 4);
@@ -828,24 +838,81 @@ function changed(k: i32, r: usize): void {
 
 /**
  * `count` allocations (`bytes`) of key `k` left the live set, born in the fine interval whose low
- * 19 bits are `birthLow`.
+ * 19 bits are `birthLow`: added to the open bucket's pending entry of (k, birth bucket).
+ *
+ * A key's first free in a bucket starts its chain of entries, with no lookup; a later one finds
+ * its entry at the chain's head, or by walking it, newest first. A hash of (key, birth) did all
+ * of this before: on treebuilder-pymalloc.bin (492 k keys, most freeing once or twice a bucket)
+ * its probes into a table of up to 16 MB were 0.33 s of a 3 s open. A key whose chain grows past
+ * PENDING_WALK_MAX births (a cache freeing objects of every age) moves its entries to the hash
+ * for the rest of the bucket, so no walk is long.
  */
 function freed(k: i32, birthLow: i32, count: i64, bytes: i64): void {
   const birthFine = fineCount - ((fineCount - birthLow) & BIRTH_MASK);
   const birth = <i32>(<u32>birthFine >>> bucketShift);
   const r = keyRow(k);
   let i: i32;
-  if (load<i32>(r, K_PK_STAMP) == bucketSerial && load<i32>(r, K_PK_BIRTH) == birth) {
-    i = load<i32>(r, K_PK_IDX);
-  } else {
-    i = pendingFind(k, birth);
+  if (load<i32>(r, K_PK_STAMP) != bucketSerial) {
+    i = pendingNew(k, birth, 0);
     store<i32>(r, bucketSerial, K_PK_STAMP);
     store<i32>(r, birth, K_PK_BIRTH);
     store<i32>(r, i, K_PK_IDX);
+    store<u8>(r, 0, K_PK_HASHED);
+  } else if (load<i32>(r, K_PK_BIRTH) == birth) {
+    i = load<i32>(r, K_PK_IDX);
+  } else if (load<u8>(r, K_PK_HASHED) != 0) {
+    i = pendingFind(k, birth);
+    store<i32>(r, birth, K_PK_BIRTH);
+    store<i32>(r, i, K_PK_IDX);
+  } else {
+    const head = load<i32>(r, K_PK_IDX);
+    i = -1;
+    let j = load<i32>(pendingNext + (<usize>head << 2)) - 1;
+    let steps: i32 = 0;
+    while (j >= 0 && steps < PENDING_WALK_MAX) {
+      if (load<i32>(pending + <usize>j * 24, 4) == birth) {
+        i = j;
+        break;
+      }
+      j = load<i32>(pendingNext + (<usize>j << 2)) - 1;
+      steps++;
+    }
+    if (i < 0) {
+      if (j >= 0) {
+        pendingHashKey(head);
+        store<u8>(r, 1, K_PK_HASHED);
+        i = pendingFind(k, birth);
+      } else i = pendingNew(k, birth, head + 1);
+      store<i32>(r, birth, K_PK_BIRTH);
+      store<i32>(r, i, K_PK_IDX);
+    }
   }
   const p = pending + <usize>i * 24;
   store<i64>(p, load<i64>(p, 8) + count, 8);
   store<i64>(p, load<i64>(p, 16) + bytes, 16);
+}
+
+/** A new pending entry of (k, birth) with zero counts, chained to entry `next` - 1. */
+function pendingNew(k: i32, birth: i32, next: i32): i32 {
+  const n = pN++;
+  if (n == pendingCap) {
+    const grown = heap.alloc(<usize>pendingCap * 48);
+    memory.copy(grown, pending, <usize>pendingCap * 24);
+    heap.free(pending);
+    pending = grown;
+    const links = heap.alloc(<usize>pendingCap << 3);
+    memory.copy(links, pendingNext, <usize>pendingCap << 2);
+    heap.free(pendingNext);
+    pendingNext = links;
+    pendingCap *= 2;
+  }
+  const p = pending + <usize>n * 24;
+  store<i32>(p, k);
+  store<i32>(p, birth, 4);
+  store<i64>(p, 0, 8);
+  store<i64>(p, 0, 16);
+  store<i32>(pendingNext + (<usize>n << 2), next);
+  return n;
 }
 
 @inline
@@ -853,7 +920,38 @@ function pendingSlot(k: i32, birth: i32): u32 {
   return ((k ^ (birth * 0x85ebca6b)) * 0x9e3779b1) >>> pendingHashShift;
 }
 
-/** The pending entry of (k, birth) in the open bucket, made when new. */
+/** Room in pendingHash for `more` entries beyond the hashed ones (kept at most half full). */
+function pendingRoom(more: i32): void {
+  while (<u32>(pHashed + more) * 2 > pendingHashMask) rehashPending();
+}
+
+/** Entry n into pendingHash (not in it yet; pendingRoom made room). */
+function pendingHashPut(n: i32): void {
+  const p = pending + <usize>n * 24;
+  const k = load<i32>(p);
+  const birth = load<i32>(p, 4);
+  let i = pendingSlot(k, birth);
+  while (load<i32>(pendingHash + (<usize>i << 4), 12) == bucketSerial) i = (i + 1) & pendingHashMask;
+  const s = pendingHash + (<usize>i << 4);
+  store<i32>(s, k);
+  store<i32>(s, birth, 4);
+  store<i32>(s, n, 8);
+  store<i32>(s, bucketSerial, 12);
+  pHashed++;
+}
+
+/**
+ * The chain from entry `head` (one key's entries) into pendingHash, with room for one more: the
+ * room is made first, as a rehash indexes only the keys already marked hashed.
+ */
+function pendingHashKey(head: i32): void {
+  let n: i32 = 0;
+  for (let j = head; j >= 0; j = load<i32>(pendingNext + (<usize>j << 2)) - 1) n++;
+  pendingRoom(n + 1);
+  for (let j = head; j >= 0; j = load<i32>(pendingNext + (<usize>j << 2)) - 1) pendingHashPut(j);
+}
+
+/** The pending entry of (k, birth) in the open bucket, a key whose entries are in pendingHash; made when new. */
 function pendingFind(k: i32, birth: i32): i32 {
   let i = pendingSlot(k, birth);
   while (true) {
@@ -862,28 +960,13 @@ function pendingFind(k: i32, birth: i32): i32 {
     if (load<i32>(s) == k && load<i32>(s, 4) == birth) return load<i32>(s, 8);
     i = (i + 1) & pendingHashMask;
   }
-  const n = pN++;
-  if (n == pendingCap) {
-    const next = heap.alloc(<usize>pendingCap * 48);
-    memory.copy(next, pending, <usize>pendingCap * 24);
-    heap.free(pending);
-    pending = next;
-    pendingCap *= 2;
-  }
-  const p = pending + <usize>n * 24;
-  store<i32>(p, k);
-  store<i32>(p, birth, 4);
-  store<i64>(p, 0, 8);
-  store<i64>(p, 0, 16);
-  const s = pendingHash + (<usize>i << 4);
-  store<i32>(s, k);
-  store<i32>(s, birth, 4);
-  store<i32>(s, n, 8);
-  store<i32>(s, bucketSerial, 12);
-  if (<u32>pN * 2 > pendingHashMask) rehashPending();
+  const n = pendingNew(k, birth, 0);
+  pendingRoom(1);
+  pendingHashPut(n);
   return n;
 }
 
+/** Twice the slots: the hashed entries (their key's row says so) indexed again. */
 function rehashPending(): void {
   const size: u32 = (pendingHashMask + 1) * 2;
   pendingHashMask = size - 1;
@@ -894,6 +977,8 @@ function rehashPending(): void {
   for (let n: i32 = 0; n < pN; n++) {
     const p = pending + <usize>n * 24;
     const k = load<i32>(p);
+    const r = keyRow(k);
+    if (load<u8>(r, K_PK_HASHED) == 0 || load<i32>(r, K_PK_STAMP) != bucketSerial) continue;
     const birth = load<i32>(p, 4);
     let i = pendingSlot(k, birth);
     while (load<i32>(pendingHash + (<usize>i << 4), 12) == bucketSerial) i = (i + 1) & pendingHashMask;
@@ -959,6 +1044,7 @@ export function closeBucket(): i32 {
   }
   outFreeN = pN;
   pN = 0;
+  pHashed = 0;
   bucketSerial++;
   bucketStartHeap = current;
   bucketStartFine = fineCount;
