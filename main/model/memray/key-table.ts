@@ -87,13 +87,7 @@ export class KeyTable {
         return k;
       i = (i + 1) & mask;
     }
-    const k = this.count++;
-    if (k >= this.py.length) this.grow(k + 1);
-    this.py[k] = py;
-    this.native[k] = nat;
-    this.thread[k] = thr;
-    this.allocator[k] = alloc;
-    this.generation[k] = gen;
+    const k = this.addRow(py, nat, thr, alloc, gen);
     if ((this.count + 1) * 2 > table.length) this.rehash(table.length * 2);
     else table[i] = k;
     this.added(k);
@@ -107,6 +101,14 @@ export class KeyTable {
    * probes and the rehashes were about 0.2 s of a 3 s open.
    */
   append(py: number, nat: number, thr: number, alloc: number, gen: number): number {
+    const k = this.addRow(py, nat, thr, alloc, gen);
+    this.hashStale = true;
+    this.added(k);
+    return k;
+  }
+
+  /** The identity columns of the next key (not yet in the hash, not yet announced). */
+  private addRow(py: number, nat: number, thr: number, alloc: number, gen: number): number {
     const k = this.count++;
     if (k >= this.py.length) this.grow(k + 1);
     this.py[k] = py;
@@ -114,8 +116,6 @@ export class KeyTable {
     this.thread[k] = thr;
     this.allocator[k] = alloc;
     this.generation[k] = gen;
-    this.hashStale = true;
-    this.added(k);
     return k;
   }
 
