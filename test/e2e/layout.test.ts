@@ -134,8 +134,11 @@ describe('the memory layout view', () => {
     expect(peak.limits.some((l) => l.part === 'sites')).toBe(false);
     expect(await h.page.getByTestId('layout-pinning-row').count()).toBe(peak.pymalloc.pinning.length);
 
+    expect(await h.page.getByTestId('snapshot-select').inputValue()).toBe('peak');
     await h.page.getByTestId('layout-moment-end').click();
     await settledAt('end');
+    // the toolbar says the same moment: what is alive at the end
+    expect(await h.page.getByTestId('snapshot-select').inputValue()).toBe('leaks');
     await h.screenshot('layout-end');
     await expectLayout(end);
     // the brk heap strip: its segments' live blocks add up to the API's brk heap
@@ -177,6 +180,7 @@ describe('the memory layout view', () => {
     await h.page.getByTestId('tab-layout').click();
     await h.page.getByTestId('layout-moment-peak').click();
     await settledAt('peak');
+    expect(await h.page.getByTestId('snapshot-select').inputValue()).toBe('peak');
     const { p, a, k, expected } = await fullestPoolSites({ kind: 'peak' });
     // the peak's pool holds exactly the blocks the page table counted there
     expect(expected.totalCount).toBe(a.poolBlocks[k]);

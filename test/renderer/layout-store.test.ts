@@ -167,6 +167,23 @@ describe('layout store', () => {
     expect(store.moment).toEqual({ kind: 'end' });
   });
 
+  it('moves the toolbar with its own Peak and End; a checkpoint leaves the toolbar as it is', async () => {
+    await openOne();
+    const store = useLayoutStore();
+    const view = useViewStore();
+    view.setSnapshotKind('all');
+    store.setMoment({ kind: 'end' });
+    expect(view.snapshotKind).toBe('leaks');
+    store.setMoment({ kind: 'at', timeMs: 100 });
+    expect(view.snapshotKind).toBe('leaks');
+    expect(store.moment).toEqual({ kind: 'at', timeMs: 100 });
+    store.setMoment({ kind: 'peak' });
+    expect(view.snapshotKind).toBe('peak');
+    await nextTick();
+    // and the toolbar's own change back comes round as the same moment, nothing more
+    expect(store.moment).toEqual({ kind: 'peak' });
+  });
+
   it('asks for a region’s stacks only where they are known, and forgets the region on a new moment', async () => {
     await openOne();
     const store = useLayoutStore();

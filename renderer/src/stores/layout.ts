@@ -61,7 +61,7 @@ export function sameMoment(a: LayoutMoment, b: LayoutMoment): boolean {
 
 /**
  * The Memory layout view's state: which moment is shown (peak / end / a checkpoint; it follows
- * the toolbar's peak / leaks and a click on the timeline's bands), the region selected in the
+ * the toolbar's peak / leaks and a click on the timeline's bands, and the toolbar follows it), the region selected in the
  * picture and the stacks of its live blocks, and the brk heap's segment fills.
  */
 export const useLayoutStore = defineStore('layout', () => {
@@ -149,6 +149,10 @@ export const useLayoutStore = defineStore('layout', () => {
   );
 
   function setMoment(m: LayoutMoment): void {
+    // The toolbar's snapshot says the same moment as the view (peak memory, or what is alive at
+    // the end: leaks), so one screen never shows two; a checkpoint has no toolbar kind of its own.
+    const kind = m.kind === 'peak' ? 'peak' : m.kind === 'end' ? 'leaks' : null;
+    if (kind && view.snapshotKind !== kind) view.setSnapshotKind(kind);
     if (sameMoment(m, moment.value)) return;
     moment.value = m;
     // A pool of one moment may not exist at another; arenas keep their rank, not their content.
