@@ -974,19 +974,10 @@ function rehashPending(): void {
   heap.free(pendingHash);
   pendingHash = heap.alloc(<usize>size << 4);
   memory.fill(pendingHash, 0xff, <usize>size << 4);
+  pHashed = 0;
   for (let n: i32 = 0; n < pN; n++) {
-    const p = pending + <usize>n * 24;
-    const k = load<i32>(p);
-    const r = keyRow(k);
-    if (load<u8>(r, K_PK_HASHED) == 0 || load<i32>(r, K_PK_STAMP) != bucketSerial) continue;
-    const birth = load<i32>(p, 4);
-    let i = pendingSlot(k, birth);
-    while (load<i32>(pendingHash + (<usize>i << 4), 12) == bucketSerial) i = (i + 1) & pendingHashMask;
-    const s = pendingHash + (<usize>i << 4);
-    store<i32>(s, k);
-    store<i32>(s, birth, 4);
-    store<i32>(s, n, 8);
-    store<i32>(s, bucketSerial, 12);
+    const r = keyRow(load<i32>(pending + <usize>n * 24));
+    if (load<u8>(r, K_PK_HASHED) != 0 && load<i32>(r, K_PK_STAMP) == bucketSerial) pendingHashPut(n);
   }
 }
 

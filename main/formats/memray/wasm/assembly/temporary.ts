@@ -147,6 +147,16 @@ function bucketEntry(pk: usize, key: i32, c: i32): usize {
   return p;
 }
 
+/** The (count, bytes) pair of class `c` in extra block `b`. */
+@inline
+function extraPairAt(b: i32, c: i32): usize {
+  return (
+    load<usize>(extraChunks + (<usize>(<u32>b >>> EXTRA_CHUNK_BITS) << 2)) +
+    <usize>(b & EXTRA_CHUNK_MASK) * EXTRA_STRIDE +
+    (<usize>c << 4)
+  );
+}
+
 /** The (count, bytes) pair of class `c` in the extra block of the key whose row is at `pk`. */
 @inline
 function extraPair(pk: usize, key: i32, c: i32): usize {
@@ -162,10 +172,7 @@ function extraPair(pk: usize, key: i32, c: i32): usize {
       store<usize>(extraChunks + (<usize>chunk << 2), zeroed(EXTRA_STRIDE << EXTRA_CHUNK_BITS));
     store<i32>(pk, b + 1, K_EXTRA_BLOCK);
   }
-  const pair =
-    load<usize>(extraChunks + (<usize>(<u32>b >>> EXTRA_CHUNK_BITS) << 2)) +
-    <usize>(b & EXTRA_CHUNK_MASK) * EXTRA_STRIDE +
-    (<usize>c << 4);
+  const pair = extraPairAt(b, c);
   if (load<f64>(pair) == 0) {
     if (extraN == extraOrderCap) {
       extraOrder = grownTo(extraOrder, <usize>extraOrderCap << 2, <usize>extraOrderCap << 3);
@@ -238,11 +245,7 @@ export function tempExtraPtr(): usize {
     const kc = load<i32>(extraOrder + (<usize>i << 2));
     const key = kc >>> 3;
     const c = kc & 7;
-    const b = load<i32>(keyRow(key), K_EXTRA_BLOCK) - 1;
-    const pair =
-      load<usize>(extraChunks + (<usize>(<u32>b >>> EXTRA_CHUNK_BITS) << 2)) +
-      <usize>(b & EXTRA_CHUNK_MASK) * EXTRA_STRIDE +
-      (<usize>c << 4);
+    const pair = extraPairAt(load<i32>(keyRow(key), K_EXTRA_BLOCK) - 1, c);
     const p = out + <usize>i * E_STRIDE;
     store<i32>(p, key, E_KEY);
     store<i32>(p, c, E_CLASS);
