@@ -15,8 +15,15 @@
  *
  * Each open runs in its own process, off and on alternating; the least CPU of --runs wins
  * (load only ever adds time). Targets: on ≤ 1.20 × off (CPU), every layout query ≤ 200 ms.
+ * Beside that verdict it prints the median of the paired ratios (run i's on / run i's off):
+ * the machine's speed drifts by several per cent over a minute, and a pair shares the drift.
  *
- *   node bench/layout.bench.mjs [--runs 3] [--strict]
+ * --parts adds a third open, "no peak log": as shipped but without the log of the blocks live
+ * at the peak that left since (peak-blocks.ts), so the log's share of the added cost is measured
+ * rather than guessed (its own stores, the chunks' copy to JavaScript, and what its stream of
+ * writes costs the heap replay's other tables in the cache).
+ *
+ *   node bench/layout.bench.mjs [--runs 3] [--strict] [--parts]
  *
  * Without the shared fixtures or GNU time it says so and exits 0.
  */
@@ -31,7 +38,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
 const LARGE = resolve(root, '..', 'shared', 'fixtures', 'memray', 'v12-memray1.19.3-py311', 'large.bin');
 const GNU_TIME = '/usr/bin/time';
-const { runs: RUNS, strict: STRICT } = benchArgs(3);
+const { args, runs: RUNS, strict: STRICT } = benchArgs(3);
+const PARTS = args.includes('--parts');
 const TARGET_OPEN_RATIO = 1.2;
 const TARGET_QUERY_MS = 200;
 
@@ -43,27 +51,45 @@ if (spawnSync(GNU_TIME, ['-f', '%e', 'true'], { stdio: 'ignore' }).status !== 0)
 const work = mkdtempSync(join(tmpdir(), 'heapscope-layout-bench-'));
 const runner = join(work, 'layout-runner.mjs');
 const runnerOff = join(work, 'layout-runner-off.mjs');
+const runnerNoLog = join(work, 'layout-runner-nolog.mjs');
 const WASM_DIR = join(root, 'main', 'formats', 'memray', 'wasm');
 
-/** full.wasm compiled from a copy of assembly/ whose page table does nothing (the "off" open). */
-async function fullWasmWithoutPages() {
+/**
+ * full.wasm compiled from a copy of assembly/ with pages.ts's text replaced as `edits` say
+ * ([from, to] pairs; each `from` must be there).
+ */
+async function fullWasmVariant(name, edits) {
   const { compileModule, moduleText } = await import(join(root, 'scripts', 'build-wasm.mjs'));
-  const dir = join(work, 'wasm-off');
+  const dir = join(work, `wasm-${name}`);
   mkdirSync(join(dir, 'assembly'), { recursive: true });
   for (const f of readdirSync(join(WASM_DIR, 'assembly'))) {
     let text = readFileSync(join(WASM_DIR, 'assembly', f), 'utf8');
-    if (f === 'pages.ts') {
-      const small = 'export function pagesSmall(allocator: i32, size: u64): bool {\n';
-      const atPeak = 'export function pagesAtPeak(fine: i32): void {\n';
-      if (!text.includes(small) || !text.includes(atPeak))
-        throw new Error('pages.ts changed: update the layout bench\'s "off" variant');
-      text = text
-        .replace(small, `${small}  if (allocator >= 0) return false;\n`)
-        .replace(atPeak, `${atPeak}  if (fine >= 0) return;\n`);
-    }
+    if (f === 'pages.ts')
+      for (const [from, to] of edits) {
+        if (!text.includes(from))
+          throw new Error(`pages.ts changed: update the layout bench's "${name}" variant`);
+        text = text.replace(from, to);
+      }
     writeFileSync(join(dir, 'assembly', f), text);
   }
   return moduleText('full', await compileModule('full', dir));
+}
+
+/** The page table does nothing (the "off" open). */
+function fullWasmWithoutPages() {
+  const small = 'export function pagesSmall(allocator: i32, size: u64): bool {\n';
+  const atPeak = 'export function pagesAtPeak(fine: i32): void {\n';
+  return fullWasmVariant('off', [
+    [small, `${small}  if (allocator >= 0) return false;\n`],
+    [atPeak, `${atPeak}  if (fine >= 0) return;\n`],
+  ]);
+}
+
+/** As shipped, but no block that leaves after the peak is logged (--parts). */
+function fullWasmWithoutPeakLog() {
+  return fullWasmVariant('nolog', [
+    ['  if (pbSeen && liveAtPeak(lo, hi, birthLow, fine)) logPush(lo, hi, size, key);\n', ''],
+  ]);
 }
 {
   const entry = join(work, 'layout-entry.ts');
@@ -110,17 +136,20 @@ console.log(JSON.stringify(out));
     },
   };
   await build({ ...options, outfile: runner });
-  const offModule = await fullWasmWithoutPages();
-  const swapFullWasm = {
-    name: 'full-wasm-without-pages',
+  const swapFullWasm = (contents) => ({
+    name: 'full-wasm-variant',
     setup(b) {
-      b.onLoad({ filter: /[\\/]memray[\\/]wasm[\\/]full\.wasm\.ts$/ }, () => ({
-        contents: offModule,
-        loader: 'ts',
-      }));
+      b.onLoad({ filter: /[\\/]memray[\\/]wasm[\\/]full\.wasm\.ts$/ }, () => ({ contents, loader: 'ts' }));
     },
-  };
-  await build({ ...options, outfile: runnerOff, plugins: [swapFullWasm] });
+  });
+  const offModule = await fullWasmWithoutPages();
+  await build({ ...options, outfile: runnerOff, plugins: [swapFullWasm(offModule)] });
+  if (PARTS)
+    await build({
+      ...options,
+      outfile: runnerNoLog,
+      plugins: [swapFullWasm(await fullWasmWithoutPeakLog())],
+    });
   // a base64 line only the recompiled module has must be in the "off" runner, and only there
   const shipped = new Set(readFileSync(join(WASM_DIR, 'full.wasm.ts'), 'utf8').split('\n'));
   const own = offModule.split('\n').find((l) => l.startsWith("  '") && !shipped.has(l));
@@ -130,7 +159,7 @@ console.log(JSON.stringify(out));
 }
 
 function timed(mode) {
-  const script = mode === 'off' ? runnerOff : runner;
+  const script = mode === 'off' ? runnerOff : mode === 'nolog' ? runnerNoLog : runner;
   const r = spawnSync(GNU_TIME, ['-f', 'TIME %e %U %S %M', process.execPath, script, mode, LARGE], {
     encoding: 'utf8',
     maxBuffer: 64 << 20,
@@ -150,22 +179,37 @@ function timed(mode) {
   };
 }
 
-const best = { off: undefined, on: undefined };
+const MODES = PARTS ? ['off', 'on', 'nolog'] : ['off', 'on'];
+const LABEL = { off: 'open, layout off', on: 'open, layout on ', nolog: 'open, no peak log' };
+const best = {};
+const cpus = Object.fromEntries(MODES.map((m) => [m, []]));
 for (let i = 0; i < RUNS; i++)
-  for (const mode of ['off', 'on']) {
+  for (const mode of MODES) {
     const r = timed(mode);
+    cpus[mode].push(r.cpu);
     if (!best[mode] || r.cpu < best[mode].cpu) best[mode] = r;
   }
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+/** Median over the runs of mode's CPU / the same round's "off" CPU. */
+const pairedRatio = (mode) => median(cpus[mode].map((c, i) => c / cpus.off[i]));
 const ratio = best.on.cpu / best.off.cpu;
 console.log(`layout bench: ${LARGE} (best of ${RUNS} runs each, CPU seconds)`);
-for (const mode of ['off', 'on'])
+for (const mode of MODES)
   console.log(
-    `  open, layout ${mode.padEnd(3)}  ${best[mode].cpu.toFixed(2)} s CPU  ${best[mode].wall.toFixed(2)} s wall  peak RSS ${best[mode].rssMb.toFixed(0)} MB  page table ${(best[mode].out.pageTableBytes / 1e6).toFixed(1)} MB`,
+    `  ${LABEL[mode]}  ${best[mode].cpu.toFixed(2)} s CPU  ${best[mode].wall.toFixed(2)} s wall  peak RSS ${best[mode].rssMb.toFixed(0)} MB  page table ${(best[mode].out.pageTableBytes / 1e6).toFixed(1)} MB`,
   );
 const okOpen = ratio <= TARGET_OPEN_RATIO;
+const pct = (r) => `${((r - 1) * 100).toFixed(1)} %`;
 console.log(
-  `  added to the open: ${((ratio - 1) * 100).toFixed(1)} % (target ≤ ${((TARGET_OPEN_RATIO - 1) * 100).toFixed(0)} %) ${okOpen ? 'ok' : 'MISSED'}`,
+  `  added to the open: ${pct(ratio)} (target ≤ ${((TARGET_OPEN_RATIO - 1) * 100).toFixed(0)} %) ${okOpen ? 'ok' : 'MISSED'}; median of the ${RUNS} paired ratios: ${pct(pairedRatio('on'))}`,
 );
+if (PARTS)
+  console.log(
+    `  without the peak log: ${pct(pairedRatio('nolog'))} added (paired median), so the log costs ${((pairedRatio('on') - pairedRatio('nolog')) * 100).toFixed(1)} points of the ${pct(pairedRatio('on'))}`,
+  );
 
 let worst = 0;
 let q;
